@@ -1,0 +1,1 @@
+Console.WriteLine("load: scenarios arrive with the load suite");
