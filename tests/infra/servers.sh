@@ -1,0 +1,248 @@
+# shellcheck shell=bash
+# Installs (Debian packages) and starts Postgres, Redis and ClickHouse on 127.0.0.1 with their data
+# under .data/ of the repo, waits until each answers, and exports the connection settings the services
+# and the tests read. Sourced by run.sh and test.sh; every step is idempotent.
+#
+# A server that already runs elsewhere is honoured: set its connection setting before running and
+# nothing is installed or started for it.
+#   ConnectionStrings__Postgres    Npgsql connection string
+#   ConnectionStrings__Redis       redis://[:password@]host:port
+#   ConnectionStrings__ClickHouse  http://[user[:password]@]host:port/database
+
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DATA_DIR="$REPO_ROOT/.data"
+PG_PORT=${VPNPERF_PG_PORT:-55432}
+REDIS_PORT=${VPNPERF_REDIS_PORT:-56379}
+CH_HTTP_PORT=${VPNPERF_CH_HTTP_PORT:-58123}
+CH_TCP_PORT=${VPNPERF_CH_TCP_PORT:-59000}
+PG_BIN=/usr/lib/postgresql/15/bin
+
+LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_CH=0
+[ -z "${ConnectionStrings__Postgres:-}" ] && LOCAL_PG=1
+[ -z "${ConnectionStrings__Redis:-}" ] && LOCAL_REDIS=1
+[ -z "${ConnectionStrings__ClickHouse:-}" ] && LOCAL_CH=1
+
+log() { printf '\033[1m[vpnperf]\033[0m %s\n' "$*" >&2; }
+die() { printf '[vpnperf] error: %s\n' "$*" >&2; exit 1; }
+
+# Packages the scripts and the tests need; servers only when they run here.
+install_packages() {
+  local wanted=(curl ca-certificates python3-msgpack python3-bcrypt python3-jwt postgresql-client redis-tools)
+  [ "$LOCAL_PG" = 1 ] && wanted+=(postgresql)
+  [ "$LOCAL_REDIS" = 1 ] && wanted+=(redis-server)
+  [ "$LOCAL_CH" = 1 ] && wanted+=(clickhouse-server clickhouse-client)
+  local missing=()
+  for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "packages missing (${missing[*]}); run as root so they can be installed"
+  log "installing ${missing[*]}"
+  apt-get update -q >/dev/null
+  # Debian's maintainer scripts would start system-wide servers on the default ports; ours run
+  # from .data/ on their own ports, so starting the packaged ones is not wanted.
+  local policy=/usr/sbin/policy-rc.d created_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created_policy=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$created_policy" = 1 ] && rm -f "$policy"
+  return 0
+}
+
+# The postgres user must reach .data/pg; a repo under a private home directory needs its
+# ancestors traversable (execute bit only, nothing becomes readable).
+ensure_traversable() {
+  local d=$1
+  while [ "$d" != / ]; do
+    if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
+      log "granting traverse (o+x) on $d so the postgres user can reach its data directory"
+      chmod o+x "$d"
+    fi
+    d=$(dirname "$d")
+  done
+}
+
+start_postgres() {
+  local pgdata="$DATA_DIR/pg"
+  mkdir -p "$DATA_DIR"
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    log "initialising Postgres in $pgdata"
+    install -d -o postgres -g postgres -m 700 "$pgdata"
+    ensure_traversable "$pgdata"
+    # Loopback only, trust auth: this is the developer/test instance; production passes its own DSN.
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$pgdata" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >>"$pgdata/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$pgdata'
+max_connections = 200
+shared_buffers = 256MB
+fsync = on
+synchronous_commit = on
+EOF
+  fi
+  ensure_traversable "$pgdata"
+  if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+    log "starting Postgres on 127.0.0.1:$PG_PORT"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 start >/dev/null
+  fi
+  for _ in $(seq 1 60); do
+    "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q && break
+    sleep 0.5
+  done
+  "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PG_PORT" -q || die "Postgres did not answer on 127.0.0.1:$PG_PORT (see $pgdata/server.log)"
+  if ! psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "select 1 from pg_database where datname='vpnperf'" | grep -q 1; then
+    psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "create database vpnperf" >/dev/null
+  fi
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=vpnperf;Maximum Pool Size=100"
+}
+
+start_redis() {
+  local dir="$DATA_DIR/redis"
+  mkdir -p "$dir"
+  if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    log "starting Redis on 127.0.0.1:$REDIS_PORT"
+    # AOF with fsync every second: the usage counters are the source of truth for the current period.
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+      --appendonly yes --appendfsync everysec --save "" --protected-mode yes >/dev/null
+  fi
+  for _ in $(seq 1 60); do
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.25
+  done
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG || die "Redis did not answer on 127.0.0.1:$REDIS_PORT (see $dir/redis.log)"
+  export ConnectionStrings__Redis="redis://127.0.0.1:$REDIS_PORT"
+}
+
+write_clickhouse_config() {
+  local dir=$1
+  cat >"$dir/config.xml" <<EOF
+<?xml version="1.0"?>
+<yandex>
+    <logger>
+        <level>warning</level>
+        <log>$dir/log/clickhouse-server.log</log>
+        <errorlog>$dir/log/clickhouse-server.err.log</errorlog>
+        <size>100M</size>
+        <count>3</count>
+    </logger>
+    <listen_host>127.0.0.1</listen_host>
+    <http_port>$CH_HTTP_PORT</http_port>
+    <tcp_port>$CH_TCP_PORT</tcp_port>
+    <max_connections>1024</max_connections>
+    <keep_alive_timeout>10</keep_alive_timeout>
+    <max_concurrent_queries>100</max_concurrent_queries>
+    <uncompressed_cache_size>268435456</uncompressed_cache_size>
+    <mark_cache_size>268435456</mark_cache_size>
+    <path>$dir/data/</path>
+    <tmp_path>$dir/tmp/</tmp_path>
+    <user_files_path>$dir/user_files/</user_files_path>
+    <format_schema_path>$dir/format_schemas/</format_schema_path>
+    <users_config>$dir/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <timezone>UTC</timezone>
+    <mlock_executable>false</mlock_executable>
+    <builtin_dictionaries_reload_interval>3600</builtin_dictionaries_reload_interval>
+    <max_session_timeout>3600</max_session_timeout>
+    <default_session_timeout>60</default_session_timeout>
+</yandex>
+EOF
+  cat >"$dir/users.xml" <<'EOF'
+<?xml version="1.0"?>
+<yandex>
+    <profiles>
+        <default>
+            <max_memory_usage>4000000000</max_memory_usage>
+            <load_balancing>random</load_balancing>
+        </default>
+    </profiles>
+    <users>
+        <default>
+            <password></password>
+            <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+            <profile>default</profile>
+            <quota>default</quota>
+        </default>
+    </users>
+    <quotas>
+        <default>
+            <interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval>
+        </default>
+    </quotas>
+</yandex>
+EOF
+}
+
+start_clickhouse() {
+  local dir="$DATA_DIR/clickhouse"
+  mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
+  write_clickhouse_config "$dir"
+  if ! curl -fsS "http://127.0.0.1:$CH_HTTP_PORT/ping" >/dev/null 2>&1; then
+    log "starting ClickHouse on 127.0.0.1:$CH_HTTP_PORT"
+    clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/clickhouse.pid" --daemon >/dev/null 2>&1 \
+      || die "clickhouse-server failed to start (see $dir/log)"
+  fi
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$CH_HTTP_PORT/ping" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  curl -fsS "http://127.0.0.1:$CH_HTTP_PORT/ping" >/dev/null 2>&1 || die "ClickHouse did not answer on 127.0.0.1:$CH_HTTP_PORT (see $dir/log)"
+  export ConnectionStrings__ClickHouse="http://default@127.0.0.1:$CH_HTTP_PORT/vpnperf"
+}
+
+# Applies schema/clickhouse/*.sql in order through the HTTP interface; every statement there is
+# idempotent (IF NOT EXISTS), so this runs on every start. One statement per request: the HTTP
+# interface takes one query at a time.
+apply_clickhouse_schema() {
+  local url=$ConnectionStrings__ClickHouse
+  local base=${url%/*} db=${url##*/}
+  [ -n "$db" ] || die "ConnectionStrings__ClickHouse must end with /<database>"
+  curl -fsS --data-binary "CREATE DATABASE IF NOT EXISTS $db" "$base/" >/dev/null || die "cannot reach ClickHouse at $base"
+  local f stmt
+  for f in "$REPO_ROOT"/schema/clickhouse/*.sql; do
+    [ -e "$f" ] || continue
+    # Statements end with ';' at the end of a line; comments start with '--'.
+    while IFS= read -r -d $'\x1e' stmt; do
+      [ -n "$(printf '%s' "$stmt" | tr -d '[:space:]')" ] || continue
+      curl -fsS --data-binary "$stmt" "$base/?database=$db" >/dev/null 2>"$DATA_DIR/ch-error.txt" || {
+        curl -sS --data-binary "$stmt" "$base/?database=$db" >&2 || true
+        die "ClickHouse rejected a statement of $(basename "$f")"
+      }
+    done < <(grep -v '^\s*--' "$f" | sed 's/;\s*$/;\x1e/')
+  done
+}
+
+build_solution() {
+  log "building (Release)"
+  dotnet build "$REPO_ROOT/Vpn.Perf.sln" -c Release -nologo -clp:ErrorsOnly -v:q
+}
+
+apply_postgres_schema() {
+  dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Api/release/Vpn.Perf.Api.dll" migrate "$REPO_ROOT/schema/postgres"
+}
+
+# Everything both commands share: packages, servers, schema, build.
+setup_all() {
+  mkdir -p "$DATA_DIR"
+  install_packages
+  if [ "$LOCAL_PG" = 1 ]; then start_postgres; fi
+  if [ "$LOCAL_REDIS" = 1 ]; then start_redis; fi
+  if [ "$LOCAL_CH" = 1 ]; then start_clickhouse; fi
+  apply_clickhouse_schema
+  build_solution
+  apply_postgres_schema
+}
+
+# Stops the servers this script started (used by Ctrl-C in run.sh and by `test.sh --stop`).
+stop_servers() {
+  if [ "$LOCAL_CH" = 1 ] && [ -f "$DATA_DIR/clickhouse/clickhouse.pid" ]; then
+    kill "$(cat "$DATA_DIR/clickhouse/clickhouse.pid")" 2>/dev/null || true
+  fi
+  if [ "$LOCAL_REDIS" = 1 ]; then redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true; fi
+  if [ "$LOCAL_PG" = 1 ] && [ -f "$DATA_DIR/pg/PG_VERSION" ]; then
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DATA_DIR/pg" -m fast stop >/dev/null 2>&1 || true
+  fi
+}
