@@ -1,0 +1,55 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+
+namespace Vpn.Perf.Shared.Contracts;
+
+/// <summary>
+/// The Redis key layout shared by Ingest (writes usage) and Api (publishes state, reads usage). Per-bucket keys
+/// carry the hash tag <c>{b&lt;n&gt;}</c> (see <see cref="Buckets"/>), so a script touching one bucket stays in
+/// one Cluster slot. Ids are written as 32 lowercase hex digits (<c>Guid</c> "N" format).
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term><c>{bN}:sub:&lt;sid&gt;</c></term><description>hash, the subscription's state (see <see cref="SubscriptionState"/>), written by the Api.</description></item>
+/// <item><term><c>{bN}:used</c></term><description>hash, field <c>&lt;sid&gt;:&lt;period start ms&gt;</c> → bytes used (up + down) in that period; a new period is a new field, so usage resets by itself at each boundary.</description></item>
+/// <item><term><c>{bN}:seq</c></term><description>hash, field <c>&lt;node&gt;</c> → the highest batch seq applied to this bucket (dedup).</description></item>
+/// <item><term><c>{bN}:events</c></term><description>stream of over-limit events for the Api.</description></item>
+/// <item><term><c>nodetoken:&lt;sha256 hex&gt;</c></term><description>hash <c>node_id</c>, <c>token_id</c>: a live node token, by the SHA-256 of its key; deleted on revocation.</description></item>
+/// <item><term><c>nodes:last_seen</c></term><description>hash, node → unix ms of its last accepted batch.</description></item>
+/// <item><term><c>state:changes</c></term><description>stream, <c>kind</c> (sub|token) and <c>id</c> of each change, so caches invalidate at once.</description></item>
+/// </list>
+/// </remarks>
+public static class RedisKeys
+{
+    public const string NodeLastSeen = "nodes:last_seen";
+    public const string StateChanges = "state:changes";
+    public const string NodeTokenPrefix = "nodetoken:";
+
+    /// <summary>Length of an id in keys and fields: 32 hex digits.</summary>
+    public const int IdChars = 32;
+
+    public static string BucketTag(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}");
+
+    public static string SubscriptionState(Guid subscriptionId, int bucketCount)
+        => string.Create(CultureInfo.InvariantCulture, $"{{b{Buckets.Of(subscriptionId, bucketCount)}}}:sub:{subscriptionId:N}");
+
+    public static string Used(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:used");
+
+    public static string Seq(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:seq");
+
+    public static string Events(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:events");
+
+    /// <summary>The <c>{bN}:used</c> field of a subscription's usage in the period that starts at <paramref name="periodStartMs"/>.</summary>
+    public static string UsedField(Guid subscriptionId, long periodStartMs)
+        => string.Create(CultureInfo.InvariantCulture, $"{subscriptionId:N}:{periodStartMs}");
+
+    public static string NodeToken(ReadOnlySpan<byte> keySha256) => NodeTokenPrefix + Convert.ToHexStringLower(keySha256);
+
+    /// <summary>Writes <paramref name="id"/> as 32 lowercase hex digits (no allocation, for hot paths).</summary>
+    public static void WriteId(Guid id, Span<byte> destination)
+    {
+        // 'N' = 32 digits without hyphens; the destination is sized by the caller to IdChars.
+        Utf8Formatter.TryFormat(id, destination, out _, new StandardFormat('N'));
+    }
+}

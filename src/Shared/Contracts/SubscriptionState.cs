@@ -1,0 +1,32 @@
+namespace Vpn.Perf.Shared.Contracts;
+
+/// <summary>
+/// What Ingest needs to know of a subscription, as the Api publishes it in the hash
+/// <c>{bN}:sub:&lt;sid&gt;</c>. Absent fields mean "no restriction".
+/// </summary>
+/// <param name="MaxTraffic">Bytes allowed per period (up + down); null = unlimited.</param>
+/// <param name="ExpiresAtMs">Unix ms after which the subscription is expired; null = perpetual.</param>
+/// <param name="Suspended">Manually suspended by an operator.</param>
+/// <param name="Period">The traffic reset period; null = usage never resets.</param>
+/// <param name="ResetAnchorMs">The anchor of period boundaries (unix ms).</param>
+public sealed record SubscriptionState(long? MaxTraffic, long? ExpiresAtMs, bool Suspended, ResetPeriod? Period, long ResetAnchorMs)
+{
+    /// <summary>Hash field names, one place for both services.</summary>
+    public static class Fields
+    {
+        public const string MaxTraffic = "max_traffic";
+        public const string ExpiresAt = "expires_at";
+        public const string Suspended = "suspended";
+        public const string ResetPeriod = "reset_period";
+        public const string ResetAnchor = "reset_anchor";
+    }
+
+    /// <summary>A subscription Redis knows nothing about: counted, never cut off.</summary>
+    public static SubscriptionState Unrestricted { get; } = new(null, null, false, null, 0);
+
+    /// <summary>The start of the usage period containing <paramref name="nowMs"/>; 0 when usage never resets.</summary>
+    public long PeriodStart(long nowMs) => Period is { } p ? p.PeriodStart(ResetAnchorMs, nowMs) : 0;
+
+    /// <summary>True when the node must stop serving it regardless of usage.</summary>
+    public bool IsBlocked(long nowMs) => Suspended || (ExpiresAtMs is { } e && e <= nowMs);
+}

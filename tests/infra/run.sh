@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The README's first command: installs and starts Postgres, Redis and ClickHouse (unless connection
+# settings point elsewhere), applies the schema, starts Ingest and Api, creates the demo
+# operator/node/inbound/subscription, prints them and stays in the foreground. Ctrl-C stops everything
+# it started. Idempotent: run it again and it reuses the data under .data/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
+
+INGEST_PORT=${INGEST_PORT:-5280}
+API_PORT=${API_PORT:-5281}
+RUN_DIR="$DATA_DIR/run"
+mkdir -p "$RUN_DIR"
+
+stop_services() {
+  local f
+  for f in "$RUN_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    kill "$(cat "$f")" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+
+shutdown() {
+  trap - INT TERM EXIT
+  log "stopping"
+  stop_services
+  stop_servers
+  exit 0
+}
+
+# A previous run that was not stopped cleanly leaves its services behind: stop them first.
+stop_services
+setup_all
+
+export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Production}
+export Ingest__SpoolDirectory=${Ingest__SpoolDirectory:-$DATA_DIR/spool}
+dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Ingest/release/Vpn.Perf.Ingest.dll" --urls "http://127.0.0.1:$INGEST_PORT" \
+  >"$RUN_DIR/ingest.log" 2>&1 &
+echo $! >"$RUN_DIR/ingest.pid"
+dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Api/release/Vpn.Perf.Api.dll" --urls "http://127.0.0.1:$API_PORT" \
+  >"$RUN_DIR/api.log" 2>&1 &
+echo $! >"$RUN_DIR/api.pid"
+trap shutdown INT TERM EXIT
+
+for svc in "ingest:$INGEST_PORT" "api:$API_PORT"; do
+  name=${svc%%:*}; port=${svc##*:}
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null || { tail -n 30 "$RUN_DIR/$name.log" >&2; die "$name exited"; }
+    sleep 0.5
+  done
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || die "$name did not answer /healthz on 127.0.0.1:$port (see $RUN_DIR/$name.log)"
+done
+
+dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Api/release/Vpn.Perf.Api.dll" seed-demo \
+  "http://127.0.0.1:$INGEST_PORT" "http://127.0.0.1:$API_PORT" "$DATA_DIR/demo.env"
+
+log "Ingest http://127.0.0.1:$INGEST_PORT  Api http://127.0.0.1:$API_PORT  logs in $RUN_DIR  (Ctrl-C stops everything)"
+wait
