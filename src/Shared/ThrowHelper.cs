@@ -59,21 +59,22 @@ internal static class ThrowHelper
     public static void ThrowUnsupportedVersion(uint version, uint supported) => ThrowWireFormat(WireError.UnsupportedVersion, string.Create(Invariant,
         $"Batch version {version} is not supported; this server reads version {supported}."));
 
+    // record is "Batch", "Report" or "Access event"; index is its zero-based position, negative for the batch itself.
     [DoesNotReturn, StackTraceHidden]
-    public static void ThrowTooFewFields(string record, int fields, int required) => ThrowWireFormat(WireError.TooFewFields, string.Create(Invariant,
-        $"{record} has {fields} fields; version 1 defines {required}."));
+    public static void ThrowTooFewFields(string record, int index, int fields, int required) => ThrowWireFormat(WireError.TooFewFields, string.Create(Invariant,
+        $"{record}{Index(index)} has {fields} fields; version 1 defines {required}."));
 
     [DoesNotReturn, StackTraceHidden]
     public static void ThrowCountExceedsLimit(string what, int count, int limit, string limitName) => ThrowWireFormat(WireError.CountExceedsLimit, string.Create(Invariant,
         $"{what} has {count} items; the limit is {limit} ({limitName})."));
 
     [DoesNotReturn, StackTraceHidden]
-    public static void ThrowValueOutOfRange(string record, string field, ulong value, ulong max, string limitName) => ThrowWireFormat(WireError.ValueOutOfRange, string.Create(Invariant,
-        $"{record} field {field} is {value}; the limit is {max} ({limitName})."));
+    public static void ThrowValueOutOfRange(string record, int index, string field, ulong value, ulong max, string limitName) => ThrowWireFormat(WireError.ValueOutOfRange, string.Create(Invariant,
+        $"{record}{Index(index)} field {field} is {value}; the limit is {max} ({limitName})."));
 
     [DoesNotReturn, StackTraceHidden]
-    public static void ThrowInvalidUtf8(string record, string field) => ThrowWireFormat(WireError.InvalidUtf8, string.Create(Invariant,
-        $"{record} field {field} is not valid UTF-8."));
+    public static void ThrowInvalidUtf8(string record, int index, string field) => ThrowWireFormat(WireError.InvalidUtf8, string.Create(Invariant,
+        $"{record}{Index(index)} field {field} is not valid UTF-8."));
 
     [DoesNotReturn, StackTraceHidden]
     public static void ThrowTrailingBytes(long offset, long count) => ThrowWireFormat(WireError.TrailingBytes, string.Create(Invariant,
@@ -88,6 +89,8 @@ internal static class ThrowHelper
 
     [DoesNotReturn, StackTraceHidden]
     public static void ThrowArgument(string message, string paramName) => throw new ArgumentException(message, paramName);
+
+    private static string Index(int index) => index < 0 ? "" : string.Create(Invariant, $" {index}");
 
     // Messages go to logs and clients, so digits must not depend on the server's locale.
     private static CultureInfo Invariant => CultureInfo.InvariantCulture;
