@@ -222,8 +222,8 @@ public ref struct TrafficBatchReader
             return false;
         }
 
-        // One branch for the common case; the cold helper finds out which field it was.
-        if ((bytesUp | bytesDown) > Limits.MaxBytesPerReport || intervalSeconds > Limits.MaxIntervalSeconds)
+        // The cold helper finds out which field it was, keeping the message formatting out of this method.
+        if (bytesUp > Limits.MaxBytesPerReport || bytesDown > Limits.MaxBytesPerReport || intervalSeconds > Limits.MaxIntervalSeconds)
         {
             ThrowReportOutOfRange(bytesUp, bytesDown, intervalSeconds);
         }
@@ -262,7 +262,7 @@ public ref struct TrafficBatchReader
             return false;
         }
 
-        if ((bytesUp | bytesDown) > Limits.MaxBytesPerReport)
+        if (bytesUp > Limits.MaxBytesPerReport || bytesDown > Limits.MaxBytesPerReport)
         {
             ThrowAccessOutOfRange(bytesUp, bytesDown);
         }
