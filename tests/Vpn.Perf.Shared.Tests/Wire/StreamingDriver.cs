@@ -1,4 +1,5 @@
 using System.Buffers;
+using Vpn.Perf.Shared.Wire;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 
 namespace Vpn.Perf.Shared.Tests.Wire;
@@ -85,7 +86,11 @@ internal static class StreamingDriver
                 return handler.Text;
             }
 
-            Assert.False(final, "The complete body did not finish the batch.");
+            if (final)
+            {
+                // What a body loop answers when the body completes mid-record (STYLE P1).
+                throw new WireFormatException(WireError.Truncated, "The complete body did not finish the batch.");
+            }
         }
     }
 }
