@@ -1,0 +1,87 @@
+using System.Buffers;
+
+namespace Vpn.Perf.Shared.Wire.TrafficReport;
+
+/// <summary>One-shot parse of a complete traffic batch body, built on <see cref="TrafficBatchReader"/>.</summary>
+public static class TrafficBatchParser
+{
+    /// <summary>
+    /// Parses <paramref name="body"/>, which must be exactly one batch, and feeds it to <paramref name="handler"/> in
+    /// wire order. Throws <see cref="WireFormatException"/>: <see cref="WireError.Truncated"/> when the body ends
+    /// early, <see cref="WireError.TrailingBytes"/> when bytes follow the batch, another reason for malformed input.
+    /// The handler may already have seen the records before the malformed one. Allocates nothing.
+    /// </summary>
+    public static void Parse<THandler>(in ReadOnlySequence<byte> body, ref THandler handler)
+        where THandler : struct, ITrafficBatchHandler
+    {
+        if (body.Length > Limits.MaxBatchBytes)
+        {
+            ThrowHelper.ThrowBodyTooLarge(body.Length);
+        }
+
+        var reader = new TrafficBatchReader(body, isFinalBlock: true);
+        if (!reader.TryReadHeader(out BatchHeader header))
+        {
+            ThrowHelper.ThrowTruncated(body.Length);
+        }
+
+        handler.OnHeader(in header);
+        for (int i = 0; i < header.ReportCount; i++)
+        {
+            if (!reader.TryReadReport(out TrafficReport report))
+            {
+                ThrowHelper.ThrowTruncated(body.Length);
+            }
+
+            handler.OnReport(in report);
+        }
+
+        if (!reader.TryReadAccessHeader(out int accessCount))
+        {
+            ThrowHelper.ThrowTruncated(body.Length);
+        }
+
+        handler.OnAccessCount(accessCount);
+        if (accessCount > 0)
+        {
+            ParseAccess(ref reader, accessCount, body.Length, ref handler);
+        }
+
+        if (!reader.TryReadEnd())
+        {
+            ThrowHelper.ThrowTruncated(body.Length);
+        }
+
+        if (reader.Remaining != 0)
+        {
+            ThrowHelper.ThrowTrailingBytes(reader.Offset, reader.Remaining);
+        }
+    }
+
+    private static void ParseAccess<THandler>(ref TrafficBatchReader reader, int count, long bodyLength, ref THandler handler)
+        where THandler : struct, ITrafficBatchHandler
+    {
+        // Once per batch, outside the loop: room for a note that straddles segments (MaxNoteBytes = 256).
+        Span<byte> noteCopy = stackalloc byte[Limits.MaxNoteBytes];
+        for (int i = 0; i < count; i++)
+        {
+            if (!reader.TryReadAccess(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote))
+            {
+                ThrowHelper.ThrowTruncated(bodyLength);
+            }
+
+            scoped ReadOnlySpan<byte> noteSpan;
+            if (note.IsSingleSegment)
+            {
+                noteSpan = note.FirstSpan;
+            }
+            else
+            {
+                note.CopyTo(noteCopy);
+                noteSpan = noteCopy[..(int)note.Length];
+            }
+
+            handler.OnAccess(in accessEvent, noteSpan, hasNote);
+        }
+    }
+}

@@ -1,0 +1,352 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Text.Unicode;
+using Vpn.Perf.Shared.Wire.MessagePack;
+
+namespace Vpn.Perf.Shared.Wire.TrafficReport;
+
+/// <summary>
+/// Streaming reader of a traffic batch (layout in <see cref="TrafficBatchLayout"/>). Call, in order:
+/// <see cref="TryReadHeader"/>, <see cref="TryReadReport"/> once per report, <see cref="TryReadAccessHeader"/>,
+/// <see cref="TryReadAccess"/> once per event, <see cref="TryReadEnd"/>; <see cref="Stage"/> says which is next.
+/// Each returns false when its whole record is not buffered yet, and then consumes nothing, so a body loop can stop at
+/// <see cref="Position"/> and resume with a new reader built from <see cref="CurrentState"/>. Malformed input throws
+/// <see cref="WireFormatException"/>. Reading never allocates.
+/// </summary>
+public ref struct TrafficBatchReader
+{
+    private MessagePackReader _reader;
+    private TrafficBatchStage _stage;
+    private int _count;          // items declared by the reports or access array being read
+    private int _remaining;      // items of it not read yet
+    private int _trailingFields; // batch fields beyond version 1's five, skipped by TryReadEnd
+
+    /// <param name="data">Body bytes from <paramref name="state"/>'s offset on.</param>
+    /// <param name="isFinalBlock">True when <paramref name="data"/> holds the rest of the body.</param>
+    /// <param name="state">Where a previous reader stopped; <c>default</c> for the start of a body.</param>
+    public TrafficBatchReader(in ReadOnlySequence<byte> data, bool isFinalBlock = true, TrafficBatchReaderState state = default)
+    {
+        _reader = new MessagePackReader(data, isFinalBlock, state.Offset);
+        _stage = state.Stage;
+        _count = state.Count;
+        _remaining = state.RemainingItems;
+        _trailingFields = state.TrailingFields;
+    }
+
+    /// <summary>What to read next.</summary>
+    public readonly TrafficBatchStage Stage => _stage;
+
+    /// <summary>The state to resume from with a reader over the following bytes.</summary>
+    public readonly TrafficBatchReaderState CurrentState => new(_stage, _count, _remaining, _trailingFields, _reader.Offset);
+
+    /// <summary>Bytes consumed from this reader's data.</summary>
+    public readonly long Consumed => _reader.Consumed;
+
+    /// <summary>Bytes of this reader's data not consumed yet.</summary>
+    public readonly long Remaining => _reader.Remaining;
+
+    /// <summary>Absolute offset in the body of the next unread byte.</summary>
+    public readonly long Offset => _reader.Offset;
+
+    /// <summary>Position of the next unread byte, for <c>PipeReader.AdvanceTo</c>.</summary>
+    public readonly SequencePosition Position => _reader.Position;
+
+    /// <summary>Reads the batch array header, version, seq, sent_at and the reports array header.</summary>
+    public bool TryReadHeader(out BatchHeader header)
+    {
+        CheckStage(TrafficBatchStage.Header);
+        long start = _reader.Consumed;
+        if (!TryReadHeaderFields(out header))
+        {
+            _reader.Rewind(_reader.Consumed - start);
+            header = default;
+            return false;
+        }
+
+        _count = _remaining = header.ReportCount;
+        _stage = header.ReportCount == 0 ? TrafficBatchStage.AccessHeader : TrafficBatchStage.Reports;
+        return true;
+    }
+
+    /// <summary>Reads the next report; valid while <see cref="Stage"/> is <see cref="TrafficBatchStage.Reports"/>.</summary>
+    public bool TryReadReport(out TrafficReport report)
+    {
+        CheckStage(TrafficBatchStage.Reports);
+        long start = _reader.Consumed;
+        if (!TryReadReportFields(out report))
+        {
+            // Rewind only on this rare path (once per buffer boundary); the happy path just remembers a long.
+            _reader.Rewind(_reader.Consumed - start);
+            report = default;
+            return false;
+        }
+
+        if (--_remaining == 0)
+        {
+            _stage = TrafficBatchStage.AccessHeader;
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the access array header: the number of access events that follow.</summary>
+    public bool TryReadAccessHeader(out int count)
+    {
+        CheckStage(TrafficBatchStage.AccessHeader);
+        if (!_reader.TryReadArrayHeader(out count))
+        {
+            return false;
+        }
+
+        if (count > Limits.MaxAccessPerBatch)
+        {
+            ThrowHelper.ThrowCountExceedsLimit("Access event array", count, Limits.MaxAccessPerBatch, "Limits.MaxAccessPerBatch");
+        }
+
+        _count = _remaining = count;
+        _stage = count == 0 ? TrafficBatchStage.End : TrafficBatchStage.Access;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the next access event. <paramref name="note"/> is a slice of the input (valid UTF-8, at most
+    /// <see cref="Limits.MaxNoteBytes"/> bytes, possibly multi-segment); empty with <paramref name="hasNote"/> false for nil.
+    /// </summary>
+    public bool TryReadAccess(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote)
+    {
+        CheckStage(TrafficBatchStage.Access);
+        long start = _reader.Consumed;
+        if (!TryReadAccessFields(out accessEvent, out note, out hasNote))
+        {
+            _reader.Rewind(_reader.Consumed - start);
+            accessEvent = default;
+            note = default;
+            hasNote = false;
+            return false;
+        }
+
+        if (--_remaining == 0)
+        {
+            _stage = TrafficBatchStage.End;
+        }
+
+        return true;
+    }
+
+    /// <summary>Skips batch fields a later version appended after the access array; then the batch is done.</summary>
+    public bool TryReadEnd()
+    {
+        CheckStage(TrafficBatchStage.End);
+        long start = _reader.Consumed;
+        for (int i = 0; i < _trailingFields; i++)
+        {
+            if (!_reader.TrySkip())
+            {
+                _reader.Rewind(_reader.Consumed - start);
+                return false;
+            }
+        }
+
+        _trailingFields = 0;
+        _stage = TrafficBatchStage.Done;
+        return true;
+    }
+
+    private bool TryReadHeaderFields(out BatchHeader header)
+    {
+        header = default;
+        if (!_reader.TryReadArrayHeader(out int fields))
+        {
+            return false;
+        }
+
+        if (fields == 0)
+        {
+            ThrowHelper.ThrowTooFewFields("Batch", -1, fields, TrafficBatchLayout.BatchFieldCount);
+        }
+
+        // The version comes before the field count check, so a future layout gets "unsupported version", not a
+        // misleading complaint about its shape.
+        if (!_reader.TryReadUInt32(out uint version))
+        {
+            return false;
+        }
+
+        if (version != TrafficBatchLayout.Version)
+        {
+            ThrowHelper.ThrowUnsupportedVersion(version, TrafficBatchLayout.Version);
+        }
+
+        if (fields < TrafficBatchLayout.BatchFieldCount)
+        {
+            ThrowHelper.ThrowTooFewFields("Batch", -1, fields, TrafficBatchLayout.BatchFieldCount);
+        }
+
+        if (!_reader.TryReadUInt64(out ulong seq)
+            || !_reader.TryReadInt64(out long sentAtMs)
+            || !_reader.TryReadArrayHeader(out int reportCount))
+        {
+            return false;
+        }
+
+        if (reportCount > Limits.MaxReportsPerBatch)
+        {
+            ThrowHelper.ThrowCountExceedsLimit("Report batch", reportCount, Limits.MaxReportsPerBatch, "Limits.MaxReportsPerBatch");
+        }
+
+        _trailingFields = fields - TrafficBatchLayout.BatchFieldCount;
+        header = new BatchHeader(version, seq, sentAtMs, reportCount);
+        return true;
+    }
+
+    private bool TryReadReportFields(out TrafficReport report)
+    {
+        report = default;
+        if (!_reader.TryReadArrayHeader(out int fields))
+        {
+            return false;
+        }
+
+        if (fields < TrafficBatchLayout.ReportFieldCount)
+        {
+            ThrowHelper.ThrowTooFewFields("Report", _count - _remaining, fields, TrafficBatchLayout.ReportFieldCount);
+        }
+
+        if (!_reader.TryReadUuid(out Guid subscriptionId)
+            || !_reader.TryReadUuid(out Guid inboundId)
+            || !_reader.TryReadUInt64(out ulong bytesUp)
+            || !_reader.TryReadUInt64(out ulong bytesDown)
+            || !_reader.TryReadInt64(out long intervalStart)
+            || !_reader.TryReadUInt32(out uint intervalSeconds))
+        {
+            return false;
+        }
+
+        // The cold helper finds out which field it was, keeping the message formatting out of this method.
+        if (bytesUp > Limits.MaxBytesPerReport || bytesDown > Limits.MaxBytesPerReport || intervalSeconds > Limits.MaxIntervalSeconds)
+        {
+            ThrowReportOutOfRange(bytesUp, bytesDown, intervalSeconds);
+        }
+
+        if (!TrySkipFields(fields - TrafficBatchLayout.ReportFieldCount))
+        {
+            return false;
+        }
+
+        report = new TrafficReport(subscriptionId, inboundId, bytesUp, bytesDown, intervalStart, intervalSeconds);
+        return true;
+    }
+
+    private bool TryReadAccessFields(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote)
+    {
+        accessEvent = default;
+        note = default;
+        hasNote = false;
+        if (!_reader.TryReadArrayHeader(out int fields))
+        {
+            return false;
+        }
+
+        if (fields < TrafficBatchLayout.AccessFieldCount)
+        {
+            ThrowHelper.ThrowTooFewFields("Access event", _count - _remaining, fields, TrafficBatchLayout.AccessFieldCount);
+        }
+
+        if (!_reader.TryReadUuid(out Guid eventId)
+            || !_reader.TryReadInt64(out long timestampMs)
+            || !_reader.TryReadUuid(out Guid subscriptionId)
+            || !_reader.TryReadUuid(out Guid inboundId)
+            || !_reader.TryReadUInt64(out ulong bytesUp)
+            || !_reader.TryReadUInt64(out ulong bytesDown))
+        {
+            return false;
+        }
+
+        if (bytesUp > Limits.MaxBytesPerReport || bytesDown > Limits.MaxBytesPerReport)
+        {
+            ThrowAccessOutOfRange(bytesUp, bytesDown);
+        }
+
+        if (!_reader.TryReadStringOrNil(Limits.MaxNoteBytes, out note, out bool isNil))
+        {
+            return false;
+        }
+
+        if (!isNil && !IsValidUtf8(note))
+        {
+            ThrowHelper.ThrowInvalidUtf8("Access event", _count - _remaining, "note");
+        }
+
+        if (!TrySkipFields(fields - TrafficBatchLayout.AccessFieldCount))
+        {
+            return false;
+        }
+
+        hasNote = !isNil;
+        accessEvent = new AccessEvent(eventId, timestampMs, subscriptionId, inboundId, bytesUp, bytesDown);
+        return true;
+    }
+
+    private bool TrySkipFields(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (!_reader.TrySkip())
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsValidUtf8(in ReadOnlySequence<byte> utf8) =>
+        utf8.IsSingleSegment ? Utf8.IsValid(utf8.FirstSpan) : IsValidUtf8MultiSegment(utf8);
+
+    // A code point may straddle segments, so validate a contiguous copy; notes are capped at MaxNoteBytes (256).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool IsValidUtf8MultiSegment(in ReadOnlySequence<byte> utf8)
+    {
+        Span<byte> copy = stackalloc byte[Limits.MaxNoteBytes];
+        copy = copy[..(int)utf8.Length];
+        utf8.CopyTo(copy);
+        return Utf8.IsValid(copy);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowReportOutOfRange(ulong bytesUp, ulong bytesDown, uint intervalSeconds)
+    {
+        int index = _count - _remaining;
+        if (bytesUp > Limits.MaxBytesPerReport)
+        {
+            ThrowHelper.ThrowValueOutOfRange("Report", index, "bytes_up", bytesUp, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+        }
+
+        if (bytesDown > Limits.MaxBytesPerReport)
+        {
+            ThrowHelper.ThrowValueOutOfRange("Report", index, "bytes_down", bytesDown, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+        }
+
+        ThrowHelper.ThrowValueOutOfRange("Report", index, "interval_seconds", intervalSeconds, Limits.MaxIntervalSeconds, "Limits.MaxIntervalSeconds");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowAccessOutOfRange(ulong bytesUp, ulong bytesDown)
+    {
+        int index = _count - _remaining;
+        (string field, ulong value) = bytesUp > Limits.MaxBytesPerReport ? ("bytes_up", bytesUp) : ("bytes_down", bytesDown);
+        ThrowHelper.ThrowValueOutOfRange("Access event", index, field, value, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+    }
+
+    private readonly void CheckStage(TrafficBatchStage expected)
+    {
+        if (_stage != expected)
+        {
+            ThrowStageMismatch(expected);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowStageMismatch(TrafficBatchStage expected) => ThrowHelper.ThrowInvalidOperation(
+        $"The reader expects {_stage}, not {expected}: read the header, each report, the access header, each access event, then the end.");
+}
