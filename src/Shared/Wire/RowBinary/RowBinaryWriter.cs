@@ -51,8 +51,9 @@ public ref struct RowBinaryWriter
     {
         if (_inRow) ThrowHelper.ThrowInvalidOperation("RowBinaryWriter.BeginRow was called twice without EndRow.");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRowBytes);
-        // The whole row, as derived by the caller from its column types; the output may return more.
-        _span = _output.GetSpan(maxRowBytes);
+        // The whole row, as derived by the caller from its column types. The output may return more; the slice makes
+        // an error in that derivation fail here, every time, instead of only when a buffer happens to be nearly full.
+        _span = _output.GetSpan(maxRowBytes)[..maxRowBytes];
         _position = 0;
         _inRow = true;
     }
