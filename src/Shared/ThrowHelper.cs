@@ -10,7 +10,7 @@ namespace Vpn.Perf.Shared;
 /// Every throw of the project, kept out of the callers so their hot paths stay small and inlinable. Messages say what
 /// was wrong, where (byte offset or record index) and what the limit is; they never echo raw input.
 /// </summary>
-internal static class ThrowHelper
+internal static partial class ThrowHelper
 {
     [DoesNotReturn, StackTraceHidden]
     public static void ThrowWireFormat(WireError reason, string message) => throw new WireFormatException(reason, message);
@@ -89,6 +89,9 @@ internal static class ThrowHelper
 
     [DoesNotReturn, StackTraceHidden]
     public static void ThrowArgument(string message, string paramName) => throw new ArgumentException(message, paramName);
+
+    [DoesNotReturn, StackTraceHidden]
+    public static void ThrowArgumentOutOfRange(string paramName, string message) => throw new ArgumentOutOfRangeException(paramName, message);
 
     private static string Index(int index) => index < 0 ? "" : string.Create(Invariant, $" {index}");
 
