@@ -7,13 +7,13 @@ namespace Vpn.Perf.Ingest.Spool;
 /// Pooled by the spool, so an append allocates nothing in the steady state.</summary>
 internal sealed class PendingAppend : IValueTaskSource<SpoolAppendResult>
 {
-    private readonly Spool _owner;
+    private readonly DurableSpool _owner;
 
     // Continuations run on the thread pool, never inline on the writer thread, which must get back to the next fsync.
     private ManualResetValueTaskSourceCore<SpoolAppendResult> _core = new() { RunContinuationsAsynchronously = true };
     private byte[] _buffer = [];
 
-    public PendingAppend(Spool owner) => _owner = owner;
+    public PendingAppend(DurableSpool owner) => _owner = owner;
 
     public int Length { get; private set; }
 

@@ -1,6 +1,6 @@
 namespace Vpn.Perf.Ingest.Spool;
 
-/// <summary>Settings of the durable local spool (see <see cref="Spool"/>).</summary>
+/// <summary>Settings of the durable local spool (see <see cref="DurableSpool"/>).</summary>
 internal sealed class SpoolOptions
 {
     /// <summary>Directory holding the segment files, the checkpoint and the lock file. Created if missing.</summary>

@@ -11,7 +11,7 @@ namespace Vpn.Perf.Ingest.Spool;
 /// </summary>
 internal sealed class SpoolReader : IDisposable
 {
-    private readonly Spool _spool;
+    private readonly DurableSpool _spool;
     private readonly SegmentWindow _window = new();
     private SafeFileHandle? _handle;
     private ulong _segmentId;
@@ -19,7 +19,7 @@ internal sealed class SpoolReader : IDisposable
     private SpoolPosition _committed;
     private bool _disposed;
 
-    internal SpoolReader(Spool spool, SpoolPosition start)
+    internal SpoolReader(DurableSpool spool, SpoolPosition start)
     {
         _spool = spool;
         _segmentId = start.SegmentId;
@@ -115,7 +115,7 @@ internal sealed class SpoolReader : IDisposable
     /// <summary>
     /// Durably records that every record before <paramref name="upTo"/> (normally the last consumed record's
     /// <see cref="SpoolRecord.End"/>) is downstream: the checkpoint is replaced atomically (temp file, fsync, rename,
-    /// directory fsync), segments wholly behind it are deleted and <see cref="Spool.BacklogBytes"/> shrinks. Blocking file IO
+    /// directory fsync), segments wholly behind it are deleted and <see cref="DurableSpool.BacklogBytes"/> shrinks. Blocking file IO
     /// of about two fsyncs, done on the calling (consumer) thread; commit per downstream batch, not per record.
     /// </summary>
     public Task CommitAsync(SpoolPosition upTo, CancellationToken ct)

@@ -14,7 +14,7 @@ internal readonly struct SpoolRecord(Guid nodeId, ulong seq, long receivedAtMs, 
 
     public ReadOnlyMemory<byte> Payload { get; } = payload;
 
-    /// <summary>Where the record starts (the position <see cref="Spool.AppendAsync"/> returned for it).</summary>
+    /// <summary>Where the record starts (the position <see cref="DurableSpool.AppendAsync"/> returned for it).</summary>
     public SpoolPosition Position { get; } = position;
 
     /// <summary>Where the next record starts. Pass this to <see cref="SpoolReader.CommitAsync"/> once this record

@@ -4,7 +4,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Vpn.Perf.Ingest.Spool;
 
-internal sealed partial class Spool
+internal sealed partial class DurableSpool
 {
     // Each pwritev takes at most IOV_MAX (1024 on Linux) buffers; 512 records stays clear of it.
     private const int MaxBatchRecords = 512;
@@ -71,7 +71,7 @@ internal sealed partial class Spool
         {
             if (Volatile.Read(ref _stopping) != 0)
             {
-                return ValueTask.FromException<SpoolAppendResult>(new ObjectDisposedException(nameof(Spool)));
+                return ValueTask.FromException<SpoolAppendResult>(new ObjectDisposedException(nameof(DurableSpool)));
             }
 
             int recordLength = SpoolFormat.RecordHeaderSize + (int)payload.Length;

@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Vpn.Perf.Ingest.Spool;
 
-internal sealed partial class Spool
+internal sealed partial class DurableSpool
 {
     private static RecoveredState Recover(string directory, ILogger logger)
     {

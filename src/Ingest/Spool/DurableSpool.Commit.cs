@@ -2,7 +2,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Vpn.Perf.Ingest.Spool;
 
-internal sealed partial class Spool
+internal sealed partial class DurableSpool
 {
     /// <summary>Makes <paramref name="upTo"/> the durable checkpoint and deletes the segments wholly behind it.
     /// Called by <see cref="SpoolReader.CommitAsync"/>, which has checked that upTo lies between the last commit and

@@ -20,11 +20,11 @@ namespace Vpn.Perf.Ingest.Spool;
 /// <para>Recovery, the torn-tail rule and the file formats are described in <see cref="SpoolFormat"/> and
 /// <see cref="Open"/>.</para>
 /// </remarks>
-internal sealed partial class Spool : IAsyncDisposable
+internal sealed partial class DurableSpool : IAsyncDisposable
 {
     private readonly SpoolOptions _options;
     private readonly string _directory;
-    private readonly ILogger<Spool> _logger;
+    private readonly ILogger<DurableSpool> _logger;
     private readonly TimeProvider _timeProvider;
     private readonly SafeFileHandle _lockHandle;
 
@@ -48,7 +48,7 @@ internal sealed partial class Spool : IAsyncDisposable
     private long _syncCount;
     private int _disposed;
 
-    private Spool(SpoolOptions options, string directory, ILogger<Spool> logger, TimeProvider timeProvider, SafeFileHandle lockHandle, RecoveredState state)
+    private DurableSpool(SpoolOptions options, string directory, ILogger<DurableSpool> logger, TimeProvider timeProvider, SafeFileHandle lockHandle, RecoveredState state)
     {
         _options = options;
         _directory = directory;
@@ -118,7 +118,7 @@ internal sealed partial class Spool : IAsyncDisposable
     /// else (a non-last segment, a bad header, a missing segment, a bad checkpoint) throws <see cref="SpoolCorruptException"/>
     /// naming the file and offset, because skipping it would drop acknowledged data. Blocking IO: call at startup.
     /// </summary>
-    public static Spool Open(SpoolOptions options, ILogger<Spool> logger, TimeProvider timeProvider)
+    public static DurableSpool Open(SpoolOptions options, ILogger<DurableSpool> logger, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
@@ -150,7 +150,7 @@ internal sealed partial class Spool : IAsyncDisposable
         {
             RecoveredState state = Recover(directory, logger);
             SpoolLog.Opened(logger, directory, state.Segments.Count, state.BacklogRecords, state.BacklogBytes, state.Checkpoint);
-            return new Spool(options, directory, logger, timeProvider, lockHandle, state);
+            return new DurableSpool(options, directory, logger, timeProvider, lockHandle, state);
         }
         catch
         {
