@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Vpn.Perf.Ingest.Spool;
+
+/// <summary>fsync of a directory, which makes a created, renamed or deleted name durable on Linux (POSIX leaves it to
+/// the caller; ext4 and xfs need it). .NET cannot open a directory as a file handle, hence the P/Invoke.</summary>
+internal static class DirectorySync
+{
+    private const int ORdOnly = 0;
+    private const int OCloExec = 0x80000; // same value on x86-64 and arm64 Linux
+    private const int EIntr = 4;
+
+    public static void Fsync(string directory)
+    {
+        // Windows/NTFS journals directory entries with the file's metadata flush; there is no directory handle to sync.
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
+        {
+            return;
+        }
+
+        // NUL-terminated UTF-8 path; a directory path is short, and this runs only on segment roll and commit.
+        byte[] path = new byte[Encoding.UTF8.GetByteCount(directory) + 1];
+        Encoding.UTF8.GetBytes(directory, path);
+
+        int fd = Open(ref path[0], ORdOnly | OCloExec);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open spool directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            int rc;
+            do
+            {
+                rc = Fsync(fd);
+            }
+            while (rc != 0 && Marshal.GetLastPInvokeError() == EIntr);
+
+            if (rc != 0)
+            {
+                throw new IOException($"fsync of spool directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Open(ref byte path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Close(int fd);
+}
