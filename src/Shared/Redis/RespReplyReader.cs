@@ -156,8 +156,10 @@ internal ref struct RespReplyReader
         // Look no further than the longest legal line so a hostile run of digits costs O(1) here.
         int window = Math.Min(span.Length, RespLimits.MaxIntegerDigits + 2);
         int cr = span[..window].IndexOf((byte)'\r');
-        // Fast path: CR and LF both in the current segment. (uint)(cr + 1) < Length also rejects cr == -1.
-        if ((uint)(cr + 1) < (uint)span.Length)
+        // Fast path: CR and LF both in the current segment. As unsigned, cr == -1 is the largest value, so one
+        // comparison rejects "no CR" and "CR is the last byte" (span.Length == 0 makes the bound the largest value too,
+        // but then cr is -1 as well).
+        if ((uint)cr < (uint)(span.Length - 1))
         {
             if (span[cr + 1] != (byte)'\n')
                 RedisThrowHelper.ThrowMissingCrlf();
