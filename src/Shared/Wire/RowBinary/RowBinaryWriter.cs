@@ -90,12 +90,13 @@ public ref struct RowBinaryWriter
     public void WriteUuid(Guid value)
     {
         Span<byte> destination = Reserve(16);
-        // RFC 9562 network order first; each half then reads as a big-endian UInt64 and is stored little-endian,
-        // which is ClickHouse's in-memory UUID (a UInt128 with the high half first).
-        value.TryWriteBytes(destination, bigEndian: true, out _);
-        ulong hi = BinaryPrimitives.ReadUInt64BigEndian(destination);
-        ulong lo = BinaryPrimitives.ReadUInt64BigEndian(destination[8..]);
+        // Guid's own byte form (always this layout): a as LE Int32, b and c as LE Int16, then bytes d..k. The RFC 9562
+        // value is hi = a:b:c and lo = d..k read big-endian; both halves are stored little-endian.
+        value.TryWriteBytes(destination);
+        ulong first = BinaryPrimitives.ReadUInt64LittleEndian(destination); // a | b << 32 | c << 48
+        ulong hi = (first << 32) | ((first >> 16) & 0xFFFF_0000UL) | (first >> 48); // a << 32 | b << 16 | c
         BinaryPrimitives.WriteUInt64LittleEndian(destination, hi);
+        ulong lo = BinaryPrimitives.ReadUInt64BigEndian(destination[8..]);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], lo);
     }
 
