@@ -98,6 +98,6 @@ internal sealed partial class DurableSpool
         }
 
         File.Move(temp, Path.Combine(_directory, SpoolFormat.CheckpointFileName), overwrite: true);
-        DirectorySync.Fsync(_directory);
+        PosixSync.Fsync(_directory);
     }
 }

@@ -211,7 +211,7 @@ internal sealed partial class DurableSpool
         long start = _writeOffset;
         long started = _timeProvider.GetTimestamp();
         RandomAccess.Write(_writeHandle, _gather, start);
-        RandomAccess.FlushToDisk(_writeHandle);
+        PosixSync.FlushData(_writeHandle);
         Volatile.Write(ref _lastSyncMicroseconds, (long)_timeProvider.GetElapsedTime(started).TotalMicroseconds);
         _writeOffset = end;
 
@@ -269,7 +269,7 @@ internal sealed partial class DurableSpool
             SpoolFormat.WriteSegmentHeader(header, segmentId);
             RandomAccess.Write(handle, header, 0);
             RandomAccess.FlushToDisk(handle);
-            DirectorySync.Fsync(directory);
+            PosixSync.Fsync(directory);
             return handle;
         }
         catch

@@ -126,9 +126,14 @@ internal sealed class SpoolReader : IDisposable
             return Task.FromCanceled(ct);
         }
 
-        if (upTo < _committed || upTo > Position)
+        if (upTo > Position)
         {
             SpoolThrowHelper.ThrowInvalidCommit(upTo, _committed, Position);
+        }
+
+        if (upTo <= _committed)
+        {
+            return Task.CompletedTask; // already durable (repeating a commit is harmless)
         }
 
         _committed = _spool.Commit(upTo);

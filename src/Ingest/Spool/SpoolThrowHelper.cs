@@ -20,7 +20,7 @@ internal static class SpoolThrowHelper
     [DoesNotReturn]
     public static void ThrowInvalidCommit(SpoolPosition upTo, SpoolPosition committed, SpoolPosition readPosition)
         => throw new ArgumentOutOfRangeException(nameof(upTo), upTo, string.Create(CultureInfo.InvariantCulture,
-            $"Spool commit position {upTo} must lie between the last commit {committed} and the read position {readPosition}; pass SpoolRecord.End of a record already read."));
+            $"Spool commit position {upTo} must not lie beyond the read position {readPosition} (last commit {committed}); pass SpoolRecord.End of a record already read."));
 
     [DoesNotReturn]
     public static void ThrowInvalidOptions(string message)

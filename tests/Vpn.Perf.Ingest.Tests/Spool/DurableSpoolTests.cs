@@ -127,6 +127,9 @@ public sealed class DurableSpoolTests
 
         await spool.Reader.CommitAsync(last.End, CancellationToken.None);
         Assert.Equal(25 * recordBytes, spool.BacklogBytes);
+
+        await spool.Reader.CommitAsync(last.End, CancellationToken.None); // repeating a commit is a no-op
+        Assert.Equal(25 * recordBytes, spool.BacklogBytes);
     }
 
     [Fact]

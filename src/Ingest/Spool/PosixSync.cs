@@ -1,15 +1,53 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Vpn.Perf.Ingest.Spool;
 
-/// <summary>fsync of a directory, which makes a created, renamed or deleted name durable on Linux (POSIX leaves it to
+/// <summary>fdatasync of a file, and fsync of a directory, which makes a created, renamed or deleted name durable on Linux (POSIX leaves it to
 /// the caller; ext4 and xfs need it). .NET cannot open a directory as a file handle, hence the P/Invoke.</summary>
-internal static class DirectorySync
+internal static class PosixSync
 {
     private const int ORdOnly = 0;
     private const int OCloExec = 0x80000; // same value on x86-64 and arm64 Linux
     private const int EIntr = 4;
+
+    /// <summary>Makes a file's data durable. On Linux this is fdatasync: it still commits a size change (which appends
+    /// need) but skips the timestamp-only journal commit that fsync (RandomAccess.FlushToDisk) adds; measured here on
+    /// 16 KiB appends it was about twice as fast. Elsewhere RandomAccess.FlushToDisk.</summary>
+    public static void FlushData(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            RandomAccess.FlushToDisk(handle);
+            return;
+        }
+
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            int fd = (int)handle.DangerousGetHandle();
+            int rc;
+            do
+            {
+                rc = Fdatasync(fd);
+            }
+            while (rc != 0 && Marshal.GetLastPInvokeError() == EIntr);
+
+            if (rc != 0)
+            {
+                throw new IOException($"fdatasync of a spool segment failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
 
     public static void Fsync(string directory)
     {
@@ -56,6 +94,10 @@ internal static class DirectorySync
     [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Fdatasync(int fd);
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
