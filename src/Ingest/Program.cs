@@ -1,6 +1,59 @@
+using Vpn.Perf.Ingest;
+using Vpn.Perf.Ingest.Auth;
+using Vpn.Perf.Ingest.ClickHouse;
+using Vpn.Perf.Ingest.Http;
+using Vpn.Perf.Ingest.Metrics;
+using Vpn.Perf.Ingest.Pipeline;
+using Vpn.Perf.Ingest.Spool;
+using Vpn.Perf.Ingest.Usage;
+using Vpn.Perf.Shared.ClickHouse;
+using Vpn.Perf.Shared.Redis;
+
 var builder = WebApplication.CreateSlimBuilder(args);
+var options = builder.Configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions();
+string redisConnection = builder.Configuration.GetConnectionString("Redis")
+    ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis).");
+string clickHouseConnection = builder.Configuration.GetConnectionString("ClickHouse")
+    ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse).");
+
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.AddServerHeader = false;
+    k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+});
+// The hot path logs nothing per request: console logging per request halves Kestrel's throughput here.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IngestMetrics>();
+builder.Services.AddSingleton(sp => new RedisClient(RedisOptions.Parse(redisConnection), sp.GetRequiredService<ILogger<RedisClient>>()));
+builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(clickHouseConnection)));
+builder.Services.AddSingleton(sp => DurableSpool.Open(
+    new SpoolOptions { Directory = options.SpoolDirectory, MaxBacklogBytes = options.SpoolMaxBacklogBytes },
+    sp.GetRequiredService<ILogger<DurableSpool>>(),
+    sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddSingleton<NodeTokenCache>();
+builder.Services.AddSingleton<SubscriptionStateCache>();
+builder.Services.AddSingleton<UsageApplier>();
+builder.Services.AddSingleton<NodeActivity>();
+builder.Services.AddSingleton<ReportEndpoint>();
+builder.Services.AddHostedService<CacheMaintenance>();
+builder.Services.AddHostedService<ClickHouseSink>();
+
 var app = builder.Build();
 
-app.MapGet("/healthz", () => TypedResults.Text("ok"));
+var metrics = app.Services.GetRequiredService<IngestMetrics>();
+var spool = app.Services.GetRequiredService<DurableSpool>();
+metrics.SpoolBacklogBytes = () => spool.BacklogBytes;
+metrics.SpoolSegments = () => spool.SegmentCount;
 
-app.Run();
+var endpoint = app.Services.GetRequiredService<ReportEndpoint>();
+app.MapPost("/v1/reports", endpoint.HandleAsync);
+app.MapGet("/healthz", () => TypedResults.Text("ok"));
+app.MapGet("/metrics", (IngestMetrics m) => TypedResults.Text(m.Render(), "text/plain; version=0.0.4"));
+
+await app.RunAsync();
+
+/// <summary>Entry point, public so tests can host Ingest.</summary>
+public partial class Program;

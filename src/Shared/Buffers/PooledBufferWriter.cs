@@ -30,6 +30,14 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     /// <summary>Forgets the written bytes and keeps the array for the next batch.</summary>
     public void Reset() => _written = 0;
 
+    /// <summary>Forgets everything written after <paramref name="length"/> bytes (undoes a partly written record).</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _written);
+        _written = length;
+    }
+
     public void Advance(int count)
     {
         if ((uint)count > (uint)(_buffer.Length - _written))

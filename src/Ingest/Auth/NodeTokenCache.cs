@@ -1,0 +1,75 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Redis;
+
+namespace Vpn.Perf.Ingest.Auth;
+
+/// <summary>
+/// Resolves a node token to its node id. Tokens live in Redis only as the SHA-256 of the key (the Api
+/// publishes them); Ingest keeps a positive cache that the change feed clears on any token change and
+/// that expires after <see cref="IngestOptions.CacheMaxAge"/> anyway, so a revoked token stops working
+/// within seconds even if a change notice is lost.
+/// </summary>
+internal sealed class NodeTokenCache(RedisClient redis, IngestOptions options, TimeProvider time)
+{
+    // Bounds memory if someone cycles through many valid tokens; clearing is cheap and self-healing.
+    private const int MaxEntries = 100_000;
+
+    private readonly ConcurrentDictionary<TokenKey, Entry> _entries = new();
+    private readonly long _maxAgeMs = (long)options.CacheMaxAge.TotalMilliseconds;
+
+    /// <summary>Looks the token up; null when it is unknown or revoked.</summary>
+    public ValueTask<Guid?> ResolveAsync(ReadOnlySpan<char> token, CancellationToken ct)
+    {
+        // A key is 32 characters; anything far longer is not a token and is not hashed at length.
+        if (token.IsEmpty || token.Length > 128)
+        {
+            return new((Guid?)null);
+        }
+        Span<byte> utf8 = stackalloc byte[128 * 3]; // at most 3 UTF-8 bytes per UTF-16 char of a 128-char token
+        int n = Encoding.UTF8.GetBytes(token, utf8);
+        Span<byte> hash = stackalloc byte[32]; // SHA-256
+        SHA256.HashData(utf8[..n], hash);
+        var key = new TokenKey(hash);
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_entries.TryGetValue(key, out Entry entry) && now - entry.FetchedAtMs < _maxAgeMs)
+        {
+            return new(entry.NodeId);
+        }
+        return FetchAsync(key, RedisKeys.NodeToken(hash), now, ct);
+    }
+
+    private async ValueTask<Guid?> FetchAsync(TokenKey key, string redisKey, long now, CancellationToken ct)
+    {
+        string? node = await redis.HGetAsync(redisKey, "node_id", ct);
+        if (node is null || !Guid.TryParseExact(node, "N", out Guid nodeId))
+        {
+            _entries.TryRemove(key, out _);
+            return null;
+        }
+        if (_entries.Count >= MaxEntries)
+        {
+            _entries.Clear();
+        }
+        _entries[key] = new Entry(nodeId, now);
+        return nodeId;
+    }
+
+    /// <summary>Drops every cached token: called when the Api reports any token change.</summary>
+    public void Invalidate() => _entries.Clear();
+
+    private readonly record struct Entry(Guid NodeId, long FetchedAtMs);
+
+    /// <summary>The 32-byte hash as four words: a struct key, so a lookup allocates nothing.</summary>
+    private readonly record struct TokenKey(ulong A, ulong B, ulong C, ulong D)
+    {
+        public TokenKey(ReadOnlySpan<byte> h)
+            : this(BinaryPrimitives.ReadUInt64LittleEndian(h), BinaryPrimitives.ReadUInt64LittleEndian(h[8..]),
+                   BinaryPrimitives.ReadUInt64LittleEndian(h[16..]), BinaryPrimitives.ReadUInt64LittleEndian(h[24..]))
+        {
+        }
+    }
+}

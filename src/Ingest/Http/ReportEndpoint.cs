@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Primitives;
+using Vpn.Perf.Ingest.Auth;
+using Vpn.Perf.Ingest.Metrics;
+using Vpn.Perf.Ingest.Pipeline;
+using Vpn.Perf.Ingest.Spool;
+using Vpn.Perf.Ingest.Usage;
+using Vpn.Perf.Shared;
+using Vpn.Perf.Shared.Redis;
+using Vpn.Perf.Shared.Wire;
+using Vpn.Perf.Shared.Wire.MessagePack;
+using Vpn.Perf.Shared.Wire.TrafficReport;
+
+namespace Vpn.Perf.Ingest.Http;
+
+/// <summary>
+/// <c>POST /v1/reports</c>: authenticate the node, read and decode the batch, make it durable in the spool,
+/// apply it to the Redis counters, and answer <c>{accepted, duplicate, cutoff}</c>. A batch is acknowledged
+/// only after both the spool fsync and the Redis script have completed; anything less is a 503 the node
+/// retries with the same seq, which both stages recognise.
+/// </summary>
+internal sealed partial class ReportEndpoint(
+    NodeTokenCache tokens,
+    UsageApplier usage,
+    DurableSpool spool,
+    NodeActivity activity,
+    IngestMetrics metrics,
+    IngestOptions options,
+    TimeProvider time,
+    ILogger<ReportEndpoint> logger)
+{
+    private static readonly string[] AcceptedMediaTypes = ["application/msgpack", "application/x-msgpack", "application/vnd.msgpack"];
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        long started = Stopwatch.GetTimestamp();
+        int status = await ProcessAsync(context);
+        metrics.RequestCompleted(status, Stopwatch.GetTimestamp() - started);
+    }
+
+    private async Task<int> ProcessAsync(HttpContext context)
+    {
+        HttpRequest request = context.Request;
+        CancellationToken ct = context.RequestAborted;
+
+        if (!IsMsgPack(request.ContentType))
+        {
+            return await RejectAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type",
+                "Content-Type must be application/msgpack (or application/x-msgpack, application/vnd.msgpack).");
+        }
+        if (request.ContentLength > options.MaxRequestBodyBytes)
+        {
+            return await RejectAsync(context, StatusCodes.Status413PayloadTooLarge, "body-too-large",
+                $"The body has {request.ContentLength} bytes; the limit is {options.MaxRequestBodyBytes} (Ingest:MaxRequestBodyBytes).");
+        }
+        Guid? node = await tokens.ResolveAsync(BearerToken(request.Headers.Authorization), ct);
+        if (node is not { } nodeId)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return await RejectAsync(context, StatusCodes.Status401Unauthorized, "bad-token", "The node token is missing, unknown or revoked.");
+        }
+
+        bool gzip = false;
+        StringValues encoding = request.Headers.ContentEncoding;
+        if (encoding.Count > 0)
+        {
+            if (encoding.Count == 1 && string.Equals(encoding[0], "gzip", StringComparison.OrdinalIgnoreCase))
+            {
+                gzip = true;
+            }
+            else if (!(encoding.Count == 1 && string.Equals(encoding[0], "identity", StringComparison.OrdinalIgnoreCase)))
+            {
+                return await RejectAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported-encoding", "Content-Encoding must be gzip or absent.");
+            }
+        }
+
+        (RequestBody.Status bodyStatus, RequestBody body) = await RequestBody.ReadAsync(request.BodyReader, gzip, options.MaxRequestBodyBytes, Limits.MaxBatchBytes, ct);
+        using (body)
+        {
+            switch (bodyStatus)
+            {
+                case RequestBody.Status.TooLarge:
+                    return await RejectAsync(context, StatusCodes.Status413PayloadTooLarge, "body-too-large",
+                        $"The body is larger than {options.MaxRequestBodyBytes} bytes as sent or {Limits.MaxBatchBytes} bytes decoded.");
+                case RequestBody.Status.BadGzip:
+                    return await RejectAsync(context, StatusCodes.Status400BadRequest, "bad-gzip", "The body is not a valid gzip stream.");
+            }
+
+            using var batch = new BatchContext();
+            try
+            {
+                var handler = new CollectingHandler(batch, options.BucketCount);
+                TrafficBatchParser.Parse(body.Data, ref handler);
+            }
+            catch (WireFormatException ex)
+            {
+                return await RejectAsync(context, StatusCodes.Status400BadRequest, ex.Reason.ToString(), ex.Message);
+            }
+
+            long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            SpoolAppendResult appended = await spool.AppendAsync(nodeId, batch.Header.Seq, nowMs, body.Data, ct);
+            if (!appended.IsAppended)
+            {
+                return await OverloadedAsync(context, "spool-full", "The durable buffer is full while ClickHouse catches up; retry the same batch later.");
+            }
+
+            var cutoff = new List<Guid>();
+            UsageOutcome outcome;
+            try
+            {
+                outcome = await usage.ApplyAsync(batch, nodeId, nowMs, cutoff, ct);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                metrics.RedisFailed();
+                LogRedisFailed(logger, nodeId, batch.Header.Seq, ex.Message);
+                return await OverloadedAsync(context, "redis-unavailable", "Usage counters are unavailable; retry the same batch later.");
+            }
+
+            activity.Seen(nodeId, nowMs);
+            metrics.Accepted(batch.ReportCount, batch.AccessCount, body.Data.Length, outcome.Duplicate, cutoff.Count);
+            WriteAccepted(context.Response, batch.ReportCount + batch.AccessCount, outcome.Duplicate, cutoff);
+            await context.Response.BodyWriter.FlushAsync(ct);
+            return StatusCodes.Status200OK;
+        }
+    }
+
+    private static void WriteAccepted(HttpResponse response, int accepted, bool duplicate, List<Guid> cutoff)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/msgpack";
+        var writer = new MessagePackWriter(response.BodyWriter);
+        writer.WriteMapHeader(3);
+        writer.WriteString("accepted"u8);
+        writer.WriteUInt64((ulong)accepted);
+        writer.WriteString("duplicate"u8);
+        writer.WriteBool(duplicate);
+        writer.WriteString("cutoff"u8);
+        writer.WriteArrayHeader(cutoff.Count);
+        foreach (Guid id in cutoff)
+        {
+            writer.WriteUuid(id);
+        }
+        writer.Flush();
+    }
+
+    private async Task<int> OverloadedAsync(HttpContext context, string reason, string message)
+    {
+        context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, reason, message);
+    }
+
+    /// <summary>Errors are a status, a machine-readable reason header and a plain-text message; never the input echoed.</summary>
+    private static async Task<int> RejectAsync(HttpContext context, int status, string reason, string message)
+    {
+        HttpResponse response = context.Response;
+        response.StatusCode = status;
+        response.Headers["X-Reject-Reason"] = reason;
+        response.ContentType = "text/plain; charset=utf-8";
+        await response.WriteAsync(message, context.RequestAborted);
+        return status;
+    }
+
+    private static bool IsMsgPack(string? contentType)
+    {
+        if (contentType is null) return false;
+        ReadOnlySpan<char> media = contentType.AsSpan();
+        int semicolon = media.IndexOf(';');
+        if (semicolon >= 0) media = media[..semicolon];
+        media = media.Trim();
+        foreach (string accepted in AcceptedMediaTypes)
+        {
+            if (media.Equals(accepted, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
+    }
+
+    private static ReadOnlySpan<char> BearerToken(StringValues authorization)
+    {
+        if (authorization.Count != 1 || authorization[0] is not { } value) return default;
+        const string Scheme = "Bearer ";
+        return value.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? value.AsSpan(Scheme.Length).Trim() : default;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed while applying batch {Seq} of node {Node}: {Error}")]
+    private static partial void LogRedisFailed(ILogger logger, Guid node, ulong seq, string error);
+}
