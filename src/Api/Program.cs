@@ -1,20 +1,38 @@
 using Npgsql;
 using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Demo;
+using Vpn.Perf.Api.Redis;
+using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Redis;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 string postgres = builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (env ConnectionStrings__Postgres).");
+string? redis = builder.Configuration.GetConnectionString("Redis");
+// Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
+int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
+
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
 builder.Services.AddSingleton<SchemaMigrator>();
+builder.Services.AddSingleton(sp => new RedisClient(
+    RedisOptions.Parse(redis ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis).")),
+    sp.GetRequiredService<ILogger<RedisClient>>()));
+builder.Services.AddSingleton(sp => new StatePublisher(sp.GetRequiredService<RedisClient>(), bucketCount));
+builder.Services.AddSingleton<DemoSeeder>();
 
 var app = builder.Build();
 
 // Administrative commands of the Api binary run instead of the web host and exit.
-if (args is ["migrate", var schemaDirectory, ..])
+switch (args)
 {
-    int applied = await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(schemaDirectory, CancellationToken.None);
-    Console.WriteLine($"postgres schema: {applied} migration(s) applied");
-    return;
+    case ["migrate", var schemaDirectory, ..]:
+        int applied = await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(schemaDirectory, CancellationToken.None);
+        Console.WriteLine($"postgres schema: {applied} migration(s) applied");
+        return;
+    case ["seed-demo", var ingestUrl, var apiUrl, var envFile, ..]:
+        await app.Services.GetRequiredService<DemoSeeder>().RunAsync(ingestUrl, apiUrl, envFile, CancellationToken.None);
+        return;
 }
 
 app.MapGet("/healthz", () => TypedResults.Text("ok"));

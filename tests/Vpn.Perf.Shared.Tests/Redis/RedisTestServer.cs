@@ -48,7 +48,7 @@ internal sealed class RedisTestServer : IAsyncDisposable
         catch (RedisConnectionException ex)
         {
             throw new InvalidOperationException(
-                $"Redis is not reachable at {options.EndPointText} (ConnectionStrings__Redis): {ex.Message} " +
+                $"Redis is not reachable at {options.EndPointText} (ConnectionStrings__Redis): {ex.Message}. " +
                 $"Start the test servers with `{StartCommand}`.", ex);
         }
         string type = Path.GetFileNameWithoutExtension(file);
