@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using Vpn.Perf.Api.Auth;
+
+namespace Vpn.Perf.Api.Tests.Auth;
+
+public sealed class PasswordHasherTests
+{
+    [Fact]
+    public void Hash_ThenVerify_AcceptsThePasswordAndRejectsOthers()
+    {
+        string hash = PasswordHasher.Hash("correct horse battery staple", cost: 4);
+        Assert.StartsWith("$2b$04$", hash, StringComparison.Ordinal);
+        Assert.Equal(60, hash.Length);
+        Assert.True(PasswordHasher.Verify("correct horse battery staple", hash));
+        Assert.False(PasswordHasher.Verify("correct horse battery stapler", hash));
+        Assert.False(PasswordHasher.Verify("", hash));
+    }
+
+    [Fact]
+    public void Hash_SamePasswordTwice_UsesFreshSalts()
+        => Assert.NotEqual(PasswordHasher.Hash("pw", cost: 4), PasswordHasher.Hash("pw", cost: 4));
+
+    [Theory]
+    [InlineData("2a")]
+    [InlineData("2b")]
+    public void Verify_HashMadeByPythonBcrypt_Accepts(string prefix)
+    {
+        string hash = RunPython($"import bcrypt; print(bcrypt.hashpw('pässwörd'.encode(), bcrypt.gensalt(5, prefix=b'{prefix}')).decode())");
+        Assert.True(PasswordHasher.Verify("pässwörd", hash));
+        Assert.False(PasswordHasher.Verify("password", hash));
+    }
+
+    [Fact]
+    public void Verify_DollarTwoYHashFromPhp_Accepts()
+    {
+        // PHP's password_hash writes $2y$; the algorithm is $2b$'s, so re-labelling a $2b$ hash makes one.
+        string hash = "$2y$" + PasswordHasher.Hash("legacy-panel", cost: 4)[4..];
+        Assert.True(PasswordHasher.Verify("legacy-panel", hash));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("plain")]
+    [InlineData("$1$abc$def")]
+    [InlineData("$2b$04$short")]
+    public void Verify_NotABcryptHash_ReturnsFalse(string hash) => Assert.False(PasswordHasher.Verify("pw", hash));
+
+    private static string RunPython(string code)
+    {
+        // Debian's python3-bcrypt installs for /usr/bin/python3, not for the python3 first on PATH.
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(code);
+        using Process p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"/usr/bin/python3 failed ({error.Trim()}); install it with `apt-get install python3-bcrypt` (the test command does).");
+        return output.Trim();
+    }
+}
