@@ -14,8 +14,7 @@ dotnet test "$REPO_ROOT/Vpn.Perf.sln" -c Release --no-build -nologo -v:q \
 status=${PIPESTATUS[0]}
 set -e
 # One closing line in the plain form CI reads: 'N passed, N failed'.
-passed=$(grep -oE 'Passed:\s+[0-9]+' "$DATA_DIR/test-output.txt" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -oE 'Failed:\s+[0-9]+' "$DATA_DIR/test-output.txt" | awk '{s+=$2} END {print s+0}')
-skipped=$(grep -oE 'Skipped:\s+[0-9]+' "$DATA_DIR/test-output.txt" | awk '{s+=$2} END {print s+0}')
+count() { awk -v k="$1" '$1 == k":" { s += $2 } END { print s + 0 }' "$DATA_DIR/test-output.txt"; }
+passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"
