@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using Vpn.Perf.Benchmarks.ClickHouse;
 using Vpn.Perf.Benchmarks.Redis;
+using Vpn.Perf.Benchmarks.Usage;
 
 namespace Vpn.Perf.Benchmarks;
 
@@ -13,6 +14,8 @@ internal static class BenchmarkMain
         {
             case ["ch-insert", ..]:
                 return await InsertThroughput.RunAsync(args);
+            case ["usage-throughput", ..]:
+                return await UsageThroughput.RunAsync(args);
             case ["redis-throughput", ..]:
                 await RespThroughput.RunAsync(args[1..]);
                 return 0;

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text;
+using System.Threading.Channels;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
 
@@ -9,27 +11,45 @@ namespace Vpn.Perf.Ingest.Usage;
 internal readonly record struct UsageOutcome(bool Duplicate, int CutoffCount);
 
 /// <summary>
-/// Applies a batch's reports to the Redis usage counters: one script call per key bucket the batch touches,
-/// all pipelined, each atomic on one slot. Limits come from the state cache and are compared inside the
-/// script against the new totals, so a crossing is seen exactly once, by the report that crosses.
+/// Applies batches to the Redis usage counters. Requests hand their batch to one loop that gathers every
+/// batch waiting at that moment into a round and sends one script call per key bucket for the whole round
+/// (pipelined, each atomic on one slot). The fixed cost of a script call is then shared by all the batches
+/// of the round instead of being paid for every few reports, which is what makes the Redis stage scale:
+/// a lone batch still goes out at once, and a busy server gets larger rounds.
 /// </summary>
-internal sealed class UsageApplier
+/// <remarks>
+/// A round fails per bucket: the batches with reports in a failed bucket get the exception (so their
+/// request answers 503 and the node retries), while the buckets that succeeded stay applied; the retry
+/// finds them in <c>{bN}:seq</c> and applies only what is missing. Limits come from the state cache and
+/// are compared inside the script with the new totals, so a crossing is seen once, by the report that
+/// crosses.
+/// </remarks>
+internal sealed class UsageApplier : IAsyncDisposable
 {
+    // Bounds one round: ARGV per bucket call stays in the low thousands and a round's buffers stay small.
+    private const int MaxReportsPerRound = 32_768;
+    private const int MaxBatchesPerRound = 256;
+    // Two rounds in flight: the next round is gathered and encoded while Redis works on the previous one.
+    private const int RoundsInFlight = 2;
+
     private readonly RedisClient _redis;
-    private readonly RedisScript _script;
+    private readonly RedisScript _script = new(UsageScript.Source);
     private readonly SubscriptionStateCache _states;
     private readonly int _bucketCount;
-    // Key names per bucket, encoded once: the hot path copies bytes, it never formats strings.
     private readonly byte[][] _usedKeys;
     private readonly byte[][] _seqKeys;
     private readonly byte[][] _eventKeys;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _slots = new(RoundsInFlight, RoundsInFlight);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
 
     public UsageApplier(RedisClient redis, SubscriptionStateCache states, IngestOptions options)
     {
         _redis = redis;
         _states = states;
         _bucketCount = options.BucketCount;
-        _script = new RedisScript(UsageScript.Source);
+        // Key names per bucket, encoded once: the hot path copies bytes, it never formats strings.
         _usedKeys = new byte[_bucketCount][];
         _seqKeys = new byte[_bucketCount][];
         _eventKeys = new byte[_bucketCount][];
@@ -39,92 +59,191 @@ internal sealed class UsageApplier
             _seqKeys[b] = Encoding.UTF8.GetBytes(RedisKeys.Seq(b));
             _eventKeys[b] = Encoding.UTF8.GetBytes(RedisKeys.Events(b));
         }
+        _loop = Task.Run(RunAsync);
     }
 
     /// <summary>
-    /// Applies the reports and writes the ids to cut off (over limit, expired or suspended) into
-    /// <paramref name="cutoff"/>, each once. Throws the Redis client's exceptions when Redis fails.
+    /// Applies the batch and adds to <paramref name="cutoff"/> (each once) the subscriptions to cut off: over
+    /// their limit, expired or suspended. Throws the Redis client's exceptions when Redis fails. Once the batch
+    /// is queued it is applied even if <paramref name="ct"/> fires, so a counted batch is never left half done
+    /// by a client that hung up.
     /// </summary>
     public async ValueTask<UsageOutcome> ApplyAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
     {
-        int count = batch.ReportCount;
-        if (count == 0)
+        if (batch.ReportCount == 0)
         {
             return new UsageOutcome(false, 0);
         }
         await FillStatesAsync(batch, nowMs, cutoff, ct);
+        var pending = new Pending(batch, nodeId, nowMs, cutoff);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(pending), this);
+        return await pending.Done.Task;
+    }
 
-        // Counting sort of report indexes by bucket: order[start[b] .. start[b+1]) are bucket b's reports.
+    private async Task RunAsync()
+    {
+        ChannelReader<Pending> reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token))
+            {
+                await _slots.WaitAsync(_stopping.Token);
+                var round = new List<Pending>();
+                int reports = 0;
+                while (round.Count < MaxBatchesPerRound && reports < MaxReportsPerRound && reader.TryRead(out Pending? p))
+                {
+                    round.Add(p);
+                    reports += p.Batch.ReportCount;
+                }
+                _ = RunRoundAsync(round, reports);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        while (reader.TryRead(out Pending? left))
+        {
+            left.Done.TrySetException(new ObjectDisposedException(nameof(UsageApplier)));
+        }
+    }
+
+    private async Task RunRoundAsync(List<Pending> round, int reportCount)
+    {
+        try
+        {
+            await ApplyRoundAsync(round, reportCount);
+        }
+        catch (Exception ex)
+        {
+            // Not a Redis failure (those are per bucket, below) but a bug: fail the round rather than hang it.
+            foreach (Pending p in round) p.Error ??= ex;
+        }
+        finally
+        {
+            _slots.Release();
+            foreach (Pending p in round)
+            {
+                if (p.Error is { } error) p.Done.TrySetException(error);
+                else p.Done.TrySetResult(new UsageOutcome(p.Duplicates == p.Portions, p.Cutoff.Count));
+            }
+        }
+    }
+
+    private async Task ApplyRoundAsync(List<Pending> round, int reportCount)
+    {
+        // Counting sort of (batch, report) by bucket, stable: within a bucket the entries stay grouped by batch,
+        // and each group is one portion of that bucket's script call.
         int[] start = ArrayPool<int>.Shared.Rent(_bucketCount + 1);
-        int[] order = ArrayPool<int>.Shared.Rent(count);
-        var calls = ArrayPool<(int Bucket, Task<RespValue> Reply)>.Shared.Rent(Math.Min(count, _bucketCount));
-        int callCount = 0;
+        int[] next = ArrayPool<int>.Shared.Rent(_bucketCount);
+        Entry[] order = ArrayPool<Entry>.Shared.Rent(reportCount);
+        var calls = new List<(int Bucket, Task<RespValue> Reply)>(Math.Min(_bucketCount, reportCount));
         try
         {
             Array.Clear(start, 0, _bucketCount + 1);
-            PendingReport[] reports = batch.Reports;
-            for (int i = 0; i < count; i++) start[reports[i].Bucket + 1]++;
+            foreach (Pending p in round)
+            {
+                PendingReport[] reports = p.Batch.Reports;
+                for (int r = 0; r < p.Batch.ReportCount; r++) start[reports[r].Bucket + 1]++;
+            }
             for (int b = 0; b < _bucketCount; b++) start[b + 1] += start[b];
-            Span<int> next = _bucketCount <= 256 ? stackalloc int[256] : new int[_bucketCount]; // write cursors per bucket
-            start.AsSpan(0, _bucketCount).CopyTo(next);
-            for (int i = 0; i < count; i++) order[next[reports[i].Bucket]++] = i;
+            Array.Copy(start, next, _bucketCount);
+            for (int i = 0; i < round.Count; i++)
+            {
+                PendingReport[] reports = round[i].Batch.Reports;
+                for (int r = 0; r < round[i].Batch.ReportCount; r++) order[next[reports[r].Bucket]++] = new Entry(i, r);
+            }
 
-            Span<byte> node = stackalloc byte[RedisKeys.IdChars];
-            RedisKeys.WriteId(nodeId, node);
             for (int b = 0; b < _bucketCount; b++)
             {
-                int from = start[b], to = start[b + 1];
-                if (from == to) continue;
-                calls[callCount++] = (b, _redis.EvalShaAsync(_script, BuildCall(b, node, batch.Header.Seq, nowMs, reports, order, from, to), ct).AsTask());
+                if (start[b] == start[b + 1]) continue;
+                RespCommand command = BuildCall(b, round, order, start[b], start[b + 1]);
+                calls.Add((b, _redis.EvalShaAsync(_script, command, CancellationToken.None).AsTask()));
             }
 
-            int duplicates = 0;
-            for (int c = 0; c < callCount; c++)
+            foreach ((int b, Task<RespValue> pending) in calls)
             {
-                (int b, Task<RespValue> pending) = calls[c];
-                RespValue reply = await pending;
-                if (reply.Type == RespType.Integer)
+                try
                 {
-                    duplicates++; // -1: this bucket already has this (node, seq)
-                    continue;
+                    RespValue reply = await pending;
+                    ReadReply(reply, round, order, start[b], start[b + 1]);
                 }
-                int from = start[b];
-                for (int k = 0; k < reply.Length; k++)
+                catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
                 {
-                    AddOnce(cutoff, reports[order[from + (int)reply[k].AsInt64()]].SubscriptionId);
+                    for (int e = start[b]; e < start[b + 1]; e++) round[order[e].Batch].Error ??= ex;
                 }
             }
-            return new UsageOutcome(duplicates == callCount, cutoff.Count);
         }
         finally
         {
             ArrayPool<int>.Shared.Return(start);
-            ArrayPool<int>.Shared.Return(order);
-            ArrayPool<(int, Task<RespValue>)>.Shared.Return(calls, clearArray: true);
+            ArrayPool<int>.Shared.Return(next);
+            ArrayPool<Entry>.Shared.Return(order);
         }
     }
 
-    private RespCommand BuildCall(int bucket, ReadOnlySpan<byte> node, ulong seq, long nowMs, PendingReport[] reports, int[] order, int from, int to)
+    private RespCommand BuildCall(int bucket, List<Pending> round, Entry[] order, int from, int to)
     {
-        // Size: ~110 bytes of keys and header, then per report 32 + up to 3 * 20 digits + 4 * 5 framing bytes.
-        RespCommand cmd = _script.CreateCommand(keyCount: 3, sizeHint: 128 + ((to - from) * 112));
-        cmd.Arg(_usedKeys[bucket]);
-        cmd.Arg(_seqKeys[bucket]);
-        cmd.Arg(_eventKeys[bucket]);
-        cmd.Arg(node);
-        cmd.Arg(seq);
-        cmd.Arg(nowMs);
-        Span<byte> sid = stackalloc byte[RedisKeys.IdChars];
-        for (int j = from; j < to; j++)
+        int portions = 0;
+        for (int e = from; e < to; e++)
         {
-            ref PendingReport r = ref reports[order[j]];
-            RedisKeys.WriteId(r.SubscriptionId, sid);
-            cmd.Arg(sid);
-            cmd.Arg(r.PeriodStart);
-            cmd.Arg(r.Limit);
-            cmd.Arg(r.Delta);
+            if (e == from || order[e].Batch != order[e - 1].Batch) portions++;
         }
-        return cmd;
+        // Size: keys and header ~120 bytes; per portion ~100 (node, seq, now, count with framing);
+        // per report a 32+1+13-byte field, a limit and a delta of up to 20 digits, 3 × 5 framing bytes.
+        RespCommand command = _script.CreateCommand(keyCount: 3, sizeHint: 128 + (portions * 100) + ((to - from) * 100));
+        command.Arg(_usedKeys[bucket]).Arg(_seqKeys[bucket]).Arg(_eventKeys[bucket]).Arg(portions);
+
+        Span<byte> field = stackalloc byte[RedisKeys.IdChars + 1 + 20]; // hex id, ':', a long in decimal
+        Span<byte> node = stackalloc byte[RedisKeys.IdChars];
+        int e0 = from;
+        while (e0 < to)
+        {
+            int batchIndex = order[e0].Batch;
+            int e1 = e0;
+            while (e1 < to && order[e1].Batch == batchIndex) e1++;
+            Pending p = round[batchIndex];
+            p.Portions++;
+            RedisKeys.WriteId(p.Node, node);
+            command.Arg(node).Arg(p.Batch.Header.Seq).Arg(p.NowMs).Arg(e1 - e0);
+            PendingReport[] reports = p.Batch.Reports;
+            for (int e = e0; e < e1; e++)
+            {
+                ref PendingReport r = ref reports[order[e].Report];
+                RedisKeys.WriteId(r.SubscriptionId, field);
+                field[RedisKeys.IdChars] = (byte)':';
+                Utf8Formatter.TryFormat(r.PeriodStart, field[(RedisKeys.IdChars + 1)..], out int digits);
+                command.Arg(field[..(RedisKeys.IdChars + 1 + digits)]).Arg(r.Limit).Arg(r.Delta);
+            }
+            e0 = e1;
+        }
+        return command;
+    }
+
+    /// <summary>Walks the bucket's portions in the order they were sent and hands each its result.</summary>
+    private static void ReadReply(RespValue reply, List<Pending> round, Entry[] order, int from, int to)
+    {
+        int portion = 0;
+        int e0 = from;
+        while (e0 < to)
+        {
+            int batchIndex = order[e0].Batch;
+            int e1 = e0;
+            while (e1 < to && order[e1].Batch == batchIndex) e1++;
+            Pending p = round[batchIndex];
+            RespValue result = reply[portion++];
+            if (result.Type == RespType.Integer)
+            {
+                p.Duplicates++; // -1: this bucket already applied this (node, seq)
+            }
+            else
+            {
+                for (int k = 0; k < result.Length; k++)
+                {
+                    AddOnce(p.Cutoff, p.Batch.Reports[order[e0 + (int)result[k].AsInt64()].Report].SubscriptionId);
+                }
+            }
+            e0 = e1;
+        }
     }
 
     /// <summary>Completes each report from the state cache, loading misses from Redis in one pipelined round.</summary>
@@ -173,5 +292,29 @@ internal sealed class UsageApplier
             if (g == id) return;
         }
         list.Add(id);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync();
+        await _loop;
+        _stopping.Dispose();
+        _slots.Dispose();
+    }
+
+    private readonly record struct Entry(int Batch, int Report);
+
+    /// <summary>One request's batch waiting for, then inside, a round. Only the round's loop writes to it.</summary>
+    private sealed class Pending(BatchContext batch, Guid node, long nowMs, List<Guid> cutoff)
+    {
+        public BatchContext Batch { get; } = batch;
+        public Guid Node { get; } = node;
+        public long NowMs { get; } = nowMs;
+        public List<Guid> Cutoff { get; } = cutoff;
+        public int Portions { get; set; }
+        public int Duplicates { get; set; }
+        public Exception? Error { get; set; }
+        public TaskCompletionSource<UsageOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
