@@ -39,4 +39,10 @@ public static class Limits
 
     /// <summary>Longest report interval, one day. Exporters report every few seconds to minutes.</summary>
     public const uint MaxIntervalSeconds = 86_400;
+
+    /// <summary>
+    /// Latest time a report may carry, in unix seconds: 2106-02-07, the end of ClickHouse's DateTime. Times are
+    /// checked at the door so a batch that was acknowledged can always be stored; negative times are refused too.
+    /// </summary>
+    public const ulong MaxUnixSeconds = uint.MaxValue;
 }

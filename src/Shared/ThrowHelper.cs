@@ -73,6 +73,10 @@ internal static partial class ThrowHelper
         $"{record}{Index(index)} field {field} is {value}; the limit is {max} ({limitName})."));
 
     [DoesNotReturn, StackTraceHidden]
+    public static void ThrowTimeOutOfRange(string record, int index, string field, long value, ulong max) => ThrowWireFormat(WireError.ValueOutOfRange, string.Create(Invariant,
+        $"{record}{Index(index)} field {field} is {value}; times run from 0 to {max} (unix, UTC)."));
+
+    [DoesNotReturn, StackTraceHidden]
     public static void ThrowInvalidUtf8(string record, int index, string field) => ThrowWireFormat(WireError.InvalidUtf8, string.Create(Invariant,
         $"{record}{Index(index)} field {field} is not valid UTF-8."));
 

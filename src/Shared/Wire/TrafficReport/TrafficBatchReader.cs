@@ -228,6 +228,12 @@ public ref struct TrafficBatchReader
             ThrowReportOutOfRange(bytesUp, bytesDown, intervalSeconds);
         }
 
+        // Negative times wrap to huge unsigned values, so one unsigned compare checks both ends.
+        if ((ulong)intervalStart > Limits.MaxUnixSeconds)
+        {
+            ThrowHelper.ThrowTimeOutOfRange("Report", _count - _remaining, "interval_start", intervalStart, Limits.MaxUnixSeconds);
+        }
+
         if (!TrySkipFields(fields - TrafficBatchLayout.ReportFieldCount))
         {
             return false;
@@ -265,6 +271,11 @@ public ref struct TrafficBatchReader
         if (bytesUp > Limits.MaxBytesPerReport || bytesDown > Limits.MaxBytesPerReport)
         {
             ThrowAccessOutOfRange(bytesUp, bytesDown);
+        }
+
+        if ((ulong)timestampMs > Limits.MaxUnixSeconds * 1000)
+        {
+            ThrowHelper.ThrowTimeOutOfRange("Access event", _count - _remaining, "ts", timestampMs, Limits.MaxUnixSeconds * 1000);
         }
 
         if (!_reader.TryReadStringOrNil(Limits.MaxNoteBytes, out note, out bool isNil))
