@@ -51,6 +51,29 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Restart_AfterGracefulStopWithUnflushedSpool_EveryRowInClickHouseExactlyOnce()
+    {
+        var work = new Workload(nodes: 2, batchesPerNode: 10, subscriptions: 20, reportsPerBatch: 6, seed: 9);
+        Dictionary<Guid, string> tokens = await _world.SeedTokensAsync(work.Nodes);
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
+        try
+        {
+            await work.SendAllAsync(ingest, tokens);
+            await ingest.StopAsync(); // SIGTERM: the host shuts down; whatever the sink held stays in the spool
+
+            await ingest.RestartAsync(new Dictionary<string, string> { ["Ingest__FlushInterval"] = "00:00:00.200" });
+            await WaitForDrainAsync(ingest, work);
+
+            await work.AssertExactlyOnceAsync(_world.ClickHouse);
+            await work.AssertRedisCountersAsync(_world.Redis);
+        }
+        finally
+        {
+            ingest.WriteLogTo(output);
+        }
+    }
+
     /// <summary>
     /// The crash window between "insert landed in ClickHouse" and "spool checkpoint committed" cannot be hit on
     /// purpose with a real process, so it is reproduced: after the kill, half of the spooled batches are inserted into

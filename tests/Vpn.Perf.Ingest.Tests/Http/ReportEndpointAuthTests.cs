@@ -4,8 +4,6 @@ using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
-public sealed class AuthFixture() : IngestFixture(TestServers.RedisDb.Auth, nameof(ReportEndpointAuthTests));
-
 public sealed class ReportEndpointAuthTests(AuthFixture fixture, ITestOutputHelper output) : IClassFixture<AuthFixture>, IDisposable
 {
     private IngestProcess Ingest => fixture.Ingest;

@@ -4,8 +4,6 @@ using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
-public sealed class BodyFixture() : IngestFixture(TestServers.RedisDb.Body, nameof(ReportEndpointBodyTests));
-
 /// <summary>Content type, size limits and gzip handling of <c>POST /v1/reports</c>, plus <c>/metrics</c> and <c>/healthz</c>.</summary>
 public sealed class ReportEndpointBodyTests(BodyFixture fixture, ITestOutputHelper output) : IClassFixture<BodyFixture>, IDisposable
 {

@@ -5,8 +5,6 @@ using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
-public sealed class MalformedFixture() : IngestFixture(TestServers.RedisDb.Malformed, nameof(ReportEndpointMalformedTests));
-
 /// <summary>Broken and mutated batches against the real Ingest: always a 400 with a reason (or a 200 when still valid), never a 5xx.</summary>
 public sealed class ReportEndpointMalformedTests(MalformedFixture fixture, ITestOutputHelper output) : IClassFixture<MalformedFixture>, IDisposable
 {

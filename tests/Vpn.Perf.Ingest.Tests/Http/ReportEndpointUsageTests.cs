@@ -5,8 +5,6 @@ using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
-public sealed class UsageFixture() : IngestFixture(TestServers.RedisDb.Usage, nameof(ReportEndpointUsageTests));
-
 /// <summary>Counting, retries, limits and reset periods through the real endpoint, Redis and ClickHouse.</summary>
 public sealed class ReportEndpointUsageTests(UsageFixture fixture, ITestOutputHelper output) : IClassFixture<UsageFixture>, IDisposable
 {
