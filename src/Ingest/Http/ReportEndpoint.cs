@@ -53,7 +53,18 @@ internal sealed partial class ReportEndpoint(
             return await RejectAsync(context, StatusCodes.Status413PayloadTooLarge, "body-too-large",
                 $"The body has {request.ContentLength} bytes; the limit is {options.MaxRequestBodyBytes} (Ingest:MaxRequestBodyBytes).");
         }
-        Guid? node = await tokens.ResolveAsync(BearerToken(request.Headers.Authorization), ct);
+        Guid? node;
+        try
+        {
+            node = await tokens.ResolveAsync(BearerToken(request.Headers.Authorization), ct);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // A token not in the cache needs Redis; while it is down the node must retry, not see a 500 or a 401.
+            metrics.RedisFailed();
+            LogTokenLookupFailed(logger, ex.Message);
+            return await OverloadedAsync(context, "redis-unavailable", "Node tokens are unavailable; retry the same batch later.");
+        }
         if (node is not { } nodeId)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -181,6 +192,9 @@ internal sealed partial class ReportEndpoint(
         const string Scheme = "Bearer ";
         return value.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? value.AsSpan(Scheme.Length).Trim() : default;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed while resolving a node token: {Error}")]
+    private static partial void LogTokenLookupFailed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed while applying batch {Seq} of node {Node}: {Error}")]
     private static partial void LogRedisFailed(ILogger logger, Guid node, ulong seq, string error);

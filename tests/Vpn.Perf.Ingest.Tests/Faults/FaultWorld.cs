@@ -1,0 +1,68 @@
+using System.Globalization;
+using Vpn.Perf.Ingest.Tests.Harness;
+
+namespace Vpn.Perf.Ingest.Tests.Faults;
+
+/// <summary>
+/// The servers of one fault test class: its Redis database, its ClickHouse database, and optional fault proxies in
+/// front of either, from which the Ingest environment is derived.
+/// </summary>
+internal sealed class FaultWorld : IAsyncDisposable
+{
+    private FaultWorld(TestRedis redis, TestClickHouse clickHouse, TcpFaultProxy? redisProxy, TcpFaultProxy? clickHouseProxy)
+    {
+        Redis = redis;
+        ClickHouse = clickHouse;
+        RedisProxy = redisProxy;
+        ClickHouseProxy = clickHouseProxy;
+    }
+
+    public TestRedis Redis { get; }
+
+    public TestClickHouse ClickHouse { get; }
+
+    public TcpFaultProxy? RedisProxy { get; }
+
+    public TcpFaultProxy? ClickHouseProxy { get; }
+
+    public static async Task<FaultWorld> CreateAsync(int redisDb, string owner, bool proxyRedis = false, bool proxyClickHouse = false)
+    {
+        TestRedis redis = await TestRedis.OpenAsync(redisDb, IngestFixture.BucketCount);
+        TestClickHouse clickHouse = await TestClickHouse.CreateAsync(owner);
+        var r = TestServers.RedisBase;
+        var c = TestServers.ClickHouseBase;
+        return new FaultWorld(redis, clickHouse,
+            proxyRedis ? new TcpFaultProxy(r.Host, r.Port) : null,
+            proxyClickHouse ? new TcpFaultProxy(c.Endpoint.Host, c.Endpoint.Port) : null);
+    }
+
+    /// <summary>The Ingest environment: through the proxies where there are any, plus <paramref name="settings"/>.</summary>
+    public Dictionary<string, string> Environment(params (string Key, string Value)[] settings)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Redis"] = TestServers.RedisFor(Redis.Database, RedisProxy?.Port),
+            ["ConnectionStrings__ClickHouse"] = TestServers.ClickHouseFor(ClickHouse.Name, ClickHouseProxy?.Port),
+            ["Ingest__BucketCount"] = IngestFixture.BucketCount.ToString(CultureInfo.InvariantCulture),
+            ["Ingest__FlushInterval"] = "00:00:00.200",
+            ["Ingest__ChangeFeedInterval"] = "00:00:00.200",
+        };
+        foreach ((string key, string value) in settings) env[key] = value;
+        return env;
+    }
+
+    public async Task<Dictionary<Guid, string>> SeedTokensAsync(IEnumerable<Guid> nodes)
+    {
+        var tokens = new Dictionary<Guid, string>();
+        foreach (Guid node in nodes) tokens[node] = await Redis.SeedNodeTokenAsync(node);
+        return tokens;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (RedisProxy is not null) await RedisProxy.DisposeAsync();
+        if (ClickHouseProxy is not null) await ClickHouseProxy.DisposeAsync();
+        await ClickHouse.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}

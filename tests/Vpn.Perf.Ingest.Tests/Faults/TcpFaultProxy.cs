@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Vpn.Perf.Ingest.Tests.Faults;
+
+/// <summary>
+/// A TCP forwarder between Ingest and one real server (Redis or ClickHouse) that can simulate an outage without
+/// touching the shared server. <see cref="Block"/> resets every open connection and answers each new one with an
+/// immediate reset; <see cref="Unblock"/> forwards again. Listens on 127.0.0.1 at an ephemeral port.
+/// </summary>
+internal sealed class TcpFaultProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly IPEndPoint _target;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _lock = new();
+    private readonly HashSet<Socket> _open = [];
+    private readonly Task _acceptLoop;
+    private bool _blocked;
+
+    public TcpFaultProxy(string targetHost, int targetPort)
+    {
+        _target = new IPEndPoint(IPAddress.Parse(targetHost), targetPort);
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    public int Port { get; }
+
+    /// <summary>Connections accepted so far (blocked ones included): lets a test see that its client did try.</summary>
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    private int _accepted;
+
+    public bool IsBlocked
+    {
+        get
+        {
+            lock (_lock) return _blocked;
+        }
+    }
+
+    /// <summary>Drops all current connections (RST) and resets new ones until <see cref="Unblock"/>.</summary>
+    public void Block()
+    {
+        Socket[] open;
+        lock (_lock)
+        {
+            _blocked = true;
+            open = [.. _open];
+            _open.Clear();
+        }
+        foreach (Socket s in open) Reset(s);
+    }
+
+    public void Unblock()
+    {
+        lock (_lock) _blocked = false;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptSocketAsync(_stopping.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            Interlocked.Increment(ref _accepted);
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        if (IsBlocked)
+        {
+            Reset(client);
+            return;
+        }
+        var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await upstream.ConnectAsync(_target, _stopping.Token);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            Reset(client);
+            upstream.Dispose();
+            return;
+        }
+        lock (_lock)
+        {
+            // Block() may have run while we were connecting: it must not miss this pair.
+            if (!_blocked)
+            {
+                _open.Add(client);
+                _open.Add(upstream);
+            }
+        }
+        if (IsBlocked && !IsTracked(client))
+        {
+            Reset(client);
+            Reset(upstream);
+            return;
+        }
+        Task a = PumpAsync(client, upstream);
+        Task b = PumpAsync(upstream, client);
+        await Task.WhenAny(a, b);
+        // One side ended: end the other too, so neither end waits on a half-open pair.
+        lock (_lock)
+        {
+            _open.Remove(client);
+            _open.Remove(upstream);
+        }
+        Reset(client);
+        Reset(upstream);
+        await Task.WhenAll(a, b);
+    }
+
+    private bool IsTracked(Socket s)
+    {
+        lock (_lock) return _open.Contains(s);
+    }
+
+    private static async Task PumpAsync(Socket from, Socket to)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                int n = await from.ReceiveAsync(buffer, SocketFlags.None);
+                if (n == 0)
+                {
+                    to.Shutdown(SocketShutdown.Send);
+                    return;
+                }
+                await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Closes with linger 0, so the peer sees a reset at once rather than a graceful end of stream.</summary>
+    private static void Reset(Socket s)
+    {
+        try
+        {
+            s.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        s.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _listener.Stop();
+        Block();
+        await _acceptLoop;
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,71 @@
+using Vpn.Perf.Shared.ClickHouse;
+using Vpn.Perf.Shared.Redis;
+
+namespace Vpn.Perf.Ingest.Tests.Harness;
+
+/// <summary>
+/// The real servers the test command starts, and how the Ingest tests share them.
+/// <para>
+/// Redis: Ingest's keys have fixed names (<c>{bN}:used</c>, <c>state:changes</c>, ...), so a key prefix cannot isolate
+/// a test. Each test class that touches Redis owns one database number instead, listed below and nowhere else; its
+/// fixture runs FLUSHDB on it first. Tests inside a class run one after another and use fresh random node and
+/// subscription ids, so they never read each other's counters. Database 0 belongs to the other suites (they use key
+/// prefixes there and never flush); numbers not listed are free.
+/// </para>
+/// <para>ClickHouse: each class gets a database of its own (<see cref="TestClickHouse"/>), dropped when it ends.</para>
+/// </summary>
+internal static class TestServers
+{
+    public const string StartCommand = "bash tests/infra/test.sh";
+
+    /// <summary>Redis database numbers, one per test class (1..15).</summary>
+    public static class RedisDb
+    {
+        public const int Malformed = 1;       // Http/ReportEndpointMalformedTests
+        public const int Auth = 2;            // Http/ReportEndpointAuthTests
+        public const int Body = 3;            // Http/ReportEndpointBodyTests (content type, size, gzip, /metrics, /healthz)
+        public const int Usage = 4;           // Http/ReportEndpointUsageTests (retries, cutoff, reset periods)
+        public const int UsageApplier = 5;    // Usage/UsageApplierTests
+        public const int Crash = 6;           // Faults/IngestCrashTests
+        public const int ClickHouseOutage = 7; // Faults/ClickHouseOutageTests
+        public const int RedisOutage = 8;     // Faults/RedisOutageTests
+    }
+
+    public static string RedisConnectionString =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__Redis") is { Length: > 0 } cs ? cs : "redis://127.0.0.1:56379";
+
+    public static string ClickHouseConnectionString =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__ClickHouse") is { Length: > 0 } cs ? cs : "http://default@127.0.0.1:58123/vpnperf";
+
+    public static RedisOptions RedisBase => RedisOptions.Parse(RedisConnectionString);
+
+    public static ClickHouseOptions ClickHouseBase => ClickHouseOptions.Parse(ClickHouseConnectionString);
+
+    /// <summary>The Redis connection string for <paramref name="db"/>, optionally through a proxy port.</summary>
+    public static string RedisFor(int db, int? port = null)
+    {
+        RedisOptions o = RedisBase;
+        string auth = o.Password is null ? "" : $"{Uri.EscapeDataString(o.User ?? "")}:{Uri.EscapeDataString(o.Password)}@";
+        return $"redis://{auth}{o.Host}:{port ?? o.Port}/{db}";
+    }
+
+    /// <summary>The ClickHouse connection string for <paramref name="database"/>, optionally through a proxy port.</summary>
+    public static string ClickHouseFor(string database, int? port = null)
+    {
+        ClickHouseOptions o = ClickHouseBase;
+        string auth = Uri.EscapeDataString(o.User) + (o.Password.Length > 0 ? ":" + Uri.EscapeDataString(o.Password) : "");
+        return $"{o.Endpoint.Scheme}://{auth}@{o.Endpoint.Host}:{port ?? o.Endpoint.Port}/{database}";
+    }
+
+    public static string RepoRoot
+    {
+        get
+        {
+            for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
+            {
+                if (File.Exists(Path.Combine(dir, "Vpn.Perf.sln"))) return dir;
+            }
+            throw new InvalidOperationException("Vpn.Perf.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+}

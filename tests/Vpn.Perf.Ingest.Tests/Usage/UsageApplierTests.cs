@@ -1,0 +1,107 @@
+using System.Buffers;
+using Vpn.Perf.Ingest.Tests.Harness;
+using Vpn.Perf.Ingest.Usage;
+using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Wire.TrafficReport;
+
+namespace Vpn.Perf.Ingest.Tests.Usage;
+
+/// <summary>
+/// <see cref="UsageApplier"/> in process against the real Redis (its own database), with explicit clock values, so
+/// reset-period boundaries can be crossed without waiting for them.
+/// </summary>
+public sealed class UsageApplierTests : IAsyncLifetime
+{
+    private const int Buckets = 8;
+    private static readonly long Anchor = DateTimeOffset.Parse("2024-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+    private const long Hour = 3_600_000L;
+
+    private TestRedis _redis = null!;
+    private UsageApplier _applier = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await TestRedis.OpenAsync(TestServers.RedisDb.UsageApplier, Buckets);
+        var options = new IngestOptions { BucketCount = Buckets };
+        _applier = new UsageApplier(_redis.Client, new SubscriptionStateCache(_redis.Client, options), options);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_AcrossResetBoundary_NewPeriodStartsAtZeroAndOldKeepsValue()
+    {
+        var node = Guid.NewGuid();
+        var sid = Guid.NewGuid();
+        await _redis.SeedSubscriptionAsync(sid, maxTraffic: 120, resetPeriod: "PT1H", resetAnchorMs: Anchor);
+        long oldStart = Anchor + (2 * Hour), newStart = Anchor + (3 * Hour);
+        long beforeBoundary = newStart - 1, atBoundary = newStart, after = newStart + 1_000;
+        Assert.Equal(oldStart, ResetPeriod.Parse("PT1H").PeriodStart(Anchor, beforeBoundary));
+        Assert.Equal(newStart, ResetPeriod.Parse("PT1H").PeriodStart(Anchor, atBoundary));
+
+        Assert.Empty(await ApplyAsync(node, 1, beforeBoundary - 10_000, (sid, 100)));
+        Assert.Equal([sid], await ApplyAsync(node, 2, beforeBoundary, (sid, 30))); // 130 >= 120 in the old period
+        Assert.Equal(130, await _redis.UsedAsync(sid, oldStart));
+
+        Assert.Empty(await ApplyAsync(node, 3, atBoundary, (sid, 50)));              // new period: 50 < 120
+        Assert.Equal(50, await _redis.UsedAsync(sid, newStart));
+        Assert.Equal(130, await _redis.UsedAsync(sid, oldStart));                   // the old period keeps its value
+
+        Assert.Equal([sid], await ApplyAsync(node, 4, after, (sid, 70)));            // 120 >= 120 crosses again
+        Assert.Equal(120, await _redis.UsedAsync(sid, newStart));
+        List<Dictionary<string, string>> events = await _redis.EventsForAsync(sid);
+        Assert.Equal(2, events.Count); // one crossing per period
+        Assert.Equal([oldStart.ToString(System.Globalization.CultureInfo.InvariantCulture), newStart.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            events.Select(e => e["period_start"]).ToArray());
+    }
+
+    [Fact]
+    public async Task ApplyAsync_SameSeqAgain_IsDuplicateAndAddsNothing()
+    {
+        var node = Guid.NewGuid();
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid(), c = Guid.NewGuid();
+        long now = Anchor;
+        UsageOutcome first = await ApplyOutcomeAsync(node, 5, now, (a, 10), (b, 20), (c, 30));
+        UsageOutcome again = await ApplyOutcomeAsync(node, 5, now, (a, 10), (b, 20), (c, 30));
+        UsageOutcome older = await ApplyOutcomeAsync(node, 4, now, (a, 1));
+
+        Assert.False(first.Duplicate);
+        Assert.True(again.Duplicate);
+        Assert.True(older.Duplicate);
+        Assert.Equal(10, await _redis.UsedAsync(a));
+        Assert.Equal(20, await _redis.UsedAsync(b));
+        Assert.Equal(30, await _redis.UsedAsync(c));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_SeqAbove2Pow53_ComparedExactly()
+    {
+        var node = Guid.NewGuid();
+        var sid = Guid.NewGuid();
+        const ulong Big = (1UL << 53) + 1; // a double cannot tell it from 2^53
+        Assert.False((await ApplyOutcomeAsync(node, Big - 1, Anchor, (sid, 1))).Duplicate);
+        Assert.False((await ApplyOutcomeAsync(node, Big, Anchor, (sid, 1))).Duplicate);
+        Assert.False((await ApplyOutcomeAsync(node, ulong.MaxValue, Anchor, (sid, 1))).Duplicate);
+        Assert.True((await ApplyOutcomeAsync(node, Big, Anchor, (sid, 1))).Duplicate);
+        Assert.Equal(3, await _redis.UsedAsync(sid));
+    }
+
+    private async Task<List<Guid>> ApplyAsync(Guid node, ulong seq, long nowMs, params (Guid Sid, ulong Bytes)[] reports)
+    {
+        var cutoff = new List<Guid>();
+        await ApplyOutcomeAsync(node, seq, nowMs, cutoff, reports);
+        return cutoff;
+    }
+
+    private Task<UsageOutcome> ApplyOutcomeAsync(Guid node, ulong seq, long nowMs, params (Guid Sid, ulong Bytes)[] reports) =>
+        ApplyOutcomeAsync(node, seq, nowMs, [], reports);
+
+    private async Task<UsageOutcome> ApplyOutcomeAsync(Guid node, ulong seq, long nowMs, List<Guid> cutoff, (Guid Sid, ulong Bytes)[] reports)
+    {
+        byte[] body = TestBatch.Build(seq, reports.Select(r => TestBatch.Report(r.Sid, r.Bytes, 0)).ToArray());
+        using var batch = new BatchContext();
+        var handler = new CollectingHandler(batch, Buckets);
+        TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
+        return await _applier.ApplyAsync(batch, node, nowMs, cutoff, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+}
