@@ -1,8 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using Vpn.Perf.Shared.Wire;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 
 namespace Vpn.Perf.Ingest.Usage;
@@ -61,12 +57,6 @@ internal readonly struct CollectingHandler(BatchContext context, int bucketCount
 
     public void OnReport(in TrafficReport report)
     {
-        // The wire allows any int64, but history stores a ClickHouse DateTime (1970..2106). A batch acknowledged
-        // with a time outside that range would be counted in Redis and then dropped whole by the sink, so refuse it.
-        if ((ulong)report.IntervalStart > uint.MaxValue)
-        {
-            ThrowTimeOutOfRange("Report", "interval_start (unix seconds)", report.IntervalStart, uint.MaxValue);
-        }
         ref PendingReport p = ref context.Reports[context.ReportCount++];
         p.SubscriptionId = report.SubscriptionId;
         // The codec caps each counter at Limits.MaxBytesPerReport, so the sum fits a long.
@@ -78,20 +68,6 @@ internal readonly struct CollectingHandler(BatchContext context, int bucketCount
     {
     }
 
-    public void OnAccess(in AccessEvent access, ReadOnlySpan<byte> note, bool hasNote)
-    {
-        // Same reason as interval_start: access_log.ts is a ClickHouse DateTime.
-        if ((ulong)access.TimestampMs > MaxAccessTimestampMs)
-        {
-            ThrowTimeOutOfRange("Access", "ts (unix ms)", access.TimestampMs, MaxAccessTimestampMs);
-        }
-        context.AccessCount++;
-    }
-
-    private const ulong MaxAccessTimestampMs = ((ulong)uint.MaxValue * 1000) + 999;
-
-    [DoesNotReturn, StackTraceHidden]
-    private static void ThrowTimeOutOfRange(string record, string field, long value, ulong max) =>
-        throw new WireFormatException(WireError.ValueOutOfRange, string.Create(CultureInfo.InvariantCulture,
-            $"{record} {field} is {value}; it must be from 0 to {max} to fit ClickHouse DateTime (1970 to 2106)."));
+    // Times outside ClickHouse's DateTime are refused by the codec (Limits.MaxUnixSeconds), before the spool.
+    public void OnAccess(in AccessEvent access, ReadOnlySpan<byte> note, bool hasNote) => context.AccessCount++;
 }

@@ -10,7 +10,9 @@ namespace Vpn.Perf.Ingest.Tests.Usage;
 /// <see cref="UsageApplier"/> in process against the real Redis (its own database), with explicit clock values, so
 /// reset-period boundaries can be crossed without waiting for them.
 /// </summary>
+#pragma warning disable CA1001 // xunit disposes through IAsyncLifetime.DisposeAsync
 public sealed class UsageApplierTests : IAsyncLifetime
+#pragma warning restore CA1001
 {
     private const int Buckets = 8;
     private static readonly long Anchor = DateTimeOffset.Parse("2024-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
@@ -103,5 +105,9 @@ public sealed class UsageApplierTests : IAsyncLifetime
         return await _applier.ApplyAsync(batch, node, nowMs, cutoff, CancellationToken.None);
     }
 
-    public async Task DisposeAsync() => await _redis.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _applier.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
 }
