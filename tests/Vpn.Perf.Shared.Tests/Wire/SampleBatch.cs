@@ -8,20 +8,20 @@ namespace Vpn.Perf.Shared.Tests.Wire;
 /// <summary>A batch as plain values, with its expected dump and its encoding by <see cref="TrafficBatchWriter"/>.</summary>
 internal sealed record SampleBatch(ulong Seq, long SentAtMs, TrafficReport[] Reports, (AccessEvent Event, string? Note)[] Access)
 {
-    /// <summary>A small batch touching every integer width, a multi-byte UTF-8 note and a nil note.</summary>
+    /// <summary>A small batch touching every integer width times may take (0 to 2^32 - 1 s), a multi-byte UTF-8 note and a nil note.</summary>
     public static SampleBatch Small() => new(
         Seq: 70_000,
         SentAtMs: 1_763_777_000_123,
         Reports:
         [
             new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e0f"), Guid.Parse("0192f7a0-0000-7000-8000-000000000001"), 0, 127, 1_763_776_940, 60),
-            new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e10"), Guid.Parse("0192f7a0-0000-7000-8000-000000000002"), 128, 65_536, -1, 0),
-            new(Guid.Parse("ffffffff-ffff-ffff-ffff-ffffffffffff"), Guid.Empty, 4_294_967_296, Shared.Limits.MaxBytesPerReport, -40_000, Shared.Limits.MaxIntervalSeconds),
+            new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e10"), Guid.Parse("0192f7a0-0000-7000-8000-000000000002"), 128, 65_536, 255, 0),
+            new(Guid.Parse("ffffffff-ffff-ffff-ffff-ffffffffffff"), Guid.Empty, 4_294_967_296, Shared.Limits.MaxBytesPerReport, (long)Shared.Limits.MaxUnixSeconds, Shared.Limits.MaxIntervalSeconds),
         ],
         Access:
         [
             (new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-000000000042"), 1_763_776_999_000, Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e0f"), Guid.Parse("0192f7a0-0000-7000-8000-000000000001"), 200, 5), "tcp → cdn ✓"),
-            (new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-000000000043"), -5, Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e10"), Guid.Parse("0192f7a0-0000-7000-8000-000000000002"), 0, 0), null),
+            (new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-000000000043"), 5, Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e10"), Guid.Parse("0192f7a0-0000-7000-8000-000000000002"), 0, 0), null),
             (new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-000000000044"), 0, Guid.Empty, Guid.Empty, 1, 1), ""),
         ]);
 
