@@ -18,7 +18,7 @@ internal static class ReportWriter
         string model = s.OpenModel ? $"open, {s.Rate} batches/s constant arrival (latency from intended start)" : $"closed, concurrency {s.Concurrency}";
         sb.Append(C, $"Model: {model}; {s.Nodes} nodes (one batch in flight each), {s.ReportsPerBatch} reports/batch, ");
         sb.Append(C, $"{s.Subscriptions} subscriptions ({s.Mix}), mean body {meanBodyBytes / 1024:0.0} KiB{(s.Gzip ? " before gzip" : "")}, ");
-        sb.Append(C, $"warm-up {s.Warmup.TotalSeconds:0} s excluded, window {ingest.WindowSeconds:0.0} s.\n\n");
+        sb.Append(C, $"{s.BucketCount} Redis key buckets, warm-up {s.Warmup.TotalSeconds:0} s excluded, window {ingest.WindowSeconds:0.0} s.\n\n");
 
         bool withRef = reference is not null;
         sb.Append(withRef ? "| figure | Ingest | reference | Ingest/reference |\n|---|---:|---:|---:|\n" : "| figure | Ingest |\n|---|---:|\n");
@@ -111,6 +111,7 @@ internal static class ReportWriter
             w.WriteNumber("subscriptions", s.Subscriptions);
             w.WriteString("mix", s.Mix.ToString());
             w.WriteBoolean("gzip", s.Gzip);
+            w.WriteNumber("buckets", s.BucketCount);
             w.WriteNumber("warmupSeconds", s.Warmup.TotalSeconds);
             w.WriteNumber("durationSeconds", s.Duration.TotalSeconds);
             w.WriteNumber("meanBodyBytes", Math.Round(meanBodyBytes));

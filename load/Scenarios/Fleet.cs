@@ -69,7 +69,7 @@ internal sealed class Fleet
     /// Publishes the node tokens (<c>nodetoken:&lt;sha256 hex&gt;</c> → node_id) and, with <c>--limits</c>, a
     /// max_traffic per subscription (no reset period, so usage stays in the <c>&lt;sid&gt;:0</c> field). Pipelined.
     /// </summary>
-    public async Task SeedAsync(RedisClient redis, bool limits, CancellationToken ct)
+    public async Task SeedAsync(RedisClient redis, bool limits, int bucketCount, CancellationToken ct)
     {
         var pending = new List<Task<RespValue>>();
         foreach (SimNode node in Nodes)
@@ -83,7 +83,7 @@ internal sealed class Fleet
             var random = new Random(Subscriptions.Length);
             foreach (Guid sid in Subscriptions)
             {
-                string key = RedisKeys.SubscriptionState(sid, Buckets.DefaultCount);
+                string key = RedisKeys.SubscriptionState(sid, bucketCount);
                 // 100 GB .. 100 TB: the heavy Zipf ranks cross theirs within a minute, the tail never does.
                 long max = (long)Math.Exp(Math.Log(1e11) + (random.NextDouble() * Math.Log(1e3)));
                 pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.MaxTraffic, max.ToString(CultureInfo.InvariantCulture)], ct).AsTask());

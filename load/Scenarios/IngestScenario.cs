@@ -23,7 +23,7 @@ internal static class IngestScenario
             $"fleet: {s.Nodes} nodes x {s.VariantsPerNode} bodies, mean body {fleet.MeanBodyBytes / 1024:0.0} KiB, {s.Subscriptions} fresh subscriptions; out {outDir}"));
 
         await using RedisClient redis = await RedisClient.ConnectAsync(RedisOptions.Parse(s.RedisConnection), null, CancellationToken.None);
-        await fleet.SeedAsync(redis, s.Limits, CancellationToken.None);
+        await fleet.SeedAsync(redis, s.Limits, s.BucketCount, CancellationToken.None);
         using var control = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 
         RunResult? reference = null;
@@ -43,7 +43,7 @@ internal static class IngestScenario
             if (s.Verify)
             {
                 using var clickHouse = new ClickHouseClient(ClickHouseOptions.Parse(s.ClickHouseConnection));
-                var verifier = new IngestVerifier(fleet, redis, clickHouse, control, new Uri(s.Target, "/metrics"));
+                var verifier = new IngestVerifier(fleet, redis, clickHouse, control, new Uri(s.Target, "/metrics"), s.BucketCount);
                 verify = await verifier.VerifyAsync(CancellationToken.None);
             }
         }
@@ -108,6 +108,7 @@ internal static class IngestScenario
             ["ConnectionStrings__Redis"] = s.RedisConnection,
             ["ConnectionStrings__ClickHouse"] = s.ClickHouseConnection,
             ["Ingest__SpoolDirectory"] = spool,
+            ["Ingest__BucketCount"] = s.BucketCount.ToString(CultureInfo.InvariantCulture),
         };
         string url = $"http://127.0.0.1:{s.Target.Port}";
         Console.WriteLine($"starting Ingest: dotnet {dll} --urls {url} (spool {spool}, log {Path.Combine(outDir, "ingest.log")})");

@@ -37,6 +37,9 @@ internal sealed class IngestSettings
     /// <summary>Pre-encoded bodies per node; each send patches seq, sent_at and event ids into one of them.</summary>
     public int VariantsPerNode { get; private set; } = 8;
 
+    /// <summary>Ingest's Redis key buckets (Ingest:BucketCount): passed to a started Ingest, used for seeding and verifying.</summary>
+    public int BucketCount { get; private set; } = Shared.Contracts.Buckets.DefaultCount;
+
     public int MaxRetries { get; private set; } = 10;
     public TimeSpan RequestTimeout { get; private set; } = TimeSpan.FromSeconds(30);
     public int ReferencePort { get; private set; } = 5290;
@@ -70,6 +73,7 @@ internal sealed class IngestSettings
           --verify                  check Redis counters and ClickHouse rows against what was sent
           --start-ingest            start the Release Ingest on --target's port, fresh spool, stop it at the end
           --ingest-dll PATH         Ingest dll for --start-ingest (artifacts/bin/Vpn.Perf.Ingest/release/...)
+          --buckets N               Ingest's Redis key buckets (Ingest:BucketCount, 64); must match a running Ingest
           --variants N              pre-encoded bodies per node (8)
           --max-retries N           retries of one batch (same seq) before giving up (10)
           --timeout T               per request (30s)
@@ -104,6 +108,7 @@ internal sealed class IngestSettings
                 case "--verify": s.Verify = true; break;
                 case "--start-ingest": s.StartIngest = true; break;
                 case "--ingest-dll": s.IngestDll = Next(); break;
+                case "--buckets": s.BucketCount = PositiveInt(a, Next()); break;
                 case "--variants": s.VariantsPerNode = PositiveInt(a, Next()); break;
                 case "--max-retries": s.MaxRetries = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--timeout": s.RequestTimeout = ParseDuration(a, Next()); break;

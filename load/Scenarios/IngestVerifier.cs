@@ -22,7 +22,7 @@ internal sealed record VerifyResult(bool Pass, bool Conclusive, IReadOnlyList<Ve
 /// byte: every subscription's usage counter, and the traffic rows' count, byte sums and distinct batches of the
 /// fleet's node ids, plus the access_log rows.
 /// </summary>
-internal sealed class IngestVerifier(Fleet fleet, RedisClient redis, ClickHouseClient clickHouse, HttpClient control, Uri metricsUrl)
+internal sealed class IngestVerifier(Fleet fleet, RedisClient redis, ClickHouseClient clickHouse, HttpClient control, Uri metricsUrl, int bucketCount)
 {
     private static readonly TimeSpan FlushLimit = TimeSpan.FromSeconds(120);
 
@@ -80,7 +80,7 @@ internal sealed class IngestVerifier(Fleet fleet, RedisClient redis, ClickHouseC
             {
                 Guid sid = subs[from + i];
                 // No reset period was published for these subscriptions, so their usage sits in period 0.
-                pending[i] = redis.ExecuteAsync("HGET", [RedisKeys.Used(Buckets.Of(sid, Buckets.DefaultCount)), RedisKeys.UsedField(sid, 0)], ct).AsTask();
+                pending[i] = redis.ExecuteAsync("HGET", [RedisKeys.Used(Buckets.Of(sid, bucketCount)), RedisKeys.UsedField(sid, 0)], ct).AsTask();
             }
             for (int i = 0; i < n; i++)
             {
