@@ -70,6 +70,7 @@ internal static class ReportWriter
                 if (calls == 0) continue;
                 sb.Append(C, $"| {cmd} | {calls:0} | {usec / calls:0.0} | {usec / 1e4:0.0} |\n");
             }
+            if (double.IsNaN(Rate("redis evalsha calls"))) sb.Append("\nRedis statistics were reset during the window (another client): the figures above are not usable.\n");
             sb.Append(C, $"\nPer batch: {Rate("redis evalsha calls") / Math.Max(1, ingest.RequestsPerSecond):0.0} script calls, ");
             sb.Append(C, $"{Rate("redis evalsha usec") / Math.Max(1, ingest.RequestsPerSecond) / 1000:0.00} ms of Redis time.\n");
         }
@@ -183,7 +184,11 @@ internal static class ReportWriter
         w.WriteEndObject();
         w.WriteNumber("machineBusyPercent", Math.Round(r.MachineBusyPercent, 1));
         w.WriteStartObject("probePerSecond");
-        foreach ((string k, double v) in r.ProbeRates) w.WriteNumber(k, Math.Round(v, 1));
+        foreach ((string k, double v) in r.ProbeRates)
+        {
+            if (double.IsNaN(v)) w.WriteNull(k);
+            else w.WriteNumber(k, Math.Round(v, 1));
+        }
         w.WriteEndObject();
         w.WriteEndObject();
     }

@@ -77,7 +77,12 @@ internal sealed record RunResult
     private static SortedDictionary<string, double> Rates(Dictionary<string, double> begin, Dictionary<string, double> end, double seconds)
     {
         var rates = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach ((string k, double v) in end) rates[k] = (v - begin.GetValueOrDefault(k)) / seconds;
+        foreach ((string k, double v) in end)
+        {
+            double before = begin.GetValueOrDefault(k);
+            // A counter that went down was reset during the window (CONFIG RESETSTAT by another client): no figure then.
+            rates[k] = v >= before ? (v - before) / seconds : double.NaN;
+        }
         return rates;
     }
 }

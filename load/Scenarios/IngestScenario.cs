@@ -38,7 +38,8 @@ internal static class IngestScenario
         VerifyResult? verify = null;
         try
         {
-            int? pid = ingestProcess?.Pid ?? FirstOrNull(ProcessCpu.Find("Vpn.Perf.Ingest.dll", inCommandLine: true));
+            // Not started here: the Ingest whose command line names our port (other Ingests may run on this machine).
+            int? pid = ingestProcess?.Pid ?? FirstWith(ProcessCpu.Find("Vpn.Perf.Ingest.dll", inCommandLine: true), $":{s.Target.Port}");
             ingest = await RunTargetAsync("ingest", s, fleet, s.Target, pid, control, RedisProbe.For(redis));
             if (s.Verify)
             {
@@ -161,5 +162,12 @@ internal static class IngestScenario
         throw new DirectoryNotFoundException("Vpn.Perf.sln not found above the working directory: run from the repository.");
     }
 
-    private static int? FirstOrNull(List<int> pids) => pids.Count > 0 ? pids[0] : null;
+    private static int? FirstWith(List<int> pids, string needle)
+    {
+        foreach (int pid in pids)
+        {
+            if (ProcessCpu.Find(needle, inCommandLine: true).Contains(pid)) return pid;
+        }
+        return null;
+    }
 }
