@@ -128,7 +128,14 @@ internal static class IngestScenario
 
     private static async Task StopIngestAsync(ChildProcess ingest, IngestSettings s, HttpClient control, string outDir)
     {
-        ServerMetrics last = await ServerMetrics.ScrapeAsync(control, new Uri(s.Target, "/metrics"), CancellationToken.None);
+        // Let the ClickHouse sink catch up first (bounded), so the run's data all lands and the spool can go.
+        ServerMetrics last = ServerMetrics.Empty;
+        for (int i = 0; i < 60; i++)
+        {
+            last = await ServerMetrics.ScrapeAsync(control, new Uri(s.Target, "/metrics"), CancellationToken.None);
+            if (last.IsEmpty || last.SpoolBacklogBytes == 0) break;
+            await Task.Delay(500);
+        }
         await ingest.DisposeAsync();
         string spool = Path.Combine(outDir, "spool");
         // The spool is this run's own; once empty it is only disk. With a backlog it is kept: that data is not in ClickHouse yet.
