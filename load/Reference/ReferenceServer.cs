@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.IO.Pipelines;
+
+namespace Vpn.Perf.Load.Reference;
+
+/// <summary>
+/// The yardstick: a bare Kestrel app with Ingest's shape (slim builder, same route, same GC mode when started by
+/// the load tool) that drains the body and answers a constant 200 MessagePack map like Ingest's. Whatever the
+/// same load gets here is the ceiling HTTP alone allows on this machine; Ingest's figures are reported against it.
+/// </summary>
+internal static class ReferenceServer
+{
+    // {"accepted": 250, "duplicate": false, "cutoff": []}: the size and shape of Ingest's usual answer.
+    private static readonly byte[] Accepted =
+    [
+        0x83,
+        0xa8, .. "accepted"u8, 0xcc, 250,
+        0xa9, .. "duplicate"u8, 0xc2,
+        0xa6, .. "cutoff"u8, 0x90,
+    ];
+
+    private static long s_requests;
+    private static long s_bodyBytes;
+
+    public static async Task<int> RunAsync(ReadOnlyMemory<string> args)
+    {
+        int port = 5290;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args.Span[i] == "--port" && i + 1 < args.Length) port = int.Parse(args.Span[++i], CultureInfo.InvariantCulture);
+        }
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.ListenLocalhost(port);
+        });
+        // As in Ingest: nothing is logged per request.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        var app = builder.Build();
+        app.MapPost("/v1/reports", HandleAsync);
+        app.MapGet("/healthz", () => TypedResults.Text("ok"));
+        app.MapGet("/metrics", RenderMetrics);
+        Console.WriteLine($"reference server on http://127.0.0.1:{port} (pid {Environment.ProcessId})");
+        await app.RunAsync();
+        return 0;
+    }
+
+    private static async Task HandleAsync(HttpContext context)
+    {
+        PipeReader body = context.Request.BodyReader;
+        long bytes = 0;
+        while (true)
+        {
+            ReadResult read = await body.ReadAsync(context.RequestAborted);
+            bytes += read.Buffer.Length;
+            body.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted) break;
+        }
+        Interlocked.Increment(ref s_requests);
+        Interlocked.Add(ref s_bodyBytes, bytes);
+        HttpResponse response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/msgpack";
+        response.ContentLength = Accepted.Length;
+        await response.BodyWriter.WriteAsync(Accepted, context.RequestAborted);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult RenderMetrics() => TypedResults.Text(string.Create(CultureInfo.InvariantCulture,
+        $"""
+        # TYPE vpnperf_ingest_requests_total counter
+        vpnperf_ingest_requests_total{"{"}status="200"{"}"} {Volatile.Read(ref s_requests)}
+        # TYPE vpnperf_ingest_body_bytes_total counter
+        vpnperf_ingest_body_bytes_total {Volatile.Read(ref s_bodyBytes)}
+        # TYPE process_working_set_bytes gauge
+        process_working_set_bytes {Environment.WorkingSet}
+
+        """), "text/plain; version=0.0.4");
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Redis;
+
+namespace Vpn.Perf.Load.Scenarios;
+
+/// <summary>
+/// The run's simulated world: fresh random node ids, token keys, inbounds and subscription ids (so runs never
+/// collide with each other or with real data, and <c>--verify</c> can compare absolute counters), plus each node's
+/// pre-encoded batches. Seeded into Redis the way the Api publishes them.
+/// </summary>
+internal sealed class Fleet
+{
+    // Seeded keys expire by themselves: load runs must not pile up tokens and states in a shared Redis.
+    private const string SeedTtlSeconds = "86400";
+
+    private Fleet(SimNode[] nodes, Guid[] subscriptions)
+    {
+        Nodes = nodes;
+        Subscriptions = subscriptions;
+    }
+
+    public SimNode[] Nodes { get; }
+
+    public Guid[] Subscriptions { get; }
+
+    /// <summary>Mean encoded body size in bytes.</summary>
+    public double MeanBodyBytes
+    {
+        get
+        {
+            long sum = 0, n = 0;
+            foreach (SimNode node in Nodes)
+            {
+                foreach (BatchBody b in node.Bodies)
+                {
+                    sum += b.Bytes.Length;
+                    n++;
+                }
+            }
+            return (double)sum / n;
+        }
+    }
+
+    public static Fleet Build(IngestSettings settings)
+    {
+        var random = new Random(settings.Seed);
+        var subscriptions = new Guid[settings.Subscriptions];
+        // Ids are always fresh (never from --seed): two runs must never share a node or subscription.
+        for (int i = 0; i < subscriptions.Length; i++) subscriptions[i] = Guid.NewGuid();
+        var factory = new PayloadFactory(settings, subscriptions, random, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var nodes = new SimNode[settings.Nodes];
+        for (int n = 0; n < nodes.Length; n++)
+        {
+            var inbounds = new Guid[settings.InboundsPerNode];
+            for (int i = 0; i < inbounds.Length; i++) inbounds[i] = Guid.NewGuid();
+            var node = new SimNode(Guid.NewGuid(), PayloadFactory.NewTokenKey(Random.Shared), inbounds);
+            node.Bodies = new BatchBody[settings.VariantsPerNode];
+            for (int v = 0; v < node.Bodies.Length; v++) node.Bodies[v] = factory.Create(inbounds);
+            node.AcceptedPerBody = new long[node.Bodies.Length];
+            nodes[n] = node;
+        }
+        return new Fleet(nodes, subscriptions);
+    }
+
+    /// <summary>
+    /// Publishes the node tokens (<c>nodetoken:&lt;sha256 hex&gt;</c> → node_id) and, with <c>--limits</c>, a
+    /// max_traffic per subscription (no reset period, so usage stays in the <c>&lt;sid&gt;:0</c> field). Pipelined.
+    /// </summary>
+    public async Task SeedAsync(RedisClient redis, bool limits, int bucketCount, CancellationToken ct)
+    {
+        var pending = new List<Task<RespValue>>();
+        foreach (SimNode node in Nodes)
+        {
+            string key = RedisKeys.NodeToken(SHA256.HashData(Encoding.UTF8.GetBytes(node.TokenKey)));
+            pending.Add(redis.ExecuteAsync("HSET", [key, "node_id", node.Id.ToString("N"), "token_id", Guid.NewGuid().ToString("N")], ct).AsTask());
+            pending.Add(redis.ExecuteAsync("EXPIRE", [key, SeedTtlSeconds], ct).AsTask());
+        }
+        if (limits)
+        {
+            var random = new Random(Subscriptions.Length);
+            foreach (Guid sid in Subscriptions)
+            {
+                string key = RedisKeys.SubscriptionState(sid, bucketCount);
+                // 100 GB .. 100 TB: the heavy Zipf ranks cross theirs within a minute, the tail never does.
+                long max = (long)Math.Exp(Math.Log(1e11) + (random.NextDouble() * Math.Log(1e3)));
+                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.MaxTraffic, max.ToString(CultureInfo.InvariantCulture)], ct).AsTask());
+                pending.Add(redis.ExecuteAsync("EXPIRE", [key, SeedTtlSeconds], ct).AsTask());
+                if (pending.Count >= 4096) await DrainAsync(pending);
+            }
+        }
+        await DrainAsync(pending);
+    }
+
+    /// <summary>Forgets what was sent so far (after the reference run, whose batches never reach Redis or ClickHouse).</summary>
+    public void ResetAccounting()
+    {
+        foreach (SimNode node in Nodes)
+        {
+            Array.Clear(node.AcceptedPerBody);
+            node.Ambiguous = 0;
+        }
+    }
+
+    /// <summary>What the servers must hold for this fleet, from the accepted sends of each body.</summary>
+    public SentTotals Totals()
+    {
+        var perSubscription = new long[Subscriptions.Length];
+        var t = new SentTotals(perSubscription);
+        foreach (SimNode node in Nodes)
+        {
+            t.AmbiguousBatches += node.Ambiguous;
+            for (int v = 0; v < node.Bodies.Length; v++)
+            {
+                long sends = node.AcceptedPerBody[v];
+                if (sends == 0) continue;
+                BatchBody body = node.Bodies[v];
+                t.Batches += sends;
+                t.Reports += sends * body.Reports;
+                t.AccessEvents += sends * body.AccessEvents;
+                t.BytesUp += (ulong)sends * body.BytesUp;
+                t.BytesDown += (ulong)sends * body.BytesDown;
+                for (int r = 0; r < body.Reports; r++) perSubscription[body.SubscriptionIndexes[r]] += sends * body.Deltas[r];
+            }
+        }
+        return t;
+    }
+
+    private static async Task DrainAsync(List<Task<RespValue>> pending)
+    {
+        foreach (Task<RespValue> t in pending)
+        {
+            RespValue r = await t;
+            if (r.IsError) throw new InvalidOperationException($"Seeding Redis failed: {r.ErrorMessage}");
+        }
+        pending.Clear();
+    }
+}
+
+/// <summary>What was sent and acknowledged (2xx), hence what Redis and ClickHouse must hold.</summary>
+internal sealed class SentTotals(long[] perSubscription)
+{
+    public long[] PerSubscription { get; } = perSubscription;
+    public long Batches { get; set; }
+    public long Reports { get; set; }
+    public long AccessEvents { get; set; }
+    public ulong BytesUp { get; set; }
+    public ulong BytesDown { get; set; }
+    public long AmbiguousBatches { get; set; }
+}

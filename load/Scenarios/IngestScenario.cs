@@ -1,0 +1,180 @@
+using System.Globalization;
+using Vpn.Perf.Load.Engine;
+using Vpn.Perf.Load.Reporting;
+using Vpn.Perf.Shared.ClickHouse;
+using Vpn.Perf.Shared.Redis;
+
+namespace Vpn.Perf.Load.Scenarios;
+
+/// <summary>
+/// <c>load -- ingest</c>: build and seed a fleet, optionally start Ingest, run the reference server first (when asked)
+/// and then Ingest under the same load, verify what landed, and write the report. The reference runs first and
+/// alone, so neither target shares the two cores with the other's leftovers (Ingest's ClickHouse flush, merges).
+/// </summary>
+internal static class IngestScenario
+{
+    public static async Task<int> RunAsync(IngestSettings s, string commandLine)
+    {
+        // Relative to the repository (dotnet run may start us in the project folder): load/reports/x means the same from anywhere.
+        string outDir = Path.GetFullPath(s.OutDirectory, RepoRoot());
+        Directory.CreateDirectory(outDir);
+        Fleet fleet = Fleet.Build(s);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"fleet: {s.Nodes} nodes x {s.VariantsPerNode} bodies, mean body {fleet.MeanBodyBytes / 1024:0.0} KiB, {s.Subscriptions} fresh subscriptions; out {outDir}"));
+
+        await using RedisClient redis = await RedisClient.ConnectAsync(RedisOptions.Parse(s.RedisConnection), null, CancellationToken.None);
+        await fleet.SeedAsync(redis, s.Limits, s.BucketCount, CancellationToken.None);
+        using var control = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+        RunResult? reference = null;
+        if (s.Reference)
+        {
+            reference = await RunReferenceAsync(s, fleet, control, outDir);
+            fleet.ResetAccounting(); // the reference's batches never reach Redis or ClickHouse
+        }
+
+        ChildProcess? ingestProcess = s.StartIngest ? await StartIngestAsync(s, outDir) : null;
+        RunResult ingest;
+        VerifyResult? verify = null;
+        try
+        {
+            // Not started here: the Ingest whose command line names our port (other Ingests may run on this machine).
+            int? pid = ingestProcess?.Pid ?? FirstWith(ProcessCpu.Find("Vpn.Perf.Ingest.dll", inCommandLine: true), $":{s.Target.Port}");
+            ingest = await RunTargetAsync("ingest", s, fleet, s.Target, pid, control, RedisProbe.For(redis));
+            if (s.Verify)
+            {
+                using var clickHouse = new ClickHouseClient(ClickHouseOptions.Parse(s.ClickHouseConnection));
+                var verifier = new IngestVerifier(fleet, redis, clickHouse, control, new Uri(s.Target, "/metrics"), s.BucketCount);
+                verify = await verifier.VerifyAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            if (ingestProcess is not null) await StopIngestAsync(ingestProcess, s, control, outDir);
+        }
+
+        string md = ReportWriter.Markdown(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "results.md"), md);
+        await File.WriteAllBytesAsync(Path.Combine(outDir, "results.json"), ReportWriter.Json(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify));
+        Console.WriteLine();
+        Console.WriteLine(md);
+        Console.WriteLine($"written: {Path.Combine(outDir, "results.md")}, results.json");
+        return verify is { Pass: false } ? 2 : 0;
+    }
+
+    private static async Task<RunResult> RunTargetAsync(string label, IngestSettings s, Fleet fleet, Uri target, int? serverPid, HttpClient control,
+        Func<Task<Dictionary<string, double>>>? probe)
+    {
+        var processes = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal)
+        {
+            ["server"] = serverPid is { } p ? [p] : [],
+            ["load"] = [Environment.ProcessId],
+            ["redis"] = ProcessCpu.Find("redis-server", inCommandLine: false),
+            ["clickhouse"] = ProcessCpu.Find("clickhouse", inCommandLine: false),
+        };
+        using HttpClient http = LoadHttp.Create(s.Nodes, s.RequestTimeout);
+        var counters = new RunCounters();
+        var latency = new LatencyRecorder();
+        var sender = new ReportSender(fleet.Nodes, http, new Uri(target, "/v1/reports"), s, counters, latency);
+        var plan = new LoadPlan(label, s.Rate, s.Concurrency, s.Warmup, s.Duration, new Uri(target, "/metrics"), processes, probe);
+        Console.WriteLine($"[{label}] {target} {(s.OpenModel ? $"open model, {s.Rate} batches/s" : $"closed model, concurrency {s.Concurrency}")}, " +
+            $"warm-up {s.Warmup.TotalSeconds} s, measure {s.Duration.TotalSeconds} s");
+        return await new LoadRun(sender, counters, latency, control).RunAsync(plan);
+    }
+
+    private static async Task<RunResult> RunReferenceAsync(IngestSettings s, Fleet fleet, HttpClient control, string outDir)
+    {
+        var target = new Uri($"http://127.0.0.1:{s.ReferencePort}");
+        (string file, List<string> args) = SelfCommand();
+        args.AddRange(["reference-server", "--port", s.ReferencePort.ToString(CultureInfo.InvariantCulture)]);
+        // Same GC mode as Ingest (server GC, non-concurrent; see Ingest's csproj), so the comparison is of the work done.
+        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "0" };
+        await using ChildProcess server = ChildProcess.Start(file, args, env, Environment.CurrentDirectory, Path.Combine(outDir, "reference.log"));
+        await server.WaitReadyAsync(new Uri(target, "/healthz"), TimeSpan.FromSeconds(30), CancellationToken.None);
+        return await RunTargetAsync("reference", s, fleet, target, server.Pid, control, probe: null);
+    }
+
+    private static async Task<ChildProcess> StartIngestAsync(IngestSettings s, string outDir)
+    {
+        string root = RepoRoot();
+        string dll = s.IngestDll ?? Path.Combine(root, "artifacts", "bin", "Vpn.Perf.Ingest", "release", "Vpn.Perf.Ingest.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{dll} is missing: build it with `dotnet build Vpn.Perf.sln -c Release` (or pass --ingest-dll).");
+        }
+        string spool = Path.Combine(outDir, "spool");
+        Directory.CreateDirectory(spool);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ConnectionStrings__Redis"] = s.RedisConnection,
+            ["ConnectionStrings__ClickHouse"] = s.ClickHouseConnection,
+            ["Ingest__SpoolDirectory"] = spool,
+            ["Ingest__BucketCount"] = s.BucketCount.ToString(CultureInfo.InvariantCulture),
+        };
+        string url = $"http://127.0.0.1:{s.Target.Port}";
+        Console.WriteLine($"starting Ingest: dotnet {dll} --urls {url} (spool {spool}, log {Path.Combine(outDir, "ingest.log")})");
+        ChildProcess ingest = ChildProcess.Start("dotnet", [dll, "--urls", url], env, root, Path.Combine(outDir, "ingest.log"));
+        try
+        {
+            await ingest.WaitReadyAsync(new Uri(s.Target, "/healthz"), TimeSpan.FromSeconds(60), CancellationToken.None);
+        }
+        catch
+        {
+            await ingest.DisposeAsync();
+            throw;
+        }
+        return ingest;
+    }
+
+    private static async Task StopIngestAsync(ChildProcess ingest, IngestSettings s, HttpClient control, string outDir)
+    {
+        // Let the ClickHouse sink catch up first (bounded), so the run's data all lands and the spool can go.
+        ServerMetrics last = ServerMetrics.Empty;
+        for (int i = 0; i < 60; i++)
+        {
+            last = await ServerMetrics.ScrapeAsync(control, new Uri(s.Target, "/metrics"), CancellationToken.None);
+            if (last.IsEmpty || last.SpoolBacklogBytes == 0) break;
+            await Task.Delay(500);
+        }
+        await ingest.DisposeAsync();
+        string spool = Path.Combine(outDir, "spool");
+        // The spool is this run's own; once empty it is only disk. With a backlog it is kept: that data is not in ClickHouse yet.
+        if (!last.IsEmpty && last.SpoolBacklogBytes == 0 && Directory.Exists(spool))
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+        else
+        {
+            Console.WriteLine($"Ingest stopped with a spool backlog of {last.SpoolBacklogBytes} bytes; kept {spool}");
+        }
+    }
+
+    /// <summary>How to start this very program again (the apphost, or <c>dotnet</c> plus the dll).</summary>
+    private static (string File, List<string> Args) SelfCommand()
+    {
+        string process = Environment.ProcessPath ?? "dotnet";
+        string dll = typeof(IngestScenario).Assembly.Location;
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [dll]) : (process, []);
+    }
+
+    private static string RepoRoot()
+    {
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (DirectoryInfo? d = new(start); d is not null; d = d.Parent)
+            {
+                if (File.Exists(Path.Combine(d.FullName, "Vpn.Perf.sln"))) return d.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("Vpn.Perf.sln not found above the working directory: run from the repository.");
+    }
+
+    private static int? FirstWith(List<int> pids, string needle)
+    {
+        foreach (int pid in pids)
+        {
+            if (ProcessCpu.Find(needle, inCommandLine: true).Contains(pid)) return pid;
+        }
+        return null;
+    }
+}
