@@ -11,7 +11,7 @@ namespace Vpn.Perf.Benchmarks.Usage;
 /// The Redis stage in isolation: Ingest's <see cref="UsageApplier"/> applying 250-report batches (bucketed Lua
 /// script calls) against a live server, next to <c>redis-benchmark -P 128</c> HINCRBY on the same server in the
 /// same run, so the figure is a ratio and not just a number from a noisy machine.
-/// Run: <c>dotnet run -c Release --project bench -- usage-throughput [seconds] [in-flight batches] [subscriptions]</c>.
+/// Run: <c>dotnet run -c Release --project bench -- usage-throughput [seconds] [in-flight batches] [subscriptions] [buckets]</c>.
 /// It writes into Redis database 9 and flushes it afterwards.
 /// </summary>
 internal static class UsageThroughput
@@ -24,16 +24,27 @@ internal static class UsageThroughput
         int seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
         int inFlight = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 16;
         int subscriptions = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 20_000;
+        int buckets = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : Buckets.DefaultCount;
         string cs = Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "redis://127.0.0.1:56379";
         RedisOptions options = RedisOptions.Parse(cs) with { Database = Database };
 
         await using RedisClient redis = await RedisClient.ConnectAsync(options, null, CancellationToken.None);
         await redis.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
-        var ingestOptions = new IngestOptions();
+        var ingestOptions = new IngestOptions { BucketCount = buckets };
         var applier = new UsageApplier(redis, new SubscriptionStateCache(redis, ingestOptions), ingestOptions);
 
         var ids = new Guid[subscriptions];
         for (int i = 0; i < ids.Length; i++) ids[i] = Guid.CreateVersion7();
+        // Every subscription has a limit (1 TiB, never reached) and a monthly reset, as in a real deployment:
+        // the script then compares every total with its limit.
+        var seeding = new List<Task<RespValue>>(ids.Length);
+        string anchor = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        foreach (Guid id in ids)
+        {
+            seeding.Add(redis.ExecuteAsync("HSET", [RedisKeys.SubscriptionState(id, buckets), SubscriptionState.Fields.MaxTraffic, "1099511627776",
+                SubscriptionState.Fields.ResetPeriod, "P1M", SubscriptionState.Fields.ResetAnchor, anchor], CancellationToken.None).AsTask());
+        }
+        await Task.WhenAll(seeding);
         long applied = 0;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var watch = Stopwatch.StartNew();
@@ -73,7 +84,7 @@ internal static class UsageThroughput
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             | stage | figure | reference (same server, same run) | ratio |
             |---|---|---|---|
-            | Redis: bucketed usage script, {ReportsPerBatch}-report batches, {inFlight} in flight, {subscriptions} subscriptions | {ours:N0} reports/s | redis-benchmark -P 128 HINCRBY: {reference:N0} ops/s | {ours / reference:F2} |
+            | Redis: bucketed usage script, {ReportsPerBatch}-report batches, {inFlight} in flight, {subscriptions} subscriptions with limits, {buckets} buckets | {ours:N0} reports/s | redis-benchmark -P 128 HINCRBY: {reference:N0} ops/s | {ours / reference:F2} |
             """));
         return 0;
     }

@@ -80,7 +80,7 @@ internal sealed class IngestVerifier(Fleet fleet, RedisClient redis, ClickHouseC
             {
                 Guid sid = subs[from + i];
                 // No reset period was published for these subscriptions, so their usage sits in period 0.
-                pending[i] = redis.ExecuteAsync("HGET", [RedisKeys.Used(Buckets.Of(sid, bucketCount)), RedisKeys.UsedField(sid, 0)], ct).AsTask();
+                pending[i] = redis.ExecuteAsync("GET", [RedisKeys.Usage(sid, 0, bucketCount)], ct).AsTask();
             }
             for (int i = 0; i < n; i++)
             {

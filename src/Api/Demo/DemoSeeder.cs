@@ -91,7 +91,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
               curl -sS -H 'Authorization: Bearer {token}' -H 'Content-Type: application/msgpack' \
                 --data-binary @{batchFile} {ingestUrl}/v1/reports | /usr/bin/python3 -c 'import msgpack,sys; print(msgpack.unpackb(sys.stdin.buffer.read()))'
             Usage in Redis:
-              redis-cli -p 56379 hgetall '{RedisKeys.Used(Buckets.Of(subscriptionId, Buckets.DefaultCount))}'
+              redis-cli -p 56379 get '{RedisKeys.Usage(subscriptionId, ResetPeriod.Parse(period).PeriodStart(resetAnchor.ToUnixTimeMilliseconds(), now), Buckets.DefaultCount)}'
             """);
     }
 

@@ -36,7 +36,7 @@ internal sealed class UsageApplier : IAsyncDisposable
     private readonly RedisScript _script = new(UsageScript.Source);
     private readonly SubscriptionStateCache _states;
     private readonly int _bucketCount;
-    private readonly byte[][] _usedKeys;
+    private readonly byte[][] _usagePrefixes;
     private readonly byte[][] _seqKeys;
     private readonly byte[][] _eventKeys;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -50,12 +50,12 @@ internal sealed class UsageApplier : IAsyncDisposable
         _states = states;
         _bucketCount = options.BucketCount;
         // Key names per bucket, encoded once: the hot path copies bytes, it never formats strings.
-        _usedKeys = new byte[_bucketCount][];
+        _usagePrefixes = new byte[_bucketCount][];
         _seqKeys = new byte[_bucketCount][];
         _eventKeys = new byte[_bucketCount][];
         for (int b = 0; b < _bucketCount; b++)
         {
-            _usedKeys[b] = Encoding.UTF8.GetBytes(RedisKeys.Used(b));
+            _usagePrefixes[b] = Encoding.UTF8.GetBytes(RedisKeys.UsagePrefix(b));
             _seqKeys[b] = Encoding.UTF8.GetBytes(RedisKeys.Seq(b));
             _eventKeys[b] = Encoding.UTF8.GetBytes(RedisKeys.Events(b));
         }
@@ -188,12 +188,28 @@ internal sealed class UsageApplier : IAsyncDisposable
         {
             if (e == from || order[e].Batch != order[e - 1].Batch) portions++;
         }
-        // Size: keys and header ~120 bytes; per portion ~100 (node, seq, now, count with framing);
-        // per report a 32+1+13-byte field, a limit and a delta of up to 20 digits, 3 × 5 framing bytes.
-        RespCommand command = _script.CreateCommand(keyCount: 3, sizeHint: 128 + (portions * 100) + ((to - from) * 100));
-        command.Arg(_usedKeys[bucket]).Arg(_seqKeys[bucket]).Arg(_eventKeys[bucket]).Arg(portions);
+        // Size: header and two keys ~80 bytes; per portion ~100 (node, seq, now, count with framing); per report
+        // a usage key (prefix + 32 + 1 + 13 bytes) and a limit and a delta of up to 20 digits, with framing.
+        RespCommand command = _script.CreateCommand(keyCount: 2 + (to - from), sizeHint: 128 + (portions * 100) + ((to - from) * 130));
+        command.Arg(_seqKeys[bucket]).Arg(_eventKeys[bucket]);
 
-        Span<byte> field = stackalloc byte[RedisKeys.IdChars + 1 + 20]; // hex id, ':', a long in decimal
+        // KEYS first: every report's usage key, in the order the portions list the reports.
+        byte[] prefix = _usagePrefixes[bucket];
+        Span<byte> key = stackalloc byte[32 + RedisKeys.IdChars + 1 + 20]; // prefix ("{b<int>}:u:" < 32), hex id, ':', a long
+        prefix.CopyTo(key);
+        Span<byte> id = key[prefix.Length..];
+        for (int e = from; e < to; e++)
+        {
+            ref PendingReport r = ref round[order[e].Batch].Batch.Reports[order[e].Report];
+            RedisKeys.WriteId(r.SubscriptionId, id);
+            id[RedisKeys.IdChars] = (byte)':';
+            Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
+            command.Arg(key[..(prefix.Length + RedisKeys.IdChars + 1 + digits)]);
+        }
+
+        long now = 0;
+        for (int e = from; e < to; e++) now = Math.Max(now, round[order[e].Batch].NowMs);
+        command.Arg(portions).Arg(now);
         Span<byte> node = stackalloc byte[RedisKeys.IdChars];
         int e0 = from;
         while (e0 < to)
@@ -204,15 +220,12 @@ internal sealed class UsageApplier : IAsyncDisposable
             Pending p = round[batchIndex];
             p.Portions++;
             RedisKeys.WriteId(p.Node, node);
-            command.Arg(node).Arg(p.Batch.Header.Seq).Arg(p.NowMs).Arg(e1 - e0);
+            command.Arg(node).Arg(p.Batch.Header.Seq).Arg(e1 - e0);
             PendingReport[] reports = p.Batch.Reports;
             for (int e = e0; e < e1; e++)
             {
                 ref PendingReport r = ref reports[order[e].Report];
-                RedisKeys.WriteId(r.SubscriptionId, field);
-                field[RedisKeys.IdChars] = (byte)':';
-                Utf8Formatter.TryFormat(r.PeriodStart, field[(RedisKeys.IdChars + 1)..], out int digits);
-                command.Arg(field[..(RedisKeys.IdChars + 1 + digits)]).Arg(r.Limit).Arg(r.Delta);
+                command.Arg(r.Limit).Arg(r.Delta);
             }
             e0 = e1;
         }

@@ -12,7 +12,7 @@ namespace Vpn.Perf.Shared.Contracts;
 /// <remarks>
 /// <list type="table">
 /// <item><term><c>{bN}:sub:&lt;sid&gt;</c></term><description>hash, the subscription's state (see <see cref="SubscriptionState"/>), written by the Api.</description></item>
-/// <item><term><c>{bN}:used</c></term><description>hash, field <c>&lt;sid&gt;:&lt;period start ms&gt;</c> → bytes used (up + down) in that period; a new period is a new field, so usage resets by itself at each boundary.</description></item>
+/// <item><term><c>{bN}:u:&lt;sid&gt;:&lt;period start ms&gt;</c></term><description>integer, bytes used (up + down) in that period; a new period is a new key, so usage resets by itself at each boundary. One key per subscription and period rather than fields of a bucket hash: a hash small enough to be a listpack costs a linear scan per increment.</description></item>
 /// <item><term><c>{bN}:seq</c></term><description>hash, field <c>&lt;node&gt;</c> → the highest batch seq applied to this bucket (dedup).</description></item>
 /// <item><term><c>{bN}:events</c></term><description>stream of over-limit events for the Api.</description></item>
 /// <item><term><c>nodetoken:&lt;sha256 hex&gt;</c></term><description>hash <c>node_id</c>, <c>token_id</c>: a live node token, by the SHA-256 of its key; deleted on revocation.</description></item>
@@ -34,15 +34,16 @@ public static class RedisKeys
     public static string SubscriptionState(Guid subscriptionId, int bucketCount)
         => string.Create(CultureInfo.InvariantCulture, $"{{b{Buckets.Of(subscriptionId, bucketCount)}}}:sub:{subscriptionId:N}");
 
-    public static string Used(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:used");
+    /// <summary>The usage counter of a subscription in the period that starts at <paramref name="periodStartMs"/> (0 = never resets).</summary>
+    public static string Usage(Guid subscriptionId, long periodStartMs, int bucketCount)
+        => string.Create(CultureInfo.InvariantCulture, $"{UsagePrefix(Buckets.Of(subscriptionId, bucketCount))}{subscriptionId:N}:{periodStartMs}");
+
+    /// <summary>What every usage key of a bucket starts with: <c>{bN}:u:</c>.</summary>
+    public static string UsagePrefix(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:u:");
 
     public static string Seq(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:seq");
 
     public static string Events(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:events");
-
-    /// <summary>The <c>{bN}:used</c> field of a subscription's usage in the period that starts at <paramref name="periodStartMs"/>.</summary>
-    public static string UsedField(Guid subscriptionId, long periodStartMs)
-        => string.Create(CultureInfo.InvariantCulture, $"{subscriptionId:N}:{periodStartMs}");
 
     public static string NodeToken(ReadOnlySpan<byte> keySha256) => NodeTokenPrefix + Convert.ToHexStringLower(keySha256);
 

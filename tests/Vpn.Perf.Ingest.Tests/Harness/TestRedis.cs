@@ -84,7 +84,7 @@ internal sealed class TestRedis : IAsyncDisposable
     /// <summary>Bytes used in the period starting at <paramref name="periodStartMs"/> (0 = never resets); 0 when absent.</summary>
     public async Task<long> UsedAsync(Guid sid, long periodStartMs = 0)
     {
-        string? value = await Client.HGetAsync(RedisKeys.Used(Buckets.Of(sid, BucketCount)), RedisKeys.UsedField(sid, periodStartMs), CancellationToken.None);
+        string? value = await Client.GetStringAsync(RedisKeys.Usage(sid, periodStartMs, BucketCount), CancellationToken.None);
         return value is null ? 0 : long.Parse(value, CultureInfo.InvariantCulture);
     }
 

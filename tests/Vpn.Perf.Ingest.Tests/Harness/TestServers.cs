@@ -6,7 +6,7 @@ namespace Vpn.Perf.Ingest.Tests.Harness;
 /// <summary>
 /// The real servers the test command starts, and how the Ingest tests share them.
 /// <para>
-/// Redis: Ingest's keys have fixed names (<c>{bN}:used</c>, <c>state:changes</c>, ...), so a key prefix cannot isolate
+/// Redis: Ingest's keys have fixed names (<c>{bN}:u:...</c>, <c>state:changes</c>, ...), so a key prefix cannot isolate
 /// a test. Each test class that touches Redis owns one database number instead, listed below and nowhere else; its
 /// fixture runs FLUSHDB on it first. Tests inside a class run one after another and use fresh random node and
 /// subscription ids, so they never read each other's counters. Database 0 belongs to the other suites (they use key
