@@ -73,7 +73,7 @@ internal sealed class IngestSettings
           --verify                  check Redis counters and ClickHouse rows against what was sent
           --start-ingest            start the Release Ingest on --target's port, fresh spool, stop it at the end
           --ingest-dll PATH         Ingest dll for --start-ingest (artifacts/bin/Vpn.Perf.Ingest/release/...)
-          --buckets N               Ingest's Redis key buckets (Ingest:BucketCount, 64); must match a running Ingest
+          --buckets N               Ingest's Redis key buckets (Ingest:BucketCount, default 16); must match a running Ingest
           --variants N              pre-encoded bodies per node (8)
           --max-retries N           retries of one batch (same seq) before giving up (10)
           --timeout T               per request (30s)
