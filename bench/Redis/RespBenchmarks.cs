@@ -76,25 +76,6 @@ public class RespBenchmarks
     private static ReadOnlySequence<byte> ThreeSegments(byte[] bytes)
     {
         // Cut inside integer lines so the cross-segment slow path is part of the measurement.
-        int a = bytes.Length / 3 + 1, b = 2 * bytes.Length / 3 + 1;
-        var first = new Segment(bytes.AsMemory(0, a), 0);
-        Segment last = first.Append(bytes.AsMemory(a, b - a)).Append(bytes.AsMemory(b));
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
+        return Wire.ChunkedSequence.SplitAt(bytes, (bytes.Length / 3) + 1, (2 * bytes.Length / 3) + 1);
     }
 }

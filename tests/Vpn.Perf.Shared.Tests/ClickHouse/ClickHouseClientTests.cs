@@ -139,7 +139,7 @@ public sealed class ClickHouseClientTests
         byte[] bytes = new byte[8 * 100];
         for (int i = 0; i < 100; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * 8), (ulong)i);
         // Segments split inside values: the body is a byte stream, rows need not align with segments.
-        var sequence = Segments.Of(bytes, 3, 77, 400);
+        var sequence = Segments.SplitAt(bytes, 3, 77, 400);
         await db.Client.InsertRowBinaryAsync("n", "x", sequence, None);
         Assert.Equal("100\t4950", await db.ScalarAsync("SELECT count(), sum(x) FROM n"));
     }

@@ -74,9 +74,9 @@ public class RespReplyReaderTests
     public void TryRead_EverySplitPointAndOneByteSegments_ParsesIdentically(string name, byte[] wire, RespValue expected)
     {
         for (int cut = 1; cut < wire.Length; cut++)
-            AssertParses(Segments.Split(wire, cut), $"{name}: split at {cut}");
+            AssertParses(Segments.SplitAt(wire, cut), $"{name}: split at {cut}");
         for (int cut = 1; cut + 1 < wire.Length; cut++)
-            AssertParses(Segments.Split(wire, cut, cut + 1), $"{name}: 1-byte middle segment at {cut}");
+            AssertParses(Segments.SplitAt(wire, cut, cut + 1), $"{name}: 1-byte middle segment at {cut}");
         AssertParses(Segments.OneByteEach(wire), $"{name}: 1-byte segments");
 
         void AssertParses(ReadOnlySequence<byte> buffer, string because)
@@ -124,7 +124,7 @@ public class RespReplyReaderTests
         var cuts = new List<int>();
         for (int at = 4096; at < wire.Length; at += 4096)
             cuts.Add(at);
-        ReadOnlySequence<byte> buffer = Segments.Split(wire, [.. cuts]);
+        ReadOnlySequence<byte> buffer = Segments.SplitAt(wire, [.. cuts]);
 
         var partial = new RespReplyReader(buffer.Slice(0, wire.Length - 1));
         Assert.False(partial.TryRead(out _));
