@@ -29,6 +29,9 @@ internal sealed partial class ReportEndpoint(
     TimeProvider time,
     ILogger<ReportEndpoint> logger)
 {
+    private static readonly TimeSpan RedisFailureLogInterval = TimeSpan.FromSeconds(10);
+    private long _lastRedisFailureLog;
+
     private static readonly string[] AcceptedMediaTypes = ["application/msgpack", "application/x-msgpack", "application/vnd.msgpack"];
 
     public async Task HandleAsync(HttpContext context)
@@ -62,7 +65,7 @@ internal sealed partial class ReportEndpoint(
         {
             // A token not in the cache needs Redis; while it is down the node must retry, not see a 500 or a 401.
             metrics.RedisFailed();
-            LogTokenLookupFailed(logger, ex.Message);
+            if (ShouldLogRedisFailure()) LogTokenLookupFailed(logger, ex.Message);
             return await OverloadedAsync(context, "redis-unavailable", "Node tokens are unavailable; retry the same batch later.");
         }
         if (node is not { } nodeId)
@@ -124,7 +127,7 @@ internal sealed partial class ReportEndpoint(
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 metrics.RedisFailed();
-                LogRedisFailed(logger, nodeId, batch.Header.Seq, ex.Message);
+                if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, ex.Message);
                 return await OverloadedAsync(context, "redis-unavailable", "Usage counters are unavailable; retry the same batch later.");
             }
 
@@ -191,6 +194,18 @@ internal sealed partial class ReportEndpoint(
         if (authorization.Count != 1 || authorization[0] is not { } value) return default;
         const string Scheme = "Bearer ";
         return value.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? value.AsSpan(Scheme.Length).Trim() : default;
+    }
+
+    /// <summary>
+    /// During an outage every request fails the same way: one warning per interval says so, and the count of
+    /// the others is in <c>vpnperf_ingest_redis_failures_total</c>, so a long outage cannot flood the log.
+    /// </summary>
+    private bool ShouldLogRedisFailure()
+    {
+        long now = Stopwatch.GetTimestamp();
+        long last = Interlocked.Read(ref _lastRedisFailureLog);
+        return (last == 0 || Stopwatch.GetElapsedTime(last, now) >= RedisFailureLogInterval)
+            && Interlocked.CompareExchange(ref _lastRedisFailureLog, now, last) == last;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed while resolving a node token: {Error}")]
