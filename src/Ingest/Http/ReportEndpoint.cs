@@ -37,7 +37,17 @@ internal sealed partial class ReportEndpoint(
     public async Task HandleAsync(HttpContext context)
     {
         long started = Stopwatch.GetTimestamp();
-        int status = await ProcessAsync(context);
+        int status;
+        try
+        {
+            status = await ProcessAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The node hung up. It got no 2xx, so it retries the same seq; whatever this attempt already made
+            // durable is recognised then. Nothing to answer and nothing to log.
+            status = StatusCodes.Status499ClientClosedRequest;
+        }
         metrics.RequestCompleted(status, Stopwatch.GetTimestamp() - started);
     }
 

@@ -11,7 +11,7 @@ internal sealed class IngestMetrics
 {
     // Latency buckets (seconds) chosen around the group-commit fsync cost: sub-millisecond to a few seconds.
     private static readonly double[] LatencyBounds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-    private static readonly int[] StatusCodes = [200, 400, 401, 404, 405, 411, 413, 415, 429, 500, 503];
+    private static readonly int[] StatusCodes = [200, 400, 401, 404, 405, 411, 413, 415, 429, 499, 500, 503];
 
     private readonly long[] _requestsByStatus = new long[StatusCodes.Length + 1];
     private readonly long[] _latencyBuckets = new long[LatencyBounds.Length + 1];
