@@ -20,7 +20,7 @@ internal readonly record struct UsageOutcome(bool Duplicate, int CutoffCount);
 /// <remarks>
 /// A round fails per bucket: the batches with reports in a failed bucket get the exception (so their
 /// request answers 503 and the node retries), while the buckets that succeeded stay applied; the retry
-/// finds them in <c>{bN}:seq</c> and applies only what is missing. Limits come from the state cache and
+/// finds them in <c>{bN}:seq:&lt;node&gt;</c> and applies only what is missing. Limits come from the state cache and
 /// are compared inside the script with the new totals, so a crossing is seen once, by the report that
 /// crosses.
 /// </remarks>
@@ -37,7 +37,7 @@ internal sealed class UsageApplier : IAsyncDisposable
     private readonly SubscriptionStateCache _states;
     private readonly int _bucketCount;
     private readonly byte[][] _usagePrefixes;
-    private readonly byte[][] _seqKeys;
+    private readonly byte[][] _seqPrefixes;
     private readonly byte[][] _eventKeys;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _slots = new(RoundsInFlight, RoundsInFlight);
@@ -51,12 +51,12 @@ internal sealed class UsageApplier : IAsyncDisposable
         _bucketCount = options.BucketCount;
         // Key names per bucket, encoded once: the hot path copies bytes, it never formats strings.
         _usagePrefixes = new byte[_bucketCount][];
-        _seqKeys = new byte[_bucketCount][];
+        _seqPrefixes = new byte[_bucketCount][];
         _eventKeys = new byte[_bucketCount][];
         for (int b = 0; b < _bucketCount; b++)
         {
             _usagePrefixes[b] = Encoding.UTF8.GetBytes(RedisKeys.UsagePrefix(b));
-            _seqKeys[b] = Encoding.UTF8.GetBytes(RedisKeys.Seq(b));
+            _seqPrefixes[b] = Encoding.UTF8.GetBytes(RedisKeys.SeqPrefix(b));
             _eventKeys[b] = Encoding.UTF8.GetBytes(RedisKeys.Events(b));
         }
         _loop = Task.Run(RunAsync);
@@ -184,33 +184,42 @@ internal sealed class UsageApplier : IAsyncDisposable
     private RespCommand BuildCall(int bucket, List<Pending> round, Entry[] order, int from, int to)
     {
         int portions = 0;
+        long now = 0;
         for (int e = from; e < to; e++)
         {
             if (e == from || order[e].Batch != order[e - 1].Batch) portions++;
+            now = Math.Max(now, round[order[e].Batch].NowMs);
         }
-        // Size: header and two keys ~80 bytes; per portion ~100 (node, seq, now, count with framing); per report
-        // a usage key (prefix + 32 + 1 + 13 bytes) and a limit and a delta of up to 20 digits, with framing.
-        RespCommand command = _script.CreateCommand(keyCount: 2 + (to - from), sizeHint: 128 + (portions * 100) + ((to - from) * 130));
-        command.Arg(_seqKeys[bucket]).Arg(_eventKeys[bucket]);
+        // Size: header and the events key ~60 bytes; per portion a dedup key and seq and count (~90 bytes with
+        // framing); per report a usage key (prefix + 32 + 1 + 13 bytes), a limit and a delta of up to 20 digits.
+        RespCommand command = _script.CreateCommand(keyCount: 1 + portions + (to - from), sizeHint: 128 + (portions * 90) + ((to - from) * 130));
+        command.Arg(_eventKeys[bucket]);
 
-        // KEYS first: every report's usage key, in the order the portions list the reports.
-        byte[] prefix = _usagePrefixes[bucket];
-        Span<byte> key = stackalloc byte[32 + RedisKeys.IdChars + 1 + 20]; // prefix ("{b<int>}:u:" < 32), hex id, ':', a long
-        prefix.CopyTo(key);
-        Span<byte> id = key[prefix.Length..];
+        // A key is a per-bucket prefix ("{b<int>}:u:" or "{b<int>}:seq:", under 32 bytes) and a hex id, then for
+        // usage ':' and the period start.
+        Span<byte> key = stackalloc byte[32 + RedisKeys.IdChars + 1 + 20];
+        byte[] seqPrefix = _seqPrefixes[bucket];
+        seqPrefix.CopyTo(key);
+        for (int e = from; e < to; e++)
+        {
+            if (e != from && order[e].Batch == order[e - 1].Batch) continue;
+            RedisKeys.WriteId(round[order[e].Batch].Node, key[seqPrefix.Length..]);
+            command.Arg(key[..(seqPrefix.Length + RedisKeys.IdChars)]);
+        }
+
+        byte[] usagePrefix = _usagePrefixes[bucket];
+        usagePrefix.CopyTo(key);
+        Span<byte> id = key[usagePrefix.Length..];
         for (int e = from; e < to; e++)
         {
             ref PendingReport r = ref round[order[e].Batch].Batch.Reports[order[e].Report];
             RedisKeys.WriteId(r.SubscriptionId, id);
             id[RedisKeys.IdChars] = (byte)':';
             Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
-            command.Arg(key[..(prefix.Length + RedisKeys.IdChars + 1 + digits)]);
+            command.Arg(key[..(usagePrefix.Length + RedisKeys.IdChars + 1 + digits)]);
         }
 
-        long now = 0;
-        for (int e = from; e < to; e++) now = Math.Max(now, round[order[e].Batch].NowMs);
         command.Arg(portions).Arg(now);
-        Span<byte> node = stackalloc byte[RedisKeys.IdChars];
         int e0 = from;
         while (e0 < to)
         {
@@ -219,8 +228,7 @@ internal sealed class UsageApplier : IAsyncDisposable
             while (e1 < to && order[e1].Batch == batchIndex) e1++;
             Pending p = round[batchIndex];
             p.Portions++;
-            RedisKeys.WriteId(p.Node, node);
-            command.Arg(node).Arg(p.Batch.Header.Seq).Arg(e1 - e0);
+            command.Arg(p.Batch.Header.Seq).Arg(e1 - e0);
             PendingReport[] reports = p.Batch.Reports;
             for (int e = e0; e < e1; e++)
             {

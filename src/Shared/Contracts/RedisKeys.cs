@@ -13,7 +13,7 @@ namespace Vpn.Perf.Shared.Contracts;
 /// <list type="table">
 /// <item><term><c>{bN}:sub:&lt;sid&gt;</c></term><description>hash, the subscription's state (see <see cref="SubscriptionState"/>), written by the Api.</description></item>
 /// <item><term><c>{bN}:u:&lt;sid&gt;:&lt;period start ms&gt;</c></term><description>integer, bytes used (up + down) in that period; a new period is a new key, so usage resets by itself at each boundary. One key per subscription and period rather than fields of a bucket hash: a hash small enough to be a listpack costs a linear scan per increment.</description></item>
-/// <item><term><c>{bN}:seq</c></term><description>hash, field <c>&lt;node&gt;</c> → the highest batch seq applied to this bucket (dedup).</description></item>
+/// <item><term><c>{bN}:seq:&lt;node&gt;</c></term><description>the highest batch seq of that node applied to this bucket (dedup); a key per node, not a hash, so a lookup never scans a listpack.</description></item>
 /// <item><term><c>{bN}:events</c></term><description>stream of over-limit events for the Api.</description></item>
 /// <item><term><c>nodetoken:&lt;sha256 hex&gt;</c></term><description>hash <c>node_id</c>, <c>token_id</c>: a live node token, by the SHA-256 of its key; deleted on revocation.</description></item>
 /// <item><term><c>nodes:last_seen</c></term><description>hash, node → unix ms of its last accepted batch.</description></item>
@@ -41,7 +41,8 @@ public static class RedisKeys
     /// <summary>What every usage key of a bucket starts with: <c>{bN}:u:</c>.</summary>
     public static string UsagePrefix(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:u:");
 
-    public static string Seq(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:seq");
+    /// <summary>What the dedup keys of a bucket start with: <c>{bN}:seq:</c>, then the node id.</summary>
+    public static string SeqPrefix(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:seq:");
 
     public static string Events(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:events");
 
