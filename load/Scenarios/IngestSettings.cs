@@ -31,6 +31,12 @@ internal sealed class IngestSettings
     public bool Reference { get; private set; }
     public bool Verify { get; private set; }
     public bool Limits { get; private set; }
+
+    /// <summary>
+    /// Batches of access events only, no reports, about as large as the report batches: the request path (auth,
+    /// decode, spool, answer) and the ClickHouse sink without the Redis stage, for the HTTP-path ratio.
+    /// </summary>
+    public bool AccessOnly { get; private set; }
     public bool StartIngest { get; private set; }
     public SubscriptionMix Mix { get; private set; } = SubscriptionMix.Zipf;
 
@@ -68,6 +74,8 @@ internal sealed class IngestSettings
           --concurrency N           closed model: batches in flight (default = nodes; at most nodes)
           --gzip                    send Content-Encoding: gzip (compressed per send: costs generator CPU)
           --limits                  seed subscription states with max_traffic (some get cut off)
+          --access-only             batches of ~0.6 x reports-per-batch access events and no reports: the
+                                    HTTP path (auth, decode, durable acceptance) without the Redis stage
           --reference               also run the same load against the bare Kestrel reference server
           --reference-port P        its port (5290)
           --verify                  check Redis counters and ClickHouse rows against what was sent
@@ -103,6 +111,7 @@ internal sealed class IngestSettings
                 case "--concurrency": s.Concurrency = PositiveInt(a, Next()); concurrencyGiven = true; break;
                 case "--gzip": s.Gzip = true; break;
                 case "--limits": s.Limits = true; break;
+                case "--access-only": s.AccessOnly = true; break;
                 case "--reference": s.Reference = true; break;
                 case "--reference-port": s.ReferencePort = PositiveInt(a, Next()); break;
                 case "--verify": s.Verify = true; break;

@@ -25,6 +25,7 @@ internal sealed class PayloadFactory
     private readonly Random _random;
     private readonly int _reportsPerBatch;
     private readonly long _intervalStart;
+    private readonly bool _accessOnly;
 
     public PayloadFactory(IngestSettings settings, Guid[] subscriptions, Random random, long nowUnixSeconds)
     {
@@ -32,6 +33,7 @@ internal sealed class PayloadFactory
         _random = random;
         _reportsPerBatch = Math.Min(settings.ReportsPerBatch, subscriptions.Length);
         _intervalStart = nowUnixSeconds / 60 * 60; // exporters report whole minutes
+        _accessOnly = settings.AccessOnly;
         if (settings.Mix == SubscriptionMix.Zipf)
         {
             // Weight of rank k is 1/k (s = 1): rank 1 gets ~10 % of the reports among 20 000 subscriptions.
@@ -62,14 +64,18 @@ internal sealed class PayloadFactory
             down += bytesDown;
         }
 
-        // ~1 % access events: the integer part always, the fraction with its probability.
-        double expected = n * 0.01;
+        // ~1 % access events: the integer part always, the fraction with its probability. Access-only batches
+        // carry 0.6 events per report instead (an event is ~1.6 times a report's size), so bodies stay alike.
+        double expected = _accessOnly ? n * 0.6 : n * 0.01;
         int accessCount = (int)expected + (_random.NextDouble() < expected - Math.Floor(expected) ? 1 : 0);
         var eventIds = new Guid[accessCount];
         var output = new ArrayBufferWriter<byte>(n * 64 + 256);
         var writer = new TrafficBatchWriter(output);
-        writer.WriteHeader(new BatchHeader(TrafficBatchLayout.Version, BatchBody.PlaceholderSeq, long.MaxValue / 2, n));
-        foreach (TrafficReport r in reports) writer.WriteReport(r);
+        writer.WriteHeader(new BatchHeader(TrafficBatchLayout.Version, BatchBody.PlaceholderSeq, long.MaxValue / 2, _accessOnly ? 0 : n));
+        if (!_accessOnly)
+        {
+            foreach (TrafficReport r in reports) writer.WriteReport(r);
+        }
         writer.WriteAccessHeader(accessCount);
         for (int i = 0; i < accessCount; i++)
         {
@@ -91,7 +97,7 @@ internal sealed class PayloadFactory
             offsets[i] = bytes.AsSpan().IndexOf(id);
             if (offsets[i] < 0) throw new InvalidOperationException("An encoded event id was not found in its batch.");
         }
-        return new BatchBody(bytes, offsets, subs, deltas, up, down);
+        return _accessOnly ? new BatchBody(bytes, offsets, [], [], 0, 0) : new BatchBody(bytes, offsets, subs, deltas, up, down);
     }
 
     private int PickSubscription(HashSet<int> chosen)
