@@ -17,6 +17,12 @@ internal sealed class IngestOptions
     /// <summary>Largest request body as sent (compressed or not).</summary>
     public int MaxRequestBodyBytes { get; set; } = 4 << 20;
 
+    /// <summary>
+    /// Report requests processed at once; beyond it Ingest answers 429 with Retry-After at once instead of holding
+    /// ever more bodies in memory. Nodes send one batch at a time, so this is roughly the node count it can absorb.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 4096;
+
     /// <summary>Seconds a client is told to wait in Retry-After when Ingest is overloaded.</summary>
     public int RetryAfterSeconds { get; set; } = 2;
 

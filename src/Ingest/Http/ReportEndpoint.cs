@@ -31,6 +31,7 @@ internal sealed partial class ReportEndpoint(
 {
     private static readonly TimeSpan RedisFailureLogInterval = TimeSpan.FromSeconds(10);
     private long _lastRedisFailureLog;
+    private int _inFlight;
 
     private static readonly string[] AcceptedMediaTypes = ["application/msgpack", "application/x-msgpack", "application/vnd.msgpack"];
 
@@ -40,13 +41,20 @@ internal sealed partial class ReportEndpoint(
         int status;
         try
         {
-            status = await ProcessAsync(context);
+            // Checked before anything is read: an overload costs neither memory for a body nor work downstream.
+            status = Interlocked.Increment(ref _inFlight) > options.MaxConcurrentRequests
+                ? await TooManyAsync(context)
+                : await ProcessAsync(context);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The node hung up. It got no 2xx, so it retries the same seq; whatever this attempt already made
             // durable is recognised then. Nothing to answer and nothing to log.
             status = StatusCodes.Status499ClientClosedRequest;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
         }
         metrics.RequestCompleted(status, Stopwatch.GetTimestamp() - started);
     }
@@ -166,6 +174,13 @@ internal sealed partial class ReportEndpoint(
             writer.WriteUuid(id);
         }
         writer.Flush();
+    }
+
+    private async Task<int> TooManyAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await RejectAsync(context, StatusCodes.Status429TooManyRequests, "too-many-requests",
+            $"More than {options.MaxConcurrentRequests} report requests are in progress (Ingest:MaxConcurrentRequests); retry the same batch later.");
     }
 
     private async Task<int> OverloadedAsync(HttpContext context, string reason, string message)

@@ -10,6 +10,76 @@ public sealed class ReportEndpointBodyTests(BodyFixture fixture, ITestOutputHelp
     private const int MaxWireBytes = 4 << 20; // IngestOptions.MaxRequestBodyBytes default
     private IngestProcess Ingest => fixture.Ingest;
 
+    [Fact]
+    public async Task PostReport_MoreThanMaxConcurrentRequests_Returns429WithRetryAfterThenRecovers()
+    {
+        string token = await fixture.Redis.SeedNodeTokenAsync(Guid.NewGuid());
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new HeldBodyContent(TestBatch.Build(1, [TestBatch.Report(Guid.NewGuid(), 1, 1)]), release.Task);
+        using var held = new HttpRequestMessage(HttpMethod.Post, "v1/reports") { Content = slow };
+        held.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Task<HttpResponseMessage> first = Ingest.Http.SendAsync(held);
+        try
+        {
+            await slow.FirstPartSent.WaitAsync(TimeSpan.FromSeconds(10));
+            // The server counts the held request once it has dispatched it; until then another request may pass.
+            HttpResponseMessage? refused = null;
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            for (ulong seq = 1; refused is null && DateTime.UtcNow < deadline; seq++)
+            {
+                HttpResponseMessage r = await Ingest.PostReportAsync(TestBatch.Build(seq, [TestBatch.Report(Guid.NewGuid(), 1, 1)]), token);
+                if (r.StatusCode == HttpStatusCode.TooManyRequests) refused = r;
+                else r.Dispose();
+            }
+            Assert.NotNull(refused);
+            using (refused)
+            {
+                Assert.Equal("too-many-requests", refused.Headers.GetValues("X-Reject-Reason").Single());
+                Assert.NotNull(refused.Headers.RetryAfter);
+            }
+        }
+        finally
+        {
+            release.SetResult();
+        }
+        using HttpResponseMessage held200 = await first;
+        Assert.Equal(HttpStatusCode.OK, held200.StatusCode);
+        using HttpResponseMessage after = await Ingest.PostReportAsync(TestBatch.Build(1_000_000, [TestBatch.Report(Guid.NewGuid(), 1, 1)]), token);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    /// <summary>Sends the first bytes of a body, then holds the rest until released: a request that stays in flight.</summary>
+    private sealed class HeldBodyContent : HttpContent
+    {
+        private readonly byte[] _body;
+        private readonly Task _release;
+        private readonly TaskCompletionSource _firstPartSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public HeldBodyContent(byte[] body, Task release)
+        {
+            _body = body;
+            _release = release;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/msgpack");
+        }
+
+        public Task FirstPartSent => _firstPartSent.Task;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(_body.AsMemory(0, 1));
+            await stream.FlushAsync();
+            _firstPartSent.TrySetResult();
+            await _release;
+            await stream.WriteAsync(_body.AsMemory(1));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _body.Length;
+            return true;
+        }
+    }
+
     [Theory]
     [InlineData("application/json")]
     [InlineData("text/plain")]
