@@ -31,15 +31,15 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         return false;
     }
 
-    /// <summary>Loads the given subscriptions from Redis, pipelined, and caches them.</summary>
-    public async Task LoadAsync(ReadOnlyMemory<Guid> ids, long nowMs, CancellationToken ct)
+    /// <summary>Loads the given subscriptions from Redis, pipelined, caches them and returns them in the same order.</summary>
+    public async Task<SubscriptionState[]> LoadAsync(Guid[] ids, long nowMs, CancellationToken ct)
     {
         // All HMGETs are queued before the first await, so they travel pipelined.
         var pending = new Task<RespValue>[ids.Length];
         for (int i = 0; i < ids.Length; i++)
         {
             pending[i] = redis.ExecuteAsync("HMGET",
-                [RedisKeys.SubscriptionState(ids.Span[i], options.BucketCount), SubscriptionState.Fields.MaxTraffic,
+                [RedisKeys.SubscriptionState(ids[i], options.BucketCount), SubscriptionState.Fields.MaxTraffic,
                  SubscriptionState.Fields.ExpiresAt, SubscriptionState.Fields.Suspended,
                  SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor], ct).AsTask();
         }
@@ -47,13 +47,16 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         {
             _entries.Clear();
         }
+        var states = new SubscriptionState[ids.Length];
         for (int i = 0; i < pending.Length; i++)
         {
             RespValue reply = await pending[i];
             var fields = new string?[reply.Length];
             for (int f = 0; f < fields.Length; f++) fields[f] = reply[f].AsString();
-            _entries[ids.Span[i]] = new Entry(Parse(fields), nowMs);
+            states[i] = Parse(fields);
+            _entries[ids[i]] = new Entry(states[i], nowMs);
         }
+        return states;
     }
 
     /// <summary>Parses the state hash; a malformed field counts as absent rather than failing ingestion.</summary>

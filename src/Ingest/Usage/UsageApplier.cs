@@ -271,37 +271,46 @@ internal sealed class UsageApplier : IAsyncDisposable
     private async ValueTask FillStatesAsync(BatchContext batch, long nowMs, List<Guid> cutoff, CancellationToken ct)
     {
         PendingReport[] reports = batch.Reports;
-        Guid[]? missing = null;
+        int[]? missing = null;
         int missingCount = 0;
         for (int i = 0; i < batch.ReportCount; i++)
         {
-            if (!_states.TryGet(reports[i].SubscriptionId, nowMs, out _))
+            if (_states.TryGet(reports[i].SubscriptionId, nowMs, out SubscriptionState state))
             {
-                missing ??= ArrayPool<Guid>.Shared.Rent(batch.ReportCount);
-                missing[missingCount++] = reports[i].SubscriptionId;
+                Fill(ref reports[i], state, nowMs, cutoff);
+            }
+            else
+            {
+                missing ??= ArrayPool<int>.Shared.Rent(batch.ReportCount);
+                missing[missingCount++] = i;
             }
         }
-        if (missing is not null)
+        if (missing is null)
         {
-            try
-            {
-                await _states.LoadAsync(missing.AsMemory(0, missingCount), nowMs, ct);
-            }
-            finally
-            {
-                ArrayPool<Guid>.Shared.Return(missing);
-            }
+            return;
         }
-        for (int i = 0; i < batch.ReportCount; i++)
+        try
         {
-            ref PendingReport r = ref reports[i];
-            _states.TryGet(r.SubscriptionId, nowMs, out SubscriptionState state);
-            r.PeriodStart = state.PeriodStart(nowMs);
-            r.Limit = state.MaxTraffic ?? -1;
-            if (state.IsBlocked(nowMs))
-            {
-                AddOnce(cutoff, r.SubscriptionId);
-            }
+            // The states come back from the load itself, not from a second cache lookup that an invalidation
+            // could empty in between (which would treat a limited subscription as unlimited for this batch).
+            var ids = new Guid[missingCount];
+            for (int m = 0; m < missingCount; m++) ids[m] = reports[missing[m]].SubscriptionId;
+            SubscriptionState[] loaded = await _states.LoadAsync(ids, nowMs, ct);
+            for (int m = 0; m < missingCount; m++) Fill(ref reports[missing[m]], loaded[m], nowMs, cutoff);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(missing);
+        }
+    }
+
+    private static void Fill(ref PendingReport report, SubscriptionState state, long nowMs, List<Guid> cutoff)
+    {
+        report.PeriodStart = state.PeriodStart(nowMs);
+        report.Limit = state.MaxTraffic ?? -1;
+        if (state.IsBlocked(nowMs))
+        {
+            AddOnce(cutoff, report.SubscriptionId);
         }
     }
 
