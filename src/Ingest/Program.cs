@@ -45,12 +45,14 @@ var app = builder.Build();
 
 var metrics = app.Services.GetRequiredService<IngestMetrics>();
 var spool = app.Services.GetRequiredService<DurableSpool>();
-metrics.SpoolBacklogBytes = () => spool.BacklogBytes;
-metrics.SpoolSegments = () => spool.SegmentCount;
+metrics.Spool = spool;
 
 var endpoint = app.Services.GetRequiredService<ReportEndpoint>();
 app.MapPost("/v1/reports", endpoint.HandleAsync);
-app.MapGet("/healthz", () => TypedResults.Text("ok"));
+// A faulted spool refuses every batch until restart: say so, so a load balancer stops sending here.
+app.MapGet("/healthz", () => spool.IsFaulted
+    ? Results.Text("spool faulted: restart Ingest", statusCode: StatusCodes.Status503ServiceUnavailable)
+    : Results.Text("ok"));
 app.MapGet("/metrics", (IngestMetrics m) => TypedResults.Text(m.Render(), "text/plain; version=0.0.4"));
 
 await app.RunAsync();

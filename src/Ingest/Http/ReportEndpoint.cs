@@ -131,9 +131,12 @@ internal sealed partial class ReportEndpoint(
 
             long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
             SpoolAppendResult appended = await spool.AppendAsync(nodeId, batch.Header.Seq, nowMs, body.Data, ct);
-            if (!appended.IsAppended)
+            switch (appended.Status)
             {
-                return await OverloadedAsync(context, "spool-full", "The durable buffer is full while ClickHouse catches up; retry the same batch later.");
+                case SpoolAppendStatus.Full:
+                    return await OverloadedAsync(context, "spool-full", "The durable buffer is full while ClickHouse catches up; retry the same batch later.");
+                case SpoolAppendStatus.Faulted:
+                    return await OverloadedAsync(context, "spool-faulted", "The durable buffer failed a disk write and accepts nothing until Ingest restarts; retry the same batch later.");
             }
 
             var cutoff = new List<Guid>();

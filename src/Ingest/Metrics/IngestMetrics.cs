@@ -27,8 +27,8 @@ internal sealed class IngestMetrics
     private long _clickHouseFailures;
     private long _clickHouseSkippedBatches;
 
-    public Func<long>? SpoolBacklogBytes { get; set; }
-    public Func<long>? SpoolSegments { get; set; }
+    /// <summary>The spool whose gauges are rendered (set once at start-up).</summary>
+    public Spool.DurableSpool? Spool { get; set; }
 
     public void RequestCompleted(int status, long elapsedTicks)
     {
@@ -99,9 +99,13 @@ internal sealed class IngestMetrics
         Counter(sb, "vpnperf_ingest_clickhouse_failures_total", "ClickHouse flushes that failed and were retried.", _clickHouseFailures);
         Counter(sb, "vpnperf_ingest_clickhouse_replayed_batches_skipped_total", "Spooled batches skipped because ClickHouse already had them.", _clickHouseSkippedBatches);
         sb.Append("# HELP vpnperf_ingest_spool_backlog_bytes Spooled bytes not yet in ClickHouse.\n# TYPE vpnperf_ingest_spool_backlog_bytes gauge\n");
-        sb.Append(c, $"vpnperf_ingest_spool_backlog_bytes {SpoolBacklogBytes?.Invoke() ?? 0}\n");
+        sb.Append(c, $"vpnperf_ingest_spool_backlog_bytes {Spool?.BacklogBytes ?? 0}\n");
         sb.Append("# HELP vpnperf_ingest_spool_segments Spool segment files on disk.\n# TYPE vpnperf_ingest_spool_segments gauge\n");
-        sb.Append(c, $"vpnperf_ingest_spool_segments {SpoolSegments?.Invoke() ?? 0}\n");
+        sb.Append(c, $"vpnperf_ingest_spool_segments {Spool?.SegmentCount ?? 0}\n");
+        sb.Append("# HELP vpnperf_ingest_spool_last_fsync_seconds Duration of the spool's latest group-commit fsync.\n# TYPE vpnperf_ingest_spool_last_fsync_seconds gauge\n");
+        sb.Append(c, $"vpnperf_ingest_spool_last_fsync_seconds {(Spool?.LastSyncMicroseconds ?? 0) / 1e6}\n");
+        sb.Append("# HELP vpnperf_ingest_spool_faulted 1 once a spool write or fsync failed: appends are refused until restart.\n# TYPE vpnperf_ingest_spool_faulted gauge\n");
+        sb.Append(c, $"vpnperf_ingest_spool_faulted {(Spool?.IsFaulted == true ? 1 : 0)}\n");
         sb.Append("# HELP process_working_set_bytes Resident set size.\n# TYPE process_working_set_bytes gauge\n");
         sb.Append(c, $"process_working_set_bytes {Environment.WorkingSet}\n");
         return sb.ToString();

@@ -8,7 +8,7 @@ using Vpn.Perf.Shared.Redis;
 namespace Vpn.Perf.Ingest.Usage;
 
 /// <summary>Outcome of applying one batch to the usage counters.</summary>
-internal readonly record struct UsageOutcome(bool Duplicate, int CutoffCount);
+internal readonly record struct UsageOutcome(bool Duplicate);
 
 /// <summary>
 /// Applies batches to the Redis usage counters. Requests hand their batch to one loop that gathers every
@@ -72,7 +72,7 @@ internal sealed class UsageApplier : IAsyncDisposable
     {
         if (batch.ReportCount == 0)
         {
-            return new UsageOutcome(false, 0);
+            return new UsageOutcome(false);
         }
         await FillStatesAsync(batch, nowMs, cutoff, ct);
         var pending = new Pending(batch, nodeId, nowMs, cutoff);
@@ -124,7 +124,7 @@ internal sealed class UsageApplier : IAsyncDisposable
             foreach (Pending p in round)
             {
                 if (p.Error is { } error) p.Done.TrySetException(error);
-                else p.Done.TrySetResult(new UsageOutcome(p.Duplicates == p.Portions, p.Cutoff.Count));
+                else p.Done.TrySetResult(new UsageOutcome(p.Duplicates == p.Portions));
             }
         }
     }

@@ -29,8 +29,6 @@ public static class RedisKeys
     /// <summary>Length of an id in keys and fields: 32 hex digits.</summary>
     public const int IdChars = 32;
 
-    public static string BucketTag(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}");
-
     public static string SubscriptionState(Guid subscriptionId, int bucketCount)
         => string.Create(CultureInfo.InvariantCulture, $"{{b{Buckets.Of(subscriptionId, bucketCount)}}}:sub:{subscriptionId:N}");
 
