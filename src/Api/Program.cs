@@ -1,6 +1,8 @@
 using Npgsql;
+using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
+using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
@@ -11,6 +13,7 @@ string postgres = builder.Configuration.GetConnectionString("Postgres")
 string? redis = builder.Configuration.GetConnectionString("Redis");
 // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
 int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
+bool isCommand = args is ["migrate", ..] or ["seed-demo", ..];
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
@@ -20,6 +23,14 @@ builder.Services.AddSingleton(sp => new RedisClient(
     sp.GetRequiredService<ILogger<RedisClient>>()));
 builder.Services.AddSingleton(sp => new StatePublisher(sp.GetRequiredService<RedisClient>(), bucketCount));
 builder.Services.AddSingleton<DemoSeeder>();
+
+if (!isCommand)
+{
+    builder.Services.AddApiProblems();
+    builder.Services.AddApiAuth(builder.Configuration);
+    builder.Services.AddValidation();
+    builder.Services.AddOpenApi();
+}
 
 var app = builder.Build();
 
@@ -35,7 +46,19 @@ switch (args)
         return;
 }
 
-app.MapGet("/healthz", () => TypedResults.Text("ok"));
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+// The browsable API reference is static and public; it sits before authorization so the fallback policy does not close it.
+app.UseSwaggerUI(o =>
+{
+    o.RoutePrefix = "api/docs";
+    o.SwaggerEndpoint("/api/openapi/v1.json", "Vpn.Perf API v1");
+});
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();
 

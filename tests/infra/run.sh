@@ -34,6 +34,12 @@ setup_all
 
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Production}
 export Ingest__SpoolDirectory=${Ingest__SpoolDirectory:-$DATA_DIR/spool}
+# The Api's JWT signing key: yours if set, else a random one made once and kept under .data/ (git-ignored).
+if [ -z "${Auth__SigningKey:-}" ]; then
+  [ -s "$DATA_DIR/api-signing.key" ] || (umask 077 && head -c 48 /dev/urandom | base64 -w0 >"$DATA_DIR/api-signing.key")
+  Auth__SigningKey=$(cat "$DATA_DIR/api-signing.key")
+  export Auth__SigningKey
+fi
 dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Ingest/release/Vpn.Perf.Ingest.dll" --urls "http://127.0.0.1:$INGEST_PORT" \
   >"$RUN_DIR/ingest.log" 2>&1 &
 echo $! >"$RUN_DIR/ingest.pid"

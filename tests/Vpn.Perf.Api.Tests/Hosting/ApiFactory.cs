@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
+
+namespace Vpn.Perf.Api.Tests.Hosting;
+
+/// <summary>
+/// The real Api host over a Postgres database of the test's own (migrated) and the shared test Redis.
+/// Extra settings override configuration (e.g. <c>Auth:AccessTokenLifetime</c>).
+/// </summary>
+internal sealed class ApiFactory(string postgres, IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    /// <summary>The test signing key (48 bytes); tests mint tokens with it through <see cref="Tokens"/>.</summary>
+    public const string SigningKey = "vpn-perf-tests-signing-key-0123456789abcdefghijk";
+
+    public string Postgres => postgres;
+
+    /// <summary>Creates a database named after the test, applies every migration and starts the Api on it.</summary>
+    public static async Task<ApiFactory> StartAsync(string testName, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        string cs = await TestServers.CreateDatabaseAsync(testName);
+        await using (var db = NpgsqlDataSource.Create(cs))
+        {
+            await new SchemaMigrator(db, NullLogger<SchemaMigrator>.Instance).MigrateAsync(TestServers.SchemaDirectory, CancellationToken.None);
+        }
+        return new ApiFactory(cs, settings);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Postgres", postgres);
+        builder.UseSetting("ConnectionStrings:Redis", TestServers.Redis);
+        builder.UseSetting("Auth:SigningKey", SigningKey);
+        if (settings is not null)
+        {
+            foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>Signs access tokens exactly as the Api does (same options, same key).</summary>
+    public AccessTokenIssuer Tokens => Services.GetRequiredService<AccessTokenIssuer>();
+
+    /// <summary>A client whose requests carry an access token for the given user and role.</summary>
+    public HttpClient ClientAs(Guid userId, string role)
+    {
+        HttpClient client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Tokens.Issue(userId, role, Guid.NewGuid()));
+        return client;
+    }
+
+    public NpgsqlDataSource OpenDataSource() => NpgsqlDataSource.Create(postgres);
+}
