@@ -130,7 +130,24 @@ internal sealed partial class ReportEndpoint(
             }
 
             long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            SpoolAppendResult appended = await spool.AppendAsync(nodeId, batch.Header.Seq, nowMs, body.Data, ct);
+            ValueTask<SpoolAppendResult> appending = spool.AppendAsync(nodeId, batch.Header.Seq, nowMs, body.Data, ct);
+            // A full or faulted spool answers at once: nothing is applied to Redis for a batch the node must resend.
+            // Otherwise Redis works while the spool waits for its group-commit fsync, so the answer waits for the
+            // slower stage rather than for both in turn. Either stage may finish first: both recognise the retried
+            // seq after a 503 (docs/ingest.md), and the answer still waits for both.
+            var cutoff = new List<Guid>();
+            Task<UsageAttempt> applying = appending.IsCompleted ? Task.FromResult(default(UsageAttempt)) : ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
+            SpoolAppendResult appended;
+            UsageAttempt attempt;
+            try
+            {
+                appended = await appending;
+            }
+            finally
+            {
+                // Always waited for, even when the spool failed: the usage round reads this request's batch buffers.
+                attempt = await applying;
+            }
             switch (appended.Status)
             {
                 case SpoolAppendStatus.Full:
@@ -138,25 +155,39 @@ internal sealed partial class ReportEndpoint(
                 case SpoolAppendStatus.Faulted:
                     return await OverloadedAsync(context, "spool-faulted", "The durable buffer failed a disk write and accepts nothing until Ingest restarts; retry the same batch later.");
             }
-
-            var cutoff = new List<Guid>();
-            UsageOutcome outcome;
-            try
+            if (!attempt.Applied)
             {
-                outcome = await usage.ApplyAsync(batch, nodeId, nowMs, cutoff, ct);
+                // Spool appended synchronously (not the usual path): apply now, in turn.
+                attempt = await ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            if (attempt.RedisError is { } redisError)
             {
                 metrics.RedisFailed();
-                if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, ex.Message);
+                if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, redisError.Message);
                 return await OverloadedAsync(context, "redis-unavailable", "Usage counters are unavailable; retry the same batch later.");
             }
+            UsageOutcome outcome = attempt.Outcome;
 
             activity.Seen(nodeId, nowMs);
             metrics.Accepted(batch.ReportCount, batch.AccessCount, body.Data.Length, outcome.Duplicate, cutoff.Count);
             WriteAccepted(context.Response, batch.ReportCount + batch.AccessCount, outcome.Duplicate, cutoff);
             await context.Response.BodyWriter.FlushAsync(ct);
             return StatusCodes.Status200OK;
+        }
+    }
+
+    /// <summary>The usage stage's result, with a Redis failure as a value so the spool stage is still awaited.</summary>
+    private readonly record struct UsageAttempt(bool Applied, UsageOutcome Outcome, Exception? RedisError);
+
+    private async Task<UsageAttempt> ApplyUsageAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
+    {
+        try
+        {
+            return new UsageAttempt(true, await usage.ApplyAsync(batch, nodeId, nowMs, cutoff, ct), null);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return new UsageAttempt(true, default, ex);
         }
     }
 
