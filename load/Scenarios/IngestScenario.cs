@@ -33,7 +33,7 @@ internal static class IngestScenario
             fleet.ResetAccounting(); // the reference's batches never reach Redis or ClickHouse
         }
 
-        ChildProcess? ingestProcess = s.StartIngest ? await StartIngestAsync(s, outDir) : null;
+        ChildProcess? ingestProcess = s.StartIngest ? await StartIngestAsync(s, outDir, clickHouseReachable: !s.ClickHouseLater) : null;
         RunResult ingest;
         VerifyResult? verify = null;
         try
@@ -41,6 +41,13 @@ internal static class IngestScenario
             // Not started here: the Ingest whose command line names our port (other Ingests may run on this machine).
             int? pid = ingestProcess?.Pid ?? FirstWith(ProcessCpu.Find("Vpn.Perf.Ingest.dll", inCommandLine: true), $":{s.Target.Port}");
             ingest = await RunTargetAsync("ingest", s, fleet, s.Target, pid, control, RedisProbe.For(redis));
+            if (s.ClickHouseLater && ingestProcess is not null)
+            {
+                // The same spool, now with ClickHouse: everything acknowledged during the window must land from it.
+                Console.WriteLine("restarting Ingest with ClickHouse reachable, on the same spool");
+                await ingestProcess.DisposeAsync();
+                ingestProcess = await StartIngestAsync(s, outDir, clickHouseReachable: true);
+            }
             if (s.Verify)
             {
                 using var clickHouse = new ClickHouseClient(ClickHouseOptions.Parse(s.ClickHouseConnection));
@@ -94,7 +101,10 @@ internal static class IngestScenario
         return await RunTargetAsync("reference", s, fleet, target, server.Pid, control, probe: null);
     }
 
-    private static async Task<ChildProcess> StartIngestAsync(IngestSettings s, string outDir)
+    /// <summary>Port 1 on loopback: nothing listens there, so the sink only retries and the spool keeps every batch.</summary>
+    private const string UnreachableClickHouse = "http://default@127.0.0.1:1/unreachable";
+
+    private static async Task<ChildProcess> StartIngestAsync(IngestSettings s, string outDir, bool clickHouseReachable)
     {
         string root = RepoRoot();
         string dll = s.IngestDll ?? Path.Combine(root, "artifacts", "bin", "Vpn.Perf.Ingest", "release", "Vpn.Perf.Ingest.dll");
@@ -107,13 +117,16 @@ internal static class IngestScenario
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["ConnectionStrings__Redis"] = s.RedisConnection,
-            ["ConnectionStrings__ClickHouse"] = s.ClickHouseConnection,
+            ["ConnectionStrings__ClickHouse"] = clickHouseReachable ? s.ClickHouseConnection : UnreachableClickHouse,
             ["Ingest__SpoolDirectory"] = spool,
+            // The window's backlog must fit: the default 1 GiB bound would answer 503 within a minute of ~20 MB/s.
+            ["Ingest__SpoolMaxBacklogBytes"] = (clickHouseReachable ? 1L << 30 : 16L << 30).ToString(CultureInfo.InvariantCulture),
             ["Ingest__BucketCount"] = s.BucketCount.ToString(CultureInfo.InvariantCulture),
         };
         string url = $"http://127.0.0.1:{s.Target.Port}";
-        Console.WriteLine($"starting Ingest: dotnet {dll} --urls {url} (spool {spool}, log {Path.Combine(outDir, "ingest.log")})");
-        ChildProcess ingest = ChildProcess.Start("dotnet", [dll, "--urls", url], env, root, Path.Combine(outDir, "ingest.log"));
+        string log = Path.Combine(outDir, clickHouseReachable ? "ingest.log" : "ingest-without-clickhouse.log");
+        ChildProcess ingest = ChildProcess.Start("dotnet", [dll, "--urls", url], env, root, log);
+        Console.WriteLine($"started Ingest: dotnet {dll} --urls {url} (spool {spool}, log {log}{(clickHouseReachable ? "" : ", ClickHouse unreachable")})");
         try
         {
             await ingest.WaitReadyAsync(new Uri(s.Target, "/healthz"), TimeSpan.FromSeconds(60), CancellationToken.None);

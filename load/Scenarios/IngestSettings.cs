@@ -38,6 +38,13 @@ internal sealed class IngestSettings
     /// </summary>
     public bool AccessOnly { get; private set; }
     public bool StartIngest { get; private set; }
+
+    /// <summary>
+    /// With <see cref="StartIngest"/>: Ingest runs the measured window with ClickHouse unreachable, so the figure is the
+    /// HTTP path and durable acceptance alone (the sink waits, the spool holds everything); then it is restarted on the
+    /// same spool with the real ClickHouse, which must receive every row (checked with <see cref="Verify"/>).
+    /// </summary>
+    public bool ClickHouseLater { get; private set; }
     public SubscriptionMix Mix { get; private set; } = SubscriptionMix.Zipf;
 
     /// <summary>Pre-encoded bodies per node; each send patches seq, sent_at and event ids into one of them.</summary>
@@ -80,6 +87,8 @@ internal sealed class IngestSettings
           --reference-port P        its port (5290)
           --verify                  check Redis counters and ClickHouse rows against what was sent
           --start-ingest            start the Release Ingest on --target's port, fresh spool, stop it at the end
+          --clickhouse-later        with --start-ingest: measure with ClickHouse unreachable (HTTP path and spool
+                                    alone), then restart Ingest on the same spool with ClickHouse and verify
           --ingest-dll PATH         Ingest dll for --start-ingest (artifacts/bin/Vpn.Perf.Ingest/release/...)
           --buckets N               Ingest's Redis key buckets (Ingest:BucketCount, default 16); must match a running Ingest
           --variants N              pre-encoded bodies per node (8)
@@ -116,6 +125,7 @@ internal sealed class IngestSettings
                 case "--reference-port": s.ReferencePort = PositiveInt(a, Next()); break;
                 case "--verify": s.Verify = true; break;
                 case "--start-ingest": s.StartIngest = true; break;
+                case "--clickhouse-later": s.ClickHouseLater = true; break;
                 case "--ingest-dll": s.IngestDll = Next(); break;
                 case "--buckets": s.BucketCount = PositiveInt(a, Next()); break;
                 case "--variants": s.VariantsPerNode = PositiveInt(a, Next()); break;
@@ -126,6 +136,7 @@ internal sealed class IngestSettings
                 default: throw new ArgumentException($"Unknown option {a}.\n{Usage}");
             }
         }
+        if (s.ClickHouseLater && !s.StartIngest) throw new ArgumentException("--clickhouse-later needs --start-ingest.");
         if (s.Rate is <= 0) throw new ArgumentException("--rate must be positive.");
         if (s.Rate is not null && concurrencyGiven) throw new ArgumentException("Give --rate (open model) or --concurrency (closed model), not both.");
         if (!s.Target.IsLoopback) throw new ArgumentException("--target must be a loopback address: this tool only sends to 127.0.0.1.");

@@ -24,7 +24,10 @@ internal sealed record VerifyResult(bool Pass, bool Conclusive, IReadOnlyList<Ve
 /// </summary>
 internal sealed class IngestVerifier(Fleet fleet, RedisClient redis, ClickHouseClient clickHouse, HttpClient control, Uri metricsUrl, int bucketCount)
 {
-    private static readonly TimeSpan FlushLimit = TimeSpan.FromSeconds(120);
+    // A large backlog (e.g. after --clickhouse-later) takes minutes to insert on a busy machine: wait as long as the
+    // backlog keeps shrinking, give up after StallLimit without progress, and never beyond FlushLimit in all.
+    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan FlushLimit = TimeSpan.FromMinutes(15);
 
     public async Task<VerifyResult> VerifyAsync(CancellationToken ct)
     {
@@ -47,16 +50,24 @@ internal sealed class IngestVerifier(Fleet fleet, RedisClient redis, ClickHouseC
         return new VerifyResult(pass && conclusive, conclusive, checks, waited);
     }
 
-    /// <summary>Polls Ingest's spool backlog, then ClickHouse's row count, each bounded by <see cref="FlushLimit"/>.</summary>
+    /// <summary>Polls Ingest's spool backlog while it shrinks, then ClickHouse's row count; bounded (see the limits above).</summary>
     private async Task WaitForFlushAsync(SentTotals sent, CancellationToken ct)
     {
         long deadline = Stopwatch.GetTimestamp() + RunWindow.Ticks(FlushLimit);
-        while (Stopwatch.GetTimestamp() < deadline)
+        long stallDeadline = Stopwatch.GetTimestamp() + RunWindow.Ticks(StallLimit);
+        double lowest = double.MaxValue;
+        while (Stopwatch.GetTimestamp() < Math.Min(deadline, stallDeadline))
         {
             ServerMetrics m = await ServerMetrics.ScrapeAsync(control, metricsUrl, ct);
             if (!m.IsEmpty && m.SpoolBacklogBytes == 0) break;
+            if (!m.IsEmpty && m.SpoolBacklogBytes < lowest)
+            {
+                lowest = m.SpoolBacklogBytes;
+                stallDeadline = Stopwatch.GetTimestamp() + RunWindow.Ticks(StallLimit);
+            }
             await Task.Delay(500, ct);
         }
+        deadline = Math.Min(deadline, Stopwatch.GetTimestamp() + RunWindow.Ticks(StallLimit));
         while (Stopwatch.GetTimestamp() < deadline)
         {
             (long rows, _, _, _) = await QueryTrafficAsync(ct);
