@@ -8,7 +8,7 @@ namespace Vpn.Perf.Shared.Tests.Wire;
 /// <summary>A batch as plain values, with its expected dump and its encoding by <see cref="TrafficBatchWriter"/>.</summary>
 internal sealed record SampleBatch(ulong Seq, long SentAtMs, TrafficReport[] Reports, (AccessEvent Event, string? Note)[] Access)
 {
-    /// <summary>A small batch touching every integer width times may take (0 to 2^32 - 1 s), a multi-byte UTF-8 note and a nil note.</summary>
+    /// <summary>A small batch touching every integer width times may take (0 to 2^32 - 1 s), multi-byte UTF-8 notes (fixstr and str 8) and a nil note.</summary>
     public static SampleBatch Small() => new(
         Seq: 70_000,
         SentAtMs: 1_763_777_000_123,
@@ -23,6 +23,8 @@ internal sealed record SampleBatch(ulong Seq, long SentAtMs, TrafficReport[] Rep
             (new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-000000000042"), 1_763_776_999_000, Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e0f"), Guid.Parse("0192f7a0-0000-7000-8000-000000000001"), 200, 5), "tcp → cdn ✓"),
             (new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-000000000043"), 5, Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e10"), Guid.Parse("0192f7a0-0000-7000-8000-000000000002"), 0, 0), null),
             (new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-000000000044"), 0, Guid.Empty, Guid.Empty, 1, 1), ""),
+            // A str 8 note (over 31 bytes), so the contiguous fast path and the checked path both read that header.
+            (new(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-000000000045"), 6, Guid.Empty, Guid.Empty, 2, 3), new string('n', 40) + " — долгая заметка"),
         ]);
 
     /// <summary>The golden fixture: one report, one access event; its bytes are pinned in the tests and docs.</summary>

@@ -18,7 +18,7 @@ namespace Vpn.Perf.Shared.Wire.MessagePack;
 /// (the message can never complete: callers report <see cref="WireError.Truncated"/>).</para>
 /// <para>Strings come back as a slice of the input sequence (no copy, no allocation); see <see cref="TryReadStringOrNil"/>.</para>
 /// </remarks>
-public ref struct MessagePackReader
+public ref partial struct MessagePackReader
 {
     // Token sizes for the stack buffers of the slow paths: the longest token each method may need to see at once.
     private const int MaxIntegerTokenLength = 9; // uint 64 / int 64: type byte + 8 payload bytes

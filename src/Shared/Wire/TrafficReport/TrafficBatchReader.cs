@@ -73,7 +73,7 @@ public ref struct TrafficBatchReader
     {
         CheckStage(TrafficBatchStage.Reports);
         long start = _reader.Consumed;
-        if (!TryReadReportFields(out report))
+        if (!TryReadReportFast(out report) && !TryReadReportFields(out report))
         {
             // Rewind only on this rare path (once per buffer boundary); the happy path just remembers a long.
             _reader.Rewind(_reader.Consumed - start);
@@ -116,7 +116,7 @@ public ref struct TrafficBatchReader
     {
         CheckStage(TrafficBatchStage.Access);
         long start = _reader.Consumed;
-        if (!TryReadAccessFields(out accessEvent, out note, out hasNote))
+        if (!TryReadAccessFast(out accessEvent, out note, out hasNote) && !TryReadAccessFields(out accessEvent, out note, out hasNote))
         {
             _reader.Rewind(_reader.Consumed - start);
             accessEvent = default;
@@ -197,6 +197,71 @@ public ref struct TrafficBatchReader
         _trailingFields = fields - TrafficBatchLayout.BatchFieldCount;
         header = new BatchHeader(version, seq, sentAtMs, reportCount);
         return true;
+    }
+
+    // The fast paths decode a record that lies wholly in the current segment, in its usual shape (fixarray of exactly
+    // the known fields, values in range), from one span, and advance once. Anything else, including every error, is
+    // left to the checked *Fields methods, so the accepted language and every error message stay theirs.
+    private bool TryReadReportFast(out TrafficReport report)
+    {
+        ReadOnlySpan<byte> span = _reader.UnreadSpan;
+        int p = 0;
+        if (MessagePackReader.TryDecodeFixArrayHeader(span, ref p, TrafficBatchLayout.ReportFieldCount, out int fields)
+            && fields == TrafficBatchLayout.ReportFieldCount
+            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid subscriptionId)
+            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid inboundId)
+            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesUp)
+            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesDown)
+            && MessagePackReader.TryDecodeInt64(span, ref p, out long intervalStart)
+            && MessagePackReader.TryDecodeUInt32(span, ref p, out uint intervalSeconds)
+            && bytesUp <= Limits.MaxBytesPerReport && bytesDown <= Limits.MaxBytesPerReport
+            && intervalSeconds <= Limits.MaxIntervalSeconds && (ulong)intervalStart <= Limits.MaxUnixSeconds)
+        {
+            _reader.Advance(p);
+            report = new TrafficReport(subscriptionId, inboundId, bytesUp, bytesDown, intervalStart, intervalSeconds);
+            return true;
+        }
+
+        report = default;
+        return false;
+    }
+
+    private bool TryReadAccessFast(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote)
+    {
+        ReadOnlySpan<byte> span = _reader.UnreadSpan;
+        int p = 0;
+        if (MessagePackReader.TryDecodeFixArrayHeader(span, ref p, TrafficBatchLayout.AccessFieldCount, out int fields)
+            && fields == TrafficBatchLayout.AccessFieldCount
+            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid eventId)
+            && MessagePackReader.TryDecodeInt64(span, ref p, out long timestampMs)
+            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid subscriptionId)
+            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid inboundId)
+            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesUp)
+            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesDown)
+            && bytesUp <= Limits.MaxBytesPerReport && bytesDown <= Limits.MaxBytesPerReport
+            && (ulong)timestampMs <= Limits.MaxUnixSeconds * 1000
+            && MessagePackReader.TryDecodeStringOrNilHeader(span, ref p, Limits.MaxNoteBytes, out int noteLength, out bool isNil)
+            && (isNil || Utf8.IsValid(span.Slice(p, noteLength))))
+        {
+            accessEvent = new AccessEvent(eventId, timestampMs, subscriptionId, inboundId, bytesUp, bytesDown);
+            hasNote = !isNil;
+            if (isNil)
+            {
+                _reader.Advance(p);
+                note = default;
+            }
+            else
+            {
+                note = _reader.AdvancePastSlice(p, noteLength);
+            }
+
+            return true;
+        }
+
+        accessEvent = default;
+        note = default;
+        hasNote = false;
+        return false;
     }
 
     private bool TryReadReportFields(out TrafficReport report)
