@@ -66,9 +66,8 @@ internal static partial class SubscriptionsEndpoints
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlCommand cmd = SubscriptionQueries.ListCommand(conn, filter, Scope(user), now, after, take);
         List<SubscriptionDto> rows = await SubscriptionQueries.ReadAllAsync(cmd, now, ct);
-        Page<SubscriptionDto> page = Page<SubscriptionDto>.From(rows, take, s => s.Id); // drop the look-ahead row before asking Redis
-        List<SubscriptionDto> items = await ((List<SubscriptionDto>)page.Items).WithUsageAsync(usage, now, ct);
-        return TypedResults.Ok(page with { Items = items });
+        Page<SubscriptionDto> page = Page<SubscriptionDto>.From(rows, take, s => s.Id); // drops the look-ahead row before Redis is asked
+        return TypedResults.Ok(page with { Items = await rows.WithUsageAsync(usage, now, ct) });
     }
 
     private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> GetSubscription(
