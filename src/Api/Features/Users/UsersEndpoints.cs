@@ -23,6 +23,8 @@ internal static class UsersEndpoints
     private const int MaxPasswordBytes = 72; // bcrypt ignores everything after 72 bytes: refuse rather than truncate silently
     private const int MaxEmail = 254;
     private const string ManageRule = "Operators manage customers only; superusers and operators are managed by superusers.";
+    // The last superuser locking themselves out would leave nobody able to undo it.
+    private const string SelfRule = "You cannot disable, demote or delete your own account; another superuser can.";
 
     public static IServiceCollection AddUsers(this IServiceCollection services, IConfiguration configuration)
     {
@@ -124,6 +126,8 @@ internal static class UsersEndpoints
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current) || (request.Role is not null && !MayManage(user, request.Role)))
             return Problem.Of(ProblemTypes.Forbidden, ManageRule);
+        if (id == user.UserId() && (request.Disabled == true || (request.Role is not null && request.Role != current)))
+            return Problem.Of(ProblemTypes.Forbidden, SelfRule);
 
         string? hash = request.Password is null ? null : PasswordHasher.Hash(request.Password, cost.Value);
         try
@@ -158,6 +162,7 @@ internal static class UsersEndpoints
         string? current = await LockRoleAsync(conn, tx, id, ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
+        if (id == user.UserId()) return Problem.Of(ProblemTypes.Forbidden, SelfRule);
         await using (var cmd = new NpgsqlCommand(UsersSql.Delete, conn, tx))
         {
             await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct);

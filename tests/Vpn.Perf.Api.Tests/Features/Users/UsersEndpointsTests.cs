@@ -93,6 +93,19 @@ public sealed class UsersEndpointsTests
     }
 
     [Fact]
+    public async Task UpdateUser_OwnAccountDisableDemoteOrDelete_Returns403()
+    {
+        await using var api = await StartAsync(nameof(UpdateUser_OwnAccountDisableDemoteOrDelete_Returns403));
+        Guid root = await InsertUserAsync(api, Roles.Superuser, username: "root");
+        HttpClient self = api.ClientAs(root, Roles.Superuser);
+        await ProblemAssert.IsAsync(await self.PatchAsJsonAsync($"/api/v1/users/{root}", new { disabled = true }), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(await self.PatchAsJsonAsync($"/api/v1/users/{root}", new { role = Roles.Operator }), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(await self.DeleteAsync($"/api/v1/users/{root}"), HttpStatusCode.Forbidden, "forbidden");
+        await JsonAsync(await self.PatchAsJsonAsync($"/api/v1/users/{root}", new { password = "a new password" }), HttpStatusCode.OK);
+        Assert.Equal(Roles.Superuser, await ScalarAsync<string>(api, "select role from users where id = $1", root));
+    }
+
+    [Fact]
     public async Task UpdateUser_InvalidOrDuplicate_Returns400Or409()
     {
         await using var api = await StartAsync(nameof(UpdateUser_InvalidOrDuplicate_Returns400Or409));
