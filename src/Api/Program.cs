@@ -2,6 +2,9 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
+using Vpn.Perf.Api.Features.Groups;
+using Vpn.Perf.Api.Features.Subscriptions;
+using Vpn.Perf.Api.Features.Users;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
@@ -30,6 +33,9 @@ if (!isCommand)
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddValidation();
     builder.Services.AddOpenApi();
+    builder.Services.AddUsers(builder.Configuration);
+    builder.Services.AddGroups();
+    builder.Services.AddSubscriptions(builder.Configuration);
 }
 
 var app = builder.Build();
@@ -58,6 +64,9 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+app.MapUsers();
+app.MapGroups();
+app.MapSubscriptions();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Vpn.Perf.Api.Problems;
+
+namespace Vpn.Perf.Api.Features.Common;
+
+/// <summary>
+/// Collects per-field messages keyed by the request's JSON property names, so one 400 <c>validation</c> answer lists
+/// every problem of a request at once instead of the first only.
+/// </summary>
+internal sealed class FieldErrors
+{
+    private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public void Add(string field, string message)
+        => _errors[field] = _errors.TryGetValue(field, out string[]? existing) ? [.. existing, message] : [message];
+
+    public void NonNegative(string field, long? value)
+    {
+        if (value < 0) Add(field, "Must be 0 or more (null means no restriction).");
+    }
+
+    public void MaxLength(string field, string? value, int max)
+    {
+        if (value is not null && value.Length > max) Add(field, $"Must be at most {max} characters; it has {value.Length}.");
+    }
+
+    /// <summary>A reset period is optional (null = never resets) but, when given, must be a valid ISO 8601 duration.</summary>
+    public void ResetPeriod(string field, string? value)
+    {
+        if (value is not null && !Shared.Contracts.ResetPeriod.TryParse(value, out _, out string? error)) Add(field, error);
+    }
+
+    public ValidationProblem ToProblem() => Problem.Validation(_errors);
+}

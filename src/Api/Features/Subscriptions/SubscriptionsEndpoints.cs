@@ -1,0 +1,266 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using NpgsqlTypes;
+using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Features.Audit;
+using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Problems;
+using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Redis;
+
+namespace Vpn.Perf.Api.Features.Subscriptions;
+
+/// <summary>
+/// Subscriptions (<c>/api/v1/subscriptions</c>). Customers list and read their own; everything else is staff only and
+/// audited in the changing transaction. State reaches Redis through the outbox triggers, never from here.
+/// Single-row changes bump <c>version</c>; <c>If-Match</c> (the <c>ETag</c>) or a <c>version</c> field guards them.
+/// </summary>
+internal static partial class SubscriptionsEndpoints
+{
+    private const int MaxTitle = 200;
+    private const int MaxDescription = 2000;
+    private const int MaxQuery = 200;
+
+    public static IServiceCollection AddSubscriptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
+        int bucketCount = configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
+        services.AddSingleton(sp => new UsageStore(sp.GetRequiredService<RedisClient>(), bucketCount, sp.GetRequiredService<ILogger<UsageStore>>()));
+        return services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, SubscriptionsJsonContext.Default));
+    }
+
+    public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireAuthorization(Policies.SignedIn);
+        g.MapGet("/", ListSubscriptions).WithName(nameof(ListSubscriptions))
+            .WithSummary("List subscriptions, newest first, by keyset pages; customers see their own (?owner=&suspended=&overLimit=&expired=&expiringBefore=&q=&limit=&after=).");
+        g.MapGet("/{id:guid}", GetSubscription).WithName(nameof(GetSubscription))
+            .WithSummary("Read a subscription with effective limits and live usage; the ETag is its version.");
+        g.MapPost("/", CreateSubscription).WithName(nameof(CreateSubscription)).WithSummary("Create a subscription.").RequireAuthorization(Policies.Staff);
+        g.MapPut("/{id:guid}", UpdateSubscription).WithName(nameof(UpdateSubscription))
+            .WithSummary("Replace a subscription's editable fields; needs If-Match or version (412 stale-version).").RequireAuthorization(Policies.Staff);
+        g.MapPost("/{id:guid}/suspend", SuspendSubscription).WithName(nameof(SuspendSubscription)).WithSummary("Suspend a subscription.").RequireAuthorization(Policies.Staff);
+        g.MapPost("/{id:guid}/resume", ResumeSubscription).WithName(nameof(ResumeSubscription)).WithSummary("Resume a suspended subscription.").RequireAuthorization(Policies.Staff);
+        g.MapPost("/{id:guid}/reset-usage", ResetSubscriptionUsage).WithName(nameof(ResetSubscriptionUsage))
+            .WithSummary("Reset the current period's usage and clear the over-limit flag.").RequireAuthorization(Policies.Staff);
+        g.MapDelete("/{id:guid}", DeleteSubscription).WithName(nameof(DeleteSubscription)).WithSummary("Delete a subscription.").RequireAuthorization(Policies.Staff);
+        MapBulk(g);
+        return g;
+    }
+
+    private static async Task<Results<Ok<Page<SubscriptionDto>>, ValidationProblem>> ListSubscriptions(
+        [FromQuery] Guid? owner, [FromQuery] bool? suspended, [FromQuery] bool? overLimit, [FromQuery] bool? expired,
+        [FromQuery] DateTimeOffset? expiringBefore, [FromQuery] string? q, [FromQuery] int? limit, [FromQuery] Guid? after,
+        ClaimsPrincipal user, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+    {
+        var filter = new SubscriptionFilter(owner, suspended, overLimit, expired, expiringBefore, q);
+        var errors = new FieldErrors();
+        errors.MaxLength("q", q, MaxQuery);
+        if (errors.Any) return errors.ToProblem();
+        int take = Page<SubscriptionDto>.Limit(limit);
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlCommand cmd = SubscriptionQueries.ListCommand(conn, filter, Scope(user), now, after, take);
+        List<SubscriptionDto> rows = await SubscriptionQueries.ReadAllAsync(cmd, now, ct);
+        Page<SubscriptionDto> page = Page<SubscriptionDto>.From(rows, take, s => s.Id); // drops the look-ahead row before Redis is asked
+        return TypedResults.Ok(page with { Items = await rows.WithUsageAsync(usage, now, ct) });
+    }
+
+    private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> GetSubscription(
+        Guid id, ClaimsPrincipal user, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        // Someone else's subscription answers exactly like a missing one, so ids cannot be probed.
+        SubscriptionDto? dto = await SubscriptionQueries.GetAsync(conn, null, id, Scope(user), now, ct);
+        if (dto is null) return Problem.NotFound("subscription", id);
+        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+    }
+
+    private static async Task<Results<Created<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> CreateSubscription(
+        CreateSubscriptionRequest request, ClaimsPrincipal user, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        if (request.OwnerId is null || request.OwnerId == Guid.Empty) errors.Add("ownerId", "A subscription needs an owner (a user id).");
+        CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod);
+        if (errors.Any) return errors.ToProblem();
+
+        Guid id = Guid.CreateVersion7();
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        try
+        {
+            await using var cmd = new NpgsqlCommand(SubscriptionsSql.Insert, conn, tx);
+            await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(request.OwnerId!.Value, NpgsqlDbType.Uuid)
+                .Arg(request.Title ?? "", NpgsqlDbType.Text).Arg(request.Description ?? "", NpgsqlDbType.Text)
+                .Arg(Guid.NewGuid().ToString(), NpgsqlDbType.Text) // the proxy credential: random, unlike the time-ordered id
+                .Arg(request.ExpiresAt).Arg(request.MaxTraffic, NpgsqlDbType.Bigint).Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
+                .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(now)
+                .ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
+        }
+        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.create", AuditWriter.Target("subscription", id), Meta(request), ct);
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, ct))!;
+        await tx.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/subscriptions/{id}", await WithUsageAsync(dto, usage, response, now, ct));
+    }
+
+    private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> UpdateSubscription(
+        Guid id, UpdateSubscriptionRequest request, ClaimsPrincipal user, HttpRequest http, HttpResponse response,
+        NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod);
+        Precondition expected = Precondition.Read(http, request.Version, errors);
+        if (!expected.Present) errors.Add("version", "Send the version you read, as an If-Match header (the ETag) or a version field.");
+        if (errors.Any) return errors.ToProblem();
+
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        try
+        {
+            await using var cmd = new NpgsqlCommand(SubscriptionsSql.Update, conn, tx);
+            int changed = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(request.OwnerId, NpgsqlDbType.Uuid)
+                .Arg(request.Title ?? "", NpgsqlDbType.Text).Arg(request.Description ?? "", NpgsqlDbType.Text)
+                .Arg(request.ExpiresAt).Arg(request.MaxTraffic, NpgsqlDbType.Bigint).Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
+                .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(expected.Version, NpgsqlDbType.Bigint)
+                .ExecuteNonQueryAsync(ct);
+            if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+        {
+            return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
+        }
+        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.update", AuditWriter.Target("subscription", id), Meta(request), ct);
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, ct))!;
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+    }
+
+    private static Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> SuspendSubscription(
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+        => SetSuspendedAsync(id, true, user, http, response, db, usage, time, ct);
+
+    private static Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> ResumeSubscription(
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+        => SetSuspendedAsync(id, false, user, http, response, db, usage, time, ct);
+
+    private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> SetSuspendedAsync(
+        Guid id, bool suspend, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time,
+        CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        Precondition expected = Precondition.Read(http, null, errors);
+        if (errors.Any) return errors.ToProblem();
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.SetSuspended, conn, tx))
+        {
+            int changed = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(suspend, NpgsqlDbType.Boolean).Arg(expected.Version, NpgsqlDbType.Bigint).ExecuteNonQueryAsync(ct);
+            if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, ct);
+        }
+        await AuditWriter.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.suspend" : "subscription.resume",
+            AuditWriter.Target("subscription", id), null, ct);
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, ct))!;
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+    }
+
+    private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> ResetSubscriptionUsage(
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        Precondition expected = Precondition.Read(http, null, errors);
+        if (errors.Any) return errors.ToProblem();
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        UsageKey key;
+        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.ResetUsage, conn, tx))
+        {
+            cmd.Arg(id, NpgsqlDbType.Uuid).Arg(expected.Version, NpgsqlDbType.Bigint);
+            await using NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                await reader.DisposeAsync();
+                return await MissOrStaleAsync(conn, tx, id, expected.Version, ct);
+            }
+            key = usage.KeyOf(id, reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), now.ToUnixTimeMilliseconds());
+        }
+        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.reset_usage", AuditWriter.Target("subscription", id), null, ct);
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, ct))!;
+        try
+        {
+            // Before the commit: if Redis refuses, the flag stays set and the audit entry is not written.
+            await usage.DeleteAsync([key], ct);
+        }
+        catch (RedisException)
+        {
+            return Problem.Of(ProblemTypes.Unavailable, "Redis did not answer; the usage was not reset.");
+        }
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteSubscription(
+        Guid id, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        Precondition expected = Precondition.Read(http, null, errors);
+        if (errors.Any) return errors.ToProblem();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.Delete, conn, tx))
+        {
+            if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(expected.Version, NpgsqlDbType.Bigint).ExecuteNonQueryAsync(ct) == 0)
+                return await MissOrStaleAsync(conn, tx, id, expected.Version, ct);
+        }
+        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.delete", AuditWriter.Target("subscription", id), null, ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Customers are confined to their own subscriptions; staff see all.</summary>
+    private static Guid? Scope(ClaimsPrincipal user) => user.IsStaff() ? null : user.UserId();
+
+    private static void CheckFields(FieldErrors errors, string? title, string? description, long? maxTraffic, long? maxSpeed, string? period)
+    {
+        errors.MaxLength("title", title, MaxTitle);
+        errors.MaxLength("description", description, MaxDescription);
+        errors.NonNegative("maxTraffic", maxTraffic);
+        errors.NonNegative("maxSpeed", maxSpeed);
+        errors.ResetPeriod("trafficResetPeriod", period);
+    }
+
+    /// <summary>A guarded change touched no row: the subscription is gone (404) or its version moved on (412).</summary>
+    private static async Task<ProblemHttpResult> MissOrStaleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, long? expected, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(SubscriptionsSql.Version, conn, tx);
+        object? current = await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct);
+        return current is long version
+            ? Problem.Of(ProblemTypes.StaleVersion, $"The subscription is at version {version}, not {expected}; read it again and reapply the change.")
+            : Problem.NotFound("subscription", id);
+    }
+
+    private static async Task<SubscriptionDto> WithUsageAsync(SubscriptionDto dto, UsageStore usage, HttpResponse response, DateTimeOffset now, CancellationToken ct)
+    {
+        response.Headers.ETag = Precondition.ETag(dto.Version);
+        return (await new List<SubscriptionDto> { dto }.WithUsageAsync(usage, now, ct))[0];
+    }
+
+    private static JsonElement Meta<T>(T request) where T : class
+        => JsonSerializer.SerializeToElement(request, typeof(T), SubscriptionsJsonContext.Default);
+
+    private static JsonElement Meta(JsonObject meta) => JsonSerializer.SerializeToElement(meta, SubscriptionsJsonContext.Default.JsonObject);
+
+}
