@@ -2,6 +2,10 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
+using Vpn.Perf.Api.Features.AuditLog;
+using Vpn.Perf.Api.Features.Inbounds;
+using Vpn.Perf.Api.Features.Nodes;
+using Vpn.Perf.Api.Features.NodeSync;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
@@ -30,6 +34,7 @@ if (!isCommand)
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddValidation();
     builder.Services.AddOpenApi();
+    builder.Services.AddNodes(builder.Configuration);
 }
 
 var app = builder.Build();
@@ -58,6 +63,11 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+app.MapNodes();
+app.MapInbounds();
+app.MapSubscriptionInbounds();
+app.MapAuditLog();
+app.MapNodeSync();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();
