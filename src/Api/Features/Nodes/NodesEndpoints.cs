@@ -302,7 +302,7 @@ internal static class NodesEndpoints
         return rows;
     }
 
-    internal static JsonElement Meta<T>(T value) => JsonSerializer.SerializeToElement(value);
+    private static JsonElement Meta<T>(T value) => JsonSerializer.SerializeToElement(value);
 
     private sealed record NodeRow(Guid Id, string Name, string Description, string Geo, string Purpose, DateTimeOffset CreatedAt)
     {

@@ -153,6 +153,23 @@ public sealed class NodesEndpointsTests
     }
 
     [Fact]
+    public async Task OpenApiDocument_Anonymous_DescribesNodeInboundAuditAndSyncPaths()
+    {
+        await using var api = await ApiFactory.StartAsync(nameof(OpenApiDocument_Anonymous_DescribesNodeInboundAuditAndSyncPaths));
+        using var doc = JsonDocument.Parse(await api.CreateClient().GetStringAsync("/api/openapi/v1.json"));
+        JsonElement paths = doc.RootElement.GetProperty("paths");
+        foreach (string path in new[]
+        {
+            "/api/v1/nodes", "/api/v1/nodes/{id}", "/api/v1/nodes/{id}/tokens", "/api/v1/nodes/{id}/tokens/{tokenId}",
+            "/api/v1/nodes/{nodeId}/inbounds", "/api/v1/inbounds/{id}", "/api/v1/subscriptions/{id}/inbounds",
+            "/api/v1/subscriptions/{id}/inbounds/{inboundId}", "/api/v1/audit", "/api/v1/node/sync",
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+    }
+
+    [Fact]
     public async Task NodesEndpoints_WithoutStaffRole_AreRefused()
     {
         await using var api = await ApiFactory.StartAsync(nameof(NodesEndpoints_WithoutStaffRole_AreRefused));
