@@ -5,6 +5,10 @@ using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Subscriptions;
 using Vpn.Perf.Api.Features.Users;
+using Vpn.Perf.Api.Features.AuditLog;
+using Vpn.Perf.Api.Features.Inbounds;
+using Vpn.Perf.Api.Features.Nodes;
+using Vpn.Perf.Api.Features.NodeSync;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
@@ -36,6 +40,7 @@ if (!isCommand)
     builder.Services.AddUsers(builder.Configuration);
     builder.Services.AddGroups();
     builder.Services.AddSubscriptions(builder.Configuration);
+    builder.Services.AddNodes(builder.Configuration);
 }
 
 var app = builder.Build();
@@ -67,6 +72,11 @@ app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
 app.MapUsers();
 app.MapGroups();
 app.MapSubscriptions();
+app.MapNodes();
+app.MapInbounds();
+app.MapSubscriptionInbounds();
+app.MapAuditLog();
+app.MapNodeSync();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();

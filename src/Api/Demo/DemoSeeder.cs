@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Features.Nodes;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Wire.TrafficReport;
@@ -22,7 +22,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
     private const string CustomerEmail = "demo@example.com";
     private const string NodeName = "demo-node-1";
     private const string SubscriptionTitle = "Demo subscription";
-    private const string TokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private const string PasswordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     public async Task RunAsync(string ingestUrl, string apiUrl, string envFile, CancellationToken ct)
     {
@@ -60,7 +60,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
         (long? maxTraffic, string period, DateTimeOffset resetAnchor) = await ReadSubscriptionAsync(conn, tx, subscriptionId, ct);
         await tx.CommitAsync(ct);
 
-        await publisher.PublishNodeTokenAsync(SHA256.HashData(Encoding.UTF8.GetBytes(token)), nodeId, TokenId(nodeId), ct);
+        await new NodeTokenPublication(db, publisher).PublishAsync(TokenId(nodeId), nodeId, NodeTokenKey.Hash(token), ct);
         await publisher.PublishSubscriptionAsync(subscriptionId,
             new SubscriptionState(maxTraffic, null, false, ResetPeriod.Parse(period), resetAnchor.ToUnixTimeMilliseconds()), ct);
 
@@ -113,19 +113,19 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
 
     private static async Task<string> EnsureTokenAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid nodeId, string? previous, CancellationToken ct)
     {
-        if (previous is { Length: 32 })
+        if (previous is { Length: NodeTokenKey.Length })
         {
-            byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(previous));
+            byte[] hash = NodeTokenKey.Hash(previous);
             await using var check = new NpgsqlCommand("select 1 from node_tokens where node_id = $1 and key_hash = $2 and revoked_at is null", conn, tx);
             check.Parameters.AddWithValue(nodeId);
             check.Parameters.AddWithValue(hash);
             if (await check.ExecuteScalarAsync(ct) is not null) return previous;
         }
-        string token = RandomNumberGenerator.GetString(TokenAlphabet, 32);
+        string token = NodeTokenKey.Create();
         await ExecuteAsync(conn, tx, "update node_tokens set revoked_at = now() where id = $1 and revoked_at is null", [TokenId(nodeId)], ct);
         await ExecuteAsync(conn, tx, "delete from node_tokens where id = $1", [TokenId(nodeId)], ct);
         await ExecuteAsync(conn, tx, "insert into node_tokens (id, node_id, key_hash) values ($1, $2, $3)",
-            [TokenId(nodeId), nodeId, SHA256.HashData(Encoding.UTF8.GetBytes(token))], ct);
+            [TokenId(nodeId), nodeId, NodeTokenKey.Hash(token)], ct);
         return token;
     }
 
@@ -138,7 +138,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
             find.Parameters.AddWithValue(name);
             if (await find.ExecuteScalarAsync(ct) is Guid existing) return (existing, null);
         }
-        string password = RandomNumberGenerator.GetString(TokenAlphabet, 20);
+        string password = RandomNumberGenerator.GetString(PasswordAlphabet, 20);
         string insert = column == "email"
             ? "insert into users (id, email, password_hash, role) values ($1, $2, $3, $4)"
             : "insert into users (id, username, password_hash, role) values ($1, $2, $3, $4)";

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using NpgsqlTypes;
+using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Problems;
+
+namespace Vpn.Perf.Api.Features.AuditLog;
+
+/// <summary>The audit log of every operator and superuser change, readable by superusers only (DESIGN.md).</summary>
+internal static class AuditLogEndpoints
+{
+    public const int MaxFilterLength = 200;
+
+    public static RouteGroupBuilder MapAuditLog(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder g = app.MapGroup("/api/v1/audit").WithTags("Audit log").RequireAuthorization(Policies.Superuser);
+        g.MapGet("/", ListAudit).WithName(nameof(ListAudit))
+            .WithSummary("Audit log entries, newest first, filtered by actor, action, target and time range [from, to).");
+        return g;
+    }
+
+    private static async Task<Results<Ok<AuditPage>, ValidationProblem>> ListAudit(
+        Guid? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to, int? limit, long? after,
+        NpgsqlDataSource db, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (from is { } f && to is { } t && f >= t) errors["from"] = ["from must be earlier than to."];
+        if (action is { Length: > MaxFilterLength }) errors["action"] = [$"action is longer than {MaxFilterLength} characters."];
+        if (target is { Length: > MaxFilterLength }) errors["target"] = [$"target is longer than {MaxFilterLength} characters."];
+        if (limit is < 1 or > Page<AuditEntry>.MaxLimit) errors["limit"] = [$"limit must be between 1 and {Page<AuditEntry>.MaxLimit}."];
+        if (after is < 1) errors["after"] = ["after must be a positive entry id."];
+        if (errors.Count > 0) return Problem.Validation(errors);
+
+        int take = Page<AuditEntry>.Limit(limit);
+        await using NpgsqlCommand cmd = db.CreateCommand(AuditLogSql.List);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid?> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = actor });
+        cmd.Parameters.Add(new NpgsqlParameter<string?> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = action });
+        cmd.Parameters.Add(new NpgsqlParameter<string?> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = target });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = from?.ToUniversalTime() });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = to?.ToUniversalTime() });
+        cmd.Parameters.Add(new NpgsqlParameter<long?> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = after });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = take + 1 });
+        var rows = new List<AuditEntry>(take + 1);
+        await using (NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                using var meta = JsonDocument.Parse(r.GetString(5));
+                rows.Add(new AuditEntry(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.GetString(3),
+                    r.GetString(4), meta.RootElement.Clone()));
+            }
+        }
+        if (rows.Count <= take) return TypedResults.Ok(new AuditPage(rows, null));
+        rows.RemoveAt(rows.Count - 1);
+        return TypedResults.Ok(new AuditPage(rows, rows[^1].Id));
+    }
+}

@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace Vpn.Perf.Api.Features.NodeSync;
+
+/// <summary>An active inbound; <see cref="Method"/> is the shadowsocks method (absent for other protocols).</summary>
+internal sealed record NodeSyncInbound(Guid Id, string Tag, string Protocol, int Port,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Method,
+    IReadOnlyList<NodeSyncUser> Users);

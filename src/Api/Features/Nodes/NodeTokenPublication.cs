@@ -1,0 +1,146 @@
+using Npgsql;
+using Vpn.Perf.Api.Redis;
+using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Redis;
+
+namespace Vpn.Perf.Api.Features.Nodes;
+
+/// <summary>
+/// Keeps Ingest's view of node tokens (Redis, via <see cref="StatePublisher"/>) in line with <c>node_tokens</c>.
+/// Publishing happens after the Postgres commit; <c>node_tokens.published</c> records that Redis caught up, so a
+/// publish lost to a Redis outage or a crash is finished by <see cref="ReconcileAsync"/> (run at start-up and
+/// periodically by <see cref="NodeTokenReconciler"/>). Redis failures surface as <see cref="RedisException"/>.
+/// </summary>
+internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher publisher)
+{
+    private const int BatchSize = 100;
+
+    /// <summary>Publishes an active token and records it; a token revoked meanwhile is removed again at once.</summary>
+    public async Task PublishAsync(Guid tokenId, Guid nodeId, byte[] keyHash, CancellationToken ct)
+    {
+        await publisher.PublishNodeTokenAsync(keyHash, nodeId, tokenId, ct);
+        if (await MarkAsync(NodesSql.MarkActivePublished, tokenId, ct) == 0)
+        {
+            await RemoveAsync(tokenId, keyHash, ct);
+        }
+    }
+
+    /// <summary>Removes a revoked token's key from Redis and records it.</summary>
+    public async Task RemoveAsync(Guid tokenId, byte[] keyHash, CancellationToken ct)
+    {
+        await publisher.RevokeNodeTokenAsync(keyHash, tokenId, ct);
+        await MarkAsync(NodesSql.MarkRevokedPublished, tokenId, ct);
+    }
+
+    /// <summary>Removes the keys of deleted tokens (a deleted node's) and drops their removal rows.</summary>
+    public async Task RemoveDeletedAsync(IReadOnlyList<(Guid Id, byte[] KeyHash)> tokens, CancellationToken ct)
+    {
+        foreach ((Guid id, byte[] hash) in tokens)
+        {
+            await publisher.RevokeNodeTokenAsync(hash, id, ct);
+        }
+        await using NpgsqlCommand delete = db.CreateCommand(NodesSql.DeleteRemovals);
+        delete.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. tokens.Select(t => t.KeyHash)] });
+        await delete.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// One reconciliation pass: publishes active tokens Redis lacks (unpublished ones, and drift such as a flushed
+    /// Redis, checked through <paramref name="redis"/>), removes revoked and deleted tokens' keys. Idempotent;
+    /// returns how many Redis writes it made.
+    /// </summary>
+    public async Task<int> ReconcileAsync(RedisClient redis, CancellationToken ct)
+    {
+        int writes = 0;
+        Guid after = Guid.Empty;
+        while (true)
+        {
+            await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+            await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+            var done = new List<Guid>();
+            int rows = 0;
+            await using (var select = new NpgsqlCommand(NodesSql.ReconcileBatch, conn, tx))
+            {
+                select.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = after });
+                select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize });
+                var batch = new List<(Guid Id, Guid Node, byte[] Hash, bool Active, bool Published)>();
+                await using (NpgsqlDataReader r = await select.ExecuteReaderAsync(ct))
+                {
+                    while (await r.ReadAsync(ct))
+                    {
+                        batch.Add((r.GetGuid(0), r.GetGuid(1), r.GetFieldValue<byte[]>(2), r.GetBoolean(3), r.GetBoolean(4)));
+                    }
+                }
+                rows = batch.Count;
+                // The rows stay locked until commit: a revocation racing this pass waits, then deletes after us.
+                foreach ((Guid id, Guid node, byte[] hash, bool active, bool published) in batch)
+                {
+                    after = id;
+                    if (active && published
+                        && await redis.HGetAsync(RedisKeys.NodeToken(hash), "token_id", ct) == id.ToString("N"))
+                    {
+                        continue;
+                    }
+                    if (active) await publisher.PublishNodeTokenAsync(hash, node, id, ct);
+                    else await publisher.RevokeNodeTokenAsync(hash, id, ct);
+                    writes++;
+                    if (!published) done.Add(id);
+                }
+            }
+            if (done.Count > 0)
+            {
+                await using var mark = new NpgsqlCommand(NodesSql.MarkPublished, conn, tx);
+                mark.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. done] });
+                await mark.ExecuteNonQueryAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+            if (rows < BatchSize) break;
+        }
+        return writes + await ReconcileRemovalsAsync(ct);
+    }
+
+    private async Task<int> ReconcileRemovalsAsync(CancellationToken ct)
+    {
+        int writes = 0;
+        while (true)
+        {
+            await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+            await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+            var removed = new List<byte[]>();
+            var batch = new List<(byte[] Hash, Guid Id, bool Reissued)>();
+            await using (var select = new NpgsqlCommand(NodesSql.RemovalBatch, conn, tx))
+            {
+                select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize });
+                await using NpgsqlDataReader r = await select.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    batch.Add((r.GetFieldValue<byte[]>(0), r.GetGuid(1), r.GetBoolean(2)));
+                }
+            }
+            foreach ((byte[] hash, Guid id, bool reissued) in batch)
+            {
+                if (!reissued)
+                {
+                    await publisher.RevokeNodeTokenAsync(hash, id, ct);
+                    writes++;
+                }
+                removed.Add(hash);
+            }
+            if (removed.Count > 0)
+            {
+                await using var delete = new NpgsqlCommand(NodesSql.DeleteRemovals, conn, tx);
+                delete.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. removed] });
+                await delete.ExecuteNonQueryAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+            if (batch.Count < BatchSize) return writes;
+        }
+    }
+
+    private async Task<int> MarkAsync(string sql, Guid tokenId, CancellationToken ct)
+    {
+        await using NpgsqlCommand cmd = db.CreateCommand(sql);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
