@@ -2,8 +2,11 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
+using Vpn.Perf.Api.Features.StateSync;
+using Vpn.Perf.Api.Features.Usage;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
+using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
 
@@ -11,6 +14,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 string postgres = builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (env ConnectionStrings__Postgres).");
 string? redis = builder.Configuration.GetConnectionString("Redis");
+string? clickHouse = builder.Configuration.GetConnectionString("ClickHouse");
 // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
 int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
 bool isCommand = args is ["migrate", ..] or ["seed-demo", ..];
@@ -23,6 +27,8 @@ builder.Services.AddSingleton(sp => new RedisClient(
     sp.GetRequiredService<ILogger<RedisClient>>()));
 builder.Services.AddSingleton(sp => new StatePublisher(sp.GetRequiredService<RedisClient>(), bucketCount));
 builder.Services.AddSingleton<DemoSeeder>();
+builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(
+    clickHouse ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse)."))));
 
 if (!isCommand)
 {
@@ -30,6 +36,8 @@ if (!isCommand)
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddValidation();
     builder.Services.AddOpenApi();
+    builder.Services.AddStateSync(builder.Configuration);
+    builder.Services.AddUsageHistory();
 }
 
 var app = builder.Build();
@@ -58,6 +66,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+app.MapUsage();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();
