@@ -17,6 +17,7 @@ internal sealed class OutboxDispatcher(
     StatePublisher publisher,
     OverLimitEvaluator overLimit,
     StateSyncOptions options,
+    ReconcileTrigger reconcile,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     public const string Channel = "state_outbox";
@@ -41,6 +42,8 @@ internal sealed class OutboxDispatcher(
                     {
                         StateSyncLog.DispatcherRecovered(logger, failures);
                         failures = 0;
+                        // Redis may be back empty (a restart without persistence): repair now, not at the next period.
+                        reconcile.Request();
                     }
                     // A notification that arrives during a drain stays buffered and ends this wait at once.
                     await listener.WaitAsync(options.PollInterval, stoppingToken);

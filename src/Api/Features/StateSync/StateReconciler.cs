@@ -8,7 +8,8 @@ namespace Vpn.Perf.Api.Features.StateSync;
 
 /// <summary>
 /// Repairs drift between Postgres and Redis that the outbox cannot see (a Redis flush or restore, a hand edit, a
-/// publish lost to a bug): once at start-up and every <see cref="StateSyncOptions.ReconcileInterval"/>, walks the
+/// publish lost to a bug): once at start-up, every <see cref="StateSyncOptions.ReconcileInterval"/> and when the dispatcher saw Redis
+/// come back (<see cref="ReconcileTrigger"/>), walks the
 /// subscriptions in keyset pages, compares each state hash field by field with Postgres and re-enqueues every
 /// subscription whose hash differs or is missing (the dispatcher then publishes it, the one write path). The same
 /// pages re-check <c>is_over_limit</c>, which clears flags after a period reset. One instance per database runs a
@@ -21,19 +22,19 @@ internal sealed class StateReconciler(
     StatePublisher publisher,
     OverLimitEvaluator overLimit,
     StateSyncOptions options,
-    TimeProvider time,
+    ReconcileTrigger trigger,
     ILogger<StateReconciler> logger) : BackgroundService
 {
     private Guid _cursor = Guid.Empty;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.ReconcileInterval, time);
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await RunPassAsync(stoppingToken);
+                await trigger.WaitAsync(options.ReconcileInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -43,20 +44,15 @@ internal sealed class StateReconciler(
             {
                 // Loop boundary: the next pass starts over from the same cursor.
                 StateSyncLog.ReconcileFailed(logger, ex.Message);
+                try
+                {
+                    await trigger.WaitAsync(options.ReconcileInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

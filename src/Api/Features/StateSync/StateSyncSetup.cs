@@ -15,6 +15,7 @@ internal static class StateSyncSetup
         options.Validate();
         services.AddSingleton(options);
         services.AddSingleton<OverLimitEvaluator>();
+        services.AddSingleton<ReconcileTrigger>();
         if (!options.Enabled) return services;
 
         services.AddHostedService<OutboxDispatcher>();

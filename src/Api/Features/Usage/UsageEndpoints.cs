@@ -20,14 +20,20 @@ internal static class UsageEndpoints
         var g = app.MapGroup("/api/v1").WithTags("Usage");
         g.MapGet("/subscriptions/{id:guid}/usage", GetSubscriptionUsage)
             .WithName(nameof(GetSubscriptionUsage))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Usage history of a subscription (hour or day steps); customers see only their own.")
             .RequireAuthorization(Policies.SignedIn);
         g.MapGet("/nodes/{id:guid}/usage", GetNodeUsage)
             .WithName(nameof(GetNodeUsage))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Usage history of a node (day steps).")
             .RequireAuthorization(Policies.Staff);
         g.MapGet("/inbounds/{id:guid}/usage", GetInboundUsage)
             .WithName(nameof(GetInboundUsage))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Usage history of an inbound (day steps).")
             .RequireAuthorization(Policies.Staff);
         return g;

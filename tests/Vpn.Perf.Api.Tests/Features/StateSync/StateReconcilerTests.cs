@@ -34,4 +34,30 @@ public sealed class StateReconcilerTests
             "the tampered field to be restored", () => DescribeAsync(redis, subs[2]));
         Assert.Equal("4", (await HashAsync(redis, subs[3]))[SubscriptionState.Fields.MaxTraffic]);
     }
+
+    [Fact]
+    public async Task Reconcile_RedisBackAfterOutageWithoutItsData_RepairsWithoutWaitingForTheInterval()
+    {
+        await using var proxy = new TcpFaultProxy(RedisBase.Host, RedisBase.Port);
+        Dictionary<string, string?> settings = Settings(ReconcilerDb, proxy.Port); // next periodic pass: in an hour
+        await using var api = await ApiFactory.StartAsync(nameof(Reconcile_RedisBackAfterOutageWithoutItsData_RepairsWithoutWaitingForTheInterval), settings);
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        await using RedisClient redis = await ConnectAsync(ReconcilerDb);
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner, 7);
+        await UntilAsync(async () => (await HashAsync(redis, sub)).Count > 0, "the first publish");
+
+        // Redis goes away and comes back without the hash (restarted without persistence); a change queued meanwhile
+        // makes the dispatcher fail and then recover.
+        proxy.Block();
+        await redis.DelAsync([RedisKeys.SubscriptionState(sub, Buckets.DefaultCount)], CancellationToken.None);
+        Guid queued = await InsertSubscriptionAsync(db, owner, 8);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        proxy.Unblock();
+
+        await UntilAsync(async () => (await HashAsync(redis, queued)).Count > 0, "the queued change to be published");
+        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.MaxTraffic) == "7",
+            "the lost hash to be restored by a pass the recovery requested", () => DescribeAsync(redis, sub));
+    }
 }
