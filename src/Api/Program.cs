@@ -2,15 +2,18 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
-using Vpn.Perf.Api.Features.Groups;
-using Vpn.Perf.Api.Features.Subscriptions;
-using Vpn.Perf.Api.Features.Users;
 using Vpn.Perf.Api.Features.AuditLog;
+using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Inbounds;
-using Vpn.Perf.Api.Features.Nodes;
 using Vpn.Perf.Api.Features.NodeSync;
+using Vpn.Perf.Api.Features.Nodes;
+using Vpn.Perf.Api.Features.StateSync;
+using Vpn.Perf.Api.Features.Subscriptions;
+using Vpn.Perf.Api.Features.Usage;
+using Vpn.Perf.Api.Features.Users;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
+using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
 
@@ -18,6 +21,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 string postgres = builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (env ConnectionStrings__Postgres).");
 string? redis = builder.Configuration.GetConnectionString("Redis");
+string? clickHouse = builder.Configuration.GetConnectionString("ClickHouse");
 // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
 int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
 bool isCommand = args is ["migrate", ..] or ["seed-demo", ..];
@@ -30,6 +34,8 @@ builder.Services.AddSingleton(sp => new RedisClient(
     sp.GetRequiredService<ILogger<RedisClient>>()));
 builder.Services.AddSingleton(sp => new StatePublisher(sp.GetRequiredService<RedisClient>(), bucketCount));
 builder.Services.AddSingleton<DemoSeeder>();
+builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(
+    clickHouse ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse)."))));
 
 if (!isCommand)
 {
@@ -41,6 +47,8 @@ if (!isCommand)
     builder.Services.AddGroups();
     builder.Services.AddSubscriptions(builder.Configuration);
     builder.Services.AddNodes(builder.Configuration);
+    builder.Services.AddStateSync(builder.Configuration);
+    builder.Services.AddUsageHistory();
 }
 
 var app = builder.Build();
@@ -77,6 +85,7 @@ app.MapInbounds();
 app.MapSubscriptionInbounds();
 app.MapAuditLog();
 app.MapNodeSync();
+app.MapUsage();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();

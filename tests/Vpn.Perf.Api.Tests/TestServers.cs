@@ -12,6 +12,10 @@ internal static class TestServers
 
     public static string Redis => Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "redis://127.0.0.1:56379";
 
+    /// <summary>The ClickHouse HTTP interface; tests create a database of their own on it (see Features/Usage).</summary>
+    public static string ClickHouse =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__ClickHouse") is { Length: > 0 } cs ? cs : "http://default@127.0.0.1:58123/vpnperf";
+
     /// <summary>Creates a database of its own for one test (name derived from it) and returns its connection string.</summary>
     public static async Task<string> CreateDatabaseAsync(string testName)
     {

@@ -1,0 +1,129 @@
+using Npgsql;
+using Vpn.Perf.Api.Tests.Hosting;
+using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Redis;
+using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
+
+namespace Vpn.Perf.Api.Tests.Features.StateSync;
+
+public sealed class OutboxDispatcherTests
+{
+    [Fact]
+    public async Task Dispatch_CommittedChange_IsPublishedAndRolledBackOneIsNot()
+    {
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_CommittedChange_IsPublishedAndRolledBackOneIsNot), Settings(DispatcherDb));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        _ = api.Services; // starts the host and its background services
+        Guid owner = await InsertUserAsync(db);
+
+        Guid committed = Guid.CreateVersion7();
+        await using (NpgsqlConnection conn = await db.OpenConnectionAsync())
+        await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync())
+        {
+            await using var cmd = new NpgsqlCommand(
+                "insert into subscriptions (id, owner_id, secret, max_traffic, traffic_reset_period, reset_anchor, expires_at, is_suspended) " +
+                "values ($1, $2, 's', 5000, 'P1M', '2024-01-31T00:00:00Z', '2030-01-01T00:00:00Z', true)", conn, tx);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = committed });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+            await cmd.ExecuteNonQueryAsync();
+            await tx.CommitAsync();
+        }
+        await UntilAsync(async () => (await HashAsync(redis, committed)).Count > 0, "the committed subscription's state hash");
+        Dictionary<string, string> hash = await HashAsync(redis, committed);
+        Assert.Equal("5000", hash[SubscriptionState.Fields.MaxTraffic]);
+        Assert.Equal("P1M", hash[SubscriptionState.Fields.ResetPeriod]);
+        Assert.Equal(DateTimeOffset.Parse("2024-01-31T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), hash[SubscriptionState.Fields.ResetAnchor]);
+        Assert.Equal("1", hash[SubscriptionState.Fields.Suspended]);
+        Assert.Equal("1893456000000", hash[SubscriptionState.Fields.ExpiresAt]);
+        await UntilAsync(async () => await OutboxCountAsync(db) == 0, "the published row to leave the outbox");
+
+        Guid rolledBack = Guid.CreateVersion7();
+        await using (NpgsqlConnection conn = await db.OpenConnectionAsync())
+        await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync())
+        {
+            await using var cmd = new NpgsqlCommand("insert into subscriptions (id, owner_id, secret, max_traffic) values ($1, $2, 's', 1)", conn, tx);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = rolledBack });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+            await cmd.ExecuteNonQueryAsync();
+            await tx.RollbackAsync();
+        }
+        // A later commit is published only after every earlier notification was handled: once it is there, the
+        // rolled-back insert had its chance and must have left nothing.
+        Guid marker = await InsertSubscriptionAsync(db, owner);
+        await UntilAsync(async () => (await HashAsync(redis, marker)).Count > 0, "the marker subscription's state hash");
+        Assert.Empty(await HashAsync(redis, rolledBack));
+    }
+
+    [Fact]
+    public async Task Dispatch_ChangeRacingThePublish_IsPublishedAgain()
+    {
+        await using var proxy = new TcpFaultProxy(RedisBase.Host, RedisBase.Port);
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_ChangeRacingThePublish_IsPublishedAgain), Settings(DispatcherDb, proxy.Port));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner, maxTraffic: 100);
+        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.MaxTraffic) == "100", "the first publish");
+        await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
+
+        // Redis answers nothing for now: the dispatcher claims the next change and waits in its publish.
+        proxy.Pause();
+        await ExecAsync(db, "update subscriptions set max_traffic = 200 where id = $1", sub);
+        await UntilAsync(async () => await ScalarAsync<long>(db,
+            "select count(*) from state_outbox o where not exists (select 1 from state_outbox x where x.subscription_id = o.subscription_id for update skip locked)") == 1,
+            "the dispatcher to hold the claimed row");
+
+        // The racing change commits while that publish is in flight; its enqueue waits for the claim.
+        Task racing = ExecAsync(db, "update subscriptions set max_traffic = 300 where id = $1", sub);
+        await UntilAsync(async () => await ScalarAsync<long>(db,
+            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update subscriptions%'") == 1,
+            "the racing update to wait for the claimed row");
+        proxy.Resume();
+        await racing;
+
+        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.MaxTraffic) == "300",
+            "the racing change to be published", () => DescribeAsync(redis, sub));
+        await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
+    }
+
+    [Fact]
+    public async Task Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns()
+    {
+        await using var proxy = new TcpFaultProxy(RedisBase.Host, RedisBase.Port);
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns), Settings(DispatcherDb, proxy.Port));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        proxy.Block();
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid[] subs = [await InsertSubscriptionAsync(db, owner, 1), await InsertSubscriptionAsync(db, owner, 2), await InsertSubscriptionAsync(db, owner, 3)];
+
+        // Several poll intervals and retries pass while Redis is unreachable; nothing may be lost meanwhile.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(3, await OutboxCountAsync(db));
+        foreach (Guid sub in subs) Assert.Empty(await HashAsync(redis, sub));
+
+        proxy.Unblock();
+        foreach (Guid sub in subs)
+            await UntilAsync(async () => (await HashAsync(redis, sub)).Count > 0, "publication after Redis returned");
+        await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
+    }
+
+    [Fact]
+    public async Task Dispatch_DeletedSubscription_RemovesItsHash()
+    {
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_DeletedSubscription_RemovesItsHash), Settings(DispatcherDb));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner, 10);
+        await UntilAsync(async () => (await HashAsync(redis, sub)).Count > 0, "the first publish");
+
+        await ExecAsync(db, "delete from subscriptions where id = $1", sub);
+        await UntilAsync(async () => (await HashAsync(redis, sub)).Count == 0, "the hash to be deleted", () => DescribeAsync(redis, sub));
+        await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
+    }
+}

@@ -1,0 +1,172 @@
+using System.Globalization;
+using Npgsql;
+using Vpn.Perf.Api.Tests.Hosting;
+using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Redis;
+using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
+
+namespace Vpn.Perf.Api.Tests.Features.StateSync;
+
+/// <summary>Owns Redis database <see cref="SyncTest.OverLimitDb"/>: the consumer reads whole streams, so each test flushes it first.</summary>
+public sealed class OverLimitTests
+{
+    private const string Group = "api";
+
+    [Fact]
+    public async Task OverLimitEvent_Repeated_SetsFlagOnceWithOneAuditEntry()
+    {
+        await using RedisClient redis = await FreshRedisAsync();
+        await using var api = await ApiFactory.StartAsync(nameof(OverLimitEvent_Repeated_SetsFlagOnceWithOneAuditEntry), Settings(OverLimitDb));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner, maxTraffic: 1000);
+        await SettleAsync(db, redis, owner);
+
+        // What Ingest does when a report crosses the limit: the counter first, then the event.
+        await redis.SetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500", CancellationToken.None);
+        string stream = RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount));
+        await AddEventAsync(redis, sub, 1500);
+        await UntilAsync(async () => await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the flag to be set");
+
+        string second = await AddEventAsync(redis, sub, 1600);
+        await UntilAsync(async () => await GroupAsync(redis, stream) is (0, var last) && last == second, "the repeated event to be acknowledged");
+        Assert.Equal(1L, await ScalarAsync<long>(db,
+            "select count(*) from audit_log where action = 'subscription.over_limit' and target = $1 and actor_id is null", "subscription:" + sub));
+        Assert.Equal("event", await ScalarAsync<string>(db, "select meta->>'source' from audit_log where target = $1", "subscription:" + sub));
+    }
+
+    [Fact]
+    public async Task OverLimitEvent_PendingWhenTheApiStopped_IsProcessedAfterRestart()
+    {
+        await using RedisClient redis = await FreshRedisAsync();
+        Dictionary<string, string?> settings = Settings(OverLimitDb);
+        settings["StateSync:ConsumerName"] = "restarted";
+        settings["StateSync:ClaimMinIdle"] = "00:00:00.200";
+        await using var first = await ApiFactory.StartAsync(nameof(OverLimitEvent_PendingWhenTheApiStopped_IsProcessedAfterRestart), settings);
+        await using NpgsqlDataSource db = first.OpenDataSource();
+        Guid owner = await InsertUserAsync(db);
+        Guid own = await InsertSubscriptionAsync(db, owner, maxTraffic: 1000);
+        Guid orphaned = await InsertSubscriptionAsync(db, owner, maxTraffic: 1000);
+
+        // The state of the world when the Api died: events read (by this instance, and by one that never returns)
+        // but not acknowledged, and the counters over the limit.
+        foreach (Guid sub in new[] { own, orphaned })
+        {
+            await redis.SetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1200", CancellationToken.None);
+            string stream = RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount));
+            await CreateGroupAsync(redis, stream);
+            await AddEventAsync(redis, sub, 1200);
+            RespValue read = await redis.ExecuteAsync("XREADGROUP",
+                ["GROUP", Group, sub == own ? "restarted" : "gone", "COUNT", "10", "STREAMS", stream, ">"], CancellationToken.None);
+            Assert.Equal(1, read[0][1].Length);
+            Assert.Equal(1, (await GroupAsync(redis, stream)).Pending);
+        }
+
+        _ = first.Services; // the restarted instance
+        foreach (Guid sub in new[] { own, orphaned })
+        {
+            string stream = RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount));
+            await UntilAsync(async () => (await GroupAsync(redis, stream)).Pending == 0, "the pending event to be acknowledged");
+            Assert.True(await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub));
+            Assert.Equal(1L, await ScalarAsync<long>(db,
+                "select count(*) from audit_log where action = 'subscription.over_limit' and target = $1", "subscription:" + sub));
+        }
+    }
+
+    [Fact]
+    public async Task OverLimitFlag_LimitRises_IsClearedWithAuditEntry()
+    {
+        await using RedisClient redis = await FreshRedisAsync();
+        await using var api = await ApiFactory.StartAsync(nameof(OverLimitFlag_LimitRises_IsClearedWithAuditEntry), Settings(OverLimitDb));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        _ = api.Services;
+        Guid sub = await InsertSubscriptionAsync(db, await InsertUserAsync(db), maxTraffic: 1000);
+        await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
+        await redis.SetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500", CancellationToken.None);
+        await AddEventAsync(redis, sub, 1500);
+        await UntilAsync(async () => await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the flag to be set");
+
+        await ExecAsync(db, "update subscriptions set max_traffic = 2000 where id = $1", sub);
+
+        await UntilAsync(async () => !await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the flag to be cleared");
+        Assert.Equal(1L, await ScalarAsync<long>(db,
+            "select count(*) from audit_log where action = 'subscription.within_limit' and target = $1 and actor_id is null", "subscription:" + sub));
+        Assert.Equal("2000", (await HashAsync(redis, sub))[SubscriptionState.Fields.MaxTraffic]);
+    }
+
+    [Fact]
+    public async Task OverLimitFlag_PeriodReset_IsClearedByTheReconciler()
+    {
+        await using RedisClient redis = await FreshRedisAsync();
+        Dictionary<string, string?> settings = Settings(OverLimitDb);
+        settings["StateSync:ReconcileInterval"] = "00:00:00.300";
+        await using var api = await ApiFactory.StartAsync(nameof(OverLimitFlag_PeriodReset_IsClearedByTheReconciler), settings);
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner, maxTraffic: 1000, period: "P30D");
+        await SettleAsync(db, redis, owner);
+
+        // Flagged in the previous period (its counter is over the limit); the current period has no usage yet.
+        long anchor = await ScalarAsync<long>(db, "select (extract(epoch from created_at) * 1000)::bigint from subscriptions where id = $1", sub);
+        long previous = ResetPeriod.Parse("P30D").Boundary(anchor, -1);
+        await redis.SetAsync(RedisKeys.Usage(sub, previous, Buckets.DefaultCount), "5000", CancellationToken.None);
+        await ExecAsync(db, "update subscriptions set is_over_limit = true where id = $1", sub);
+
+        await UntilAsync(async () => !await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the reconciler to clear the flag");
+        Assert.Equal("reconciler", await ScalarAsync<string>(db,
+            "select meta->>'source' from audit_log where action = 'subscription.within_limit' and target = $1", "subscription:" + sub));
+    }
+
+    private static async Task<RedisClient> FreshRedisAsync()
+    {
+        RedisClient redis = await ConnectAsync(OverLimitDb);
+        await redis.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
+        return redis;
+    }
+
+    /// <summary>XADD as Ingest's usage script writes it.</summary>
+    private static async Task<string> AddEventAsync(RedisClient redis, Guid sub, long used)
+    {
+        var c = CultureInfo.InvariantCulture;
+        RespValue id = await redis.ExecuteAsync("XADD", [RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount)), "*",
+            "subscription", sub.ToString("N"), "period_start", "0", "used", used.ToString(c), "limit", "1000",
+            "node", Guid.CreateVersion7().ToString("N"), "at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(c)], CancellationToken.None);
+        return id.AsString()!;
+    }
+
+    private static async Task CreateGroupAsync(RedisClient redis, string stream)
+    {
+        try
+        {
+            await redis.ExecuteAsync("XGROUP", ["CREATE", stream, Group, "0", "MKSTREAM"], CancellationToken.None);
+        }
+        catch (RedisServerException ex) when (ex.ErrorCode == "BUSYGROUP")
+        {
+        }
+    }
+
+    /// <summary>The group's pending count and last delivered id on <paramref name="stream"/>.</summary>
+    private static async Task<(long Pending, string? LastDelivered)> GroupAsync(RedisClient redis, string stream)
+    {
+        RespValue groups = await redis.ExecuteAsync("XINFO", ["GROUPS", stream], CancellationToken.None);
+        for (int g = 0; g < groups.Length; g++)
+        {
+            RespValue info = groups[g];
+            long pending = -1;
+            string? name = null, last = null;
+            for (int f = 0; f + 1 < info.Length; f += 2)
+            {
+                switch (info[f].AsString())
+                {
+                    case "name": name = info[f + 1].AsString(); break;
+                    case "pending": pending = info[f + 1].AsInt64(); break;
+                    case "last-delivered-id": last = info[f + 1].AsString(); break;
+                }
+            }
+            if (name == Group) return (pending, last);
+        }
+        return (-1, null);
+    }
+}

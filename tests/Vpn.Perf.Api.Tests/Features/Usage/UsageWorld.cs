@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+using Vpn.Perf.Api.Tests.Hosting;
+using Vpn.Perf.Shared.Buffers;
+using Vpn.Perf.Shared.ClickHouse;
+using Vpn.Perf.Shared.Wire.RowBinary;
+
+namespace Vpn.Perf.Api.Tests.Features.Usage;
+
+/// <summary>
+/// One test's world: a Postgres database (ApiFactory), a ClickHouse database of its own (<c>t_api_&lt;hash&gt;</c>,
+/// schema/clickhouse applied, dropped on dispose) and known rows: two customers with a subscription each, a node
+/// with two inbounds, and traffic in and around 2024-03-01..03.
+/// </summary>
+internal sealed class UsageWorld : IAsyncDisposable
+{
+    private readonly ClickHouseClient _admin;
+    private readonly string _database;
+
+    private UsageWorld(ApiFactory api, ClickHouseClient admin, ClickHouseClient clickHouse, string database)
+    {
+        Api = api;
+        _admin = admin;
+        ClickHouse = clickHouse;
+        _database = database;
+    }
+
+    public ApiFactory Api { get; }
+
+    public ClickHouseClient ClickHouse { get; }
+
+    public Guid Alice { get; } = Guid.CreateVersion7();
+    public Guid Bob { get; } = Guid.CreateVersion7();
+    public Guid AliceSub { get; } = Guid.CreateVersion7();
+    public Guid BobSub { get; } = Guid.CreateVersion7();
+    public Guid Node { get; } = Guid.CreateVersion7();
+    public Guid Inbound { get; } = Guid.CreateVersion7();
+    public Guid OtherInbound { get; } = Guid.CreateVersion7();
+
+    public static async Task<UsageWorld> CreateAsync(string testName)
+    {
+        string database = "t_api_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(testName)))[..16];
+        ClickHouseOptions options = ClickHouseOptions.Parse(TestServers.ClickHouse);
+        var admin = new ClickHouseClient(options with { Database = ClickHouseOptions.DefaultDatabase });
+        try
+        {
+            await admin.ExecuteAsync("DROP DATABASE IF EXISTS " + database, null, CancellationToken.None);
+            await admin.ExecuteAsync("CREATE DATABASE " + database, null, CancellationToken.None);
+        }
+        catch (ClickHouseUnavailableException ex)
+        {
+            admin.Dispose();
+            throw new InvalidOperationException($"ClickHouse is unreachable at {options.Endpoint}; start the test servers with `{TestServers.StartCommand}`.", ex);
+        }
+        var clickHouse = new ClickHouseClient(options with { Database = database });
+        string schema = Path.Combine(Path.GetDirectoryName(TestServers.SchemaDirectory)!, "clickhouse");
+        await ClickHouseSchema.ApplyAsync(clickHouse, schema, CancellationToken.None);
+
+        string auth = Uri.EscapeDataString(options.User) + (options.Password.Length > 0 ? ":" + Uri.EscapeDataString(options.Password) : "");
+        var api = await ApiFactory.StartAsync(testName, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:ClickHouse"] = $"{options.Endpoint.Scheme}://{auth}@{options.Endpoint.Host}:{options.Endpoint.Port}/{database}",
+            ["StateSync:Enabled"] = "false",
+        });
+        var world = new UsageWorld(api, admin, clickHouse, database);
+        await world.SeedAsync();
+        return world;
+    }
+
+    private async Task SeedAsync()
+    {
+        await using NpgsqlDataSource db = Api.OpenDataSource();
+        await using NpgsqlBatch batch = db.CreateBatch();
+        Add(batch, "insert into users (id, email, password_hash, role) values ($1, 'alice@test', 'h', 'customer'), ($2, 'bob@test', 'h', 'customer')", Alice, Bob);
+        Add(batch, "insert into subscriptions (id, owner_id, secret) values ($1, $2, 's'), ($3, $4, 's')", AliceSub, Alice, BobSub, Bob);
+        Add(batch, "insert into nodes (id, name) values ($1, 'n1')", Node);
+        Add(batch, "insert into inbounds (id, node_id, tag, host, port, protocol) values ($1, $3, 'a', 'h', 443, 'vless'), ($2, $3, 'b', 'h', 8443, 'trojan')",
+            Inbound, OtherInbound, Node);
+        await batch.ExecuteNonQueryAsync();
+
+        TrafficRow[] rows =
+        [
+            Row("2024-03-01T10:15:00", AliceSub, Inbound, 100, 1000),
+            Row("2024-03-01T10:45:00", AliceSub, Inbound, 10, 20),
+            Row("2024-03-01T23:59:00", AliceSub, Inbound, 1, 2),
+            Row("2024-03-02T00:30:00", AliceSub, OtherInbound, 5, 7),
+            Row("2024-03-01T12:00:00", BobSub, Inbound, 7, 9),
+            // Outside 2024-03-01 .. 2024-03-03 (exclusive): must never be counted.
+            Row("2024-02-29T23:00:00", AliceSub, Inbound, 1_000_000, 1_000_000),
+            Row("2024-03-03T00:00:00", AliceSub, Inbound, 1_000_000, 1_000_000),
+        ];
+        using var buffer = new PooledBufferWriter();
+        var writer = new RowBinaryWriter(buffer);
+        foreach (TrafficRow row in rows) TrafficTables.WriteTraffic(ref writer, row);
+        await ClickHouse.InsertRowBinaryAsync(TrafficTables.Traffic, TrafficTables.TrafficColumnList, buffer.WrittenMemory, CancellationToken.None);
+    }
+
+    private static void Add(NpgsqlBatch batch, string sql, params Guid[] ids)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (Guid id in ids) command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        batch.BatchCommands.Add(command);
+    }
+
+    private TrafficRow Row(string utc, Guid subscription, Guid inbound, ulong up, ulong down)
+    {
+        long start = DateTimeOffset.Parse(utc + "Z", CultureInfo.InvariantCulture).ToUnixTimeSeconds();
+        return new TrafficRow(start, 60, subscription, inbound, Node, (ulong)start, up, down, start + 60);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Api.DisposeAsync();
+        ClickHouse.Dispose();
+        try
+        {
+            await _admin.ExecuteAsync("DROP DATABASE IF EXISTS " + _database, null, CancellationToken.None);
+        }
+        finally
+        {
+            _admin.Dispose();
+        }
+    }
+}
