@@ -2,6 +2,7 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
+using Vpn.Perf.Api.Features.Auth;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
@@ -13,7 +14,7 @@ string postgres = builder.Configuration.GetConnectionString("Postgres")
 string? redis = builder.Configuration.GetConnectionString("Redis");
 // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
 int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
-bool isCommand = args is ["migrate", ..] or ["seed-demo", ..];
+bool isCommand = args is ["migrate", ..] or ["seed-demo", ..] or ["create-superuser", ..];
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
@@ -30,6 +31,7 @@ if (!isCommand)
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddValidation();
     builder.Services.AddOpenApi();
+    builder.Services.AddAuthFeature(builder.Configuration);
 }
 
 var app = builder.Build();
@@ -43,6 +45,9 @@ switch (args)
         return;
     case ["seed-demo", var ingestUrl, var apiUrl, var envFile, ..]:
         await app.Services.GetRequiredService<DemoSeeder>().RunAsync(ingestUrl, apiUrl, envFile, CancellationToken.None);
+        return;
+    case ["create-superuser", ..]:
+        Environment.ExitCode = await CreateSuperuserCommand.RunAsync(app.Services, args[1..], CancellationToken.None);
         return;
 }
 
@@ -58,6 +63,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+app.MapAuth();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();

@@ -12,6 +12,7 @@ internal static class AuthSetup
         byte[] key = options.KeyBytes();
         services.AddSingleton(options);
         services.AddSingleton<AccessTokenIssuer>();
+        services.AddSingleton(Passwords.FromConfiguration(configuration));
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
