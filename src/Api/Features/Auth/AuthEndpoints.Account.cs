@@ -47,9 +47,8 @@ internal static partial class AuthEndpoints
         // A stolen access token must not become a way to guess the password: the account's sign-in limit applies.
         if (Limited(limiter, AuthLimit.LoginPerAccount, AuthValidation.AccountKey("id", userId.ToString()), context) is { } limited) return limited;
 
-        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
         string? hash;
-        await using (var read = AuthDb.Command(connection, null, AuthSql.PasswordHashOf, AuthDb.P(userId)))
+        await using (var read = AuthDb.Command(db, AuthSql.PasswordHashOf, AuthDb.P(userId)))
         {
             hash = await read.ExecuteScalarAsync(ct) as string;
         }
@@ -57,6 +56,8 @@ internal static partial class AuthEndpoints
         if (!passwords.Verify(request.CurrentPassword, hash)) return Problem.Validation("currentPassword", "The current password is not correct.");
 
         string newHash = passwords.Hash(request.NewPassword);
+        // Opened only now: no pooled connection waits idle through the bcrypt runs above.
+        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
         await using (var update = AuthDb.Command(connection, tx, AuthSql.SetPasswordHash, AuthDb.P(userId), AuthDb.P(newHash)))
         {

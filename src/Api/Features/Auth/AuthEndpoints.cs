@@ -23,20 +23,22 @@ internal static partial class AuthEndpoints
         RouteGroupBuilder group = app.MapGroup(Prefix).WithTags("Auth").RequireAuthorization(Policies.SignedIn);
 
         group.MapPost("register", RegisterAsync).AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("AuthRegister").WithSummary("Create a customer account by email and sign in on this device.");
-        group.MapPost("login", LoginAsync).AllowAnonymous()
+        group.MapPost("login", LoginAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("AuthLogin").WithSummary("Sign in with email or username and password; starts a session for this device.");
-        group.MapPost("refresh", RefreshAsync).AllowAnonymous()
+        group.MapPost("refresh", RefreshAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AuthRefresh").WithSummary("Exchange a refresh token for new tokens; the presented token is consumed.");
-        group.MapPost("logout", LogoutAsync)
+        group.MapPost("logout", LogoutAsync).ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AuthLogout").WithSummary("End the session of the calling access token.");
-        group.MapGet("me", MeAsync)
+        group.MapGet("me", MeAsync).ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AuthMe").WithSummary("The signed-in account: id, email or username, role, groups.");
-        group.MapPost("change-password", ChangePasswordAsync)
+        group.MapPost("change-password", ChangePasswordAsync).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("AuthChangePassword").WithSummary("Change the password (the current one is required); ends every other session.");
-        group.MapGet("sessions", ListSessionsAsync)
+        group.MapGet("sessions", ListSessionsAsync).ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AuthListSessions").WithSummary("The caller's active sessions, newest first; the current one is marked.");
-        group.MapDelete("sessions/{id:guid}", RevokeSessionAsync)
+        group.MapDelete("sessions/{id:guid}", RevokeSessionAsync).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("AuthRevokeSession").WithSummary("End one of the caller's own sessions.");
         return group;
     }
@@ -104,9 +106,8 @@ internal static partial class AuthEndpoints
             return byAccount;
         }
 
-        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
         (Guid Id, string Hash, string Role, bool Disabled)? user = null;
-        await using (var find = AuthDb.Command(connection, null, byEmail ? AuthSql.FindByEmail : AuthSql.FindByUsername, AuthDb.P(account)))
+        await using (var find = AuthDb.Command(db, byEmail ? AuthSql.FindByEmail : AuthSql.FindByUsername, AuthDb.P(account)))
         await using (NpgsqlDataReader row = await find.ExecuteReaderAsync(ct))
         {
             if (await row.ReadAsync(ct)) user = (row.GetGuid(0), row.GetString(1), row.GetString(2), row.GetBoolean(3));
@@ -118,6 +119,8 @@ internal static partial class AuthEndpoints
         if (u.Disabled) return Problem.Of(ProblemTypes.Forbidden, "This account is disabled.");
 
         string? rehash = passwords.NeedsRehash(u.Hash) ? passwords.Hash(request.Password) : null;
+        // Opened only now: no pooled connection waits idle through the bcrypt runs above.
+        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
         if (rehash is not null)
         {
