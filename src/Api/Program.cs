@@ -3,6 +3,7 @@ using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Features.AuditLog;
+using Vpn.Perf.Api.Features.Auth;
 using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Inbounds;
 using Vpn.Perf.Api.Features.NodeSync;
@@ -24,7 +25,7 @@ string? redis = builder.Configuration.GetConnectionString("Redis");
 string? clickHouse = builder.Configuration.GetConnectionString("ClickHouse");
 // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
 int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
-bool isCommand = args is ["migrate", ..] or ["seed-demo", ..];
+bool isCommand = args is ["migrate", ..] or ["seed-demo", ..] or ["create-superuser", ..];
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
@@ -49,6 +50,7 @@ if (!isCommand)
     builder.Services.AddNodes(builder.Configuration);
     builder.Services.AddStateSync(builder.Configuration);
     builder.Services.AddUsageHistory();
+    builder.Services.AddAuthFeature(builder.Configuration);
 }
 
 var app = builder.Build();
@@ -62,6 +64,9 @@ switch (args)
         return;
     case ["seed-demo", var ingestUrl, var apiUrl, var envFile, ..]:
         await app.Services.GetRequiredService<DemoSeeder>().RunAsync(ingestUrl, apiUrl, envFile, CancellationToken.None);
+        return;
+    case ["create-superuser", ..]:
+        Environment.ExitCode = await CreateSuperuserCommand.RunAsync(app.Services, args[1..], CancellationToken.None);
         return;
 }
 
@@ -86,6 +91,7 @@ app.MapSubscriptionInbounds();
 app.MapAuditLog();
 app.MapNodeSync();
 app.MapUsage();
+app.MapAuth();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();

@@ -35,6 +35,7 @@ internal static class SyncTest
     public static Dictionary<string, string?> Settings(int db, int? port = null) => new()
     {
         ["ConnectionStrings:Redis"] = RedisFor(db, port),
+        ["StateSync:Enabled"] = "true",
         ["StateSync:PollInterval"] = "00:00:00.200",
         ["StateSync:RetryBaseDelay"] = "00:00:00.050",
         ["StateSync:RetryMaxDelay"] = "00:00:00.500",

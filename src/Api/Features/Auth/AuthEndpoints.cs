@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Problems;
+
+namespace Vpn.Perf.Api.Features.Auth;
+
+/// <summary>
+/// <c>/api/v1/auth</c>: register, login, refresh, logout (this file) and the signed-in account's own data
+/// (<c>AuthEndpoints.Account.cs</c>).
+/// </summary>
+internal static partial class AuthEndpoints
+{
+    public const string Prefix = "/api/v1/auth";
+
+    // The same answer for an unknown account and a wrong password, so the response does not reveal which it was.
+    private const string BadCredentials = "The email, username or password is not correct.";
+
+    public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder group = app.MapGroup(Prefix).WithTags("Auth").RequireAuthorization(Policies.SignedIn);
+
+        group.MapPost("register", RegisterAsync).AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithName("AuthRegister").WithSummary("Create a customer account by email and sign in on this device.");
+        group.MapPost("login", LoginAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithName("AuthLogin").WithSummary("Sign in with email or username and password; starts a session for this device.");
+        group.MapPost("refresh", RefreshAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("AuthRefresh").WithSummary("Exchange a refresh token for new tokens; the presented token is consumed.");
+        group.MapPost("logout", LogoutAsync).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("AuthLogout").WithSummary("End the session of the calling access token.");
+        group.MapGet("me", MeAsync).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("AuthMe").WithSummary("The signed-in account: id, email or username, role, groups.");
+        group.MapPost("change-password", ChangePasswordAsync).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithName("AuthChangePassword").WithSummary("Change the password (the current one is required); ends every other session.");
+        group.MapGet("sessions", ListSessionsAsync).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithName("AuthListSessions").WithSummary("The caller's active sessions, newest first; the current one is marked.");
+        group.MapDelete("sessions/{id:guid}", RevokeSessionAsync).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("AuthRevokeSession").WithSummary("End one of the caller's own sessions.");
+        return group;
+    }
+
+    private static async Task<Results<Created<TokenResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+        RegisterRequest request, HttpContext context, NpgsqlDataSource db, Passwords passwords, SessionStore sessions, AuthRateLimiter limiter,
+        CancellationToken ct)
+    {
+        if (Limited(limiter, AuthLimit.RegisterPerIp, AuthRateLimiter.ClientKey(context), context) is { } byIp) return byIp;
+
+        var errors = new Dictionary<string, string[]>();
+        string? email = AuthValidation.NormalizeEmail(request.Email, out string? emailError);
+        if (emailError is not null) errors["email"] = [emailError];
+        if (Passwords.Check(request.Password) is { } passwordError) errors["password"] = [passwordError];
+        string device = AuthValidation.DeviceLabel(request.DeviceName, context, errors);
+        if (errors.Count > 0 || email is null || request.Password is null) return Problem.Validation(errors);
+
+        if (Limited(limiter, AuthLimit.RegisterPerAccount, AuthValidation.AccountKey("email", email), context) is { } byAccount) return byAccount;
+
+        // Hashing before the insert makes a duplicate address cost the same time as a new one.
+        string hash = passwords.Hash(request.Password);
+        var userId = Guid.CreateVersion7();
+        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
+        try
+        {
+            await using var insert = AuthDb.Command(connection, tx, AuthSql.InsertCustomer,
+                AuthDb.P(userId), AuthDb.P(email), AuthDb.P(hash));
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return Problem.Of(ProblemTypes.Conflict, "An account with this email address already exists.");
+        }
+        TokenResponse tokens = await sessions.StartAsync(connection, tx, userId, Roles.Customer, device, ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Created(Prefix + "/me", tokens);
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
+        LoginRequest request, HttpContext context, NpgsqlDataSource db, Passwords passwords, SessionStore sessions, AuthRateLimiter limiter,
+        CancellationToken ct)
+    {
+        if (Limited(limiter, AuthLimit.LoginPerIp, AuthRateLimiter.ClientKey(context), context) is { } byIp) return byIp;
+
+        var errors = new Dictionary<string, string[]>();
+        bool byEmail = !string.IsNullOrWhiteSpace(request.Email);
+        bool byUsername = !string.IsNullOrWhiteSpace(request.Username);
+        if (byEmail == byUsername)
+        {
+            string[] message = ["Give exactly one of email and username."];
+            errors["email"] = message;
+            errors["username"] = message;
+        }
+        if (string.IsNullOrEmpty(request.Password)) errors["password"] = ["A password is required."];
+        else if (request.Password.Length > AuthValidation.MaxLoginPasswordLength)
+            errors["password"] = [$"The password has {request.Password.Length} characters; at most {AuthValidation.MaxLoginPasswordLength} are accepted."];
+        string device = AuthValidation.DeviceLabel(request.DeviceName, context, errors);
+        if (errors.Count > 0 || request.Password is null) return Problem.Validation(errors);
+
+        // Sign-in does not re-validate the address format: accounts migrated from other panels keep theirs.
+        string account = byEmail ? request.Email!.Trim().ToLowerInvariant() : request.Username!;
+        if (Limited(limiter, AuthLimit.LoginPerAccount, AuthValidation.AccountKey(byEmail ? "email" : "username", account), context) is { } byAccount)
+        {
+            return byAccount;
+        }
+
+        (Guid Id, string Hash, string Role, bool Disabled)? user = null;
+        await using (var find = AuthDb.Command(db, byEmail ? AuthSql.FindByEmail : AuthSql.FindByUsername, AuthDb.P(account)))
+        await using (NpgsqlDataReader row = await find.ExecuteReaderAsync(ct))
+        {
+            if (await row.ReadAsync(ct)) user = (row.GetGuid(0), row.GetString(1), row.GetString(2), row.GetBoolean(3));
+        }
+
+        // One bcrypt run on every path (a dummy hash for an unknown account) keeps the answer time independent of existence.
+        if (!passwords.Verify(request.Password, user?.Hash) || user is not { } u) return Problem.Of(ProblemTypes.InvalidCredentials, BadCredentials);
+        // Only someone who knows the password learns that the account is disabled.
+        if (u.Disabled) return Problem.Of(ProblemTypes.Forbidden, "This account is disabled.");
+
+        string? rehash = passwords.NeedsRehash(u.Hash) ? passwords.Hash(request.Password) : null;
+        // Opened only now: no pooled connection waits idle through the bcrypt runs above.
+        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
+        if (rehash is not null)
+        {
+            // Hashes migrated from other panels ($2a$, $2y$, other costs) are upgraded while the plain password is at hand.
+            await using var update = AuthDb.Command(connection, tx, AuthSql.SetPasswordHash, AuthDb.P(u.Id), AuthDb.P(rehash));
+            await update.ExecuteNonQueryAsync(ct);
+        }
+        TokenResponse tokens = await sessions.StartAsync(connection, tx, u.Id, u.Role, device, ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(tokens);
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request, SessionStore sessions, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.RefreshToken)) return Problem.Validation("refreshToken", "A refresh token is required.");
+        (TokenResponse? tokens, RefreshFailure failure) = await sessions.RefreshAsync(request.RefreshToken, ct);
+        if (tokens is not null) return TypedResults.Ok(tokens);
+        return Problem.Of(ProblemTypes.InvalidToken, failure switch
+        {
+            RefreshFailure.Reused => "This refresh token was already used, so its session has been ended; sign in again.",
+            RefreshFailure.Ended => "The session has expired or was ended; sign in again.",
+            RefreshFailure.Disabled => "This account is disabled.",
+            _ => "The refresh token is not valid.",
+        });
+    }
+
+    private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+    {
+        // Idempotent: logging out twice, or with a token whose session is already gone, is not an error.
+        if (user.SessionId() is { } sessionId)
+        {
+            await using var revoke = AuthDb.Command(db, AuthSql.RevokeSession, AuthDb.P(sessionId), AuthDb.P(user.UserId()), AuthDb.P(time.GetUtcNow()));
+            await revoke.ExecuteNonQueryAsync(ct);
+        }
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>A 429 problem with Retry-After when the limit is spent, else null.</summary>
+    private static ProblemHttpResult? Limited(AuthRateLimiter limiter, AuthLimit limit, string key, HttpContext context)
+    {
+        if (limiter.TryAcquire(limit, key) is not { } retryAfter) return null;
+        int seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        string what = limit switch
+        {
+            AuthLimit.LoginPerIp => "sign-in attempts from this address",
+            AuthLimit.LoginPerAccount => "sign-in attempts for this account",
+            AuthLimit.RegisterPerIp => "registrations from this address",
+            _ => "registration attempts for this email address",
+        };
+        return Problem.Of(ProblemTypes.TooManyRequests, $"Too many {what}; retry in {seconds} s.");
+    }
+}

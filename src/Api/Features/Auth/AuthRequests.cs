@@ -1,0 +1,14 @@
+namespace Vpn.Perf.Api.Features.Auth;
+
+// Fields are nullable so that a missing field reaches the handler's validation and comes back as a per-field
+// `validation` problem instead of a binder error.
+
+/// <summary>Self-registration of a customer account.</summary>
+internal sealed record RegisterRequest(string? Email, string? Password, string? DeviceName);
+
+/// <summary>Sign in with exactly one of <c>email</c> (customers) or <c>username</c> (staff).</summary>
+internal sealed record LoginRequest(string? Email, string? Username, string? Password, string? DeviceName);
+
+internal sealed record RefreshRequest(string? RefreshToken);
+
+internal sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);

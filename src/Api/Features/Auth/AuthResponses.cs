@@ -1,0 +1,16 @@
+namespace Vpn.Perf.Api.Features.Auth;
+
+/// <summary>What login, register and refresh answer. The refresh token is shown only here; the server keeps its SHA-256.</summary>
+internal sealed record TokenResponse(
+    string AccessToken,
+    DateTimeOffset AccessTokenExpiresAt,
+    string RefreshToken,
+    DateTimeOffset RefreshTokenExpiresAt,
+    Guid SessionId);
+
+internal sealed record GroupRef(Guid Id, string Name);
+
+internal sealed record MeResponse(Guid Id, string? Email, string? Username, string Role, IReadOnlyList<GroupRef> Groups, DateTimeOffset CreatedAt);
+
+/// <summary>One signed-in device; <c>current</c> marks the session of the access token that asked.</summary>
+internal sealed record SessionResponse(Guid Id, string Device, DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, DateTimeOffset ExpiresAt, bool Current);

@@ -1,0 +1,132 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Npgsql;
+using Vpn.Perf.Api.Auth;
+
+namespace Vpn.Perf.Api.Features.Auth;
+
+/// <summary>Why a refresh token was refused; each answers 401 <c>invalid-token</c>, with its own detail.</summary>
+internal enum RefreshFailure
+{
+    None,
+    Unknown,
+    Reused,
+    Ended,
+    Disabled,
+}
+
+/// <summary>
+/// Sessions (refresh-token families) and their tokens. A refresh token is 32 random bytes in base64url; only its
+/// SHA-256 is stored. Each refresh consumes the presented token and issues the next one of the same family; a
+/// consumed token presented again means it leaked (or a client raced itself), so the whole family ends.
+/// </summary>
+internal sealed partial class SessionStore(NpgsqlDataSource db, AccessTokenIssuer accessTokens, AuthOptions options, TimeProvider time, ILogger<SessionStore> logger)
+{
+    public const int RefreshTokenBytes = 32;
+    private const int RefreshTokenChars = 43; // base64url of 32 bytes, unpadded
+
+    /// <summary>Opens a session for a user inside the caller's transaction and returns its first tokens.</summary>
+    public async Task<TokenResponse> StartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, string role, string device,
+        CancellationToken ct)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        var sessionId = Guid.CreateVersion7(now);
+        (string token, byte[] hash) = NewRefreshToken();
+        DateTimeOffset expires = now + options.RefreshTokenLifetime;
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                AuthDb.Command(AuthSql.PruneSessions, AuthDb.P(userId), AuthDb.P(now - options.RefreshTokenLifetime)),
+                AuthDb.Command(AuthSql.InsertSession, AuthDb.P(sessionId), AuthDb.P(userId), AuthDb.P(device), AuthDb.P(now), AuthDb.P(expires)),
+                AuthDb.Command(AuthSql.InsertRefreshToken, AuthDb.P(hash), AuthDb.P(sessionId), AuthDb.P(now)),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(ct);
+        return Respond(userId, role, sessionId, token, expires);
+    }
+
+    /// <summary>Rotates a refresh token: the new tokens, or why the presented one is refused.</summary>
+    public async Task<(TokenResponse? Tokens, RefreshFailure Failure)> RefreshAsync(string presented, CancellationToken ct)
+    {
+        byte[]? hash = HashOf(presented);
+        if (hash is null) return (null, RefreshFailure.Unknown);
+
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
+
+        (Guid SessionId, Guid UserId, string Role, bool Disabled, bool Alive)? consumed = null;
+        await using (var consume = AuthDb.Command(connection, tx, AuthSql.ConsumeRefreshToken, AuthDb.P(hash), AuthDb.P(now)))
+        await using (NpgsqlDataReader row = await consume.ExecuteReaderAsync(ct))
+        {
+            if (await row.ReadAsync(ct)) consumed = (row.GetGuid(0), row.GetGuid(1), row.GetString(2), row.GetBoolean(3), row.GetBoolean(4));
+        }
+        if (consumed is not { } c) return (null, await RevokeIfReusedAsync(connection, tx, hash, now, ct));
+        if (!c.Alive || c.Disabled)
+        {
+            await tx.RollbackAsync(ct);
+            return (null, c.Disabled ? RefreshFailure.Disabled : RefreshFailure.Ended);
+        }
+
+        (string token, byte[] nextHash) = NewRefreshToken();
+        DateTimeOffset expires = now + options.RefreshTokenLifetime;
+        await using (var batch = new NpgsqlBatch(connection, tx)
+        {
+            BatchCommands =
+            {
+                AuthDb.Command(AuthSql.InsertRefreshToken, AuthDb.P(nextHash), AuthDb.P(c.SessionId), AuthDb.P(now)),
+                AuthDb.Command(AuthSql.ExtendSession, AuthDb.P(c.SessionId), AuthDb.P(now), AuthDb.P(expires)),
+            },
+        })
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return (Respond(c.UserId, c.Role, c.SessionId, token, expires), RefreshFailure.None);
+    }
+
+    private async Task<RefreshFailure> RevokeIfReusedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, byte[] hash, DateTimeOffset now, CancellationToken ct)
+    {
+        RefreshFailure failure = RefreshFailure.Unknown;
+        await using (var revoke = AuthDb.Command(connection, tx, AuthSql.RevokeReusedFamily, AuthDb.P(hash), AuthDb.P(now)))
+        await using (NpgsqlDataReader row = await revoke.ExecuteReaderAsync(ct))
+        {
+            if (await row.ReadAsync(ct))
+            {
+                LogReuse(logger, row.GetGuid(0), row.GetGuid(1));
+                failure = RefreshFailure.Reused;
+            }
+        }
+        await tx.CommitAsync(ct);
+        return failure;
+    }
+
+    /// <summary>The stored form of a presented refresh token, or null when it cannot be one of ours.</summary>
+    public static byte[]? HashOf(string presented)
+    {
+        if (presented.Length != RefreshTokenChars) return null;
+        Span<byte> raw = stackalloc byte[RefreshTokenBytes + 2];
+        if (!Base64Url.TryDecodeFromChars(presented, raw, out int written) || written != RefreshTokenBytes) return null;
+        return SHA256.HashData(raw[..RefreshTokenBytes]);
+    }
+
+    private static (string Token, byte[] Hash) NewRefreshToken()
+    {
+        Span<byte> raw = stackalloc byte[RefreshTokenBytes];
+        RandomNumberGenerator.Fill(raw);
+        return (Base64Url.EncodeToString(raw), SHA256.HashData(raw));
+    }
+
+    private TokenResponse Respond(Guid userId, string role, Guid sessionId, string refreshToken, DateTimeOffset refreshExpires)
+    {
+        string access = accessTokens.Issue(userId, role, sessionId);
+        // Read back from the token so the answer matches its `exp` to the second.
+        var expires = new DateTimeOffset(new JsonWebToken(access).ValidTo, TimeSpan.Zero);
+        return new TokenResponse(access, expires, refreshToken, refreshExpires, sessionId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A consumed refresh token was presented again; session {SessionId} of user {UserId} is revoked.")]
+    private static partial void LogReuse(ILogger logger, Guid sessionId, Guid userId);
+}
