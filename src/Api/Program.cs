@@ -44,7 +44,7 @@ if (!isCommand)
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddValidation();
     builder.Services.AddOpenApi();
-    builder.Services.AddUsers(builder.Configuration);
+    builder.Services.AddUsers();
     builder.Services.AddGroups();
     builder.Services.AddSubscriptions(builder.Configuration);
     builder.Services.AddNodes(builder.Configuration);

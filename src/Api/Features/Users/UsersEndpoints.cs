@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,16 +18,13 @@ namespace Vpn.Perf.Api.Features.Users;
 /// </summary>
 internal static class UsersEndpoints
 {
-    private const int MinPassword = 8;
-    private const int MaxPasswordBytes = 72; // bcrypt ignores everything after 72 bytes: refuse rather than truncate silently
     private const int MaxEmail = 254;
     private const string ManageRule = "Operators manage customers only; superusers and operators are managed by superusers.";
     // The last superuser locking themselves out would leave nobody able to undo it.
     private const string SelfRule = "You cannot disable, demote or delete your own account; another superuser can.";
 
-    public static IServiceCollection AddUsers(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddUsers(this IServiceCollection services)
     {
-        services.AddSingleton(PasswordCost.From(configuration));
         return services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, UsersJsonContext.Default));
     }
 
@@ -47,7 +43,7 @@ internal static class UsersEndpoints
     }
 
     private static async Task<Results<Created<UserDto>, ValidationProblem, ProblemHttpResult>> CreateUser(
-        CreateUserRequest request, ClaimsPrincipal user, PasswordCost cost, NpgsqlDataSource db, CancellationToken ct)
+        CreateUserRequest request, ClaimsPrincipal user, Passwords passwords, NpgsqlDataSource db, CancellationToken ct)
     {
         var errors = new FieldErrors();
         string? email = NormalizeEmail(request.Email, errors);
@@ -61,7 +57,7 @@ internal static class UsersEndpoints
         if (!MayManage(user, request.Role!)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
 
         Guid id = Guid.CreateVersion7();
-        string hash = PasswordHasher.Hash(request.Password!, cost.Value);
+        string hash = passwords.Hash(request.Password!);
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try
@@ -111,7 +107,7 @@ internal static class UsersEndpoints
     }
 
     private static async Task<Results<Ok<UserDto>, ValidationProblem, ProblemHttpResult>> UpdateUser(
-        Guid id, UpdateUserRequest request, ClaimsPrincipal user, PasswordCost cost, NpgsqlDataSource db, CancellationToken ct)
+        Guid id, UpdateUserRequest request, ClaimsPrincipal user, Passwords passwords, NpgsqlDataSource db, CancellationToken ct)
     {
         var errors = new FieldErrors();
         string? email = NormalizeEmail(request.Email, errors);
@@ -129,7 +125,7 @@ internal static class UsersEndpoints
         if (id == user.UserId() && (request.Disabled == true || (request.Role is not null && request.Role != current)))
             return Problem.Of(ProblemTypes.Forbidden, SelfRule);
 
-        string? hash = request.Password is null ? null : PasswordHasher.Hash(request.Password, cost.Value);
+        string? hash = request.Password is null ? null : passwords.Hash(request.Password);
         try
         {
             await using var cmd = new NpgsqlCommand(UsersSql.Update, conn, tx);
@@ -242,8 +238,7 @@ internal static class UsersEndpoints
 
     private static void CheckPassword(string? password, FieldErrors errors)
     {
-        if (password is not null && (password.Length < MinPassword || Encoding.UTF8.GetByteCount(password) > MaxPasswordBytes))
-            errors.Add("password", $"Must be at least {MinPassword} characters and at most {MaxPasswordBytes} bytes (bcrypt reads no further).");
+        if (password is not null && Passwords.Check(password) is { } error) errors.Add("password", error);
     }
 
     private static async Task<string?> LockRoleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)

@@ -45,11 +45,11 @@ public sealed class UsersEndpointsTests
     {
         await using var api = await StartAsync(nameof(CreateUser_DuplicateEmailOrUsername_Returns409));
         HttpClient staff = Superuser(api);
-        await PostAsync(staff, "/api/v1/users", new { email = "bob@example.com", role = Roles.Customer, password = "password1" }, HttpStatusCode.Created);
-        await ProblemAssert.IsAsync(await staff.PostAsJsonAsync("/api/v1/users", new { email = "BOB@example.com", role = Roles.Customer, password = "password1" }),
+        await PostAsync(staff, "/api/v1/users", new { email = "bob@example.com", role = Roles.Customer, password = "password-01" }, HttpStatusCode.Created);
+        await ProblemAssert.IsAsync(await staff.PostAsJsonAsync("/api/v1/users", new { email = "BOB@example.com", role = Roles.Customer, password = "password-01" }),
             HttpStatusCode.Conflict, "conflict");
-        await PostAsync(staff, "/api/v1/users", new { username = "ops", role = Roles.Operator, password = "password1" }, HttpStatusCode.Created);
-        await ProblemAssert.IsAsync(await staff.PostAsJsonAsync("/api/v1/users", new { username = "ops", role = Roles.Customer, password = "password1" }),
+        await PostAsync(staff, "/api/v1/users", new { username = "ops", role = Roles.Operator, password = "password-01" }, HttpStatusCode.Created);
+        await ProblemAssert.IsAsync(await staff.PostAsJsonAsync("/api/v1/users", new { username = "ops", role = Roles.Customer, password = "password-01" }),
             HttpStatusCode.Conflict, "conflict");
     }
 
@@ -59,9 +59,9 @@ public sealed class UsersEndpointsTests
         await using var api = await StartAsync(nameof(CreateUser_OperatorCreatingStaff_Returns403AndSuperuserMay));
         foreach (string role in new[] { Roles.Operator, Roles.Superuser })
         {
-            await ProblemAssert.IsAsync(await Operator(api).PostAsJsonAsync("/api/v1/users", new { username = "new-" + role, role, password = "password1" }),
+            await ProblemAssert.IsAsync(await Operator(api).PostAsJsonAsync("/api/v1/users", new { username = "new-" + role, role, password = "password-01" }),
                 HttpStatusCode.Forbidden, "forbidden");
-            await PostAsync(Superuser(api), "/api/v1/users", new { username = "new-" + role, role, password = "password1" }, HttpStatusCode.Created);
+            await PostAsync(Superuser(api), "/api/v1/users", new { username = "new-" + role, role, password = "password-01" }, HttpStatusCode.Created);
         }
     }
 
@@ -78,7 +78,7 @@ public sealed class UsersEndpointsTests
         Assert.True(disabled.GetProperty("disabled").GetBoolean());
         await ProblemAssert.IsAsync(await operatorClient.PatchAsJsonAsync($"/api/v1/users/{customer}", new { role = Roles.Operator }), HttpStatusCode.Forbidden, "forbidden");
         await ProblemAssert.IsAsync(await operatorClient.PatchAsJsonAsync($"/api/v1/users/{op}", new { disabled = true }), HttpStatusCode.Forbidden, "forbidden");
-        await ProblemAssert.IsAsync(await operatorClient.PatchAsJsonAsync($"/api/v1/users/{super}", new { password = "password2" }), HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(await operatorClient.PatchAsJsonAsync($"/api/v1/users/{super}", new { password = "password-02" }), HttpStatusCode.Forbidden, "forbidden");
         await ProblemAssert.IsAsync(await operatorClient.DeleteAsync($"/api/v1/users/{op}"), HttpStatusCode.Forbidden, "forbidden");
         Assert.False(await ScalarAsync<bool>(api, "select disabled from users where id = $1", op));
 
