@@ -2,6 +2,7 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
+using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
@@ -30,6 +31,7 @@ if (!isCommand)
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddValidation();
     builder.Services.AddOpenApi();
+    builder.Services.AddConfigs(builder.Configuration);
 }
 
 var app = builder.Build();
@@ -58,6 +60,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
+app.MapConfigs();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();
