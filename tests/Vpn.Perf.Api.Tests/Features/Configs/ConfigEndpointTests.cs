@@ -121,6 +121,7 @@ public sealed class ConfigEndpointTests
         var factory = api.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(time)));
         HttpClient client = factory.CreateClient();
         await WaitListeningAsync(factory.Services);
+        await DrainNotificationsAsync(factory.Services, client, seed);
         await ProblemAssert.IsAsync(await client.GetAsync($"/s/{past}"), HttpStatusCode.Forbidden, "subscription-expired");
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/s/{sid}")).StatusCode);
         Assert.True(factory.Services.GetRequiredService<ConfigCache>().TryGet(sid, out _), "the config should be cached");
@@ -202,11 +203,11 @@ public sealed class ConfigEndpointTests
         await seed.LinkAsync(sid, inbound);
         ConfigCache cache = api.Services.GetRequiredService<ConfigCache>();
 
-        async Task<string> FetchCachedAsync()
+        async Task FetchCachedAsync()
         {
-            string body = await client.GetStringAsync($"/s/{sid}");
+            await DrainNotificationsAsync(api.Services, client, seed);
+            await client.GetStringAsync($"/s/{sid}");
             Assert.True(cache.TryGet(sid, out _), "the fetch should have been cached");
-            return body;
         }
 
         async Task ExpectAsync(string sql, Func<string, bool> rendered, string what, params object[] args)
@@ -276,9 +277,11 @@ public sealed class ConfigEndpointTests
             Guid sid = await OneInboundSubscriptionAsync(seed);
             HttpClient client = api.CreateClient();
             await WaitListeningAsync(api.Services);
+            await DrainNotificationsAsync(api.Services, client, seed);
             HttpResponseMessage warm = await client.GetAsync($"/s/{sid}");
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
             byte[] expected = await warm.Content.ReadAsByteArrayAsync();
+            Assert.True(api.Services.GetRequiredService<ConfigCache>().TryGet(sid, out _), "the fetch should have been cached");
 
             // No new logins, and every pooled connection of the Api killed; only the LISTEN connection stays.
             await seed.ExecAsync($"alter role {role} nologin");
@@ -311,7 +314,9 @@ public sealed class ConfigEndpointTests
         HttpClient client = api.CreateClient();
         await WaitListeningAsync(api.Services);
         Guid sid = await OneInboundSubscriptionAsync(seed);
+        await DrainNotificationsAsync(api.Services, client, seed);
         Assert.Contains("\"server_port\":443", await client.GetStringAsync($"/s/{sid}"), StringComparison.Ordinal);
+        Assert.True(api.Services.GetRequiredService<ConfigCache>().TryGet(sid, out _), "the fetch should have been cached");
 
         // A change the listener cannot hear about: only a reconnect's clean slate can bring it in.
         await seed.ExecAsync("alter table inbounds disable trigger inbounds_config_upd");
@@ -341,6 +346,24 @@ public sealed class ConfigEndpointTests
         Guid sid = await seed.SubscriptionAsync(owner);
         await seed.LinkAsync(sid, inbound);
         return sid;
+    }
+
+    /// <summary>
+    /// Waits until the listener has handled every notification committed so far (seed rows notify too, and a late one
+    /// would evict what a test just cached): a marker id is cached as not found, notified, and seen evicted; the
+    /// listener receives notifications in commit order.
+    /// </summary>
+    internal static async Task DrainNotificationsAsync(IServiceProvider services, HttpClient client, ConfigSeed seed)
+    {
+        ConfigCache cache = services.GetRequiredService<ConfigCache>();
+        Guid marker = Guid.CreateVersion7();
+        await EventuallyAsync(async () =>
+        {
+            await client.GetAsync($"/s/{marker}");
+            return cache.TryGet(marker, out _);
+        }, "the marker is cached");
+        await seed.ExecAsync("select pg_notify('config_changed', $1)", marker.ToString());
+        await EventuallyAsync(() => Task.FromResult(!cache.TryGet(marker, out _)), "the marker's eviction");
     }
 
     internal static async Task WaitListeningAsync(IServiceProvider services)
