@@ -4,6 +4,7 @@ using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Features.AuditLog;
 using Vpn.Perf.Api.Features.Auth;
+using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Inbounds;
 using Vpn.Perf.Api.Features.NodeSync;
@@ -51,6 +52,7 @@ if (!isCommand)
     builder.Services.AddStateSync(builder.Configuration);
     builder.Services.AddUsageHistory();
     builder.Services.AddAuthFeature(builder.Configuration);
+    builder.Services.AddConfigs(builder.Configuration);
 }
 
 var app = builder.Build();
@@ -92,6 +94,7 @@ app.MapAuditLog();
 app.MapNodeSync();
 app.MapUsage();
 app.MapAuth();
+app.MapConfigs();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();

@@ -1,0 +1,40 @@
+using Vpn.Perf.Shared.Contracts;
+
+namespace Vpn.Perf.Api.Features.Configs;
+
+/// <summary>
+/// What one subscription's config fetch needs, rendered once and kept in <see cref="ConfigCache"/>: the body and its
+/// ETag, and the facts checked or reported per request (blocked, expiry, limits for <c>subscription-userinfo</c>).
+/// Expiry is judged at request time from <see cref="State"/>, so a cached entry never outlives its subscription.
+/// </summary>
+internal sealed class CachedConfig
+{
+    /// <summary>The answer for an unknown (or malformed) id; kept like any other entry.</summary>
+    public static CachedConfig NotFound { get; } = new(false, SubscriptionState.Unrestricted, [], "", "", "");
+
+    public CachedConfig(bool found, SubscriptionState state, byte[] body, string etag, string profileTitle, string contentDisposition)
+    {
+        Found = found;
+        State = state;
+        Body = body;
+        ETag = etag;
+        ProfileTitle = profileTitle;
+        ContentDisposition = contentDisposition;
+    }
+
+    public bool Found { get; }
+
+    /// <summary>Suspended (or the owner disabled) in <c>Suspended</c>; effective limit, expiry and reset period for the headers.</summary>
+    public SubscriptionState State { get; }
+
+    /// <summary>The rendered config (the stub when over limit).</summary>
+    public byte[] Body { get; }
+
+    /// <summary>Strong ETag over <see cref="Body"/>, quoted.</summary>
+    public string ETag { get; }
+
+    /// <summary>The <c>profile-title</c> header value (ASCII; <c>base64:</c> form for other titles).</summary>
+    public string ProfileTitle { get; }
+
+    public string ContentDisposition { get; }
+}

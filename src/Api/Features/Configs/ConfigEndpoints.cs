@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Primitives;
+using Vpn.Perf.Api.Problems;
+
+namespace Vpn.Perf.Api.Features.Configs;
+
+/// <summary>
+/// <c>GET /s/{subscription_id}</c>: the subscription's sing-box config, anonymous (the id is the secret URL). On a
+/// warm cache it costs a dictionary lookup and one Redis GET (the usage for <c>subscription-userinfo</c>), and no
+/// Postgres query; unknown and malformed ids take the same path and get the same answer.
+/// </summary>
+internal static class ConfigEndpoints
+{
+    private const string JsonContentType = "application/json; charset=utf-8";
+
+    /// <summary>Maps the config fetch and the template administration; returns the template group.</summary>
+    public static RouteGroupBuilder MapConfigs(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/s/{subscription_id}", GetConfig)
+            .WithName(nameof(GetConfig))
+            .WithSummary("The subscription's sing-box client config (anonymous: the id is the secret).")
+            .WithTags("Configs")
+            .AllowAnonymous();
+        return app.MapConfigTemplate();
+    }
+
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetConfig(
+        [FromRoute(Name = "subscription_id")] string subscriptionId, HttpContext http, ConfigLoader loader, ConfigUsage usage, ConfigHeaders headers,
+        TimeProvider time, CancellationToken ct)
+    {
+        Guid id = ConfigLoader.IdOf(subscriptionId);
+        CachedConfig config = await loader.GetAsync(id, ct);
+        if (!config.Found)
+        {
+            // The same Redis round trip a known id costs, so the answer time says nothing about existence.
+            await usage.ReadAsync(id, config.State, 0, ct);
+            return Problem.Of(ProblemTypes.NotFound, "No subscription has this id.");
+        }
+        if (config.State.Suspended) return Problem.Of(ProblemTypes.SubscriptionSuspended, "This subscription is suspended; contact your provider.");
+        long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (config.State.ExpiresAtMs <= nowMs) return Problem.Of(ProblemTypes.SubscriptionExpired, "This subscription has expired; renew it to get a config.");
+
+        IHeaderDictionary h = http.Response.Headers;
+        if (await usage.ReadAsync(id, config.State, nowMs, ct) is { } used) h[ConfigHeaders.UserInfo] = ConfigHeaders.UserInfoValue(used, config.State);
+        h[ConfigHeaders.UpdateInterval] = headers.UpdateIntervalValue;
+        h[ConfigHeaders.Title] = config.ProfileTitle;
+        h.ContentDisposition = config.ContentDisposition;
+        h.ETag = config.ETag;
+        h.CacheControl = "private, no-cache";
+        if (Matches(http.Request.Headers.IfNoneMatch, config.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        return TypedResults.Bytes(config.Body, JsonContentType);
+    }
+
+    /// <summary>RFC 9110 If-None-Match: weak comparison, a list, or <c>*</c>.</summary>
+    private static bool Matches(StringValues ifNoneMatch, string etag)
+    {
+        foreach (string? value in ifNoneMatch)
+        {
+            if (value is null) continue;
+            foreach (Range range in value.AsSpan().Split(','))
+            {
+                ReadOnlySpan<char> tag = value.AsSpan(range).Trim();
+                if (tag.StartsWith("W/", StringComparison.Ordinal)) tag = tag[2..];
+                if (tag is "*" || tag.SequenceEqual(etag)) return true;
+            }
+        }
+        return false;
+    }
+}

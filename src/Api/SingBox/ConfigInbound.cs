@@ -1,0 +1,7 @@
+namespace Vpn.Perf.Api.SingBox;
+
+/// <summary>An active inbound linked to a subscription, as the renderer receives it.</summary>
+/// <param name="NodeName">The node's name, the first half of the outbound tag.</param>
+/// <param name="Tag">The inbound's tag on its node, the second half.</param>
+/// <param name="Spec">The validated inbound.</param>
+internal sealed record ConfigInbound(string NodeName, string Tag, InboundSpec Spec);

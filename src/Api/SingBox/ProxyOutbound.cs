@@ -1,0 +1,37 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Vpn.Perf.Api.SingBox;
+
+/// <summary>
+/// One client outbound: an inbound of the subscription with the subscription's credentials resolved for its
+/// protocol (see docs/inbound-settings.md, "Credentials per protocol").
+/// </summary>
+/// <param name="Tag">Unique among the config's outbounds and endpoints.</param>
+/// <param name="Inbound">The validated inbound.</param>
+/// <param name="Uuid">vless, vmess, tuic.</param>
+/// <param name="Password">trojan, shadowsocks, hysteria2, tuic.</param>
+internal sealed record ProxyOutbound(string Tag, InboundSpec Inbound, string? Uuid, string? Password)
+{
+    /// <summary>False when the secret cannot authenticate this protocol (a UUID protocol and a secret that is no UUID).</summary>
+    public static bool TryCreate(string tag, InboundSpec inbound, string secret, [NotNullWhen(true)] out ProxyOutbound? outbound)
+    {
+        bool needsUuid = inbound.Protocol is InboundProtocol.Vless or InboundProtocol.Vmess or InboundProtocol.Tuic;
+        if (needsUuid && !Guid.TryParse(secret, out _))
+        {
+            outbound = null;
+            return false;
+        }
+        string? uuid = needsUuid ? SubscriptionCredentials.Uuid(secret) : null;
+        string? password = inbound.Settings switch
+        {
+            ShadowsocksSettings { ServerPsk: null } => SubscriptionCredentials.Password(secret),
+            // sing-box refuses a key list for the chacha20 2022 method (identity headers need AES): one shared key.
+            ShadowsocksSettings { Method: InboundValues.Ss2022Chacha20, ServerPsk: { } psk } => psk,
+            ShadowsocksSettings { ServerPsk: { } psk } ss => psk + ":" + SubscriptionCredentials.Shadowsocks2022UserKey(ss.Method, secret),
+            TrojanSettings or Hysteria2Settings or TuicSettings => SubscriptionCredentials.Password(secret),
+            _ => null,
+        };
+        outbound = new ProxyOutbound(tag, inbound, uuid, password);
+        return true;
+    }
+}
