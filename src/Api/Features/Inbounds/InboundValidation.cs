@@ -1,10 +1,12 @@
 using System.Text.Json;
+using Vpn.Perf.Api.SingBox;
 
 namespace Vpn.Perf.Api.Features.Inbounds;
 
 /// <summary>
-/// The one place an inbound request is checked. It covers what the row needs; the protocol settings' own rules
-/// (SingBox/InboundSpec.TryParse, written separately) plug in at the marked line, so every caller gets them at once.
+/// The one place an inbound request is checked: the row's own fields here, then everything a client config depends on
+/// (protocol, host, port, network, tls and the protocol settings) by <see cref="InboundSpec.TryParse(string?, string?, int, string?, string?, JsonElement, out InboundSpec?, out Dictionary{string, string[]})"/>,
+/// the same check the renderer relies on, so an inbound that saves always renders.
 /// </summary>
 internal static class InboundValidation
 {
@@ -15,8 +17,9 @@ internal static class InboundValidation
     public const int MaxSettingsBytes = 16 * 1024;
     public const int MaxLinks = 1000;
 
-    /// <summary>The protocols node sync and the config renderer know.</summary>
-    public static readonly IReadOnlyList<string> Protocols = ["vless", "vmess", "trojan", "shadowsocks", "hysteria2", "tuic"];
+    /// <summary>What an absent <c>network</c> / <c>tls</c> means (the columns' defaults).</summary>
+    public const string DefaultNetwork = "tcp";
+    public const string DefaultTls = "none";
 
     /// <summary>Per-field errors keyed by JSON property name; empty when the request is valid.</summary>
     public static Dictionary<string, string[]> Validate(InboundRequest request)
@@ -24,14 +27,8 @@ internal static class InboundValidation
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         Text(errors, "tag", request.Tag, MaxTag, required: true);
         Text(errors, "host", request.Host, MaxHost, required: true);
-        if (request.Host is { } host && host.Any(char.IsWhiteSpace)) errors["host"] = ["The host must not contain whitespace."];
         if (request.Port is null) errors["port"] = ["The port is required."];
-        else if (request.Port is < 1 or > 65535) errors["port"] = [$"The port is {request.Port}; it must be between 1 and 65535."];
         if (string.IsNullOrEmpty(request.Protocol)) errors["protocol"] = ["The protocol is required."];
-        else if (!Protocols.Contains(request.Protocol, StringComparer.Ordinal))
-        {
-            errors["protocol"] = [$"Unknown protocol; use one of {string.Join(", ", Protocols)}."];
-        }
         Text(errors, "network", request.Network, MaxToken, required: false);
         Text(errors, "tls", request.Tls, MaxToken, required: false);
         Text(errors, "geo", request.Geo, MaxLabel, required: false, allowEmpty: true);
@@ -40,7 +37,12 @@ internal static class InboundValidation
         {
             if (settings.ValueKind != JsonValueKind.Object) errors["settings"] = [$"settings must be a JSON object, not {settings.ValueKind}."];
             else if (settings.GetRawText().Length > MaxSettingsBytes) errors["settings"] = [$"settings is larger than {MaxSettingsBytes} bytes."];
-            // The full protocol-settings check (InboundSpec.TryParse) goes here and adds its errors under "settings.<field>".
+        }
+        JsonElement specSettings = errors.ContainsKey("settings") ? default : request.Settings ?? default;
+        if (!InboundSpec.TryParse(request.Protocol, request.Host, request.Port ?? 0, request.Network ?? DefaultNetwork,
+                request.Tls ?? DefaultTls, specSettings, out _, out Dictionary<string, string[]> specErrors))
+        {
+            foreach ((string field, string[] messages) in specErrors) errors.TryAdd(field, messages);
         }
         return errors;
     }

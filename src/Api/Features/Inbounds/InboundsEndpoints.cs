@@ -140,8 +140,8 @@ internal static class InboundsEndpoints
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Host!.Trim() });
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = request.Port!.Value });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Protocol! });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Network ?? "tcp" });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tls ?? "none" });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Network ?? InboundValidation.DefaultNetwork });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tls ?? InboundValidation.DefaultTls });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Geo ?? "" });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Purpose ?? "" });
         cmd.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = request.IsActive ?? true });

@@ -9,10 +9,12 @@ namespace Vpn.Perf.Api.Tests.Features.Inbounds;
 
 public sealed class InboundsEndpointsTests
 {
-    private static object Body(string tag = "vless-reality", int port = 443, string protocol = "vless", object? settings = null) => new
+    private const string RealityKey = "Lj6LDiECcWQg25KMmkd4j0A8vusziCJbBr7JktmvX0E"; // URL-safe base64 of 32 bytes
+
+    private static object Body(string tag = "vless-reality", int port = 443, string protocol = "vless", object? settings = null, string tls = "reality") => new
     {
-        tag, host = "ams.example.net", port, protocol, network = "tcp", tls = "reality", geo = "NL", purpose = "general", isActive = true,
-        settings = settings ?? new { flow = "xtls-rprx-vision", server_name = "www.example.com", reality_public_key = "pk", reality_short_id = "01" },
+        tag, host = "ams.example.net", port, protocol, network = "tcp", tls, geo = "NL", purpose = "general", isActive = true,
+        settings = settings ?? new { flow = "xtls-rprx-vision", server_name = "www.example.com", reality_public_key = RealityKey, reality_short_id = "01" },
     };
 
     [Fact]
@@ -31,7 +33,7 @@ public sealed class InboundsEndpointsTests
         Assert.Equal("reality", created.GetProperty("tls").GetString());
         Assert.Equal("xtls-rprx-vision", created.GetProperty("settings").GetProperty("flow").GetString());
         JsonElement read = await JsonAsync(await client.GetAsync($"/api/v1/inbounds/{id}"), HttpStatusCode.OK);
-        Assert.Equal("pk", read.GetProperty("settings").GetProperty("reality_public_key").GetString());
+        Assert.Equal(RealityKey, read.GetProperty("settings").GetProperty("reality_public_key").GetString());
         JsonElement page = await JsonAsync(await client.GetAsync($"/api/v1/nodes/{node}/inbounds"), HttpStatusCode.OK);
         Assert.Equal(id, Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
         var audit = Assert.Single(await AuditAsync(db));
@@ -78,7 +80,7 @@ public sealed class InboundsEndpointsTests
 
         await ProblemAssert.IsAsync(await SendAsync(client, HttpMethod.Put, $"/api/v1/inbounds/{id}", Body(protocol: "nope")), HttpStatusCode.BadRequest, "validation");
         JsonElement updated = await JsonAsync(await SendAsync(client, HttpMethod.Put, $"/api/v1/inbounds/{id}",
-            Body(tag: "ss", port: 8388, protocol: "shadowsocks", settings: new { method = "2022-blake3-aes-128-gcm" })), HttpStatusCode.OK);
+            Body(tag: "ss", port: 8388, protocol: "shadowsocks", tls: "none", settings: new { method = "2022-blake3-aes-128-gcm", server_psk = "BqwWoad0gKRu5S3uNOSXtQ==" })), HttpStatusCode.OK);
         Assert.Equal("shadowsocks", updated.GetProperty("protocol").GetString());
         Assert.Equal(8388, updated.GetProperty("port").GetInt32());
         Assert.Equal("2022-blake3-aes-128-gcm", updated.GetProperty("settings").GetProperty("method").GetString());
