@@ -43,7 +43,6 @@ if (!isCommand)
 {
     builder.Services.AddApiProblems();
     builder.Services.AddApiAuth(builder.Configuration);
-    builder.Services.AddValidation();
     builder.Services.AddOpenApi();
     builder.Services.AddUsers();
     builder.Services.AddGroups();
