@@ -39,6 +39,8 @@ internal sealed class ApiFactory(string postgres, IReadOnlyDictionary<string, st
         // The state-sync loops derive is_over_limit from Redis usage and bump versions in the background; tests of
         // other features set rows directly, so the loops run only where a test asks (StateSync tests do).
         builder.UseSetting("StateSync:Enabled", "false");
+        // Warnings and errors only: the suite's output stays readable, and a test can still see what went wrong.
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
         if (settings is not null)
         {
             foreach (var (key, value) in settings) builder.UseSetting(key, value);
