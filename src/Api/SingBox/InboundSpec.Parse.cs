@@ -257,6 +257,12 @@ internal sealed partial class InboundSpec
             if (psk is not null) s.Error(K.ServerPsk, "Only the 2022 methods take a server PSK.");
             return new ShadowsocksSettings(method, null);
         }
+        if (method == V.Ss2022Chacha20)
+        {
+            s.Error(K.Method, method + " cannot tell subscriptions apart: sing-box takes a single shared key for it (no per-user keys), "
+                + "so usage could not be counted per subscription. Use " + V.Ss2022Aes128 + " or " + V.Ss2022Aes256 + ".");
+            return null;
+        }
         if (!V.Shadowsocks2022Methods.Contains(method))
         {
             s.Error(K.Method, "Must be one of " + V.List(V.ShadowsocksLegacyMethods.Concat(V.Shadowsocks2022Methods)) + ".");

@@ -48,10 +48,12 @@ internal static class InboundValues
 
     public const string Ss2022Aes128 = "2022-blake3-aes-128-gcm";
     public const string Ss2022Aes256 = "2022-blake3-aes-256-gcm";
+    /// <summary>Refused: sing-box serves it with one shared key only, which cannot attribute usage to a subscription.</summary>
     public const string Ss2022Chacha20 = "2022-blake3-chacha20-poly1305";
 
+    /// <summary>The 2022 methods with per-user keys (<c>server_psk:user_key</c>), hence per-subscription accounting.</summary>
     public static readonly FrozenSet<string> Shadowsocks2022Methods =
-        new[] { Ss2022Aes128, Ss2022Aes256, Ss2022Chacha20 }.ToFrozenSet(StringComparer.Ordinal);
+        new[] { Ss2022Aes128, Ss2022Aes256 }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Key length in bytes of a 2022 method (the PSK must decode to exactly this).</summary>
     public static int Shadowsocks2022KeyBytes(string method) => method == Ss2022Aes128 ? 16 : 32;

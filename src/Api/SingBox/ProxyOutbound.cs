@@ -25,8 +25,6 @@ internal sealed record ProxyOutbound(string Tag, InboundSpec Inbound, string? Uu
         string? password = inbound.Settings switch
         {
             ShadowsocksSettings { ServerPsk: null } => SubscriptionCredentials.Password(secret),
-            // sing-box refuses a key list for the chacha20 2022 method (identity headers need AES): one shared key.
-            ShadowsocksSettings { Method: InboundValues.Ss2022Chacha20, ServerPsk: { } psk } => psk,
             ShadowsocksSettings { ServerPsk: { } psk } ss => psk + ":" + SubscriptionCredentials.Shadowsocks2022UserKey(ss.Method, secret),
             TrojanSettings or Hysteria2Settings or TuicSettings => SubscriptionCredentials.Password(secret),
             _ => null,

@@ -36,7 +36,6 @@ public sealed class ConfigRendererTests
         { "shadowsocks", "tcp", "none", """{"method":"aes-256-gcm"}""" },
         { "shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-aes-128-gcm","server_psk":"{{InboundSpecTests.Psk16}}"}""" },
         { "shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-aes-256-gcm","server_psk":"{{InboundSpecTests.Psk32}}"}""" },
-        { "shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-chacha20-poly1305","server_psk":"{{InboundSpecTests.Psk32}}"}""" },
         { "hysteria2", "udp", "tls", """{"obfs":"salamander","obfs_password":"o","up_mbps":50,"down_mbps":200,"alpn":"h3"}""" },
         { "hysteria2", "udp", "tls", """{"server_name":"hy.example.com","insecure":true}""" },
         { "tuic", "udp", "tls", """{"congestion_control":"bbr","udp_relay_mode":"quic","zero_rtt_handshake":true,"alpn":["h3"]}""" },
@@ -104,7 +103,6 @@ public sealed class ConfigRendererTests
             Password("2022-blake3-aes-128-gcm", InboundSpecTests.Psk16));
         Assert.Equal(InboundSpecTests.Psk32 + ":" + SubscriptionCredentials.Shadowsocks2022UserKey("2022-blake3-aes-256-gcm", Secret),
             Password("2022-blake3-aes-256-gcm", InboundSpecTests.Psk32));
-        Assert.Equal(InboundSpecTests.Psk32, Password("2022-blake3-chacha20-poly1305", InboundSpecTests.Psk32));
     }
 
     [Fact]

@@ -22,7 +22,6 @@ public sealed class InboundSpecTests
     [InlineData("shadowsocks", "tcp", "none", """{"method":"chacha20-ietf-poly1305"}""")]
     [InlineData("shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-aes-128-gcm","server_psk":"{{Psk16}}"}""")]
     [InlineData("shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-aes-256-gcm","server_psk":"{{Psk32}}"}""")]
-    [InlineData("shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-chacha20-poly1305","server_psk":"{{Psk32}}"}""")]
     [InlineData("hysteria2", "udp", "tls", """{"obfs":"salamander","obfs_password":"o","up_mbps":50,"down_mbps":200,"alpn":"h3"}""")]
     [InlineData("hysteria2", "udp", "tls", "")]
     [InlineData("tuic", "udp", "tls", """{"congestion_control":"bbr","udp_relay_mode":"quic","zero_rtt_handshake":true,"alpn":["h3"]}""")]
@@ -91,6 +90,7 @@ public sealed class InboundSpecTests
     [InlineData("vmess", "quic", "tls", """{"utls_fingerprint":"chrome"}""", "settings.utls_fingerprint")]
     [InlineData("shadowsocks", "tcp", "none", "{}", "settings.method")]
     [InlineData("shadowsocks", "tcp", "none", """{"method":"aes-256-cfb"}""", "settings.method")]
+    [InlineData("shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-chacha20-poly1305","server_psk":"{{Psk32}}"}""", "settings.method")] // one shared key: no per-subscription usage
     [InlineData("shadowsocks", "tcp", "none", """{"method":"2022-blake3-aes-128-gcm"}""", "settings.server_psk")]
     [InlineData("shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-aes-128-gcm","server_psk":"{{Psk32}}"}""", "settings.server_psk")]
     [InlineData("shadowsocks", "tcp", "none", $$"""{"method":"2022-blake3-aes-256-gcm","server_psk":"{{Psk16}}"}""", "settings.server_psk")]
