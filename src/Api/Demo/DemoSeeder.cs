@@ -78,6 +78,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
 
             """), ct);
 
+        string loginBody = $$"""{"username":"{{OperatorName}}","password":"<password above>"}""";
         Console.WriteLine($"""
 
             Demo operator   {OperatorName}{(operatorPassword is null ? "  (exists; password shown when it was created)" : $"  password: {operatorPassword}")}
@@ -90,6 +91,10 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
             Push a sample batch (send it twice: the second answer says duplicate=true):
               curl -sS -H 'Authorization: Bearer {token}' -H 'Content-Type: application/msgpack' \
                 --data-binary @{batchFile} {ingestUrl}/v1/reports | /usr/bin/python3 -c 'import msgpack,sys; print(msgpack.unpackb(sys.stdin.buffer.read()))'
+            The subscription's sing-box config (the URL an app imports):
+              curl -sS -D - {apiUrl}/s/{subscriptionId}
+            Sign in as the operator (the API reference is at {apiUrl}/api/docs):
+              curl -sS -H 'Content-Type: application/json' -d '{loginBody}' {apiUrl}/api/v1/auth/login
             Usage in Redis:
               redis-cli -p 56379 get '{RedisKeys.Usage(subscriptionId, ResetPeriod.Parse(period).PeriodStart(resetAnchor.ToUnixTimeMilliseconds(), now), Buckets.DefaultCount)}'
             """);
