@@ -45,10 +45,12 @@ internal static class ApiReportWriter
             }
             sb.Append('\n');
         }
-        Row(login ? "logins/s (200 with a token)" : "requests/s (200/304, checked)", r => r.RequestsPerSecond, "0");
+        // Logins are a few per second: whole numbers would hide the figure.
+        string rate = login ? "0.00" : "0";
+        Row(login ? "logins/s (200 with a token)" : "requests/s (200/304, checked)", r => r.RequestsPerSecond, rate);
         var statuses = new SortedSet<int>(api.Window.ByStatus.Keys);
         if (reference is not null) statuses.UnionWith(reference.Window.ByStatus.Keys);
-        foreach (int status in statuses) Row($"status {status}/s", r => r.Window.ByStatus.GetValueOrDefault(status) / r.WindowSeconds, "0");
+        foreach (int status in statuses) Row($"status {status}/s", r => r.Window.ByStatus.GetValueOrDefault(status) / r.WindowSeconds, rate);
         if (!login) Row("MB/s of bodies", r => r.WireBytesPerSecond / 1e6, "0.00");
         Row("latency p50 ms", r => r.Latency.P50, "0.00");
         Row("latency p75 ms", r => r.Latency.P75, "0.00");
