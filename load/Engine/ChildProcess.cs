@@ -70,6 +70,23 @@ internal sealed class ChildProcess : IAsyncDisposable
         throw new TimeoutException($"{healthUrl} did not answer within {timeout.TotalSeconds:0} s.");
     }
 
+    /// <summary>For a command that ends by itself (e.g. the Api's <c>migrate</c>): its exit code, or a kill after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync();
+            throw new TimeoutException($"{_process.StartInfo.FileName} did not finish within {timeout.TotalSeconds:0} s.");
+        }
+        return _process.ExitCode;
+    }
+
     public async Task StopAsync(TimeSpan grace)
     {
         if (_process.HasExited) return;

@@ -5,9 +5,13 @@ using Vpn.Perf.Load.Reporting;
 namespace Vpn.Perf.Load.Engine;
 
 /// <summary>How to drive one target: the model and the timeline.</summary>
-/// <remarks><c>Probe</c> reads extra counters (e.g. Redis command statistics) at both window edges; the report shows their deltas.</remarks>
-internal sealed record LoadPlan(string Label, double? Rate, int Concurrency, TimeSpan Warmup, TimeSpan Duration, Uri MetricsUrl,
-    IReadOnlyDictionary<string, IReadOnlyList<int>> Processes, Func<Task<Dictionary<string, double>>>? Probe);
+/// <remarks>
+/// <c>Probe</c> reads extra counters (e.g. Redis command statistics) at both window edges; the report shows their deltas.
+/// <c>MetricsUrl</c> is null for a server without <c>/metrics</c> (the Api). <c>Statuses</c> puts the answer counts by
+/// status in the progress line instead of Ingest's reports and spool backlog.
+/// </remarks>
+internal sealed record LoadPlan(string Label, double? Rate, int Concurrency, TimeSpan Warmup, TimeSpan Duration, Uri? MetricsUrl,
+    IReadOnlyDictionary<string, IReadOnlyList<int>> Processes, Func<Task<Dictionary<string, double>>>? Probe, bool Statuses = false);
 
 /// <summary>
 /// Runs one target through warm-up, measurement and drain with the chosen model, prints a progress line once a
@@ -54,10 +58,13 @@ internal sealed class LoadRun(ILaneIssuer issuer, RunCounters counters, LatencyR
             cpu[name] = sum;
         }
         (long busy, long total) = ProcessCpu.MachineJiffies();
-        ServerMetrics metrics = await ServerMetrics.ScrapeAsync(control, plan.MetricsUrl, CancellationToken.None);
+        ServerMetrics metrics = await ScrapeAsync(plan);
         Dictionary<string, double> probe = plan.Probe is null ? [] : await plan.Probe();
         return new EdgeSample(at, snapshot, metrics, cpu, busy, total, probe);
     }
+
+    private Task<ServerMetrics> ScrapeAsync(LoadPlan plan)
+        => plan.MetricsUrl is null ? Task.FromResult(ServerMetrics.Empty) : ServerMetrics.ScrapeAsync(control, plan.MetricsUrl, CancellationToken.None);
 
     /// <summary>Prints a line each second until <paramref name="until"/> (or until the load ends early).</summary>
     private async Task ProgressUntilAsync(LoadPlan plan, RunWindow window, long until, string phase, Peaks peaks, Task load)
@@ -71,15 +78,19 @@ internal sealed class LoadRun(ILaneIssuer issuer, RunCounters counters, LatencyR
             long now = Stopwatch.GetTimestamp();
             CounterSnapshot current = counters.Snapshot();
             LatencyHistogram interval = latency.SwapInterval();
-            ServerMetrics server = await ServerMetrics.ScrapeAsync(control, plan.MetricsUrl, CancellationToken.None);
+            ServerMetrics server = await ScrapeAsync(plan);
             peaks.Observe(server);
             double seconds = (double)(now - lastAt) / Stopwatch.Frequency;
             CounterSnapshot d = current.Minus(last);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{plan.Label}] {Stopwatch.GetElapsedTime(window.Start).TotalSeconds,5:0}s {phase,-7} " +
-                $"req/s {d.Accepted / seconds,7:0}  reports/s {d.Reports / seconds,9:0}  " +
-                $"p50 {interval.ValueAtQuantile(0.5) / 1000.0,7:0.0} ms  p99 {interval.ValueAtQuantile(0.99) / 1000.0,7:0.0} ms  " +
-                $"fail {d.Failures} retry {d.Retries}  rss {server.WorkingSetBytes / 1048576.0,5:0} MiB  backlog {server.SpoolBacklogBytes / 1048576.0,6:0.0} MiB"));
+            string head = string.Create(CultureInfo.InvariantCulture,
+                $"[{plan.Label}] {Stopwatch.GetElapsedTime(window.Start).TotalSeconds,5:0}s {phase,-7} req/s {d.Accepted / seconds,7:0}  " +
+                $"p50 {interval.ValueAtQuantile(0.5) / 1000.0,7:0.0} ms  p99 {interval.ValueAtQuantile(0.99) / 1000.0,7:0.0} ms  ");
+            Console.WriteLine(plan.Statuses
+                ? head + "status " + string.Join(' ', d.ByStatus.Select(static kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}:{kv.Value}"))) +
+                  string.Create(CultureInfo.InvariantCulture, $"  fail {d.Failures}")
+                : head + string.Create(CultureInfo.InvariantCulture,
+                    $"reports/s {d.Reports / seconds,9:0}  fail {d.Failures} retry {d.Retries}  rss {server.WorkingSetBytes / 1048576.0,5:0} MiB  " +
+                    $"backlog {server.SpoolBacklogBytes / 1048576.0,6:0.0} MiB"));
             last = current;
             lastAt = now;
         }

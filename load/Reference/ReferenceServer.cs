@@ -7,6 +7,9 @@ namespace Vpn.Perf.Load.Reference;
 /// The yardstick: a bare Kestrel app with Ingest's shape (slim builder, same route, same GC mode when started by
 /// the load tool) that drains the body and answers a constant 200 MessagePack map like Ingest's. Whatever the
 /// same load gets here is the ceiling HTTP alone allows on this machine; Ingest's figures are reported against it.
+/// For the config scenario it also serves <c>GET /s/{id}</c>: a constant JSON body of <c>--config-body-bytes</c>
+/// (the size of the Api's config) with the same headers the Api sends, or an empty 304 when If-None-Match carries
+/// its ETag.
 /// </summary>
 internal static class ReferenceServer
 {
@@ -19,8 +22,11 @@ internal static class ReferenceServer
         0xa6, .. "cutoff"u8, 0x90,
     ];
 
+    private const string ConfigETag = "\"0123456789abcdef0123456789abcdef\"";
+
     private static long s_requests;
     private static long s_bodyBytes;
+    private static byte[] s_config = [];
 
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args)
     {
@@ -28,6 +34,7 @@ internal static class ReferenceServer
         for (int i = 0; i < args.Length; i++)
         {
             if (args.Span[i] == "--port" && i + 1 < args.Length) port = int.Parse(args.Span[++i], CultureInfo.InvariantCulture);
+            else if (args.Span[i] == "--config-body-bytes" && i + 1 < args.Length) s_config = ConfigBody(int.Parse(args.Span[++i], CultureInfo.InvariantCulture));
         }
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k =>
@@ -39,6 +46,7 @@ internal static class ReferenceServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var app = builder.Build();
         app.MapPost("/v1/reports", HandleAsync);
+        app.MapGet("/s/{id}", ConfigAsync);
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
         app.MapGet("/metrics", RenderMetrics);
         Console.WriteLine($"reference server on http://127.0.0.1:{port} (pid {Environment.ProcessId})");
@@ -64,6 +72,39 @@ internal static class ReferenceServer
         response.ContentType = "application/msgpack";
         response.ContentLength = Accepted.Length;
         await response.BodyWriter.WriteAsync(Accepted, context.RequestAborted);
+    }
+
+    /// <summary>What the Api's <c>GET /s/{id}</c> does on a warm cache, minus the lookup and the Redis read: headers, then 304 or the body.</summary>
+    private static Task ConfigAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref s_requests);
+        HttpResponse response = context.Response;
+        IHeaderDictionary h = response.Headers;
+        h["subscription-userinfo"] = "upload=0; download=0; total=107374182400; expire=1900000000";
+        h["profile-update-interval"] = "12";
+        h["profile-title"] = "Vpn.Perf load";
+        h.ContentDisposition = "attachment; filename=\"Vpn.Perf-load.json\"";
+        h.ETag = ConfigETag;
+        h.CacheControl = "private, no-cache";
+        if (context.Request.Headers.IfNoneMatch.ToString() == ConfigETag)
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        }
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = s_config.Length;
+        return response.BodyWriter.WriteAsync(s_config, context.RequestAborted).AsTask();
+    }
+
+    /// <summary><c>{"pad":"xx…x"}</c>, exactly <paramref name="bytes"/> long: valid JSON of the config's size.</summary>
+    private static byte[] ConfigBody(int bytes)
+    {
+        byte[] body = new byte[Math.Max(bytes, 10)];
+        "{\"pad\":\""u8.CopyTo(body);
+        body.AsSpan(8, body.Length - 10).Fill((byte)'x');
+        "\"}"u8.CopyTo(body.AsSpan(body.Length - 2));
+        return body;
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult RenderMetrics() => TypedResults.Text(string.Create(CultureInfo.InvariantCulture,

@@ -163,14 +163,14 @@ internal static class IngestScenario
     }
 
     /// <summary>How to start this very program again (the apphost, or <c>dotnet</c> plus the dll).</summary>
-    private static (string File, List<string> Args) SelfCommand()
+    internal static (string File, List<string> Args) SelfCommand()
     {
         string process = Environment.ProcessPath ?? "dotnet";
         string dll = typeof(IngestScenario).Assembly.Location;
         return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [dll]) : (process, []);
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Vpn.Perf.Load.Scenarios.Api;
+
+namespace Vpn.Perf.Load.Reporting;
+
+/// <summary>Everything one config or login run reports.</summary>
+internal sealed record ApiReport(ApiLoadSettings Settings, string CommandLine, string What, double BodyBytes, RunResult Api, RunResult? Reference,
+    List<(string Target, RunResult Run, InvalidAnswers Invalid)> Checks, List<string> Notes, int[] OkStatuses)
+{
+    /// <summary>Every answer of the whole run (warm-up and drain included) had an expected status and passed the body check.</summary>
+    public bool CheckPassed => Checks.TrueForAll(c => Unexpected(c.Run) == 0 && c.Run.Total.FailuresByStatus.Count == 0 && c.Invalid.Count == 0);
+
+    public long Unexpected(RunResult r) => r.Total.ByStatus.Where(kv => Array.IndexOf(OkStatuses, kv.Key) < 0).Sum(static kv => kv.Value);
+}
+
+/// <summary>Writes <c>results.md</c> (Api beside the reference, with the ratio) and <c>results.json</c> for the Api scenarios.</summary>
+internal static class ApiReportWriter
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    public static string Markdown(ApiReport report)
+    {
+        ApiLoadSettings s = report.Settings;
+        RunResult api = report.Api;
+        RunResult? reference = report.Reference;
+        bool login = s.Kind == ApiScenarioKind.Login;
+        var sb = new StringBuilder();
+        sb.Append(C, $"# Api {(login ? "login" : "config fetch")} load run, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\n");
+        sb.Append(C, $"`{report.CommandLine}`\n\n");
+        string model = s.OpenModel ? $"open, {s.Rate} requests/s constant arrival (latency from intended start)" : $"closed, concurrency {s.Concurrency}";
+        sb.Append(C, $"Model: {model}; {s.Clients} clients (one request in flight each); {report.What}; ");
+        sb.Append(C, $"warm-up {s.Warmup.TotalSeconds:0} s excluded, window {api.WindowSeconds:0.0} s.\n\n");
+
+        sb.Append(reference is not null ? "| figure | Api | reference | Api/reference |\n|---|---:|---:|---:|\n" : "| figure | Api |\n|---|---:|\n");
+        void Row(string name, Func<RunResult, double> f, string format)
+        {
+            double a = f(api);
+            sb.Append(C, $"| {name} | {a.ToString(format, C)} |");
+            if (reference is not null)
+            {
+                double b = f(reference);
+                sb.Append(C, $" {b.ToString(format, C)} | {(b == 0 ? "n/a" : (a / b).ToString("0.00", C))} |");
+            }
+            sb.Append('\n');
+        }
+        // Logins are a few per second: whole numbers would hide the figure.
+        string rate = login ? "0.00" : "0";
+        Row(login ? "logins/s (200 with a token)" : "requests/s (200/304, checked)", r => r.RequestsPerSecond, rate);
+        var statuses = new SortedSet<int>(api.Window.ByStatus.Keys);
+        if (reference is not null) statuses.UnionWith(reference.Window.ByStatus.Keys);
+        foreach (int status in statuses) Row($"status {status}/s", r => r.Window.ByStatus.GetValueOrDefault(status) / r.WindowSeconds, rate);
+        if (!login) Row("MB/s of bodies", r => r.WireBytesPerSecond / 1e6, "0.00");
+        Row("latency p50 ms", r => r.Latency.P50, "0.00");
+        Row("latency p75 ms", r => r.Latency.P75, "0.00");
+        Row("latency p95 ms", r => r.Latency.P95, "0.00");
+        Row("latency p99 ms", r => r.Latency.P99, "0.00");
+        Row("latency p99.9 ms", r => r.Latency.P999, "0.00");
+        Row("latency max ms", r => r.Latency.Max, "0.00");
+        Row("latency mean ms", r => r.Latency.Mean, "0.00");
+        Row("transport errors and timeouts", r => r.Window.FailuresByStatus.GetValueOrDefault(0), "0");
+        Row("arrivals still queued at end", r => r.Total.QueuedAtEnd, "0");
+        foreach (string process in api.CpuPercent.Keys)
+        {
+            Row($"CPU % of one core: {process}", r => r.CpuPercent.GetValueOrDefault(process), "0");
+        }
+        Row("machine busy % (2 cores)", r => r.MachineBusyPercent, "0");
+        Row(login ? "server CPU ms per login" : "server CPU µs per request", r => CpuPerRequest(r) * (login ? 1e3 : 1e6), login ? "0.0" : "0");
+
+        sb.Append(C, $"\n## Check: {(report.CheckPassed ? "PASS" : "FAIL")}\n\n");
+        sb.Append(login
+            ? "Every answer of the run (warm-up and drain included) must be 200 with a JSON body holding an access token.\n\n"
+            : "Every answer of the run (warm-up and drain included) must be 200 with the body checked when primed (valid JSON; for the Api, one proxy " +
+              "outbound per linked inbound), byte for byte, or 304 with no body to a request that sent the current ETag.\n\n");
+        sb.Append("| target | answers | by status | transport errors | failed the body check | first reasons |\n|---|---:|---|---:|---:|---|\n");
+        foreach ((string target, RunResult run, InvalidAnswers invalid) in report.Checks)
+        {
+            string byStatus = string.Join(", ", run.Total.ByStatus.Select(kv => string.Create(C, $"{kv.Key}: {kv.Value}")));
+            sb.Append(C, $"| {target} | {run.Total.ByStatus.Values.Sum()} | {byStatus} | {run.Total.FailuresByStatus.GetValueOrDefault(0)} | {invalid.Count} | ");
+            sb.Append(string.Join("; ", invalid.First).Replace("|", "\\|", StringComparison.Ordinal)).Append(" |\n");
+        }
+        if (report.Notes.Count > 0)
+        {
+            sb.Append("\n## Notes\n\n");
+            foreach (string note in report.Notes) sb.Append("- ").Append(note).Append('\n');
+        }
+        sb.Append("\nThe Api has no `/metrics`: server figures are the client's and the CPU time read from `/proc`. " +
+            "CPU is in % of one core (200 % = the whole machine); a large \"other processes and kernel\" share means the run was disturbed.\n");
+        return sb.ToString();
+    }
+
+    public static byte[] Json(ApiReport report)
+    {
+        ApiLoadSettings s = report.Settings;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("scenario", s.Kind.ToString().ToLowerInvariant());
+            w.WriteString("command", report.CommandLine);
+            w.WriteString("utc", DateTime.UtcNow.ToString("O", C));
+            w.WriteStartObject("settings");
+            w.WriteString("model", s.OpenModel ? "open" : "closed");
+            if (s.Rate is { } rate) w.WriteNumber("rate", rate);
+            w.WriteNumber("concurrency", s.Concurrency);
+            w.WriteNumber("clients", s.Clients);
+            w.WriteString("what", report.What);
+            if (s.Kind == ApiScenarioKind.Config)
+            {
+                w.WriteNumber("subscriptions", s.Subscriptions);
+                w.WriteNumber("inbounds", s.Inbounds);
+                w.WriteNumber("ifNoneMatch", s.IfNoneMatch);
+                w.WriteNumber("bodyBytes", Math.Round(report.BodyBytes));
+            }
+            else
+            {
+                w.WriteNumber("users", s.Users);
+                w.WriteNumber("bcryptCost", s.BcryptCost);
+                w.WriteBoolean("limitsRaised", s.LimitsRaised);
+            }
+            w.WriteNumber("warmupSeconds", s.Warmup.TotalSeconds);
+            w.WriteNumber("durationSeconds", s.Duration.TotalSeconds);
+            w.WriteEndObject();
+            WriteRun(w, "api", report.Api);
+            if (report.Reference is not null) WriteRun(w, "reference", report.Reference);
+            w.WriteStartObject("check");
+            w.WriteBoolean("pass", report.CheckPassed);
+            foreach ((string target, RunResult run, InvalidAnswers invalid) in report.Checks)
+            {
+                w.WriteStartObject(target);
+                w.WriteStartObject("answersByStatus");
+                foreach ((int status, long n) in run.Total.ByStatus) w.WriteNumber(status.ToString(C), n);
+                w.WriteEndObject();
+                w.WriteNumber("transportErrors", run.Total.FailuresByStatus.GetValueOrDefault(0));
+                w.WriteNumber("invalid", invalid.Count);
+                w.WriteStartArray("firstReasons");
+                foreach (string reason in invalid.First) w.WriteStringValue(reason);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteStartArray("notes");
+            foreach (string note in report.Notes) w.WriteStringValue(note);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteRun(Utf8JsonWriter w, string name, RunResult r)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("windowSeconds", Math.Round(r.WindowSeconds, 3));
+        w.WriteNumber("okPerSecond", Math.Round(r.RequestsPerSecond, 1));
+        w.WriteNumber("bodyBytesPerSecond", Math.Round(r.WireBytesPerSecond));
+        w.WriteStartObject("latencyMs");
+        w.WriteNumber("count", r.Latency.Count);
+        w.WriteNumber("mean", Math.Round(r.Latency.Mean, 3));
+        w.WriteNumber("p50", r.Latency.P50);
+        w.WriteNumber("p75", r.Latency.P75);
+        w.WriteNumber("p95", r.Latency.P95);
+        w.WriteNumber("p99", r.Latency.P99);
+        w.WriteNumber("p999", r.Latency.P999);
+        w.WriteNumber("max", r.Latency.Max);
+        w.WriteEndObject();
+        w.WriteNumber("attempts", r.Window.Attempts);
+        w.WriteNumber("ok", r.Window.Accepted);
+        w.WriteNumber("queuedAtEnd", r.Total.QueuedAtEnd);
+        w.WriteStartObject("answersByStatus");
+        foreach ((int status, long n) in r.Window.ByStatus) w.WriteNumber(status.ToString(C), n);
+        w.WriteEndObject();
+        w.WriteStartObject("failuresByStatus");
+        foreach ((int status, long n) in r.Window.FailuresByStatus) w.WriteNumber(status.ToString(C), n);
+        w.WriteEndObject();
+        w.WriteStartObject("cpuPercentOfOneCore");
+        foreach ((string p, double v) in r.CpuPercent) w.WriteNumber(p, Math.Round(v, 1));
+        w.WriteEndObject();
+        w.WriteNumber("machineBusyPercent", Math.Round(r.MachineBusyPercent, 1));
+        w.WriteNumber("serverCpuSecondsPerOk", CpuPerRequest(r));
+        w.WriteEndObject();
+    }
+
+    /// <summary>The server's CPU seconds per successful answer over the window.</summary>
+    private static double CpuPerRequest(RunResult r)
+        => r.Window.Accepted == 0 ? 0 : r.CpuPercent.GetValueOrDefault("server") / 100 * r.WindowSeconds / r.Window.Accepted;
+}
