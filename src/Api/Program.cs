@@ -20,6 +20,8 @@ using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
 
 var builder = WebApplication.CreateSlimBuilder(args);
+// ASP.NET Core's per-request information lines halve the config endpoint's throughput (docs/perf.md); warnings still show.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 string postgres = builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (env ConnectionStrings__Postgres).");
 string? redis = builder.Configuration.GetConnectionString("Redis");
