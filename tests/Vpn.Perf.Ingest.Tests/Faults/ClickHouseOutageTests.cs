@@ -1,3 +1,4 @@
+using Vpn.Perf.Testing;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Xunit.Abstractions;
 

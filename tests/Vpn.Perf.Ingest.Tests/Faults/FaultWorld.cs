@@ -1,3 +1,4 @@
+using Vpn.Perf.Testing;
 using System.Globalization;
 using Vpn.Perf.Ingest.Tests.Harness;
 

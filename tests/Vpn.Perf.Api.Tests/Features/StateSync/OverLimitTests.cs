@@ -51,6 +51,8 @@ public sealed class OverLimitTests
 
         // The state of the world when the Api died: events read (by this instance, and by one that never returns)
         // but not acknowledged, and the counters over the limit.
+        // The two subscriptions may share a bucket, hence a stream: count what each stream should have pending.
+        var pending = new Dictionary<string, int>();
         foreach (Guid sub in new[] { own, orphaned })
         {
             await redis.SetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1200", CancellationToken.None);
@@ -60,7 +62,8 @@ public sealed class OverLimitTests
             RespValue read = await redis.ExecuteAsync("XREADGROUP",
                 ["GROUP", Group, sub == own ? "restarted" : "gone", "COUNT", "10", "STREAMS", stream, ">"], CancellationToken.None);
             Assert.Equal(1, read[0][1].Length);
-            Assert.Equal(1, (await GroupAsync(redis, stream)).Pending);
+            pending[stream] = pending.GetValueOrDefault(stream) + 1;
+            Assert.Equal(pending[stream], (await GroupAsync(redis, stream)).Pending);
         }
 
         _ = first.Services; // the restarted instance

@@ -1,3 +1,4 @@
+using Vpn.Perf.Testing;
 using Npgsql;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;

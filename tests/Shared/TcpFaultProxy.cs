@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Vpn.Perf.Ingest.Tests.Faults;
+namespace Vpn.Perf.Testing;
 
 /// <summary>
-/// A TCP forwarder between Ingest and one real server (Redis or ClickHouse) that can simulate an outage without
-/// touching the shared server. <see cref="Block"/> resets every open connection and answers each new one with an
-/// immediate reset; <see cref="Unblock"/> forwards again. Listens on 127.0.0.1 at an ephemeral port.
+/// A TCP forwarder between a service under test and one real server (Redis or ClickHouse) that simulates faults
+/// without touching the shared server. <see cref="Block"/> resets every open connection and answers each new one with
+/// an immediate reset; <see cref="Unblock"/> forwards again. <see cref="Pause"/> holds the bytes the client sends (a
+/// slow server) until <see cref="Resume"/>. Listens on 127.0.0.1 at an ephemeral port. Compiled into each test project
+/// that needs it (linked from tests/Shared).
 /// </summary>
 internal sealed class TcpFaultProxy : IAsyncDisposable
 {
@@ -17,6 +19,7 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
     private readonly HashSet<Socket> _open = [];
     private readonly Task _acceptLoop;
     private bool _blocked;
+    private TaskCompletionSource _gate = NewOpenGate();
 
     public TcpFaultProxy(string targetHost, int targetPort)
     {
@@ -53,6 +56,27 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
             _open.Clear();
         }
         foreach (Socket s in open) Reset(s);
+    }
+
+    /// <summary>Bytes from the client are held (not lost) until <see cref="Resume"/>.</summary>
+    public void Pause()
+    {
+        lock (_lock)
+        {
+            if (_gate.Task.IsCompleted) _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public void Resume()
+    {
+        lock (_lock) _gate.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewOpenGate()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetResult();
+        return gate;
     }
 
     public void Unblock()
@@ -111,8 +135,8 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
             Reset(upstream);
             return;
         }
-        Task a = PumpAsync(client, upstream);
-        Task b = PumpAsync(upstream, client);
+        Task a = PumpAsync(client, upstream, gated: true);
+        Task b = PumpAsync(upstream, client, gated: false);
         await Task.WhenAny(a, b);
         // One side ended: end the other too, so neither end waits on a half-open pair.
         lock (_lock)
@@ -130,7 +154,7 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
         lock (_lock) return _open.Contains(s);
     }
 
-    private static async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, bool gated)
     {
         byte[] buffer = new byte[64 * 1024];
         try
@@ -142,6 +166,12 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
                 {
                     to.Shutdown(SocketShutdown.Send);
                     return;
+                }
+                if (gated)
+                {
+                    Task gate;
+                    lock (_lock) gate = _gate.Task;
+                    await gate;
                 }
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
             }
@@ -168,6 +198,7 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         _listener.Stop();
+        Resume();
         Block();
         await _acceptLoop;
         _stopping.Dispose();
