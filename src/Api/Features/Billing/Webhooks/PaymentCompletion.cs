@@ -116,8 +116,12 @@ internal static class PaymentCompletion
     }
 
     /// <summary>One period later, with the calendar arithmetic of reset periods (Jan 31 + P1M = Feb 28/29), in UTC.</summary>
+    /// <remarks>Boundaries are whole milliseconds; the start's sub-millisecond part is carried over, so end − start is exact.</remarks>
     public static DateTimeOffset PeriodEnd(ResetPeriod duration, DateTimeOffset start)
-        => DateTimeOffset.FromUnixTimeMilliseconds(duration.Boundary(start.ToUnixTimeMilliseconds(), 1));
+    {
+        long startMs = start.ToUnixTimeMilliseconds();
+        return start.ToUniversalTime().AddMilliseconds(duration.Boundary(startMs, 1) - startMs);
+    }
 
     private static Task ExtendAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid plan, DateTimeOffset? expires, long? maxTraffic,
         long? maxSpeed, string? resetPeriod, DateTimeOffset? anchor, CancellationToken ct)
