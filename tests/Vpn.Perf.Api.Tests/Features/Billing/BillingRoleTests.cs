@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Tests.Hosting;
 
@@ -43,5 +44,22 @@ public sealed class BillingRoleTests
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/v1/plans")).StatusCode);
         await ProblemAssert.IsAsync(await anonymous.GetAsync($"/api/v1/plans/{id}"), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await anonymous.PostAsync("/api/v1/payments/webhook/test", new StringContent("{}")), HttpStatusCode.BadRequest, "webhook-signature-invalid");
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_Anonymous_DescribesBillingPaths()
+    {
+        await using BillingKit kit = await BillingKit.StartAsync(nameof(OpenApiDocument_Anonymous_DescribesBillingPaths));
+        using var doc = JsonDocument.Parse(await kit.Anonymous().GetStringAsync("/api/openapi/v1.json"));
+        JsonElement paths = doc.RootElement.GetProperty("paths");
+        foreach (string path in new[]
+        {
+            "/api/v1/plans", "/api/v1/plans/{id}", "/api/v1/plans/{id}/retire", "/api/v1/payments", "/api/v1/payments/totals",
+            "/api/v1/payments/{id}/refunds", "/api/v1/payments/webhook/{provider}", "/api/v1/invoices", "/api/v1/invoices/{id}",
+            "/api/v1/billing/subscriptions/{id}/auto-renew/cancel",
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"OpenAPI lacks {path}");
+        }
     }
 }
