@@ -4,6 +4,7 @@ using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Features.AuditLog;
 using Vpn.Perf.Api.Features.Auth;
+using Vpn.Perf.Api.Features.Billing;
 using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Inbounds;
@@ -54,6 +55,7 @@ if (!isCommand)
     builder.Services.AddUsageHistory();
     builder.Services.AddAuthFeature(builder.Configuration);
     builder.Services.AddConfigs(builder.Configuration);
+    builder.Services.AddBilling(builder.Configuration);
 }
 
 var app = builder.Build();
@@ -96,6 +98,7 @@ app.MapNodeSync();
 app.MapUsage();
 app.MapAuth();
 app.MapConfigs();
+app.MapBilling();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();

@@ -21,6 +21,13 @@ internal static class ProblemTypes
     public static readonly ProblemType PayloadTooLarge = new("payload-too-large", "The request body is too large.", StatusCodes.Status413PayloadTooLarge);
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", "The content type is not supported.", StatusCodes.Status415UnsupportedMediaType);
     public static readonly ProblemType TooManyRequests = new("too-many-requests", "Too many requests; retry later.", StatusCodes.Status429TooManyRequests);
+    public static readonly ProblemType WebhookSignatureInvalid = new("webhook-signature-invalid", "The webhook signature is missing or does not match.", StatusCodes.Status400BadRequest);
+    public static readonly ProblemType WebhookTimestampOutOfTolerance = new("webhook-timestamp-out-of-tolerance", "The webhook timestamp is outside the tolerance window.", StatusCodes.Status400BadRequest);
+    public static readonly ProblemType PaymentMismatch = new("payment-mismatch", "The event does not match the payment.", StatusCodes.Status409Conflict);
+    public static readonly ProblemType PaymentState = new("payment-state", "The payment is not in a state that allows this.", StatusCodes.Status409Conflict);
+    public static readonly ProblemType RefundExceedsPayment = new("refund-exceeds-payment", "The refunds would exceed the amount paid.", StatusCodes.Status409Conflict);
+    public static readonly ProblemType PlanNotAvailable = new("plan-not-available", "The plan is not on sale.", StatusCodes.Status409Conflict);
+    public static readonly ProblemType IdempotencyKeyReused = new("idempotency-key-reused", "The idempotency key was used for a different request.", StatusCodes.Status422UnprocessableEntity);
     public static readonly ProblemType Internal = new("internal", "An unexpected error occurred.", StatusCodes.Status500InternalServerError);
     public static readonly ProblemType Unavailable = new("unavailable", "A backing service is unavailable; retry later.", StatusCodes.Status503ServiceUnavailable);
 
@@ -28,7 +35,8 @@ internal static class ProblemTypes
     [
         Validation, BadRequest, Unauthenticated, InvalidCredentials, InvalidToken, Forbidden, SubscriptionSuspended,
         SubscriptionExpired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
-        TooManyRequests, Internal, Unavailable,
+        TooManyRequests, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
+        PlanNotAvailable, IdempotencyKeyReused, Internal, Unavailable,
     ];
 
     /// <summary>The catalogue entry for a bare status code (status-code pages, framework rejections).</summary>

@@ -1,0 +1,9 @@
+namespace Vpn.Perf.Api.Features.Billing.Lifecycle;
+
+/// <summary>
+/// The billing side of a subscription bought through a plan: which plan, until when, whether it renews
+/// automatically, and the plan's device limit (recorded and shown; nothing in the stack can count devices yet).
+/// </summary>
+internal sealed record BillingStatusDto(
+    Guid SubscriptionId, Guid CustomerId, Guid PlanId, string PlanName, DateTimeOffset? ExpiresAt, bool IsExpired, bool IsSuspended,
+    bool AutoRenew, int? DeviceLimit, Guid? LastPaymentId);

@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using NpgsqlTypes;
+using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Features.Audit;
+using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Problems;
+
+namespace Vpn.Perf.Api.Features.Billing.Lifecycle;
+
+/// <summary>
+/// <c>/api/v1/billing/subscriptions</c>: the billing status of subscriptions bought through plans. Customers read
+/// theirs and cancel or resume auto-renew; staff read all and may do the same on a customer's behalf (audited).
+/// </summary>
+internal static class BillingSubscriptionsEndpoints
+{
+    public static RouteGroupBuilder MapBillingSubscriptions(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder g = app.MapGroup("/api/v1/billing/subscriptions").WithTags("Billing").RequireAuthorization(Policies.SignedIn);
+        g.MapGet("/", ListBillingStatus).WithName(nameof(ListBillingStatus))
+            .WithSummary("Billing status of subscriptions bought through plans, newest first (?customer=&limit=&after=); customers see their own.");
+        g.MapGet("/{id:guid}", GetBillingStatus).WithName(nameof(GetBillingStatus)).WithSummary("Billing status of one subscription.");
+        g.MapPost("/{id:guid}/auto-renew/cancel", CancelAutoRenew).WithName(nameof(CancelAutoRenew))
+            .WithSummary("Stop renewing automatically; the paid period runs to its end.");
+        g.MapPost("/{id:guid}/auto-renew/resume", ResumeAutoRenew).WithName(nameof(ResumeAutoRenew)).WithSummary("Renew automatically again.");
+        return g;
+    }
+
+    private static async Task<Ok<Page<BillingStatusDto>>> ListBillingStatus(
+        [FromQuery] Guid? customer, [FromQuery] int? limit, [FromQuery] Guid? after, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time,
+        CancellationToken ct)
+    {
+        int take = Page<BillingStatusDto>.Limit(limit);
+        await using NpgsqlCommand cmd = db.CreateCommand(LifecycleSql.List);
+        cmd.Arg(user.IsStaff() ? customer : user.UserId(), NpgsqlDbType.Uuid).Arg(after, NpgsqlDbType.Uuid).Arg(take + 1, NpgsqlDbType.Integer);
+        return TypedResults.Ok(Page<BillingStatusDto>.From(await ReadAllAsync(cmd, time.GetUtcNow(), ct), take, s => s.SubscriptionId));
+    }
+
+    private static async Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> GetBillingStatus(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        => await GetAsync(db, id, Scope(user), time.GetUtcNow(), ct) is { } status ? TypedResults.Ok(status) : Problem.NotFound("billed subscription", id);
+
+    private static Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> CancelAutoRenew(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        => SetAutoRenewAsync(id, false, user, db, time, ct);
+
+    private static Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> ResumeAutoRenew(
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        => SetAutoRenewAsync(id, true, user, db, time, ct);
+
+    private static async Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> SetAutoRenewAsync(
+        Guid id, bool on, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        await using (var cmd = new NpgsqlCommand(LifecycleSql.SetAutoRenew, conn, tx))
+        {
+            cmd.Arg(id, NpgsqlDbType.Uuid).Arg(Scope(user), NpgsqlDbType.Uuid).Arg(on, NpgsqlDbType.Boolean).Arg(now);
+            if (await cmd.ExecuteNonQueryAsync(ct) == 0) return Problem.NotFound("billed subscription", id);
+        }
+        await AuditWriter.AddAsync(conn, tx, user.UserId(), on ? "subscription.auto_renew.resume" : "subscription.auto_renew.cancel",
+            AuditWriter.Target("subscription", id), null, ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok((await GetAsync(db, id, null, now, ct))!);
+    }
+
+    private static async Task<BillingStatusDto?> GetAsync(NpgsqlDataSource db, Guid id, Guid? scope, DateTimeOffset now, CancellationToken ct)
+    {
+        await using NpgsqlCommand cmd = db.CreateCommand(LifecycleSql.Get);
+        cmd.Arg(id, NpgsqlDbType.Uuid).Arg(scope, NpgsqlDbType.Uuid);
+        List<BillingStatusDto> rows = await ReadAllAsync(cmd, now, ct);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    private static async Task<List<BillingStatusDto>> ReadAllAsync(NpgsqlCommand cmd, DateTimeOffset now, CancellationToken ct)
+    {
+        var rows = new List<BillingStatusDto>();
+        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            DateTimeOffset? expires = r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4);
+            rows.Add(new BillingStatusDto(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), expires, expires <= now, r.GetBoolean(5),
+                r.GetBoolean(6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetGuid(8)));
+        }
+        return rows;
+    }
+
+    private static Guid? Scope(ClaimsPrincipal user) => user.IsStaff() ? null : user.UserId();
+}
