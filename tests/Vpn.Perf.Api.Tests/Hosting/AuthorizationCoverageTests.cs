@@ -23,6 +23,9 @@ public sealed partial class AuthorizationCoverageTests
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/refresh",
         "GET /api/v1/node/sync",
+        "POST /api/v1/payments/webhook/{provider}",
+        "GET /api/v1/plans/",
+        "GET /api/v1/plans/{id}",
     ];
 
     [Fact]
