@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -35,7 +36,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
         Guid nodeId = await ScalarOrInsertAsync(conn, tx,
             "select id from nodes where name = $1", [NodeName],
             "insert into nodes (id, name, description, geo, purpose) values ($1, $2, 'Demo node created by run.sh', 'NL', 'demo') returning id",
-            [Guid.CreateVersion7(), NodeName], ct);
+            [Ids.NewId(), NodeName], ct);
         Guid inboundId = await ScalarOrInsertAsync(conn, tx,
             "select id from inbounds where node_id = $1 and tag = 'vless-reality'", [nodeId],
             """
@@ -44,7 +45,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
                     '{"flow":"xtls-rprx-vision","server_name":"www.example.com","reality_public_key":"jNXHt1yRo0vDuchQlIP6Z0ZvjT3KtzVI-T4E7RoLJS0","reality_short_id":"0123456789abcdef"}')
             returning id
             """,
-            [Guid.CreateVersion7(), nodeId], ct);
+            [Ids.NewId(), nodeId], ct);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         DateTimeOffset anchor = DateTimeOffset.FromUnixTimeMilliseconds(now);
         Guid subscriptionId = await ScalarOrInsertAsync(conn, tx,
@@ -53,7 +54,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
             insert into subscriptions (id, owner_id, title, secret, max_traffic, traffic_reset_period, reset_anchor)
             values ($1, $2, $3, $4, 107374182400, 'P1M', $5) returning id
             """,
-            [Guid.CreateVersion7(), customerId, SubscriptionTitle, Guid.NewGuid().ToString(), anchor], ct);
+            [Ids.NewId(), customerId, SubscriptionTitle, Guid.NewGuid().ToString(), anchor], ct);
         await ExecuteAsync(conn, tx, "insert into subscription_inbounds values ($1, $2) on conflict do nothing", [subscriptionId, inboundId], ct);
 
         string token = await EnsureTokenAsync(conn, tx, nodeId, previous.GetValueOrDefault("NODE_TOKEN"), ct);
@@ -147,7 +148,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
         string insert = column == "email"
             ? "insert into users (id, email, password_hash, role) values ($1, $2, $3, $4)"
             : "insert into users (id, username, password_hash, role) values ($1, $2, $3, $4)";
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecuteAsync(conn, tx, insert, [id, name, PasswordHasher.Hash(password), role], ct);
         return (id, password);
     }

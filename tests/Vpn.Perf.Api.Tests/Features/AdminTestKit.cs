@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -18,7 +19,7 @@ internal static class AdminTestKit
 
     public static async Task<Guid> InsertUserAsync(ApiFactory api, string role, string? email = null, string? username = null)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         if (email is null && username is null) email = id.ToString("N") + "@example.com";
         await ExecAsync(api, "insert into users (id, email, username, password_hash, role) values ($1, $2, $3, 'x', $4)",
             id, (object?)email ?? DBNull.Value, (object?)username ?? DBNull.Value, role);

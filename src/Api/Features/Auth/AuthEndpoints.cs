@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -60,7 +61,7 @@ internal static partial class AuthEndpoints
 
         // Hashing before the insert makes a duplicate address cost the same time as a new one.
         string hash = passwords.Hash(request.Password);
-        var userId = Guid.CreateVersion7();
+        var userId = Ids.NewId();
         await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
         try

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
@@ -61,7 +62,7 @@ internal sealed class CreateSuperuserCommand(NpgsqlDataSource db, Passwords pass
         }
 
         string hash = passwords.Hash(password);
-        var id = Guid.CreateVersion7();
+        var id = Ids.NewId();
         await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
         try
         {

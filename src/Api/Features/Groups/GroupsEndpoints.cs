@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -35,7 +36,7 @@ internal static class GroupsEndpoints
         GroupRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         if (Validate(request) is { } invalid) return invalid;
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try

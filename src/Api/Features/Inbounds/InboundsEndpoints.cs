@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -35,7 +36,7 @@ internal static class InboundsEndpoints
         try
         {
             await using var cmd = new NpgsqlCommand(InboundsSql.Insert, conn, tx);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7() });
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Ids.NewId() });
             cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = nodeId });
             AddFields(cmd, request);
             rows = await ReadAsync(cmd, ct);

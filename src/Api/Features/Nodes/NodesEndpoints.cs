@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,7 +41,7 @@ internal static class NodesEndpoints
         try
         {
             await using var cmd = new NpgsqlCommand(NodesSql.Insert, conn, tx);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Guid.CreateVersion7() });
+            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Ids.NewId() });
             AddFields(cmd, request);
             row = (await ReadNodesAsync(cmd, ct))[0];
         }
@@ -152,7 +153,7 @@ internal static class NodesEndpoints
     {
         string key = NodeTokenKey.Create();
         byte[] hash = NodeTokenKey.Hash(key);
-        Guid tokenId = Guid.CreateVersion7();
+        Guid tokenId = Ids.NewId();
         Guid actor = user.UserId();
         DateTimeOffset createdAt;
         await using (NpgsqlConnection conn = await db.OpenConnectionAsync(ct))

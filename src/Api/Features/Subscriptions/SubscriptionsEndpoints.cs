@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -89,7 +90,7 @@ internal static partial class SubscriptionsEndpoints
         CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod);
         if (errors.Any) return errors.ToProblem();
 
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         DateTimeOffset now = time.GetUtcNow();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -56,7 +57,7 @@ internal static class UsersEndpoints
         if (errors.Any) return errors.ToProblem();
         if (!MayManage(user, request.Role!)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
 
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         string hash = passwords.Hash(request.Password!);
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);

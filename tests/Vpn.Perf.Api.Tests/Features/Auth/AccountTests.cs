@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using Vpn.Perf.Api.Auth;
@@ -31,8 +32,8 @@ public sealed class AccountTests
     {
         await using var api = await AuthKit.StartAsync(nameof(Me_SignedIn_ReturnsTheAccountWithItsGroups));
         Guid id = await AuthKit.SeedUserAsync(api, username: "root", role: Roles.Superuser);
-        Guid gold = Guid.CreateVersion7(), alpha = Guid.CreateVersion7();
-        await AuthKit.ExecuteAsync(api, "insert into groups (id, name) values ($1, 'gold'), ($2, 'alpha'), ($3, 'unrelated')", gold, alpha, Guid.CreateVersion7());
+        Guid gold = Ids.NewId(), alpha = Ids.NewId();
+        await AuthKit.ExecuteAsync(api, "insert into groups (id, name) values ($1, 'gold'), ($2, 'alpha'), ($3, 'unrelated')", gold, alpha, Ids.NewId());
         await AuthKit.ExecuteAsync(api, "insert into user_groups values ($1, $2), ($1, $3)", id, gold, alpha);
         TokenResponse tokens = await AuthKit.LoginAsync(api, new { username = "root", password = AuthKit.Password });
 
@@ -45,7 +46,7 @@ public sealed class AccountTests
         Assert.InRange(me.CreatedAt, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
 
         // A well-signed token of an account that no longer exists.
-        await ProblemAssert.IsAsync(await api.ClientAs(Guid.CreateVersion7(), Roles.Customer).GetAsync("/api/v1/auth/me"),
+        await ProblemAssert.IsAsync(await api.ClientAs(Ids.NewId(), Roles.Customer).GetAsync("/api/v1/auth/me"),
             HttpStatusCode.Unauthorized, "invalid-token");
     }
 
@@ -136,7 +137,7 @@ public sealed class AccountTests
         await ProblemAssert.IsAsync(await AuthKit.RefreshAsync(api, myOther.RefreshToken), HttpStatusCode.Unauthorized, "invalid-token");
 
         await ProblemAssert.IsAsync(await client.DeleteAsync($"/api/v1/auth/sessions/{theirs.SessionId}"), HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await client.DeleteAsync($"/api/v1/auth/sessions/{Guid.CreateVersion7()}"), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await client.DeleteAsync($"/api/v1/auth/sessions/{Ids.NewId()}"), HttpStatusCode.NotFound, "not-found");
         await AuthKit.ReadTokensAsync(await AuthKit.RefreshAsync(api, theirs.RefreshToken));
         await AuthKit.ReadTokensAsync(await AuthKit.RefreshAsync(api, mine.RefreshToken));
     }
@@ -152,7 +153,7 @@ public sealed class AccountTests
             await client.GetAsync("/api/v1/auth/me"),
             await client.PostAsJsonAsync("/api/v1/auth/change-password", new { currentPassword = AuthKit.Password, newPassword = "a brand new secret" }),
             await client.GetAsync("/api/v1/auth/sessions"),
-            await client.DeleteAsync($"/api/v1/auth/sessions/{Guid.CreateVersion7()}"),
+            await client.DeleteAsync($"/api/v1/auth/sessions/{Ids.NewId()}"),
         ];
         foreach (HttpResponseMessage r in answers)
         {

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -28,7 +29,7 @@ internal static class AuthKit
     public static async Task<Guid> SeedUserAsync(ApiFactory api, string? email = null, string? username = null, string role = Roles.Customer,
         string password = Password, bool disabled = false, string? hash = null)
     {
-        var id = Guid.CreateVersion7();
+        var id = Ids.NewId();
         await using NpgsqlDataSource db = api.OpenDataSource();
         await using var cmd = db.CreateCommand("insert into users (id, email, username, password_hash, role, disabled) values ($1, $2, $3, $4, $5, $6)");
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Text.Json;
 using Vpn.Perf.Api.Auth;
@@ -11,7 +12,7 @@ public sealed class BillingRoleTests
     public async Task BillingEndpoints_WithoutTokenOrWithWrongRole_AreRefused()
     {
         await using BillingKit kit = await BillingKit.StartAsync(nameof(BillingEndpoints_WithoutTokenOrWithWrongRole_AreRefused));
-        string id = Guid.CreateVersion7().ToString();
+        string id = Ids.NewId().ToString();
 
         // Staff only: a customer gets 403.
         await AdminTestKit.RefusedAsync(kit.Api, Roles.Customer,

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,7 +70,7 @@ public sealed class LifecycleTests
         Assert.True(resumed.GetProperty("autoRenew").GetBoolean());
         Assert.Equal(1L, await kit.AuditCountAsync("subscription.auto_renew.cancel"));
         Assert.Equal(1L, await kit.AuditCountAsync("subscription.auto_renew.resume"));
-        await ProblemAssert.IsAsync(await customer.PostAsync($"/api/v1/billing/subscriptions/{Guid.CreateVersion7()}/auto-renew/cancel", null),
+        await ProblemAssert.IsAsync(await customer.PostAsync($"/api/v1/billing/subscriptions/{Ids.NewId()}/auto-renew/cancel", null),
             HttpStatusCode.NotFound, "not-found");
     }
 }

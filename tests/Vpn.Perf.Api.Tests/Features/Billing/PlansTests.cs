@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -42,7 +43,7 @@ public sealed class PlansTests
         Assert.Equal(2, staffList.GetProperty("items").GetArrayLength());
         (_, HttpClient customer) = await kit.CustomerAsync();
         await ProblemAssert.IsAsync(await customer.GetAsync("/api/v1/plans?all=true"), HttpStatusCode.Forbidden, "forbidden");
-        await ProblemAssert.IsAsync(await kit.Anonymous().GetAsync($"/api/v1/plans/{Guid.CreateVersion7()}"), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await kit.Anonymous().GetAsync($"/api/v1/plans/{Ids.NewId()}"), HttpStatusCode.NotFound, "not-found");
 
         Assert.Equal(2L, await kit.AuditCountAsync("plan.create"));
         Assert.Equal(1L, await kit.AuditCountAsync("plan.update"));

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -58,7 +59,7 @@ public sealed class PurchaseTests
         await AdminTestKit.ValidationAsync(await BillingKit.PurchaseAsync(client, plan, "has space"), "Idempotency-Key");
         await AdminTestKit.ValidationAsync(await BillingKit.PurchaseAsync(client, Guid.Empty), "planId");
         await AdminTestKit.ValidationAsync(await BillingKit.PurchaseAsync(client, plan, provider: "nobody"), "provider");
-        await ProblemAssert.IsAsync(await BillingKit.PurchaseAsync(client, Guid.CreateVersion7()), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await BillingKit.PurchaseAsync(client, Ids.NewId()), HttpStatusCode.NotFound, "not-found");
 
         await BillingKit.JsonAsync(await kit.Staff().PostAsync($"/api/v1/plans/{plan}/retire", null), HttpStatusCode.OK);
         await ProblemAssert.IsAsync(await BillingKit.PurchaseAsync(client, plan), HttpStatusCode.Conflict, "plan-not-available");

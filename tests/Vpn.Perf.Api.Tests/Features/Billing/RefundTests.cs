@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -79,7 +80,7 @@ public sealed class RefundTests
         (Guid payment, _, _) = await kit.PendingAsync(plan);
         await ProblemAssert.IsAsync(await kit.Staff().PostAsJsonAsync($"/api/v1/payments/{payment}/refunds", new { }), HttpStatusCode.Conflict, "payment-state");
         await ProblemAssert.IsAsync(await kit.SendAsync(BillingKit.Event("payment.refunded", payment, amount: "1.00")), HttpStatusCode.Conflict, "payment-state");
-        await ProblemAssert.IsAsync(await kit.Staff().PostAsJsonAsync($"/api/v1/payments/{Guid.CreateVersion7()}/refunds", new { }), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await kit.Staff().PostAsJsonAsync($"/api/v1/payments/{Ids.NewId()}/refunds", new { }), HttpStatusCode.NotFound, "not-found");
 
         await kit.SucceedAsync(payment);
         string partial = BillingKit.Event("payment.refunded", payment, amount: "4.99", id: "evt_refund_1");

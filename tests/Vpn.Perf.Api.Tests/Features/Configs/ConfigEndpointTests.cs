@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -24,7 +25,7 @@ public sealed class ConfigEndpointTests
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
         Guid owner = await seed.UserAsync();
-        await seed.ExecAsync("insert into groups (id, name, max_traffic) values ($1, 'g', 5000000)", Guid.CreateVersion7());
+        await seed.ExecAsync("insert into groups (id, name, max_traffic) values ($1, 'g', 5000000)", Ids.NewId());
         await seed.ExecAsync("insert into user_groups select $1, id from groups", owner);
         Guid node = await seed.NodeAsync("nl-1");
         Guid reality = await seed.InboundAsync(node, "reality", "vless", "tcp", "reality", ConfigSeed.RealitySettings);
@@ -155,7 +156,7 @@ public sealed class ConfigEndpointTests
         HttpClient client = api.CreateClient();
         await WaitListeningAsync(api.Services);
         var bodies = new List<string>();
-        foreach (string id in new[] { Guid.CreateVersion7().ToString(), "not-a-uuid", "%27%3Bdrop", new string('x', 300) })
+        foreach (string id in new[] { Ids.NewId().ToString(), "not-a-uuid", "%27%3Bdrop", new string('x', 300) })
         {
             JsonElement problem = await ProblemAssert.IsAsync(await client.GetAsync($"/s/{id}"), HttpStatusCode.NotFound, "not-found");
             // traceId differs per request and instance is the request path; everything else must be identical.
@@ -177,7 +178,7 @@ public sealed class ConfigEndpointTests
         var seed = new ConfigSeed(db);
         HttpClient client = api.CreateClient();
         await WaitListeningAsync(api.Services);
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/s/{id}")).StatusCode);
 
         Guid owner = await seed.UserAsync();
@@ -247,7 +248,7 @@ public sealed class ConfigEndpointTests
         HttpClient client = api.CreateClient();
         await WaitListeningAsync(api.Services);
         Guid sid = await OneInboundSubscriptionAsync(seed);
-        Guid group = Guid.CreateVersion7();
+        Guid group = Ids.NewId();
         await seed.ExecAsync("insert into groups (id, name, max_traffic) values ($1, 'g', 100)", group);
         await seed.ExecAsync("insert into user_groups select owner_id, $2 from subscriptions where id = $1", sid, group);
         await EventuallyAsync(async () => Header(await client.GetAsync($"/s/{sid}"), "subscription-userinfo").Contains("total=100;", StringComparison.Ordinal), "membership");
@@ -296,7 +297,7 @@ public sealed class ConfigEndpointTests
             Assert.True(api.Services.GetRequiredService<ConfigCache>().IsListening);
 
             // The control: anything that does need Postgres now fails.
-            HttpResponseMessage cold = await client.GetAsync($"/s/{Guid.CreateVersion7()}");
+            HttpResponseMessage cold = await client.GetAsync($"/s/{Ids.NewId()}");
             Assert.Equal(HttpStatusCode.InternalServerError, cold.StatusCode);
         }
         finally
@@ -356,7 +357,7 @@ public sealed class ConfigEndpointTests
     internal static async Task DrainNotificationsAsync(IServiceProvider services, HttpClient client, ConfigSeed seed)
     {
         ConfigCache cache = services.GetRequiredService<ConfigCache>();
-        Guid marker = Guid.CreateVersion7();
+        Guid marker = Ids.NewId();
         await EventuallyAsync(async () =>
         {
             await client.GetAsync($"/s/{marker}");

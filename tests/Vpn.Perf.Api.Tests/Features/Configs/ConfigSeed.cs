@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using Npgsql;
 using Vpn.Perf.Api.Tests.SingBox;
 
@@ -13,21 +14,21 @@ internal sealed class ConfigSeed(NpgsqlDataSource db)
 
     public async Task<Guid> UserAsync(string role = "customer")
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync("insert into users (id, email, password_hash, role) values ($1, $2, 'h', $3)", id, id.ToString("N") + "@x", role);
         return id;
     }
 
     public async Task<Guid> NodeAsync(string name)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync("insert into nodes (id, name) values ($1, $2)", id, name);
         return id;
     }
 
     public async Task<Guid> InboundAsync(Guid node, string tag, string protocol, string network, string tls, string settings, int port = 443, bool active = true)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync("""
             insert into inbounds (id, node_id, tag, host, port, protocol, network, tls, settings, is_active)
             values ($1, $2, $3, 'node.example.com', $4, $5, $6, $7, $8::jsonb, $9)
@@ -37,7 +38,7 @@ internal sealed class ConfigSeed(NpgsqlDataSource db)
 
     public async Task<Guid> SubscriptionAsync(Guid owner, string title = "My VPN", Guid? id = null)
     {
-        Guid sid = id ?? Guid.CreateVersion7();
+        Guid sid = id ?? Ids.NewId();
         await ExecAsync("""
             insert into subscriptions (id, owner_id, title, secret, traffic_reset_period, reset_anchor)
             values ($1, $2, $3, $4, 'P1M', '2025-01-31T00:00:00Z')

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -16,7 +17,7 @@ public sealed class ConfigTemplateEndpointTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(ConfigTemplate_WithoutTokenOrAsCustomer_IsRefused));
         HttpClient anonymous = api.CreateClient();
-        HttpClient customer = api.ClientAs(Guid.CreateVersion7(), Roles.Customer);
+        HttpClient customer = api.ClientAs(Ids.NewId(), Roles.Customer);
         var update = new { body = JsonNode.Parse(DefaultConfigTemplate.Json), version = 1 };
 
         await ProblemAssert.IsAsync(await anonymous.GetAsync("/api/v1/config-template"), HttpStatusCode.Unauthorized, "unauthenticated");
@@ -29,7 +30,7 @@ public sealed class ConfigTemplateEndpointTests
     public async Task GetConfigTemplate_Operator_ReturnsTheCurrentTemplate()
     {
         await using var api = await ApiFactory.StartAsync(nameof(GetConfigTemplate_Operator_ReturnsTheCurrentTemplate));
-        JsonElement view = await api.ClientAs(Guid.CreateVersion7(), Roles.Operator).GetFromJsonAsync<JsonElement>("/api/v1/config-template");
+        JsonElement view = await api.ClientAs(Ids.NewId(), Roles.Operator).GetFromJsonAsync<JsonElement>("/api/v1/config-template");
         Assert.Equal(1, view.GetProperty("version").GetInt64());
         Assert.Equal(JsonValueKind.Null, view.GetProperty("updatedBy").ValueKind);
         Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(DefaultConfigTemplate.Json).RootElement, view.GetProperty("body")));
@@ -66,7 +67,7 @@ public sealed class ConfigTemplateEndpointTests
     public async Task PutConfigTemplate_Invalid_Is400WithErrorsByPath()
     {
         await using var api = await ApiFactory.StartAsync(nameof(PutConfigTemplate_Invalid_Is400WithErrorsByPath));
-        HttpClient client = api.ClientAs(Guid.CreateVersion7(), Roles.Operator);
+        HttpClient client = api.ClientAs(Ids.NewId(), Roles.Operator);
         JsonNode body = JsonNode.Parse(DefaultConfigTemplate.Json)!;
         body["dns"]!["servers"]![0] = JsonNode.Parse("""{"tag":"remote","address":"tls://1.1.1.1"}""");
         body["outbounds"]!.AsArray().Add(JsonNode.Parse("""{"type":"dns","tag":"dns-out"}"""));

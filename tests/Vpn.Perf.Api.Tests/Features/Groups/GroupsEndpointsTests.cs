@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -66,7 +67,7 @@ public sealed class GroupsEndpointsTests
         Assert.Equal(1L, await AuditCountAsync(api, "group.update"));
 
         await ValidationAsync(await staff.PutAsJsonAsync($"/api/v1/groups/{id}", new { name = "g", maxSpeed = -1 }), "maxSpeed");
-        string unknown = Guid.CreateVersion7().ToString();
+        string unknown = Ids.NewId().ToString();
         await ProblemAssert.IsAsync(await staff.PutAsJsonAsync($"/api/v1/groups/{unknown}", new { name = "x" }), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await staff.GetAsync($"/api/v1/groups/{unknown}"), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await staff.DeleteAsync($"/api/v1/groups/{unknown}"), HttpStatusCode.NotFound, "not-found");
@@ -113,7 +114,7 @@ public sealed class GroupsEndpointsTests
     public async Task GroupEndpoints_AnonymousOrCustomer_AreRefused()
     {
         await using var api = await StartAsync(nameof(GroupEndpoints_AnonymousOrCustomer_AreRefused));
-        string id = Guid.CreateVersion7().ToString();
+        string id = Ids.NewId().ToString();
         await RefusedAsync(api, Roles.Customer,
         [
             (HttpMethod.Post, "/api/v1/groups"), (HttpMethod.Get, "/api/v1/groups"), (HttpMethod.Get, $"/api/v1/groups/{id}"),

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
@@ -95,7 +96,7 @@ public sealed class InboundsEndpointsTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(InboundEndpoints_UnknownIds_Return404));
         HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Operator);
-        Guid missing = Guid.CreateVersion7();
+        Guid missing = Ids.NewId();
 
         await ProblemAssert.IsAsync(await SendAsync(client, HttpMethod.Post, $"/api/v1/nodes/{missing}/inbounds", Body()), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await client.GetAsync($"/api/v1/nodes/{missing}/inbounds"), HttpStatusCode.NotFound, "not-found");
@@ -108,7 +109,7 @@ public sealed class InboundsEndpointsTests
     public async Task InboundEndpoints_WithoutStaffRole_AreRefused()
     {
         await using var api = await ApiFactory.StartAsync(nameof(InboundEndpoints_WithoutStaffRole_AreRefused));
-        string node = $"/api/v1/nodes/{Guid.CreateVersion7()}/inbounds", inbound = $"/api/v1/inbounds/{Guid.CreateVersion7()}";
+        string node = $"/api/v1/nodes/{Ids.NewId()}/inbounds", inbound = $"/api/v1/inbounds/{Ids.NewId()}";
         await AssertRefusedAsync(api,
             [(HttpMethod.Post, node), (HttpMethod.Get, node), (HttpMethod.Get, inbound), (HttpMethod.Put, inbound), (HttpMethod.Delete, inbound)],
             Roles.Customer);

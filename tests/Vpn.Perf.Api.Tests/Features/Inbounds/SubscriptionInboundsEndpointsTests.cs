@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
@@ -51,17 +52,17 @@ public sealed class SubscriptionInboundsEndpointsTests
 
         JsonElement missing = await ProblemAssert.IsAsync(await SendAsync(client, HttpMethod.Put, url, new { }), HttpStatusCode.BadRequest, "validation");
         Assert.True(missing.GetProperty("errors").TryGetProperty("inboundIds", out _));
-        Guid ghost = Guid.CreateVersion7();
+        Guid ghost = Ids.NewId();
         JsonElement unknown = await ProblemAssert.IsAsync(await SendAsync(client, HttpMethod.Put, url, new { inboundIds = new[] { a, ghost } }),
             HttpStatusCode.BadRequest, "validation");
         Assert.Contains(ghost.ToString(), unknown.GetProperty("errors").GetProperty("inboundIds")[0].GetString(), StringComparison.Ordinal);
         JsonElement tooMany = await ProblemAssert.IsAsync(
-            await SendAsync(client, HttpMethod.Put, url, new { inboundIds = Enumerable.Range(0, 1001).Select(_ => Guid.CreateVersion7()).ToArray() }),
+            await SendAsync(client, HttpMethod.Put, url, new { inboundIds = Enumerable.Range(0, 1001).Select(_ => Ids.NewId()).ToArray() }),
             HttpStatusCode.BadRequest, "validation");
         Assert.True(tooMany.GetProperty("errors").TryGetProperty("inboundIds", out _));
         Assert.Equal(1L, await ScalarAsync<long>(db, "select count(*) from subscription_inbounds"));
 
-        string other = $"/api/v1/subscriptions/{Guid.CreateVersion7()}/inbounds";
+        string other = $"/api/v1/subscriptions/{Ids.NewId()}/inbounds";
         await ProblemAssert.IsAsync(await SendAsync(client, HttpMethod.Put, other, new { inboundIds = new[] { a } }), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await client.GetAsync(other), HttpStatusCode.NotFound, "not-found");
         Assert.Empty(await AuditAsync(db));
@@ -86,7 +87,7 @@ public sealed class SubscriptionInboundsEndpointsTests
         Assert.Equal(0L, await ScalarAsync<long>(db, "select count(*) from subscription_inbounds"));
         Assert.Equal(new[] { "subscription.inbound.link", "subscription.inbound.unlink" }, (await AuditAsync(db)).Select(x => x.Action));
 
-        Guid ghost = Guid.CreateVersion7();
+        Guid ghost = Ids.NewId();
         await ProblemAssert.IsAsync(await client.PostAsync($"/api/v1/subscriptions/{sub}/inbounds/{ghost}", null), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await client.PostAsync($"/api/v1/subscriptions/{ghost}/inbounds/{a}", null), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await client.DeleteAsync($"/api/v1/subscriptions/{ghost}/inbounds/{a}"), HttpStatusCode.NotFound, "not-found");
@@ -97,7 +98,7 @@ public sealed class SubscriptionInboundsEndpointsTests
     public async Task SubscriptionInboundEndpoints_WithoutStaffRole_AreRefused()
     {
         await using var api = await ApiFactory.StartAsync(nameof(SubscriptionInboundEndpoints_WithoutStaffRole_AreRefused));
-        string set = $"/api/v1/subscriptions/{Guid.CreateVersion7()}/inbounds", one = set + $"/{Guid.CreateVersion7()}";
+        string set = $"/api/v1/subscriptions/{Ids.NewId()}/inbounds", one = set + $"/{Ids.NewId()}";
         await AssertRefusedAsync(api, [(HttpMethod.Get, set), (HttpMethod.Put, set), (HttpMethod.Post, one), (HttpMethod.Delete, one)], Roles.Customer);
     }
 }

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -33,7 +34,7 @@ public sealed class NodeSyncEndpointsTests
         Guid[] all = [vless, trojan, ss2022, ssLegacy, tuic, hy2, inactive, elsewhere];
 
         Guid owner = await UserAsync(db), disabledOwner = await UserAsync(db, disabled: true);
-        Guid group = Guid.CreateVersion7();
+        Guid group = Ids.NewId();
         await ExecAsync(db, "insert into groups (id, name, max_speed) values ($1, 'g', 5000000)", group);
         await ExecAsync(db, "insert into user_groups values ($1, $2)", owner, group);
         (Guid ok, string okSecret) = await SubscriptionAsync(db, owner, all);
@@ -84,7 +85,7 @@ public sealed class NodeSyncEndpointsTests
         Guid node = await NodeAsync(db);
         Guid inbound = await InboundAsync(db, node, "vless", tag: "v");
         Guid owner = await UserAsync(db);
-        Guid group = Guid.CreateVersion7();
+        Guid group = Ids.NewId();
         await ExecAsync(db, "insert into groups (id, name, max_speed) values ($1, 'g', 1000)", group);
         await ExecAsync(db, "insert into user_groups values ($1, $2)", owner, group);
         (Guid sub, _) = await SubscriptionAsync(db, owner, inbound);
@@ -178,7 +179,7 @@ public sealed class NodeSyncEndpointsTests
     private static async Task<string> TokenAsync(NpgsqlDataSource db, Guid node)
     {
         string key = NodeTokenKey.Create();
-        await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash) values ($1, $2, $3)", Guid.CreateVersion7(), node, NodeTokenKey.Hash(key));
+        await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash) values ($1, $2, $3)", Ids.NewId(), node, NodeTokenKey.Hash(key));
         return key;
     }
 

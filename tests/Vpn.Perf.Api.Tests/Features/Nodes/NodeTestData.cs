@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -26,21 +27,21 @@ internal static class NodeTestData
 
     public static async Task<Guid> UserAsync(NpgsqlDataSource db, bool disabled = false)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync(db, "insert into users (id, email, password_hash, role, disabled) values ($1, $2, 'x', 'customer', $3)", id, id + "@example.com", disabled);
         return id;
     }
 
     public static async Task<Guid> NodeAsync(NpgsqlDataSource db, string? name = null)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync(db, "insert into nodes (id, name) values ($1, $2)", id, name ?? "node-" + id.ToString("N"));
         return id;
     }
 
     public static async Task<Guid> InboundAsync(NpgsqlDataSource db, Guid nodeId, string protocol, string settings = "{}", bool active = true, string? tag = null)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync(db, "insert into inbounds (id, node_id, tag, host, port, protocol, is_active, settings) values ($1, $2, $3, 'h.example.net', 443, $4, $5, $6::jsonb)",
             id, nodeId, tag ?? protocol + "-" + id.ToString("N")[^12..], protocol, active, settings);
         return id;
@@ -48,7 +49,7 @@ internal static class NodeTestData
 
     public static async Task<(Guid Id, string Secret)> SubscriptionAsync(NpgsqlDataSource db, Guid ownerId, params Guid[] inbounds)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         string secret = Guid.NewGuid().ToString();
         await ExecAsync(db, "insert into subscriptions (id, owner_id, secret) values ($1, $2, $3)", id, ownerId, secret);
         foreach (Guid inbound in inbounds) await ExecAsync(db, "insert into subscription_inbounds values ($1, $2)", id, inbound);

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -108,7 +109,7 @@ public sealed class NodeTokensTests
         // As after a crash between commit and publish: an active token Redis lacks, a revoked one it still has, and a
         // deleted one (cascade) it still has.
         byte[] active = RandomNumberGenerator.GetBytes(32), revoked = RandomNumberGenerator.GetBytes(32), deleted = RandomNumberGenerator.GetBytes(32);
-        Guid activeId = Guid.CreateVersion7(), revokedId = Guid.CreateVersion7(), deletedId = Guid.CreateVersion7();
+        Guid activeId = Ids.NewId(), revokedId = Ids.NewId(), deletedId = Ids.NewId();
         await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash) values ($1, $2, $3)", activeId, node, active);
         await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash, revoked_at) values ($1, $2, $3, now())", revokedId, node, revoked);
         await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash) values ($1, $2, $3)", deletedId, node, deleted);

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -104,14 +105,14 @@ public sealed class NodesEndpointsTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(GetUpdateDeleteNode_Unknown_Return404));
         HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Operator);
-        string url = $"/api/v1/nodes/{Guid.CreateVersion7()}";
+        string url = $"/api/v1/nodes/{Ids.NewId()}";
 
         await ProblemAssert.IsAsync(await client.GetAsync(url), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await SendAsync(client, HttpMethod.Put, url, new { name = "x" }), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await client.DeleteAsync(url), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await client.PostAsync(url + "/tokens", null), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await client.GetAsync(url + "/tokens"), HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await client.DeleteAsync(url + $"/tokens/{Guid.CreateVersion7()}"), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await client.DeleteAsync(url + $"/tokens/{Ids.NewId()}"), HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]
@@ -173,12 +174,12 @@ public sealed class NodesEndpointsTests
     public async Task NodesEndpoints_WithoutStaffRole_AreRefused()
     {
         await using var api = await ApiFactory.StartAsync(nameof(NodesEndpoints_WithoutStaffRole_AreRefused));
-        string node = $"/api/v1/nodes/{Guid.CreateVersion7()}";
+        string node = $"/api/v1/nodes/{Ids.NewId()}";
         await AssertRefusedAsync(api,
         [
             (HttpMethod.Post, "/api/v1/nodes"), (HttpMethod.Get, "/api/v1/nodes"), (HttpMethod.Get, node), (HttpMethod.Put, node),
             (HttpMethod.Delete, node), (HttpMethod.Post, node + "/tokens"), (HttpMethod.Get, node + "/tokens"),
-            (HttpMethod.Delete, node + $"/tokens/{Guid.CreateVersion7()}"),
+            (HttpMethod.Delete, node + $"/tokens/{Ids.NewId()}"),
         ], Roles.Customer);
     }
 }

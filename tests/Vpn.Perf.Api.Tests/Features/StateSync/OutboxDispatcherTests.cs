@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Testing;
 using Npgsql;
 using Vpn.Perf.Api.Tests.Hosting;
@@ -18,7 +19,7 @@ public sealed class OutboxDispatcherTests
         _ = api.Services; // starts the host and its background services
         Guid owner = await InsertUserAsync(db);
 
-        Guid committed = Guid.CreateVersion7();
+        Guid committed = Ids.NewId();
         await using (NpgsqlConnection conn = await db.OpenConnectionAsync())
         await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync())
         {
@@ -39,7 +40,7 @@ public sealed class OutboxDispatcherTests
         Assert.Equal("1893456000000", hash[SubscriptionState.Fields.ExpiresAt]);
         await UntilAsync(async () => await OutboxCountAsync(db) == 0, "the published row to leave the outbox");
 
-        Guid rolledBack = Guid.CreateVersion7();
+        Guid rolledBack = Ids.NewId();
         await using (NpgsqlConnection conn = await db.OpenConnectionAsync())
         await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync())
         {

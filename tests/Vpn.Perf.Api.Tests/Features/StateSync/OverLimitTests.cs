@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Globalization;
 using Npgsql;
 using Vpn.Perf.Api.Tests.Hosting;
@@ -135,7 +136,7 @@ public sealed class OverLimitTests
         var c = CultureInfo.InvariantCulture;
         RespValue id = await redis.ExecuteAsync("XADD", [RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount)), "*",
             "subscription", sub.ToString("N"), "period_start", "0", "used", used.ToString(c), "limit", "1000",
-            "node", Guid.CreateVersion7().ToString("N"), "at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(c)], CancellationToken.None);
+            "node", Ids.NewId().ToString("N"), "at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(c)], CancellationToken.None);
         return id.AsString()!;
     }
 

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Globalization;
 using Npgsql;
 using Vpn.Perf.Shared.Contracts;
@@ -71,14 +72,14 @@ internal static class SyncTest
 
     public static async Task<Guid> InsertUserAsync(NpgsqlDataSource db)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync(db, "insert into users (id, email, password_hash, role) values ($1, $2, 'h', 'customer')", id, id.ToString("N") + "@test");
         return id;
     }
 
     public static async Task<Guid> InsertSubscriptionAsync(NpgsqlDataSource db, Guid owner, long? maxTraffic = null, string? period = null)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync(db, "insert into subscriptions (id, owner_id, secret, max_traffic, traffic_reset_period) values ($1, $2, 's', $3, $4)",
             id, owner, (object?)maxTraffic ?? DBNull.Value, (object?)period ?? DBNull.Value);
         return id;

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Tests.Hosting;
 using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 
@@ -9,7 +10,7 @@ internal static class SubscriptionSeed
     public static async Task<Guid> InsertAsync(ApiFactory api, Guid owner, string title = "", bool suspended = false, bool overLimit = false,
         DateTimeOffset? expiresAt = null, string? period = null, DateTimeOffset? anchor = null)
     {
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await ExecAsync(api, """
             insert into subscriptions (id, owner_id, secret, title, is_suspended, is_over_limit, expires_at, traffic_reset_period, reset_anchor)
             values ($1, $2, 's', $3, $4, $5, $6, $7, $8)

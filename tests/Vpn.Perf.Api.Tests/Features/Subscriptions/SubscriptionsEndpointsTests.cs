@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -42,7 +43,7 @@ public sealed class SubscriptionsEndpointsTests
         HttpClient staff = Operator(api);
         await ValidationAsync(await staff.PostAsJsonAsync("/api/v1/subscriptions", new { title = "x" }), "ownerId");
         await ValidationAsync(await staff.PostAsJsonAsync("/api/v1/subscriptions",
-            new { ownerId = Guid.CreateVersion7(), title = new string('t', 201), maxTraffic = -1, maxSpeed = -1, trafficResetPeriod = "P" }),
+            new { ownerId = Ids.NewId(), title = new string('t', 201), maxTraffic = -1, maxSpeed = -1, trafficResetPeriod = "P" }),
             "maxSpeed", "maxTraffic", "title", "trafficResetPeriod");
     }
 
@@ -50,7 +51,7 @@ public sealed class SubscriptionsEndpointsTests
     public async Task CreateSubscription_UnknownOwner_Returns409ReferenceMissing()
     {
         await using var api = await StartAsync(nameof(CreateSubscription_UnknownOwner_Returns409ReferenceMissing));
-        await ProblemAssert.IsAsync(await Operator(api).PostAsJsonAsync("/api/v1/subscriptions", new { ownerId = Guid.CreateVersion7() }),
+        await ProblemAssert.IsAsync(await Operator(api).PostAsJsonAsync("/api/v1/subscriptions", new { ownerId = Ids.NewId() }),
             HttpStatusCode.Conflict, "reference-missing");
     }
 
@@ -59,7 +60,7 @@ public sealed class SubscriptionsEndpointsTests
     {
         await using var api = await StartAsync(nameof(GetSubscription_OwnLimitsGroupsAndRedis_ShowsEffectiveLimitsAndLiveUsage));
         Guid owner = await InsertUserAsync(api, Roles.Customer);
-        Guid group = Guid.CreateVersion7();
+        Guid group = Ids.NewId();
         await ExecAsync(api, "insert into groups (id, name, max_traffic, max_speed) values ($1, 'g', 1000, 2000)", group);
         await ExecAsync(api, "insert into user_groups values ($1, $2)", owner, group);
         DateTimeOffset anchor = DateTimeOffset.UtcNow.AddDays(-45);
@@ -100,7 +101,7 @@ public sealed class SubscriptionsEndpointsTests
         Guid alices = await SubscriptionSeed.InsertAsync(api, alice);
         await JsonAsync(await api.ClientAs(alice, Roles.Customer).GetAsync($"/api/v1/subscriptions/{alices}"), HttpStatusCode.OK);
         await ProblemAssert.IsAsync(await api.ClientAs(bob, Roles.Customer).GetAsync($"/api/v1/subscriptions/{alices}"), HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await Operator(api).GetAsync($"/api/v1/subscriptions/{Guid.CreateVersion7()}"), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await Operator(api).GetAsync($"/api/v1/subscriptions/{Ids.NewId()}"), HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]
@@ -136,9 +137,9 @@ public sealed class SubscriptionsEndpointsTests
         await ValidationAsync(await staff.PutAsJsonAsync($"/api/v1/subscriptions/{id}", new { title = "no version" }), "version");
         await ValidationAsync(await staff.PutAsJsonAsync($"/api/v1/subscriptions/{id}", new { maxTraffic = -1, trafficResetPeriod = "30 days", version = 3 }),
             "maxTraffic", "trafficResetPeriod");
-        await ProblemAssert.IsAsync(await staff.PutAsJsonAsync($"/api/v1/subscriptions/{Guid.CreateVersion7()}", new { version = 1 }),
+        await ProblemAssert.IsAsync(await staff.PutAsJsonAsync($"/api/v1/subscriptions/{Ids.NewId()}", new { version = 1 }),
             HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await staff.PutAsJsonAsync($"/api/v1/subscriptions/{id}", new { ownerId = Guid.CreateVersion7(), version = 3 }),
+        await ProblemAssert.IsAsync(await staff.PutAsJsonAsync($"/api/v1/subscriptions/{id}", new { ownerId = Ids.NewId(), version = 3 }),
             HttpStatusCode.Conflict, "reference-missing");
     }
 
@@ -169,8 +170,8 @@ public sealed class SubscriptionsEndpointsTests
         var garbage = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/subscriptions/{id}/suspend");
         garbage.Headers.TryAddWithoutValidation("If-Match", "\"abc\"");
         await ValidationAsync(await staff.SendAsync(garbage), "If-Match");
-        await ProblemAssert.IsAsync(await staff.PostAsync($"/api/v1/subscriptions/{Guid.CreateVersion7()}/suspend", null), HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await staff.PostAsync($"/api/v1/subscriptions/{Guid.CreateVersion7()}/resume", null), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await staff.PostAsync($"/api/v1/subscriptions/{Ids.NewId()}/suspend", null), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await staff.PostAsync($"/api/v1/subscriptions/{Ids.NewId()}/resume", null), HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]
@@ -194,7 +195,7 @@ public sealed class SubscriptionsEndpointsTests
             Assert.Null(await redis.GetStringAsync(current, CancellationToken.None));
             Assert.Equal("5", await redis.GetStringAsync(previous, CancellationToken.None)); // only the current period
             Assert.Equal(1L, await AuditCountAsync(api, "subscription.reset_usage"));
-            await ProblemAssert.IsAsync(await Operator(api).PostAsync($"/api/v1/subscriptions/{Guid.CreateVersion7()}/reset-usage", null),
+            await ProblemAssert.IsAsync(await Operator(api).PostAsync($"/api/v1/subscriptions/{Ids.NewId()}/reset-usage", null),
                 HttpStatusCode.NotFound, "not-found");
         }
         finally
@@ -224,7 +225,7 @@ public sealed class SubscriptionsEndpointsTests
     public async Task SubscriptionEndpoints_AnonymousOrCustomer_AreRefused()
     {
         await using var api = await StartAsync(nameof(SubscriptionEndpoints_AnonymousOrCustomer_AreRefused));
-        string id = Guid.CreateVersion7().ToString();
+        string id = Ids.NewId().ToString();
         string[] bulk = ["extend", "suspend", "resume", "reset-usage", "delete"];
         await RefusedAsync(api, Roles.Customer,
         [
@@ -237,6 +238,6 @@ public sealed class SubscriptionsEndpointsTests
         HttpClient anonymous = api.CreateClient();
         await ProblemAssert.IsAsync(await anonymous.GetAsync("/api/v1/subscriptions"), HttpStatusCode.Unauthorized, "unauthenticated");
         await ProblemAssert.IsAsync(await anonymous.GetAsync($"/api/v1/subscriptions/{id}"), HttpStatusCode.Unauthorized, "unauthenticated");
-        await JsonAsync(await api.ClientAs(Guid.CreateVersion7(), Roles.Customer).GetAsync("/api/v1/subscriptions"), HttpStatusCode.OK);
+        await JsonAsync(await api.ClientAs(Ids.NewId(), Roles.Customer).GetAsync("/api/v1/subscriptions"), HttpStatusCode.OK);
     }
 }

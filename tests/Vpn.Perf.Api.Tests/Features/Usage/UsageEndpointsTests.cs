@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -32,7 +33,7 @@ public sealed class UsageEndpointsTests
         AssertPoints(widened, ("2024-03-01T10:00:00+00:00", 110, 1020, 2));
 
         // Staff read anyone's; the default step is day.
-        JsonElement bob = await GetOkAsync(w.Api.ClientAs(Guid.CreateVersion7(), Roles.Operator), $"/api/v1/subscriptions/{w.BobSub}/usage?{Range}");
+        JsonElement bob = await GetOkAsync(w.Api.ClientAs(Ids.NewId(), Roles.Operator), $"/api/v1/subscriptions/{w.BobSub}/usage?{Range}");
         AssertPoints(bob, ("2024-03-01T00:00:00+00:00", 7, 9, 1));
     }
 
@@ -40,7 +41,7 @@ public sealed class UsageEndpointsTests
     public async Task NodeAndInboundUsage_DaySteps_SumsMatchInsertedRows()
     {
         await using UsageWorld w = await UsageWorld.CreateAsync(nameof(NodeAndInboundUsage_DaySteps_SumsMatchInsertedRows));
-        HttpClient staff = w.Api.ClientAs(Guid.CreateVersion7(), Roles.Superuser);
+        HttpClient staff = w.Api.ClientAs(Ids.NewId(), Roles.Superuser);
 
         AssertPoints(await GetOkAsync(staff, $"/api/v1/nodes/{w.Node}/usage?{Range}&step=day"),
             ("2024-03-01T00:00:00+00:00", 118, 1031, 4), ("2024-03-02T00:00:00+00:00", 5, 7, 1));
@@ -58,7 +59,7 @@ public sealed class UsageEndpointsTests
         await using UsageWorld w = await UsageWorld.CreateAsync(nameof(Usage_CallerWithoutTheRight_IsRefused));
         HttpClient anonymous = w.Api.CreateClient();
         HttpClient alice = w.Api.ClientAs(w.Alice, Roles.Customer);
-        HttpClient staff = w.Api.ClientAs(Guid.CreateVersion7(), Roles.Operator);
+        HttpClient staff = w.Api.ClientAs(Ids.NewId(), Roles.Operator);
 
         foreach (string path in new[] { $"subscriptions/{w.AliceSub}", $"nodes/{w.Node}", $"inbounds/{w.Inbound}" })
             await ProblemAssert.IsAsync(await anonymous.GetAsync($"/api/v1/{path}/usage?{Range}"), HttpStatusCode.Unauthorized, "unauthenticated");
@@ -67,10 +68,10 @@ public sealed class UsageEndpointsTests
 
         // Someone else's subscription looks exactly like one that does not exist.
         await ProblemAssert.IsAsync(await alice.GetAsync($"/api/v1/subscriptions/{w.BobSub}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await alice.GetAsync($"/api/v1/subscriptions/{Guid.CreateVersion7()}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await staff.GetAsync($"/api/v1/subscriptions/{Guid.CreateVersion7()}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await staff.GetAsync($"/api/v1/nodes/{Guid.CreateVersion7()}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
-        await ProblemAssert.IsAsync(await staff.GetAsync($"/api/v1/inbounds/{Guid.CreateVersion7()}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await alice.GetAsync($"/api/v1/subscriptions/{Ids.NewId()}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await staff.GetAsync($"/api/v1/subscriptions/{Ids.NewId()}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await staff.GetAsync($"/api/v1/nodes/{Ids.NewId()}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await staff.GetAsync($"/api/v1/inbounds/{Ids.NewId()}/usage?{Range}"), HttpStatusCode.NotFound, "not-found");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -31,13 +32,13 @@ internal sealed class UsageWorld : IAsyncDisposable
 
     public ClickHouseClient ClickHouse { get; }
 
-    public Guid Alice { get; } = Guid.CreateVersion7();
-    public Guid Bob { get; } = Guid.CreateVersion7();
-    public Guid AliceSub { get; } = Guid.CreateVersion7();
-    public Guid BobSub { get; } = Guid.CreateVersion7();
-    public Guid Node { get; } = Guid.CreateVersion7();
-    public Guid Inbound { get; } = Guid.CreateVersion7();
-    public Guid OtherInbound { get; } = Guid.CreateVersion7();
+    public Guid Alice { get; } = Ids.NewId();
+    public Guid Bob { get; } = Ids.NewId();
+    public Guid AliceSub { get; } = Ids.NewId();
+    public Guid BobSub { get; } = Ids.NewId();
+    public Guid Node { get; } = Ids.NewId();
+    public Guid Inbound { get; } = Ids.NewId();
+    public Guid OtherInbound { get; } = Ids.NewId();
 
     public static async Task<UsageWorld> CreateAsync(string testName)
     {

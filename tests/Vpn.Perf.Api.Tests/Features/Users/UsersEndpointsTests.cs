@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -121,7 +122,7 @@ public sealed class UsersEndpointsTests
     {
         await using var api = await StartAsync(nameof(UserEndpoints_UnknownId_Return404));
         HttpClient staff = Superuser(api);
-        Guid unknown = Guid.CreateVersion7();
+        Guid unknown = Ids.NewId();
         await ProblemAssert.IsAsync(await staff.GetAsync($"/api/v1/users/{unknown}"), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await staff.PatchAsJsonAsync($"/api/v1/users/{unknown}", new { disabled = true }), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await staff.DeleteAsync($"/api/v1/users/{unknown}"), HttpStatusCode.NotFound, "not-found");
@@ -133,7 +134,7 @@ public sealed class UsersEndpointsTests
     {
         await using var api = await StartAsync(nameof(DeleteUser_Customer_RemovesUserAndSubscriptions));
         Guid customer = await InsertUserAsync(api, Roles.Customer);
-        await ExecAsync(api, "insert into subscriptions (id, owner_id, secret) values ($1, $2, 's')", Guid.CreateVersion7(), customer);
+        await ExecAsync(api, "insert into subscriptions (id, owner_id, secret) values ($1, $2, 's')", Ids.NewId(), customer);
         Assert.Equal(HttpStatusCode.NoContent, (await Operator(api).DeleteAsync($"/api/v1/users/{customer}")).StatusCode);
         Assert.Equal(0L, await ScalarAsync<long>(api, "select count(*) from subscriptions"));
         Assert.Equal(1L, await AuditCountAsync(api, "user.delete"));
@@ -176,7 +177,7 @@ public sealed class UsersEndpointsTests
         Guid customer = await InsertUserAsync(api, Roles.Customer);
         Guid operatorUser = await InsertUserAsync(api, Roles.Operator, username: "op");
         string group = (await PostAsync(staff, "/api/v1/groups", new { name = "g", maxTraffic = 500L }, HttpStatusCode.Created)).GetProperty("id").GetString()!;
-        Guid sub = Guid.CreateVersion7();
+        Guid sub = Ids.NewId();
         await ExecAsync(api, "insert into subscriptions (id, owner_id, secret) values ($1, $2, 's')", sub, customer);
 
         Assert.Equal(HttpStatusCode.NoContent, (await staff.PutAsync($"/api/v1/users/{customer}/groups/{group}", null)).StatusCode);
@@ -187,7 +188,7 @@ public sealed class UsersEndpointsTests
         Assert.Equal(500L, subscription.GetProperty("effective").GetProperty("maxTraffic").GetInt64());
         Assert.Equal(1L, await AuditCountAsync(api, "user.group.add"));
 
-        await ProblemAssert.IsAsync(await staff.PutAsync($"/api/v1/users/{customer}/groups/{Guid.CreateVersion7()}", null), HttpStatusCode.NotFound, "not-found");
+        await ProblemAssert.IsAsync(await staff.PutAsync($"/api/v1/users/{customer}/groups/{Ids.NewId()}", null), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await staff.PutAsync($"/api/v1/users/{operatorUser}/groups/{group}", null), HttpStatusCode.Forbidden, "forbidden");
 
         Assert.Equal(HttpStatusCode.NoContent, (await staff.DeleteAsync($"/api/v1/users/{customer}/groups/{group}")).StatusCode);
@@ -201,7 +202,7 @@ public sealed class UsersEndpointsTests
     public async Task UserEndpoints_AnonymousOrCustomer_AreRefused()
     {
         await using var api = await StartAsync(nameof(UserEndpoints_AnonymousOrCustomer_AreRefused));
-        string id = Guid.CreateVersion7().ToString();
+        string id = Ids.NewId().ToString();
         await RefusedAsync(api, Roles.Customer,
         [
             (HttpMethod.Post, "/api/v1/users"), (HttpMethod.Get, "/api/v1/users"), (HttpMethod.Get, $"/api/v1/users/{id}"),

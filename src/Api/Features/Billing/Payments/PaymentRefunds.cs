@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -60,7 +61,7 @@ internal static class PaymentRefunds
         }
         bool ended = newExpiry is not null;
 
-        var refund = new RefundDto(Guid.CreateVersion7(), payment.Id, Currencies.Normalize(amount, payment.Currency), payment.Currency, reason, actorId, ended, now);
+        var refund = new RefundDto(Ids.NewId(), payment.Id, Currencies.Normalize(amount, payment.Currency), payment.Currency, reason, actorId, ended, now);
         await using (var batch = new NpgsqlBatch(conn, tx))
         {
             var insert = new NpgsqlBatchCommand(PaymentsSql.InsertRefund);

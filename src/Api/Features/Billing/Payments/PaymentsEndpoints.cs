@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -58,7 +59,7 @@ internal static class PaymentsEndpoints
         Guid planId = request.PlanId!.Value;
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(planId.ToString() + "\n" + provider));
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await using (var insert = new NpgsqlCommand(PaymentsSql.Insert, conn))
         {
             insert.Arg(id, NpgsqlDbType.Uuid).Arg(customer, NpgsqlDbType.Uuid).Arg(planId, NpgsqlDbType.Uuid).Arg(provider!, NpgsqlDbType.Text)

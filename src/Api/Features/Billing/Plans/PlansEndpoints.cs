@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -65,7 +66,7 @@ internal static class PlansEndpoints
         decimal price = Check(request, errors);
         if (errors.Any) return errors.ToProblem();
 
-        Guid id = Guid.CreateVersion7();
+        Guid id = Ids.NewId();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         await using (var cmd = new NpgsqlCommand(PlansSql.Insert, conn, tx))

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Npgsql;
@@ -74,7 +75,7 @@ internal static class PaymentCompletion
         }
         else
         {
-            subscriptionId = Guid.CreateVersion7();
+            subscriptionId = Ids.NewId();
             periodStart = now;
             periodEnd = PeriodEnd(duration, now);
             await ExecAsync(conn, tx, WebhooksSql.InsertSubscription, ct,
@@ -140,7 +141,7 @@ internal static class PaymentCompletion
             seq = (long)(await next.Arg(year, NpgsqlDbType.Integer).ExecuteScalarAsync(ct))!;
         }
         string number = string.Create(CultureInfo.InvariantCulture, $"INV-{year}-{seq:D6}");
-        await ExecAsync(conn, tx, InvoicesSql.Insert, ct, (Guid.CreateVersion7(), NpgsqlDbType.Uuid), (number, NpgsqlDbType.Text), (year, NpgsqlDbType.Integer),
+        await ExecAsync(conn, tx, InvoicesSql.Insert, ct, (Ids.NewId(), NpgsqlDbType.Uuid), (number, NpgsqlDbType.Text), (year, NpgsqlDbType.Integer),
             (seq, NpgsqlDbType.Bigint), (payment.Id, NpgsqlDbType.Uuid), (payment.CustomerId, NpgsqlDbType.Uuid), (payment.PlanId, NpgsqlDbType.Uuid),
             (planName, NpgsqlDbType.Text), (payment.Amount, NpgsqlDbType.Numeric), (payment.Currency, NpgsqlDbType.Text),
             (periodStart?.ToUniversalTime(), NpgsqlDbType.TimestampTz), (periodEnd?.ToUniversalTime(), NpgsqlDbType.TimestampTz),
