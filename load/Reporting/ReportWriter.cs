@@ -83,16 +83,19 @@ internal static class ReportWriter
             sb.Append('\n');
         }
 
-        if (verify is not null)
-        {
-            sb.Append(C, $"\n## Verify: {verify.Verdict}\n\nWaited {verify.FlushWaitSeconds:0.0} s for the ClickHouse sink to flush.\n\n");
-            sb.Append("| check | expected | actual | result | detail |\n|---|---:|---:|---|---|\n");
-            foreach (VerifyCheck c in verify.Checks)
-            {
-                sb.Append(C, $"| {c.Name} | {c.Expected} | {c.Actual} | {(c.Pass ? "PASS" : "FAIL")} | {c.Detail} |\n");
-            }
-        }
+        if (verify is not null) AppendVerify(sb, verify);
         return sb.ToString();
+    }
+
+    /// <summary>The <c>--verify</c> section: verdict, flush wait, and each comparison.</summary>
+    internal static void AppendVerify(StringBuilder sb, VerifyResult verify)
+    {
+        sb.Append(C, $"\n## Verify: {verify.Verdict}\n\nWaited {verify.FlushWaitSeconds:0.0} s for the ClickHouse sink to flush.\n\n");
+        sb.Append("| check | expected | actual | result | detail |\n|---|---:|---:|---|---|\n");
+        foreach (VerifyCheck c in verify.Checks)
+        {
+            sb.Append(C, $"| {c.Name} | {c.Expected} | {c.Actual} | {(c.Pass ? "PASS" : "FAIL")} | {c.Detail} |\n");
+        }
     }
 
     public static byte[] Json(IngestSettings s, string commandLine, double meanBodyBytes, RunResult ingest, RunResult? reference, VerifyResult? verify)
@@ -119,31 +122,33 @@ internal static class ReportWriter
             w.WriteEndObject();
             WriteRun(w, "ingest", ingest);
             if (reference is not null) WriteRun(w, "reference", reference);
-            if (verify is not null)
-            {
-                w.WriteStartObject("verify");
-                w.WriteString("verdict", verify.Verdict);
-                w.WriteNumber("flushWaitSeconds", Math.Round(verify.FlushWaitSeconds, 1));
-                w.WriteStartArray("checks");
-                foreach (VerifyCheck c in verify.Checks)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", c.Name);
-                    w.WriteString("expected", c.Expected);
-                    w.WriteString("actual", c.Actual);
-                    w.WriteBoolean("pass", c.Pass);
-                    w.WriteString("detail", c.Detail);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
+            if (verify is not null) WriteVerify(w, verify);
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteRun(Utf8JsonWriter w, string name, RunResult r)
+    internal static void WriteVerify(Utf8JsonWriter w, VerifyResult verify)
+    {
+        w.WriteStartObject("verify");
+        w.WriteString("verdict", verify.Verdict);
+        w.WriteNumber("flushWaitSeconds", Math.Round(verify.FlushWaitSeconds, 1));
+        w.WriteStartArray("checks");
+        foreach (VerifyCheck c in verify.Checks)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", c.Name);
+            w.WriteString("expected", c.Expected);
+            w.WriteString("actual", c.Actual);
+            w.WriteBoolean("pass", c.Pass);
+            w.WriteString("detail", c.Detail);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    internal static void WriteRun(Utf8JsonWriter w, string name, RunResult r)
     {
         w.WriteStartObject(name);
         w.WriteNumber("windowSeconds", Math.Round(r.WindowSeconds, 3));

@@ -132,7 +132,7 @@ internal static class ApiScenario
         return new LoadRun(issuer, counters, latency, control).RunAsync(plan);
     }
 
-    private static async Task<ChildProcess> StartApiAsync(ApiLoadSettings s, string dll, string root, string outDir, List<string> notes)
+    internal static async Task<ChildProcess> StartApiAsync(ApiLoadSettings s, string dll, string root, string outDir, List<string> notes)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -194,7 +194,7 @@ internal static class ApiScenario
     }
 
     /// <summary>The Api whose command line names our port (other Apis may run on this machine).</summary>
-    private static int? FindApi(int port)
+    internal static int? FindApi(int port)
     {
         foreach (int pid in ProcessCpu.Find("Vpn.Perf.Api.dll", inCommandLine: true))
         {
