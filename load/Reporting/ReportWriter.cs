@@ -84,6 +84,11 @@ internal static class ReportWriter
         }
 
         if (verify is not null) AppendVerify(sb, verify);
+        if (s.DiscardSpool)
+        {
+            sb.Append(C, $"\nThe spool ({ingest.BacklogEndBytes / 1048576:0} MiB of backlog at the end of the window) was deleted unsent after the run ");
+            sb.Append("(`--discard-spool`): nothing of this run reached ClickHouse, and nothing was verified.\n");
+        }
         return sb.ToString();
     }
 
@@ -116,6 +121,9 @@ internal static class ReportWriter
             w.WriteString("mix", s.Mix.ToString());
             w.WriteBoolean("gzip", s.Gzip);
             w.WriteNumber("buckets", s.BucketCount);
+            w.WriteBoolean("accessOnly", s.AccessOnly);
+            w.WriteBoolean("clickHouseLater", s.ClickHouseLater);
+            w.WriteBoolean("discardSpool", s.DiscardSpool);
             w.WriteNumber("warmupSeconds", s.Warmup.TotalSeconds);
             w.WriteNumber("durationSeconds", s.Duration.TotalSeconds);
             w.WriteNumber("meanBodyBytes", Math.Round(meanBodyBytes));

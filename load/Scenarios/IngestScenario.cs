@@ -40,7 +40,16 @@ internal static class IngestScenario
         {
             int? pid = ingestProcess?.Pid ?? FindIngest(s.Target.Port);
             ingest = await RunTargetAsync("ingest", s, fleet, s.Target, pid, control, RedisProbe.For(redis));
-            if (s.ClickHouseLater && ingestProcess is not null)
+            if (s.DiscardSpool && ingestProcess is not null)
+            {
+                // The spool is this run's own (fresh node ids, its own folder): nothing else will ever read it.
+                await ingestProcess.DisposeAsync();
+                ingestProcess = null;
+                string spool = Path.Combine(outDir, "spool");
+                if (Directory.Exists(spool)) Directory.Delete(spool, recursive: true);
+                Console.WriteLine($"Ingest stopped; its spool ({ingest.BacklogEndBytes / 1048576:0} MiB of backlog) deleted unsent (--discard-spool)");
+            }
+            else if (s.ClickHouseLater && ingestProcess is not null)
             {
                 // The same spool, now with ClickHouse: everything acknowledged during the window must land from it.
                 Console.WriteLine("restarting Ingest with ClickHouse reachable, on the same spool");

@@ -22,6 +22,9 @@ internal sealed class SuiteSettings
     /// <summary>Overrides every part's own warm-up (see <see cref="SuitePart.Warmup"/>); null keeps them.</summary>
     public TimeSpan? Warmup { get; private set; }
 
+    /// <summary>Also send the HTTP-path part's spool to ClickHouse and verify it (about five more minutes).</summary>
+    public bool VerifyAll { get; private set; }
+
     /// <summary>Parts to run, by name; empty = all.</summary>
     public IReadOnlyList<string> Only { get; private set; } = [];
 
@@ -29,7 +32,8 @@ internal sealed class SuiteSettings
         load -- suite [options]   the standard set, one part after another, then one summary (see load/README.md)
           --out DIR                 summary.md, summary.json and one folder per part (load/reports/<time>-suite)
           --duration T              measured time of each part (20s)
-          --warmup T                every part's warm-up (default per part: 25s with Ingest, 10s config, 5s login)
+          --warmup T                every part's warm-up (default per part: 25s with Ingest, 15s HTTP path, 10s config, 5s login)
+          --verify-all              also send the HTTP-path part's spool to ClickHouse and verify it (~5 more minutes)
           --only A,B                run only these parts: ingest-closed, ingest-http, config-200, config-304, login, mixed
         Servers are started on 127.0.0.1:5481 (Ingest), :5581 (Api), :5491 (reference); database vpnperf_load_suite.
         """;
@@ -46,6 +50,7 @@ internal sealed class SuiteSettings
                 case "--out": s.OutDirectory = Next(); break;
                 case "--duration": s.Duration = IngestSettings.ParseDuration(a, Next()); break;
                 case "--warmup": s.Warmup = IngestSettings.ParseDuration(a, Next()); break;
+                case "--verify-all": s.VerifyAll = true; break;
                 case "--only": s.Only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: throw new ArgumentException($"Unknown option {a} for suite.\n{Usage}");
             }

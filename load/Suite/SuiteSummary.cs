@@ -34,7 +34,9 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                 Add("latency p50 ms", measured, reference, static r => Number(r, "latencyMs", "p50"), "0.0");
                 Add("latency p99 ms", measured, reference, static r => Number(r, "latencyMs", "p99"), "0.0");
                 Add("server CPU µs per batch", measured, reference, static r => PerSecond(Number(r, "cpuPercentOfOneCore", "server") / 100, Number(r, "batchesPerSecond")) * 1e6, "0");
-                check = root.TryGetProperty("verify", out JsonElement verify) ? "verify " + verify.GetProperty("verdict").GetString() : "not verified";
+                bool discarded = root.TryGetProperty("settings", out JsonElement st) && st.TryGetProperty("discardSpool", out JsonElement d) && d.ValueKind == JsonValueKind.True;
+                check = root.TryGetProperty("verify", out JsonElement verify) ? "verify " + verify.GetProperty("verdict").GetString()
+                    : discarded ? "not verified (spool discarded)" : "not verified";
                 break;
             }
             case SuitePartKind.Config or SuitePartKind.Login:
@@ -77,7 +79,7 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
         sb.Append(C, $"# Load suite, {startedUtc:yyyy-MM-dd HH:mm} UTC\n\n`{commandLine}`\n\n");
         sb.Append(C, $"Commit {machine.Commit}; {machine.Cores} cores ({machine.Cpu}), {machine.Memory}; {machine.Runtime}; {machine.Os}.\n");
         sb.Append(C, $"Wall time **{Minutes(wallSeconds)}** for {parts.Count} part(s), each measured {settings.Duration.TotalSeconds:0} s after its warm-up ");
-        sb.Append(settings.Warmup is { } w ? string.Create(C, $"({w.TotalSeconds:0} s)") : "(25 s with Ingest, 10 s config, 5 s login)");
+        sb.Append(settings.Warmup is { } w ? string.Create(C, $"({w.TotalSeconds:0} s)") : "(25 s with Ingest, 15 s for the HTTP path, 10 s config, 5 s login)");
         sb.Append(". Every ratio is against the bare Kestrel reference measured in the same part, before the services, with the same generator. ");
         sb.Append("Latencies are those of the part's model (closed: service time; open: from the intended start).\n\n");
 
