@@ -1,3 +1,5 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using Vpn.Perf.Benchmarks.ClickHouse;
 using Vpn.Perf.Benchmarks.Redis;
@@ -20,7 +22,12 @@ internal static class BenchmarkMain
                 await RespThroughput.RunAsync(args[1..]);
                 return 0;
         }
-        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkMain).Assembly).Run(args);
+        // A Short job unless the command line names one (--job default for BenchmarkDotNet's full default): the whole set
+        // then runs in minutes on the 2-core machine. Marked as the default job so that other options (--iterationCount ...)
+        // still apply to it.
+        bool jobGiven = args.Any(static a => a is "--job" or "-j" || a.StartsWith("--job=", StringComparison.Ordinal));
+        IConfig? config = jobGiven ? null : DefaultConfig.Instance.AddJob(Job.ShortRun.AsDefault());
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkMain).Assembly).Run(args, config);
         return 0;
     }
 }

@@ -21,9 +21,10 @@ internal sealed record LoadPlan(string Label, double? Rate, int Concurrency, Tim
 /// </summary>
 internal sealed class LoadRun(ILaneIssuer issuer, RunCounters counters, LatencyRecorder latency, HttpClient control)
 {
-    public async Task<RunResult> RunAsync(LoadPlan plan)
+    /// <summary>Runs the plan; <paramref name="start"/> (a <see cref="Stopwatch"/> timestamp) lets runs driven side by side share one window.</summary>
+    public async Task<RunResult> RunAsync(LoadPlan plan, long? start = null)
     {
-        RunWindow window = RunWindow.From(Stopwatch.GetTimestamp(), plan.Warmup, plan.Duration);
+        RunWindow window = RunWindow.From(start ?? Stopwatch.GetTimestamp(), plan.Warmup, plan.Duration);
         using var hardStop = new CancellationTokenSource(RunWindow.Until(window.HardStop));
         Task load = plan.Rate is { } rate
             ? OpenModel.RunAsync(issuer, rate, window, counters, hardStop.Token)

@@ -53,9 +53,11 @@ internal static class OpenModel
                 {
                     if (Stopwatch.GetTimestamp() >= window.End)
                     {
-                        // Past the end: arrivals still queued were never started. Count them (they show an overload) and stop.
-                        counters.QueuedAtEnd(1 + arrivals.Count);
-                        return;
+                        // Past the end: an arrival still queued is never started, only counted (they show an overload). The queue is
+                        // read to its completion rather than measured: a single-reader channel has no Count, and the scheduler may
+                        // still be handing out the last arrivals due before the end.
+                        counters.QueuedAtEnd(1);
+                        continue;
                     }
                     await issuer.IssueAsync(lane, intended, hardStop);
                 }

@@ -25,6 +25,7 @@ internal static class ReferenceServer
     private const string ConfigETag = "\"0123456789abcdef0123456789abcdef\"";
 
     private static long s_requests;
+    private static long s_configRequests;
     private static long s_bodyBytes;
     private static byte[] s_config = [];
 
@@ -77,7 +78,8 @@ internal static class ReferenceServer
     /// <summary>What the Api's <c>GET /s/{id}</c> does on a warm cache, minus the lookup and the Redis read: headers, then 304 or the body.</summary>
     private static Task ConfigAsync(HttpContext context)
     {
-        Interlocked.Increment(ref s_requests);
+        // Counted apart: in the mixed scenario /metrics must give the report batches alone, as Ingest's does.
+        Interlocked.Increment(ref s_configRequests);
         HttpResponse response = context.Response;
         IHeaderDictionary h = response.Headers;
         h["subscription-userinfo"] = "upload=0; download=0; total=107374182400; expire=1900000000";
@@ -111,6 +113,8 @@ internal static class ReferenceServer
         $"""
         # TYPE vpnperf_ingest_requests_total counter
         vpnperf_ingest_requests_total{"{"}status="200"{"}"} {Volatile.Read(ref s_requests)}
+        # TYPE vpnperf_reference_config_requests_total counter
+        vpnperf_reference_config_requests_total {Volatile.Read(ref s_configRequests)}
         # TYPE vpnperf_ingest_body_bytes_total counter
         vpnperf_ingest_body_bytes_total {Volatile.Read(ref s_bodyBytes)}
         # TYPE process_working_set_bytes gauge

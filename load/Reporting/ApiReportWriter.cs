@@ -10,9 +10,13 @@ internal sealed record ApiReport(ApiLoadSettings Settings, string CommandLine, s
     List<(string Target, RunResult Run, InvalidAnswers Invalid)> Checks, List<string> Notes, int[] OkStatuses)
 {
     /// <summary>Every answer of the whole run (warm-up and drain included) had an expected status and passed the body check.</summary>
-    public bool CheckPassed => Checks.TrueForAll(c => Unexpected(c.Run) == 0 && c.Run.Total.FailuresByStatus.Count == 0 && c.Invalid.Count == 0);
+    public bool CheckPassed => Checks.TrueForAll(c => Passed(c.Run, c.Invalid, OkStatuses));
 
-    public long Unexpected(RunResult r) => r.Total.ByStatus.Where(kv => Array.IndexOf(OkStatuses, kv.Key) < 0).Sum(static kv => kv.Value);
+    /// <summary>One target's answers over the whole run: only <paramref name="okStatuses"/>, no transport errors, none failed the body check.</summary>
+    public static bool Passed(RunResult run, InvalidAnswers invalid, int[] okStatuses)
+        => Unexpected(run, okStatuses) == 0 && run.Total.FailuresByStatus.Count == 0 && invalid.Count == 0;
+
+    public static long Unexpected(RunResult r, int[] okStatuses) => r.Total.ByStatus.Where(kv => Array.IndexOf(okStatuses, kv.Key) < 0).Sum(static kv => kv.Value);
 }
 
 /// <summary>Writes <c>results.md</c> (Api beside the reference, with the ratio) and <c>results.json</c> for the Api scenarios.</summary>
@@ -73,13 +77,7 @@ internal static class ApiReportWriter
             ? "Every answer of the run (warm-up and drain included) must be 200 with a JSON body holding an access token.\n\n"
             : "Every answer of the run (warm-up and drain included) must be 200 with the body checked when primed (valid JSON; for the Api, one proxy " +
               "outbound per linked inbound), byte for byte, or 304 with no body to a request that sent the current ETag.\n\n");
-        sb.Append("| target | answers | by status | transport errors | failed the body check | first reasons |\n|---|---:|---|---:|---:|---|\n");
-        foreach ((string target, RunResult run, InvalidAnswers invalid) in report.Checks)
-        {
-            string byStatus = string.Join(", ", run.Total.ByStatus.Select(kv => string.Create(C, $"{kv.Key}: {kv.Value}")));
-            sb.Append(C, $"| {target} | {run.Total.ByStatus.Values.Sum()} | {byStatus} | {run.Total.FailuresByStatus.GetValueOrDefault(0)} | {invalid.Count} | ");
-            sb.Append(string.Join("; ", invalid.First).Replace("|", "\\|", StringComparison.Ordinal)).Append(" |\n");
-        }
+        AppendCheckTable(sb, report.Checks);
         if (report.Notes.Count > 0)
         {
             sb.Append("\n## Notes\n\n");
@@ -88,6 +86,18 @@ internal static class ApiReportWriter
         sb.Append("\nThe Api has no `/metrics`: server figures are the client's and the CPU time read from `/proc`. " +
             "CPU is in % of one core (200 % = the whole machine); a large \"other processes and kernel\" share means the run was disturbed.\n");
         return sb.ToString();
+    }
+
+    /// <summary>The check's table: each target's answers by status, transport errors, body-check failures and the first reasons.</summary>
+    internal static void AppendCheckTable(StringBuilder sb, IEnumerable<(string Target, RunResult Run, InvalidAnswers Invalid)> checks)
+    {
+        sb.Append("| target | answers | by status | transport errors | failed the body check | first reasons |\n|---|---:|---|---:|---:|---|\n");
+        foreach ((string target, RunResult run, InvalidAnswers invalid) in checks)
+        {
+            string byStatus = string.Join(", ", run.Total.ByStatus.Select(kv => string.Create(C, $"{kv.Key}: {kv.Value}")));
+            sb.Append(C, $"| {target} | {run.Total.ByStatus.Values.Sum()} | {byStatus} | {run.Total.FailuresByStatus.GetValueOrDefault(0)} | {invalid.Count} | ");
+            sb.Append(string.Join("; ", invalid.First).Replace("|", "\\|", StringComparison.Ordinal)).Append(" |\n");
+        }
     }
 
     public static byte[] Json(ApiReport report)
@@ -126,19 +136,7 @@ internal static class ApiReportWriter
             if (report.Reference is not null) WriteRun(w, "reference", report.Reference);
             w.WriteStartObject("check");
             w.WriteBoolean("pass", report.CheckPassed);
-            foreach ((string target, RunResult run, InvalidAnswers invalid) in report.Checks)
-            {
-                w.WriteStartObject(target);
-                w.WriteStartObject("answersByStatus");
-                foreach ((int status, long n) in run.Total.ByStatus) w.WriteNumber(status.ToString(C), n);
-                w.WriteEndObject();
-                w.WriteNumber("transportErrors", run.Total.FailuresByStatus.GetValueOrDefault(0));
-                w.WriteNumber("invalid", invalid.Count);
-                w.WriteStartArray("firstReasons");
-                foreach (string reason in invalid.First) w.WriteStringValue(reason);
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
+            foreach ((string target, RunResult run, InvalidAnswers invalid) in report.Checks) WriteCheckTarget(w, target, run, invalid);
             w.WriteEndObject();
             w.WriteStartArray("notes");
             foreach (string note in report.Notes) w.WriteStringValue(note);
@@ -148,7 +146,21 @@ internal static class ApiReportWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteRun(Utf8JsonWriter w, string name, RunResult r)
+    internal static void WriteCheckTarget(Utf8JsonWriter w, string target, RunResult run, InvalidAnswers invalid)
+    {
+        w.WriteStartObject(target);
+        w.WriteStartObject("answersByStatus");
+        foreach ((int status, long n) in run.Total.ByStatus) w.WriteNumber(status.ToString(C), n);
+        w.WriteEndObject();
+        w.WriteNumber("transportErrors", run.Total.FailuresByStatus.GetValueOrDefault(0));
+        w.WriteNumber("invalid", invalid.Count);
+        w.WriteStartArray("firstReasons");
+        foreach (string reason in invalid.First) w.WriteStringValue(reason);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    internal static void WriteRun(Utf8JsonWriter w, string name, RunResult r)
     {
         w.WriteStartObject(name);
         w.WriteNumber("windowSeconds", Math.Round(r.WindowSeconds, 3));
@@ -182,6 +194,6 @@ internal static class ApiReportWriter
     }
 
     /// <summary>The server's CPU seconds per successful answer over the window.</summary>
-    private static double CpuPerRequest(RunResult r)
+    internal static double CpuPerRequest(RunResult r)
         => r.Window.Accepted == 0 ? 0 : r.CpuPercent.GetValueOrDefault("server") / 100 * r.WindowSeconds / r.Window.Accepted;
 }

@@ -83,16 +83,24 @@ internal static class ReportWriter
             sb.Append('\n');
         }
 
-        if (verify is not null)
+        if (verify is not null) AppendVerify(sb, verify);
+        if (s.DiscardSpool)
         {
-            sb.Append(C, $"\n## Verify: {verify.Verdict}\n\nWaited {verify.FlushWaitSeconds:0.0} s for the ClickHouse sink to flush.\n\n");
-            sb.Append("| check | expected | actual | result | detail |\n|---|---:|---:|---|---|\n");
-            foreach (VerifyCheck c in verify.Checks)
-            {
-                sb.Append(C, $"| {c.Name} | {c.Expected} | {c.Actual} | {(c.Pass ? "PASS" : "FAIL")} | {c.Detail} |\n");
-            }
+            sb.Append(C, $"\nThe spool ({ingest.BacklogEndBytes / 1048576:0} MiB of backlog at the end of the window) was deleted unsent after the run ");
+            sb.Append("(`--discard-spool`): nothing of this run reached ClickHouse, and nothing was verified.\n");
         }
         return sb.ToString();
+    }
+
+    /// <summary>The <c>--verify</c> section: verdict, flush wait, and each comparison.</summary>
+    internal static void AppendVerify(StringBuilder sb, VerifyResult verify)
+    {
+        sb.Append(C, $"\n## Verify: {verify.Verdict}\n\nWaited {verify.FlushWaitSeconds:0.0} s for the ClickHouse sink to flush.\n\n");
+        sb.Append("| check | expected | actual | result | detail |\n|---|---:|---:|---|---|\n");
+        foreach (VerifyCheck c in verify.Checks)
+        {
+            sb.Append(C, $"| {c.Name} | {c.Expected} | {c.Actual} | {(c.Pass ? "PASS" : "FAIL")} | {c.Detail} |\n");
+        }
     }
 
     public static byte[] Json(IngestSettings s, string commandLine, double meanBodyBytes, RunResult ingest, RunResult? reference, VerifyResult? verify)
@@ -113,37 +121,42 @@ internal static class ReportWriter
             w.WriteString("mix", s.Mix.ToString());
             w.WriteBoolean("gzip", s.Gzip);
             w.WriteNumber("buckets", s.BucketCount);
+            w.WriteBoolean("accessOnly", s.AccessOnly);
+            w.WriteBoolean("clickHouseLater", s.ClickHouseLater);
+            w.WriteBoolean("discardSpool", s.DiscardSpool);
             w.WriteNumber("warmupSeconds", s.Warmup.TotalSeconds);
             w.WriteNumber("durationSeconds", s.Duration.TotalSeconds);
             w.WriteNumber("meanBodyBytes", Math.Round(meanBodyBytes));
             w.WriteEndObject();
             WriteRun(w, "ingest", ingest);
             if (reference is not null) WriteRun(w, "reference", reference);
-            if (verify is not null)
-            {
-                w.WriteStartObject("verify");
-                w.WriteString("verdict", verify.Verdict);
-                w.WriteNumber("flushWaitSeconds", Math.Round(verify.FlushWaitSeconds, 1));
-                w.WriteStartArray("checks");
-                foreach (VerifyCheck c in verify.Checks)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", c.Name);
-                    w.WriteString("expected", c.Expected);
-                    w.WriteString("actual", c.Actual);
-                    w.WriteBoolean("pass", c.Pass);
-                    w.WriteString("detail", c.Detail);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
+            if (verify is not null) WriteVerify(w, verify);
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteRun(Utf8JsonWriter w, string name, RunResult r)
+    internal static void WriteVerify(Utf8JsonWriter w, VerifyResult verify)
+    {
+        w.WriteStartObject("verify");
+        w.WriteString("verdict", verify.Verdict);
+        w.WriteNumber("flushWaitSeconds", Math.Round(verify.FlushWaitSeconds, 1));
+        w.WriteStartArray("checks");
+        foreach (VerifyCheck c in verify.Checks)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", c.Name);
+            w.WriteString("expected", c.Expected);
+            w.WriteString("actual", c.Actual);
+            w.WriteBoolean("pass", c.Pass);
+            w.WriteString("detail", c.Detail);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    internal static void WriteRun(Utf8JsonWriter w, string name, RunResult r)
     {
         w.WriteStartObject(name);
         w.WriteNumber("windowSeconds", Math.Round(r.WindowSeconds, 3));

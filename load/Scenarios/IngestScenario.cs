@@ -38,10 +38,18 @@ internal static class IngestScenario
         VerifyResult? verify = null;
         try
         {
-            // Not started here: the Ingest whose command line names our port (other Ingests may run on this machine).
-            int? pid = ingestProcess?.Pid ?? FirstWith(ProcessCpu.Find("Vpn.Perf.Ingest.dll", inCommandLine: true), $":{s.Target.Port}");
+            int? pid = ingestProcess?.Pid ?? FindIngest(s.Target.Port);
             ingest = await RunTargetAsync("ingest", s, fleet, s.Target, pid, control, RedisProbe.For(redis));
-            if (s.ClickHouseLater && ingestProcess is not null)
+            if (s.DiscardSpool && ingestProcess is not null)
+            {
+                // The spool is this run's own (fresh node ids, its own folder): nothing else will ever read it.
+                await ingestProcess.DisposeAsync();
+                ingestProcess = null;
+                string spool = Path.Combine(outDir, "spool");
+                if (Directory.Exists(spool)) Directory.Delete(spool, recursive: true);
+                Console.WriteLine($"Ingest stopped; its spool ({ingest.BacklogEndBytes / 1048576:0} MiB of backlog) deleted unsent (--discard-spool)");
+            }
+            else if (s.ClickHouseLater && ingestProcess is not null)
             {
                 // The same spool, now with ClickHouse: everything acknowledged during the window must land from it.
                 Console.WriteLine("restarting Ingest with ClickHouse reachable, on the same spool");
@@ -104,7 +112,7 @@ internal static class IngestScenario
     /// <summary>Port 1 on loopback: nothing listens there, so the sink only retries and the spool keeps every batch.</summary>
     private const string UnreachableClickHouse = "http://default@127.0.0.1:1/unreachable";
 
-    private static async Task<ChildProcess> StartIngestAsync(IngestSettings s, string outDir, bool clickHouseReachable)
+    internal static async Task<ChildProcess> StartIngestAsync(IngestSettings s, string outDir, bool clickHouseReachable)
     {
         string root = RepoRoot();
         string dll = s.IngestDll ?? Path.Combine(root, "artifacts", "bin", "Vpn.Perf.Ingest", "release", "Vpn.Perf.Ingest.dll");
@@ -139,7 +147,7 @@ internal static class IngestScenario
         return ingest;
     }
 
-    private static async Task StopIngestAsync(ChildProcess ingest, IngestSettings s, HttpClient control, string outDir)
+    internal static async Task StopIngestAsync(ChildProcess ingest, IngestSettings s, HttpClient control, string outDir)
     {
         // Let the ClickHouse sink catch up first (bounded), so the run's data all lands and the spool can go.
         ServerMetrics last = ServerMetrics.Empty;
@@ -182,11 +190,12 @@ internal static class IngestScenario
         throw new DirectoryNotFoundException("Vpn.Perf.sln not found above the working directory: run from the repository.");
     }
 
-    private static int? FirstWith(List<int> pids, string needle)
+    /// <summary>The Ingest whose command line names <paramref name="port"/> (other Ingests may run on this machine).</summary>
+    internal static int? FindIngest(int port)
     {
-        foreach (int pid in pids)
+        foreach (int pid in ProcessCpu.Find("Vpn.Perf.Ingest.dll", inCommandLine: true))
         {
-            if (ProcessCpu.Find(needle, inCommandLine: true).Contains(pid)) return pid;
+            if (ProcessCpu.Find($":{port}", inCommandLine: true).Contains(pid)) return pid;
         }
         return null;
     }

@@ -45,6 +45,13 @@ internal sealed class IngestSettings
     /// same spool with the real ClickHouse, which must receive every row (checked with <see cref="Verify"/>).
     /// </summary>
     public bool ClickHouseLater { get; private set; }
+
+    /// <summary>
+    /// With <see cref="ClickHouseLater"/> and without <see cref="Verify"/>: after the window Ingest is stopped and the run's
+    /// own spool deleted instead of being sent to ClickHouse, which takes minutes for a window's worth of batches (the
+    /// HTTP-path figure alone, e.g. in the suite). Nothing of the run reaches ClickHouse, and nothing is verified.
+    /// </summary>
+    public bool DiscardSpool { get; private set; }
     public SubscriptionMix Mix { get; private set; } = SubscriptionMix.Zipf;
 
     /// <summary>Pre-encoded bodies per node; each send patches seq, sent_at and event ids into one of them.</summary>
@@ -89,6 +96,8 @@ internal sealed class IngestSettings
           --start-ingest            start the Release Ingest on --target's port, fresh spool, stop it at the end
           --clickhouse-later        with --start-ingest: measure with ClickHouse unreachable (HTTP path and spool
                                     alone), then restart Ingest on the same spool with ClickHouse and verify
+          --discard-spool           with --clickhouse-later, without --verify: stop Ingest after the window and delete
+                                    the run's spool instead of sending it to ClickHouse (nothing is verified)
           --ingest-dll PATH         Ingest dll for --start-ingest (artifacts/bin/Vpn.Perf.Ingest/release/...)
           --buckets N               Ingest's Redis key buckets (Ingest:BucketCount, default 16); must match a running Ingest
           --variants N              pre-encoded bodies per node (8)
@@ -126,6 +135,7 @@ internal sealed class IngestSettings
                 case "--verify": s.Verify = true; break;
                 case "--start-ingest": s.StartIngest = true; break;
                 case "--clickhouse-later": s.ClickHouseLater = true; break;
+                case "--discard-spool": s.DiscardSpool = true; break;
                 case "--ingest-dll": s.IngestDll = Next(); break;
                 case "--buckets": s.BucketCount = PositiveInt(a, Next()); break;
                 case "--variants": s.VariantsPerNode = PositiveInt(a, Next()); break;
@@ -137,6 +147,7 @@ internal sealed class IngestSettings
             }
         }
         if (s.ClickHouseLater && !s.StartIngest) throw new ArgumentException("--clickhouse-later needs --start-ingest.");
+        if (s.DiscardSpool && (!s.ClickHouseLater || s.Verify)) throw new ArgumentException("--discard-spool is for --clickhouse-later without --verify.");
         if (s.Rate is <= 0) throw new ArgumentException("--rate must be positive.");
         if (s.Rate is not null && concurrencyGiven) throw new ArgumentException("Give --rate (open model) or --concurrency (closed model), not both.");
         if (!s.Target.IsLoopback) throw new ArgumentException("--target must be a loopback address: this tool only sends to 127.0.0.1.");

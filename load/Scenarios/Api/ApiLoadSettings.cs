@@ -97,7 +97,7 @@ internal sealed class ApiLoadSettings
           --reference               config: the same load first against the bare Kestrel reference server, which
                                     answers a body of the typical config's size (and 304 to a matching ETag)
           --reference-port P        its port (5390)
-          --verbose-api             leave the started Api's request logging at its default (Information)
+          --verbose-api             do not pass the Warning log filter (matters only for Api builds before 271416c)
           --timeout T               per request (30s)
           --seed N                  random seed (which fetches send If-None-Match)
           --out DIR                 results.md, results.json and logs (load/reports/<time>-<scenario>)

@@ -132,7 +132,7 @@ internal static class ApiScenario
         return new LoadRun(issuer, counters, latency, control).RunAsync(plan);
     }
 
-    private static async Task<ChildProcess> StartApiAsync(ApiLoadSettings s, string dll, string root, string outDir, List<string> notes)
+    internal static async Task<ChildProcess> StartApiAsync(ApiLoadSettings s, string dll, string root, string outDir, List<string> notes)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -149,11 +149,11 @@ internal static class ApiScenario
             "consumer must not take other runs' events; neither loop is on the measured path) and a random 48-byte `Auth__SigningKey`.");
         if (s.QuietRequestLog)
         {
-            // The Api sets no log filter of its own, so by default every request writes two Information lines; Ingest and the
-            // reference filter Microsoft.AspNetCore to Warning, and so does the ASP.NET Core template's appsettings.json.
+            // Ingest, the reference and (since commit 271416c) the Api filter Microsoft.AspNetCore to Warning in code; the variable
+            // gives an older Api build, which logged two Information lines per request, the same setting.
             env["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
-            notes.Add("`Logging__LogLevel__Microsoft.AspNetCore=Warning` (as Ingest and the reference do in code): the Api has no such filter or appsettings.json, " +
-                "so by default it logs two lines per request (`--verbose-api` measures it that way).");
+            notes.Add("`Logging__LogLevel__Microsoft.AspNetCore=Warning`, as Ingest, the reference and the Api itself (since 271416c) set in code; " +
+                "it only matters for an older Api build, which logged two lines per request.");
         }
         if (s.Kind == ApiScenarioKind.Login)
         {
@@ -194,7 +194,7 @@ internal static class ApiScenario
     }
 
     /// <summary>The Api whose command line names our port (other Apis may run on this machine).</summary>
-    private static int? FindApi(int port)
+    internal static int? FindApi(int port)
     {
         foreach (int pid in ProcessCpu.Find("Vpn.Perf.Api.dll", inCommandLine: true))
         {
