@@ -166,16 +166,7 @@ internal static class ApiReportWriter
         w.WriteNumber("windowSeconds", Math.Round(r.WindowSeconds, 3));
         w.WriteNumber("okPerSecond", Math.Round(r.RequestsPerSecond, 1));
         w.WriteNumber("bodyBytesPerSecond", Math.Round(r.WireBytesPerSecond));
-        w.WriteStartObject("latencyMs");
-        w.WriteNumber("count", r.Latency.Count);
-        w.WriteNumber("mean", Math.Round(r.Latency.Mean, 3));
-        w.WriteNumber("p50", r.Latency.P50);
-        w.WriteNumber("p75", r.Latency.P75);
-        w.WriteNumber("p95", r.Latency.P95);
-        w.WriteNumber("p99", r.Latency.P99);
-        w.WriteNumber("p999", r.Latency.P999);
-        w.WriteNumber("max", r.Latency.Max);
-        w.WriteEndObject();
+        ReportWriter.WriteLatency(w, r.Latency);
         w.WriteNumber("attempts", r.Window.Attempts);
         w.WriteNumber("ok", r.Window.Accepted);
         w.WriteNumber("queuedAtEnd", r.Total.QueuedAtEnd);
@@ -185,9 +176,7 @@ internal static class ApiReportWriter
         w.WriteStartObject("failuresByStatus");
         foreach ((int status, long n) in r.Window.FailuresByStatus) w.WriteNumber(status.ToString(C), n);
         w.WriteEndObject();
-        w.WriteStartObject("cpuPercentOfOneCore");
-        foreach ((string p, double v) in r.CpuPercent) w.WriteNumber(p, Math.Round(v, 1));
-        w.WriteEndObject();
+        ReportWriter.WriteCpu(w, r);
         w.WriteNumber("machineBusyPercent", Math.Round(r.MachineBusyPercent, 1));
         w.WriteNumber("serverCpuSecondsPerOk", CpuPerRequest(r));
         w.WriteEndObject();

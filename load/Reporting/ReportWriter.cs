@@ -156,6 +156,28 @@ internal static class ReportWriter
         w.WriteEndObject();
     }
 
+    /// <summary>The latency percentiles every report writes the same way (ms).</summary>
+    internal static void WriteLatency(Utf8JsonWriter w, LatencySummary latency)
+    {
+        w.WriteStartObject("latencyMs");
+        w.WriteNumber("count", latency.Count);
+        w.WriteNumber("mean", Math.Round(latency.Mean, 3));
+        w.WriteNumber("p50", latency.P50);
+        w.WriteNumber("p75", latency.P75);
+        w.WriteNumber("p95", latency.P95);
+        w.WriteNumber("p99", latency.P99);
+        w.WriteNumber("p999", latency.P999);
+        w.WriteNumber("max", latency.Max);
+        w.WriteEndObject();
+    }
+
+    internal static void WriteCpu(Utf8JsonWriter w, RunResult r)
+    {
+        w.WriteStartObject("cpuPercentOfOneCore");
+        foreach ((string p, double v) in r.CpuPercent) w.WriteNumber(p, Math.Round(v, 1));
+        w.WriteEndObject();
+    }
+
     internal static void WriteRun(Utf8JsonWriter w, string name, RunResult r)
     {
         w.WriteStartObject(name);
@@ -164,16 +186,7 @@ internal static class ReportWriter
         w.WriteNumber("reportsPerSecond", Math.Round(r.ReportsPerSecond, 1));
         w.WriteNumber("wireBytesPerSecond", Math.Round(r.WireBytesPerSecond));
         w.WriteNumber("rawBytesPerSecond", Math.Round(r.RawBytesPerSecond));
-        w.WriteStartObject("latencyMs");
-        w.WriteNumber("count", r.Latency.Count);
-        w.WriteNumber("mean", Math.Round(r.Latency.Mean, 3));
-        w.WriteNumber("p50", r.Latency.P50);
-        w.WriteNumber("p75", r.Latency.P75);
-        w.WriteNumber("p95", r.Latency.P95);
-        w.WriteNumber("p99", r.Latency.P99);
-        w.WriteNumber("p999", r.Latency.P999);
-        w.WriteNumber("max", r.Latency.Max);
-        w.WriteEndObject();
+        ReportWriter.WriteLatency(w, r.Latency);
         w.WriteNumber("attempts", r.Window.Attempts);
         w.WriteNumber("accepted", r.Window.Accepted);
         w.WriteNumber("retries", r.Window.Retries);
@@ -192,9 +205,7 @@ internal static class ReportWriter
         w.WriteNumber("spoolBacklogEndBytes", r.BacklogEndBytes);
         w.WriteNumber("spoolBacklogPeakBytes", r.BacklogPeakBytes);
         w.WriteEndObject();
-        w.WriteStartObject("cpuPercentOfOneCore");
-        foreach ((string p, double v) in r.CpuPercent) w.WriteNumber(p, Math.Round(v, 1));
-        w.WriteEndObject();
+        ReportWriter.WriteCpu(w, r);
         w.WriteNumber("machineBusyPercent", Math.Round(r.MachineBusyPercent, 1));
         w.WriteStartObject("probePerSecond");
         foreach ((string k, double v) in r.ProbeRates)
