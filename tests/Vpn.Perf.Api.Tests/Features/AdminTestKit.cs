@@ -29,17 +29,13 @@ internal static class AdminTestKit
     public static async Task ExecAsync(ApiFactory api, string sql, params object[] args)
     {
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using NpgsqlCommand cmd = db.CreateCommand(sql);
-        foreach (object a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        await cmd.ExecuteNonQueryAsync();
+        await TestSql.ExecAsync(db, sql, args);
     }
 
     public static async Task<T> ScalarAsync<T>(ApiFactory api, string sql, params object[] args)
     {
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using NpgsqlCommand cmd = db.CreateCommand(sql);
-        foreach (object a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        return (T)(await cmd.ExecuteScalarAsync())!;
+        return await TestSql.ScalarAsync<T>(db, sql, args);
     }
 
     public static Task<long> AuditCountAsync(ApiFactory api, string action)
@@ -49,12 +45,8 @@ internal static class AdminTestKit
 
     public static HttpClient Operator(ApiFactory api) => api.ClientAs(Guid.NewGuid(), Roles.Operator);
 
-    public static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"Expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    public static Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
+        => TestSql.JsonAsync(response, expected);
 
     public static async Task<JsonElement> PostAsync(HttpClient client, string url, object body, HttpStatusCode expected)
         => await JsonAsync(await client.PostAsJsonAsync(url, body), expected);

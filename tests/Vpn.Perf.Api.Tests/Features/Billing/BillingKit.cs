@@ -169,12 +169,8 @@ internal sealed class BillingKit : IAsyncDisposable
 
     public Task<long> AuditCountAsync(string action) => Seed.ScalarAsync<long>("select count(*) from audit_log where action = $1", action);
 
-    public static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"Expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    public static Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
+        => TestSql.JsonAsync(response, expected);
 
     public static DateTimeOffset Instant(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 

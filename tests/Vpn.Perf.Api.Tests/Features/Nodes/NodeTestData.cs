@@ -11,19 +11,9 @@ namespace Vpn.Perf.Api.Tests.Features.Nodes;
 /// <summary>Arrange helpers for the node, inbound, audit and node-sync tests: rows written with plain SQL.</summary>
 internal static class NodeTestData
 {
-    public static async Task ExecAsync(NpgsqlDataSource db, string sql, params object?[] args)
-    {
-        await using NpgsqlCommand cmd = db.CreateCommand(sql);
-        foreach (object? a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a ?? DBNull.Value });
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public static Task ExecAsync(NpgsqlDataSource db, string sql, params object?[] args) => TestSql.ExecAsync(db, sql, args);
 
-    public static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object?[] args)
-    {
-        await using NpgsqlCommand cmd = db.CreateCommand(sql);
-        foreach (object? a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a ?? DBNull.Value });
-        return (T)(await cmd.ExecuteScalarAsync())!;
-    }
+    public static Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object?[] args) => TestSql.ScalarAsync<T>(db, sql, args);
 
     public static async Task<Guid> UserAsync(NpgsqlDataSource db, bool disabled = false)
     {
@@ -56,12 +46,8 @@ internal static class NodeTestData
         return (id, secret);
     }
 
-    public static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"Expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
+    public static Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
+        => TestSql.JsonAsync(response, expected);
 
     public static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string url, object? body = null)
     {

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Api.Data;
 using System.Globalization;
 using Npgsql;
@@ -56,19 +57,9 @@ internal static class SyncTest
         }
     }
 
-    public static async Task ExecAsync(NpgsqlDataSource db, string sql, params object[] args)
-    {
-        await using var cmd = db.CreateCommand(sql);
-        foreach (object a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public static Task ExecAsync(NpgsqlDataSource db, string sql, params object[] args) => TestSql.ExecAsync(db, sql, args);
 
-    public static async Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object[] args)
-    {
-        await using var cmd = db.CreateCommand(sql);
-        foreach (object a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
-        return (T)(await cmd.ExecuteScalarAsync())!;
-    }
+    public static Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, params object[] args) => TestSql.ScalarAsync<T>(db, sql, args);
 
     public static async Task<Guid> InsertUserAsync(NpgsqlDataSource db)
     {
