@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
 using Vpn.Perf.Shared.Contracts;
@@ -15,13 +16,15 @@ internal readonly record struct UsageOutcome(bool Duplicate);
 /// batch waiting at that moment into a round and sends one script call per key bucket for the whole round
 /// (pipelined, each atomic on one slot). The fixed cost of a script call is then shared by all the batches
 /// of the round instead of being paid for every few reports, which is what makes the Redis stage scale:
-/// a lone batch still goes out at once, and a busy server gets larger rounds.
+/// a lone batch still goes out at once, and a busy server gets larger rounds. Within a call, the reports that
+/// count for the same usage key (a heavy user seen by many nodes, or on several inbounds of one node) are summed
+/// first, so Redis does one increment per distinct key of the round rather than one per report.
 /// </summary>
 /// <remarks>
 /// A round fails per bucket: the batches with reports in a failed bucket get the exception (so their
 /// request answers 503 and the node retries), while the buckets that succeeded stay applied; the retry
 /// finds them in <c>{bN}:seq:&lt;node&gt;</c> and applies only what is missing. Limits come from the state cache and
-/// are compared inside the script with the new totals, so a crossing is seen once, by the report that
+/// are compared inside the script with the new totals, so a crossing is seen once, by the call whose sum
 /// crosses.
 /// </remarks>
 internal sealed class UsageApplier : IAsyncDisposable
@@ -39,6 +42,8 @@ internal sealed class UsageApplier : IAsyncDisposable
     private readonly byte[][] _usagePrefixes;
     private readonly byte[][] _seqPrefixes;
     private readonly byte[][] _eventKeys;
+    // Which key each (subscription, period) got in the call being built; only the loop's thread uses it.
+    private readonly Dictionary<UsageKey, int> _keyIndex = [];
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _slots = new(RoundsInFlight, RoundsInFlight);
     private readonly CancellationTokenSource _stopping = new();
@@ -136,7 +141,8 @@ internal sealed class UsageApplier : IAsyncDisposable
         int[] start = ArrayPool<int>.Shared.Rent(_bucketCount + 1);
         int[] next = ArrayPool<int>.Shared.Rent(_bucketCount);
         Entry[] order = ArrayPool<Entry>.Shared.Rent(reportCount);
-        var calls = new List<(int Bucket, Task<RespValue> Reply)>(Math.Min(_bucketCount, reportCount));
+        int[] keyOf = ArrayPool<int>.Shared.Rent(reportCount);
+        var calls = new List<(Slice Slice, int Keys, Task<RespValue> Reply)>(Math.Min(_bucketCount, reportCount));
         try
         {
             Array.Clear(start, 0, _bucketCount + 1);
@@ -153,23 +159,25 @@ internal sealed class UsageApplier : IAsyncDisposable
                 for (int r = 0; r < round[i].Batch.ReportCount; r++) order[next[reports[r].Bucket]++] = new Entry(i, r);
             }
 
+            // Every first build runs here, on the loop's thread, before this method's first await: the shared
+            // key index is never used by two builds at once.
             for (int b = 0; b < _bucketCount; b++)
             {
                 if (start[b] == start[b + 1]) continue;
-                RespCommand command = BuildCall(b, round, order, start[b], start[b + 1]);
-                calls.Add((b, _redis.EvalShaAsync(_script, command, CancellationToken.None).AsTask()));
+                var slice = new Slice(b, round, order, keyOf, start[b], start[b + 1]);
+                RespCommand command = BuildCall(slice, excluded: null, _keyIndex, out int keys);
+                calls.Add((slice, keys, _redis.EvalShaAsync(_script, command, CancellationToken.None).AsTask()));
             }
 
-            foreach ((int b, Task<RespValue> pending) in calls)
+            foreach ((Slice slice, int keys, Task<RespValue> pending) in calls)
             {
                 try
                 {
-                    RespValue reply = await pending;
-                    ReadReply(reply, round, order, start[b], start[b + 1]);
+                    await CompleteCallAsync(slice, keys, await pending);
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
                 {
-                    for (int e = start[b]; e < start[b + 1]; e++) round[order[e].Batch].Error ??= ex;
+                    for (int e = slice.From; e < slice.To; e++) round[order[e].Batch].Error ??= ex;
                 }
             }
         }
@@ -178,93 +186,178 @@ internal sealed class UsageApplier : IAsyncDisposable
             ArrayPool<int>.Shared.Return(start);
             ArrayPool<int>.Shared.Return(next);
             ArrayPool<Entry>.Shared.Return(order);
+            ArrayPool<int>.Shared.Return(keyOf);
         }
     }
 
-    private RespCommand BuildCall(int bucket, List<Pending> round, Entry[] order, int from, int to)
+    /// <summary>
+    /// Builds one bucket's script call: the dedup key and seq of each portion not <paramref name="excluded"/>, and
+    /// each distinct usage key once with the sum of its reports' deltas (<see cref="UsageScript"/>). Records in
+    /// <see cref="Slice.KeyOf"/> which key each report went to, for reading the reply.
+    /// </summary>
+    private RespCommand BuildCall(Slice slice, bool[]? excluded, Dictionary<UsageKey, int> keyIndex, out int keyCount)
     {
-        int portions = 0;
-        long now = 0;
-        for (int e = from; e < to; e++)
+        keyIndex.Clear();
+        int entries = slice.To - slice.From;
+        KeySlot[] keys = ArrayPool<KeySlot>.Shared.Rent(entries);
+        int[] firstKeys = ArrayPool<int>.Shared.Rent(entries); // per portion: how many keys first appear in it
+        try
         {
-            if (e == from || order[e].Batch != order[e - 1].Batch) portions++;
-            now = Math.Max(now, round[order[e].Batch].NowMs);
-        }
-        // Size: header and the events key ~60 bytes; per portion a dedup key and seq and count (~90 bytes with
-        // framing); per report a usage key (prefix + 32 + 1 + 13 bytes), a limit and a delta of up to 20 digits.
-        RespCommand command = _script.CreateCommand(keyCount: 1 + portions + (to - from), sizeHint: 128 + (portions * 90) + ((to - from) * 130));
-        command.Arg(_eventKeys[bucket]);
-
-        // A key is a per-bucket prefix ("{b<int>}:u:" or "{b<int>}:seq:", under 32 bytes) and a hex id, then for
-        // usage ':' and the period start.
-        Span<byte> key = stackalloc byte[32 + RedisKeys.IdChars + 1 + 20];
-        byte[] seqPrefix = _seqPrefixes[bucket];
-        seqPrefix.CopyTo(key);
-        for (int e = from; e < to; e++)
-        {
-            if (e != from && order[e].Batch == order[e - 1].Batch) continue;
-            RedisKeys.WriteId(round[order[e].Batch].Node, key[seqPrefix.Length..]);
-            command.Arg(key[..(seqPrefix.Length + RedisKeys.IdChars)]);
-        }
-
-        byte[] usagePrefix = _usagePrefixes[bucket];
-        usagePrefix.CopyTo(key);
-        Span<byte> id = key[usagePrefix.Length..];
-        for (int e = from; e < to; e++)
-        {
-            ref PendingReport r = ref round[order[e].Batch].Batch.Reports[order[e].Report];
-            RedisKeys.WriteId(r.SubscriptionId, id);
-            id[RedisKeys.IdChars] = (byte)':';
-            Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
-            command.Arg(key[..(usagePrefix.Length + RedisKeys.IdChars + 1 + digits)]);
-        }
-
-        command.Arg(portions).Arg(now);
-        int e0 = from;
-        while (e0 < to)
-        {
-            int batchIndex = order[e0].Batch;
-            int e1 = e0;
-            while (e1 < to && order[e1].Batch == batchIndex) e1++;
-            Pending p = round[batchIndex];
-            p.Portions++;
-            command.Arg(p.Batch.Header.Seq).Arg(e1 - e0);
-            PendingReport[] reports = p.Batch.Reports;
-            for (int e = e0; e < e1; e++)
+            int portions = 0, count = 0;
+            long now = 0;
+            for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
             {
-                ref PendingReport r = ref reports[order[e].Report];
-                command.Arg(r.Limit).Arg(r.Delta);
+                e1 = slice.PortionEnd(e0);
+                Pending p = slice.Round[slice.Order[e0].Batch];
+                if (excluded is null) p.Portions++;
+                else if (excluded[slice.Order[e0].Batch]) continue;
+                now = Math.Max(now, p.NowMs);
+                int before = count;
+                PendingReport[] reports = p.Batch.Reports;
+                for (int e = e0; e < e1; e++)
+                {
+                    ref PendingReport r = ref reports[slice.Order[e].Report];
+                    ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(keyIndex, new UsageKey(r.SubscriptionId, r.PeriodStart), out bool seen);
+                    // A sum that would overflow a long starts a second entry for the same key (INCRBY refuses what
+                    // Redis cannot hold anyway); each delta is at most 2^51.
+                    if (seen && keys[slot].Delta <= long.MaxValue - r.Delta)
+                    {
+                        keys[slot].Delta += r.Delta;
+                        keys[slot].Limit = r.Limit; // the latest batch's state
+                    }
+                    else
+                    {
+                        slot = count;
+                        keys[count++] = new KeySlot(e, r.Limit, r.Delta);
+                    }
+                    slice.KeyOf[e] = slot;
+                }
+                firstKeys[portions++] = count - before;
             }
-            e0 = e1;
+            keyCount = count;
+
+            // Size: header and the events key ~60 bytes; per portion a dedup key, seq and count (~90 bytes with
+            // framing); per key a usage key (prefix + 32 + 1 + 13 bytes), a limit and a delta of up to 20 digits.
+            RespCommand command = _script.CreateCommand(keyCount: 1 + portions + count, sizeHint: 128 + (portions * 90) + (count * 130));
+            command.Arg(_eventKeys[slice.Bucket]);
+
+            // A key is a per-bucket prefix ("{b<int>}:u:" or "{b<int>}:seq:", under 32 bytes) and a hex id, then for
+            // usage ':' and the period start.
+            Span<byte> key = stackalloc byte[32 + RedisKeys.IdChars + 1 + 20];
+            byte[] seqPrefix = _seqPrefixes[slice.Bucket];
+            seqPrefix.CopyTo(key);
+            for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
+            {
+                e1 = slice.PortionEnd(e0);
+                if (excluded is not null && excluded[slice.Order[e0].Batch]) continue;
+                RedisKeys.WriteId(slice.Round[slice.Order[e0].Batch].Node, key[seqPrefix.Length..]);
+                command.Arg(key[..(seqPrefix.Length + RedisKeys.IdChars)]);
+            }
+
+            byte[] usagePrefix = _usagePrefixes[slice.Bucket];
+            usagePrefix.CopyTo(key);
+            Span<byte> id = key[usagePrefix.Length..];
+            for (int k = 0; k < count; k++)
+            {
+                ref PendingReport r = ref slice.Report(keys[k].Entry);
+                RedisKeys.WriteId(r.SubscriptionId, id);
+                id[RedisKeys.IdChars] = (byte)':';
+                Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
+                command.Arg(key[..(usagePrefix.Length + RedisKeys.IdChars + 1 + digits)]);
+            }
+
+            command.Arg(portions).Arg(now);
+            int portion = 0;
+            for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
+            {
+                e1 = slice.PortionEnd(e0);
+                if (excluded is not null && excluded[slice.Order[e0].Batch]) continue;
+                command.Arg(slice.Round[slice.Order[e0].Batch].Batch.Header.Seq).Arg(firstKeys[portion++]);
+            }
+            for (int k = 0; k < count; k++)
+            {
+                command.Arg(keys[k].Limit).Arg(keys[k].Delta);
+            }
+            return command;
         }
-        return command;
+        finally
+        {
+            ArrayPool<KeySlot>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(firstKeys);
+        }
     }
 
-    /// <summary>Walks the bucket's portions in the order they were sent and hands each its result.</summary>
-    private static void ReadReply(RespValue reply, List<Pending> round, Entry[] order, int from, int to)
+    /// <summary>
+    /// Hands the bucket's portions their result. When the script found portions it had applied before (a node's
+    /// retry), it applied nothing: those portions are counted as duplicates and the call goes again without them.
+    /// </summary>
+    private async ValueTask CompleteCallAsync(Slice slice, int keyCount, RespValue reply)
     {
-        int portion = 0;
-        int e0 = from;
-        while (e0 < to)
+        bool[]? excluded = null;
+        while (reply[0].AsInt64() != 0)
         {
-            int batchIndex = order[e0].Batch;
-            int e1 = e0;
-            while (e1 < to && order[e1].Batch == batchIndex) e1++;
-            Pending p = round[batchIndex];
-            RespValue result = reply[portion++];
-            if (result.Type == RespType.Integer)
+            excluded ??= new bool[slice.Round.Count];
+            if (!ExcludeDuplicates(slice, excluded, reply[1]))
             {
-                p.Duplicates++; // -1: this bucket already applied this (node, seq)
+                return;
+            }
+            // Possibly concurrent with the loop building the next round: a key index of its own (rare path).
+            RespCommand command = BuildCall(slice, excluded, new Dictionary<UsageKey, int>(), out keyCount);
+            reply = await _redis.EvalShaAsync(_script, command, CancellationToken.None);
+        }
+
+        RespValue over = reply[1];
+        if (over.Length == 0)
+        {
+            return;
+        }
+        bool[] isOver = ArrayPool<bool>.Shared.Rent(keyCount);
+        try
+        {
+            Array.Clear(isOver, 0, keyCount);
+            for (int k = 0; k < over.Length; k++) isOver[(int)over[k].AsInt64()] = true;
+            for (int e = slice.From; e < slice.To; e++)
+            {
+                Entry entry = slice.Order[e];
+                if ((excluded is null || !excluded[entry.Batch]) && isOver[slice.KeyOf[e]])
+                {
+                    Pending p = slice.Round[entry.Batch];
+                    AddOnce(p.Cutoff, p.Batch.Reports[entry.Report].SubscriptionId);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(isOver);
+        }
+    }
+
+    /// <summary>
+    /// Excludes the portions the script reported as applied before (their 0-based indexes among the portions of
+    /// the call, ascending) and counts each as a duplicate; false when no portion is left to send.
+    /// </summary>
+    private static bool ExcludeDuplicates(Slice slice, bool[] excluded, RespValue duplicates)
+    {
+        int portion = 0, d = 0;
+        bool left = false;
+        for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
+        {
+            e1 = slice.PortionEnd(e0);
+            int batch = slice.Order[e0].Batch;
+            if (excluded[batch]) continue;
+            if (d < duplicates.Length && duplicates[d].AsInt64() == portion)
+            {
+                excluded[batch] = true;
+                slice.Round[batch].Duplicates++;
+                d++;
             }
             else
             {
-                for (int k = 0; k < result.Length; k++)
-                {
-                    AddOnce(p.Cutoff, p.Batch.Reports[order[e0 + (int)result[k].AsInt64()].Report].SubscriptionId);
-                }
+                left = true;
             }
-            e0 = e1;
+            portion++;
         }
+        return left;
     }
 
     /// <summary>Completes each report from the state cache, loading misses from Redis in one pipelined round.</summary>
@@ -334,6 +427,27 @@ internal sealed class UsageApplier : IAsyncDisposable
     }
 
     private readonly record struct Entry(int Batch, int Report);
+
+    private readonly record struct UsageKey(Guid Subscription, long PeriodStart);
+
+    /// <summary>One distinct usage key of a call: the entry that first named it, its limit and its summed delta.</summary>
+    private record struct KeySlot(int Entry, long Limit, long Delta);
+
+    /// <summary>
+    /// One bucket's share of a round: entries <c>[From, To)</c> of <see cref="Order"/>, grouped by batch (each group
+    /// is a portion); <see cref="KeyOf"/> holds, per entry, the index of its usage key in the bucket's call.
+    /// </summary>
+    private readonly record struct Slice(int Bucket, List<Pending> Round, Entry[] Order, int[] KeyOf, int From, int To)
+    {
+        public int PortionEnd(int e0)
+        {
+            int e1 = e0 + 1;
+            while (e1 < To && Order[e1].Batch == Order[e0].Batch) e1++;
+            return e1;
+        }
+
+        public ref PendingReport Report(int entry) => ref Round[Order[entry].Batch].Batch.Reports[Order[entry].Report];
+    }
 
     /// <summary>One request's batch waiting for, then inside, a round. Only the round's loop writes to it.</summary>
     private sealed class Pending(BatchContext batch, Guid node, long nowMs, List<Guid> cutoff)

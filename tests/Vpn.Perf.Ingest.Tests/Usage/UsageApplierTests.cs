@@ -86,6 +86,44 @@ public sealed class UsageApplierTests : IAsyncLifetime
         Assert.Equal(3, await _redis.UsedAsync(sid));
     }
 
+    [Fact]
+    public async Task ApplyAsync_ConcurrentBatchesAndTheirRetries_CountEachBatchOnceAndCrossTheLimitOnce()
+    {
+        // Forty nodes each send one batch that counts twice for the same limited subscription (two inbounds) and
+        // once for a shared unlimited one, and each batch is sent twice at once, as a node retrying a lost answer
+        // does. Rounds then gather batches whose reports share keys (summed before Redis sees them) together with
+        // retries of batches applied in an earlier round or in the same one (sent again without them).
+        Guid limited = Guid.NewGuid(), shared = Guid.NewGuid();
+        await _redis.SeedSubscriptionAsync(limited, maxTraffic: 1_000);
+        await _redis.SeedSubscriptionAsync(shared);
+        Guid inboundA = Guid.NewGuid(), inboundB = Guid.NewGuid();
+        Assert.False((await ApplyOutcomeAsync(Guid.NewGuid(), 1, Anchor, [], [(limited, 0), (shared, 0)])).Duplicate); // states now cached
+
+        const int Nodes = 40;
+        var sends = new List<Task<UsageOutcome>>();
+        var cutoffs = new List<List<Guid>>();
+        for (int n = 0; n < Nodes; n++)
+        {
+            var node = Guid.NewGuid();
+            byte[] body = TestBatch.Build(1, [TestBatch.Report(limited, 10, 5, inboundA), TestBatch.Report(limited, 10, 5, inboundB), TestBatch.Report(shared, 7, 0)]);
+            for (int copy = 0; copy < 2; copy++)
+            {
+                var cutoff = new List<Guid>();
+                cutoffs.Add(cutoff);
+                sends.Add(ApplyBodyAsync(body, node, Anchor, cutoff));
+            }
+        }
+        UsageOutcome[] outcomes = await Task.WhenAll(sends);
+
+        Assert.Equal(Nodes, outcomes.Count(o => !o.Duplicate));
+        Assert.Equal(Nodes * 30, await _redis.UsedAsync(limited));
+        Assert.Equal(Nodes * 7, await _redis.UsedAsync(shared));
+        Assert.Single(await _redis.EventsForAsync(limited));
+        // 1 000 is reached by the 34th batch applied: at least the six applied after it (and their retries) say so.
+        Assert.InRange(cutoffs.Count(c => c.Contains(limited)), 6, 2 * Nodes);
+        Assert.DoesNotContain(cutoffs, c => c.Contains(shared));
+    }
+
     private async Task<List<Guid>> ApplyAsync(Guid node, ulong seq, long nowMs, params (Guid Sid, ulong Bytes)[] reports)
     {
         var cutoff = new List<Guid>();
@@ -99,6 +137,11 @@ public sealed class UsageApplierTests : IAsyncLifetime
     private async Task<UsageOutcome> ApplyOutcomeAsync(Guid node, ulong seq, long nowMs, List<Guid> cutoff, (Guid Sid, ulong Bytes)[] reports)
     {
         byte[] body = TestBatch.Build(seq, reports.Select(r => TestBatch.Report(r.Sid, r.Bytes, 0)).ToArray());
+        return await ApplyBodyAsync(body, node, nowMs, cutoff);
+    }
+
+    private async Task<UsageOutcome> ApplyBodyAsync(byte[] body, Guid node, long nowMs, List<Guid> cutoff)
+    {
         using var batch = new BatchContext();
         var handler = new CollectingHandler(batch, Buckets);
         TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
