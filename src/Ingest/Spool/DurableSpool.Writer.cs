@@ -20,6 +20,11 @@ internal sealed partial class DurableSpool
     private readonly List<ReadOnlyMemory<byte>> _gather = new(MaxBatchRecords);
     private SafeFileHandle _writeHandle;
     private SegmentState _writeSegment;
+
+    // Page-cache drops (SpoolOptions.CachedBacklogBytes) go in aligned chunks of the largest folio size; below this offset
+    // of the write segment they have been done.
+    private const long CacheDropChunk = 2L * 1024 * 1024;
+    private long _cacheDroppedTo;
     private long _writeOffset;
 
     // Hand-off flags; see AppendAsync and WaitForWork for the ordering each relies on.
@@ -212,6 +217,16 @@ internal sealed partial class DurableSpool
         long started = _timeProvider.GetTimestamp();
         RandomAccess.Write(_writeHandle, _gather, start);
         PosixSync.FlushData(_writeHandle);
+        if (Volatile.Read(ref _backlogBytes) > _options.CachedBacklogBytes)
+        {
+            // Whole aligned chunks only: the kernel keeps a page-cache folio (up to 2 MiB) that the range covers in part.
+            long to = end & ~(CacheDropChunk - 1);
+            if (to > _cacheDroppedTo)
+            {
+                PosixSync.DropCache(_writeHandle, _cacheDroppedTo, to - _cacheDroppedTo);
+                _cacheDroppedTo = to;
+            }
+        }
         Volatile.Write(ref _lastSyncMicroseconds, (long)_timeProvider.GetElapsedTime(started).TotalMicroseconds);
         _writeOffset = end;
 
@@ -243,6 +258,11 @@ internal sealed partial class DurableSpool
     {
         ulong nextId = _writeSegment.Id + 1;
         SafeFileHandle handle = CreateSegment(_directory, nextId);
+        if (Volatile.Read(ref _backlogBytes) > _options.CachedBacklogBytes)
+        {
+            PosixSync.DropCache(_writeHandle, _cacheDroppedTo, 0); // the rest of the sealed segment (0 = to its end)
+        }
+        _cacheDroppedTo = 0;
         _writeHandle.Dispose();
         _writeHandle = handle;
         var next = new SegmentState(nextId, SpoolFormat.SegmentHeaderSize, isSealed: false);

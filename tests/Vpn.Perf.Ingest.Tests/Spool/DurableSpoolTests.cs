@@ -34,6 +34,34 @@ public sealed class DurableSpoolTests
         }
     }
 
+    [Theory]
+    [InlineData(0L, false)]            // the consumer is behind: what was made durable leaves the page cache
+    [InlineData(256L << 20, true)]     // the consumer keeps up: the tail it reads next stays cached
+    public async Task AppendAsync_BacklogOverCachedBytes_DropsDurablePagesAndStillReadsThemBack(long cachedBacklogBytes, bool cached)
+    {
+        using var dir = new SpoolTestDirectory();
+        await using DurableSpool spool = Open(dir.Path, segmentBytes: 3 << 20, cachedBacklogBytes: cachedBacklogBytes);
+        Guid node = NodeId(1);
+        const int Records = 640; // 10 MiB: three sealed segments and part of a fourth
+        for (ulong seq = 1; seq <= Records; seq++)
+        {
+            await AppendOkAsync(spool, node, seq, Payload(1, seq, 16 * 1024));
+        }
+
+        string[] segments = Directory.GetFiles(dir.Path, "*" + SpoolFormat.SegmentExtension).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(4, segments.Length);
+        foreach (string sealedSegment in segments[..^1])
+        {
+            double resident = PageCache.ResidentShare(sealedSegment);
+            if (cached) Assert.True(resident > 0.9, $"{resident:P0} of {sealedSegment} is cached");
+            else Assert.True(resident < 0.05, $"{resident:P0} of {sealedSegment} is still cached");
+        }
+
+        List<ReadRecord> read = ReadAvailable(spool.Reader);
+        Assert.Equal(Records, read.Count);
+        for (int i = 0; i < read.Count; i++) Assert.Equal(Payload(1, (ulong)i + 1, 16 * 1024), read[i].Payload);
+    }
+
     [Fact]
     public async Task Open_AfterDispose_ReturnsExactlyTheUncommittedRecords()
     {

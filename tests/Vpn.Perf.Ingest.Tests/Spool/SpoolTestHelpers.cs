@@ -9,9 +9,10 @@ internal sealed record ReadRecord(Guid NodeId, ulong Seq, long ReceivedAtMs, byt
 
 internal static class SpoolTestHelpers
 {
-    public static DurableSpool Open(string directory, long segmentBytes = 64 * 1024, long maxBacklogBytes = 1L << 30, ILogger<DurableSpool>? logger = null)
+    public static DurableSpool Open(string directory, long segmentBytes = 64 * 1024, long maxBacklogBytes = 1L << 30, ILogger<DurableSpool>? logger = null,
+        long cachedBacklogBytes = 256L << 20)
         => DurableSpool.Open(
-            new SpoolOptions { Directory = directory, SegmentBytes = segmentBytes, MaxBacklogBytes = maxBacklogBytes },
+            new SpoolOptions { Directory = directory, SegmentBytes = segmentBytes, MaxBacklogBytes = maxBacklogBytes, CachedBacklogBytes = cachedBacklogBytes },
             logger ?? NullLogger<DurableSpool>.Instance,
             TimeProvider.System);
 
