@@ -47,7 +47,10 @@ internal static partial class PasswordHasher
         // bcrypt reads at most 72 bytes of the password; the terminating NUL is ours to add.
         byte[] phrase = new byte[Encoding.UTF8.GetByteCount(password) + 1];
         Encoding.UTF8.GetBytes(password, phrase);
-        byte[] data = new byte[CryptDataSize]; // zeroed, as crypt_rn expects on first use
+        // Zeroed, as crypt_rn expects on first use, and pinned for as long as it lives: the result points into it and
+        // is read after the call, when a movable array could already have been moved by the GC (a login crashed the
+        // process with an access violation in PtrToStringAnsi that way).
+        byte[] data = GC.AllocateArray<byte>(CryptDataSize, pinned: true);
         try
         {
             IntPtr result = crypt_rn(phrase, settingZ, data, CryptDataSize);
