@@ -25,6 +25,9 @@ internal sealed partial class DurableSpool
     // of the write segment they have been done.
     private const long CacheDropChunk = 2L * 1024 * 1024;
     private long _cacheDroppedTo;
+
+    /// <summary>The consumer is far enough behind that what is made durable now should leave the page cache.</summary>
+    private bool BacklogOutgrowsCache => Volatile.Read(ref _backlogBytes) > _options.CachedBacklogBytes;
     private long _writeOffset;
 
     // Hand-off flags; see AppendAsync and WaitForWork for the ordering each relies on.
@@ -217,7 +220,7 @@ internal sealed partial class DurableSpool
         long started = _timeProvider.GetTimestamp();
         RandomAccess.Write(_writeHandle, _gather, start);
         PosixSync.FlushData(_writeHandle);
-        if (Volatile.Read(ref _backlogBytes) > _options.CachedBacklogBytes)
+        if (BacklogOutgrowsCache)
         {
             // Whole aligned chunks only: the kernel keeps a page-cache folio (up to 2 MiB) that the range covers in part.
             long to = end & ~(CacheDropChunk - 1);
@@ -258,7 +261,7 @@ internal sealed partial class DurableSpool
     {
         ulong nextId = _writeSegment.Id + 1;
         SafeFileHandle handle = CreateSegment(_directory, nextId);
-        if (Volatile.Read(ref _backlogBytes) > _options.CachedBacklogBytes)
+        if (BacklogOutgrowsCache)
         {
             PosixSync.DropCache(_writeHandle, _cacheDroppedTo, 0); // the rest of the sealed segment (0 = to its end)
         }
