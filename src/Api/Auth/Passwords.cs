@@ -52,12 +52,12 @@ internal sealed class Passwords
         return PasswordHasher.Verify(password, hash);
     }
 
-    /// <summary>True for a hash made with another cost or another <c>$2?$</c> variant (users migrated from other panels).</summary>
-    public bool NeedsRehash(string hash)
-        => !hash.StartsWith("$2b$", StringComparison.Ordinal)
-            || hash.Length < 7
-            || !int.TryParse(hash.AsSpan(4, 2), NumberStyles.None, CultureInfo.InvariantCulture, out int cost)
-            || cost != Cost;
+    /// <summary>
+    /// True for a hash made with another cost than the configured one (or not a bcrypt hash we verify). The variant
+    /// alone does not count: <c>$2a$</c>, <c>$2b$</c> and <c>$2y$</c> are the same algorithm for every password we
+    /// accept (UTF-8, at most 72 bytes, no NUL), so rehashing for the label would cost a bcrypt run and gain nothing.
+    /// </summary>
+    public bool NeedsRehash(string hash) => PasswordHasher.CostOf(hash) != Cost;
 
     /// <summary>Why a new password is not acceptable, or null when it is.</summary>
     public static string? Check(string? password)
@@ -68,7 +68,8 @@ internal sealed class Passwords
         if (chars < MinChars) return $"The password has {chars} characters; at least {MinChars} are required.";
         int bytes = Encoding.UTF8.GetByteCount(password);
         if (bytes > MaxBytes) return $"The password is {bytes} bytes in UTF-8; bcrypt uses at most {MaxBytes}.";
-        // libcrypt takes a C string: everything after a NUL would be ignored without a word.
+        // C implementations of bcrypt (libxcrypt, other panels' libraries) stop at a NUL: a hash made here must mean the
+        // same password wherever it is checked.
         if (password.Contains('\0', StringComparison.Ordinal)) return "The password must not contain a NUL character.";
         return null;
     }

@@ -31,6 +31,34 @@ public sealed class PasswordHasherTests
     }
 
     [Fact]
+    public void Hash_CheckedByPythonBcrypt_Verifies()
+    {
+        string hash = PasswordHasher.Hash("pässwörd made here", cost: 5);
+        Assert.Equal("True\nFalse", RunPython(
+            $"import bcrypt; h = b'{hash}'; print(bcrypt.checkpw('pässwörd made here'.encode(), h)); print(bcrypt.checkpw(b'other', h))"));
+    }
+
+    [Fact]
+    public void Verify_HashMadeByLibxcrypt_Accepts()
+    {
+        // Python's crypt module calls the system's libxcrypt, the library this project used before BCrypt.Net-Next:
+        // hashes stored by earlier versions keep verifying.
+        string hash = RunPython("import warnings; warnings.simplefilter('ignore'); import crypt; "
+            + "print(crypt.crypt('pässwörd', crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=32)))");
+        Assert.StartsWith("$2b$05$", hash, StringComparison.Ordinal);
+        Assert.True(PasswordHasher.Verify("pässwörd", hash));
+        Assert.False(PasswordHasher.Verify("password", hash));
+    }
+
+    [Fact]
+    public void Verify_DollarTwoXHash_ReturnsFalse()
+    {
+        // $2x$ marks hashes made with crypt_blowfish's sign-extension bug: they mean a different password.
+        string hash = "$2x$" + PasswordHasher.Hash("old bug", cost: 4)[4..];
+        Assert.False(PasswordHasher.Verify("old bug", hash));
+    }
+
+    [Fact]
     public void Verify_DollarTwoYHashFromPhp_Accepts()
     {
         // PHP's password_hash writes $2y$; the algorithm is $2b$'s, so re-labelling a $2b$ hash makes one.
@@ -43,6 +71,7 @@ public sealed class PasswordHasherTests
     [InlineData("plain")]
     [InlineData("$1$abc$def")]
     [InlineData("$2b$04$short")]
+    [InlineData("$2b$04$!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!")]
     public void Verify_NotABcryptHash_ReturnsFalse(string hash) => Assert.False(PasswordHasher.Verify("pw", hash));
 
     private static string RunPython(string code)

@@ -22,7 +22,9 @@ public sealed class PasswordsTests
         Assert.True(passwords.Verify("configured cost 5", hash));
         Assert.False(passwords.NeedsRehash(hash));
         Assert.True(passwords.NeedsRehash(PasswordHasher.Hash("x", cost: 4)));
-        Assert.True(passwords.NeedsRehash("$2a$" + hash[4..]));
+        // Another label of the same algorithm at the configured cost verifies as it is: no bcrypt run to relabel it.
+        Assert.False(passwords.NeedsRehash("$2a$" + hash[4..]));
+        Assert.True(passwords.NeedsRehash("not a hash"));
     }
 
     [Fact]
