@@ -6,8 +6,9 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// <summary>
 /// Keeps <see cref="ConfigCache"/> and <see cref="LinkIndex"/> exact. LISTENs on <c>config_changed</c> (the triggers of
 /// migration 0007) and evicts the ids named, or everything on <c>*</c>; and on <c>link_changed</c> (migration 0009):
-/// the named ids' tokens stop working at once and their current ones are read before the next wait (the whole index
-/// is re-read on <c>*</c>). Both only work while this connection is up: when it drops, they are cleared and switched
+/// the named ids' current tokens are read before the next wait (the whole index is re-read on <c>*</c>). The tokens
+/// held are not dropped on the notice itself: the Api's own rotation may already have put the new one in, and it
+/// must keep working; the old one goes with that one query's read. Both only work while this connection is up: when it drops, they are cleared and switched
 /// off until a new LISTEN is in place and the index has been read again, since changes in between are lost.
 /// </summary>
 internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cache, LinkIndex links, IOptions<ConfigOptions> options, TimeProvider time,
@@ -102,19 +103,13 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
         links.Reset();
     }
 
-    /// <summary>
-    /// The whole index; a token changed while it was read (notified meanwhile) is left out of it, not served in its
-    /// old form until the next round reads it again.
-    /// </summary>
-    private async Task<LinkIndex.Snapshot> ReadAllLinksAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>The whole index; tokens notified while it was read are read again in the next round.</summary>
+    private static async Task<LinkIndex.Snapshot> ReadAllLinksAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         var snapshot = new LinkIndex.Snapshot();
-        await using (var cmd = new NpgsqlCommand(ConfigsSql.AllLinks, connection))
-        {
-            await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) snapshot.Add(r.GetGuid(0), r.GetString(1), r.GetInt64(2));
-        }
-        foreach (Guid id in _changedLinks) snapshot.Forget(id);
+        await using var cmd = new NpgsqlCommand(ConfigsSql.AllLinks, connection);
+        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) snapshot.Add(r.GetGuid(0), r.GetString(1), r.GetInt64(2));
         return snapshot;
     }
 
@@ -164,14 +159,8 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
         foreach (Range range in payload.AsSpan().Split(','))
         {
             if (!Guid.TryParse(payload.AsSpan(range), out Guid id)) continue;
-            if (!link)
-            {
-                cache.Evict(id);
-                continue;
-            }
-            // The old token stops working now; the new one is read before the next wait.
-            links.Forget(id);
-            _changedLinks.Add(id);
+            if (link) _changedLinks.Add(id);
+            else cache.Evict(id);
         }
     }
 }

@@ -72,24 +72,10 @@ internal sealed class LinkIndex
             if (_entries.TryGetValue(id, out Entry held))
             {
                 if (held.Version > version) return;
-                if (!held.Token.IsNone && held.Token != key) _ids.TryRemove(held.Token, out _);
+                if (held.Token != key) _ids.TryRemove(held.Token, out _);
             }
             _entries[id] = new Entry(key, version);
             _ids[key] = id;
-        }
-    }
-
-    /// <summary>
-    /// A notification said the token changed: the one held stops working now, before its replacement is read.
-    /// The version is kept, so a late apply of an older token is still refused.
-    /// </summary>
-    public void Forget(Guid id)
-    {
-        lock (_gate)
-        {
-            if (!_entries.TryGetValue(id, out Entry held)) return;
-            if (!held.Token.IsNone) _ids.TryRemove(held.Token, out _);
-            _entries[id] = held with { Token = LinkToken.None };
         }
     }
 
@@ -98,8 +84,7 @@ internal sealed class LinkIndex
     {
         lock (_gate)
         {
-            if (!_entries.Remove(id, out Entry held)) return;
-            if (!held.Token.IsNone) _ids.TryRemove(held.Token, out _);
+            if (_entries.Remove(id, out Entry held)) _ids.TryRemove(held.Token, out _);
         }
     }
 
@@ -117,13 +102,6 @@ internal sealed class LinkIndex
             if (!LinkToken.TryParse(token, out LinkToken key) || key.IsNone) return;
             Entries[id] = new Entry(key, version);
             Ids[key] = id;
-        }
-
-        public void Forget(Guid id)
-        {
-            if (!Entries.TryGetValue(id, out Entry held)) return;
-            Ids.TryRemove(held.Token, out _);
-            Entries[id] = held with { Token = LinkToken.None };
         }
     }
 }
