@@ -59,8 +59,7 @@ public sealed class SubscriptionLinkTests
 
         await ProblemAssert.IsAsync(await bob.PostAsync($"/api/v1/subscriptions/{alices}/rotate-link", null), HttpStatusCode.NotFound, "not-found");
         // A stale If-Match must not tell Bob that the subscription exists either (412 would).
-        using var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/subscriptions/{alices}/rotate-link");
-        stale.Headers.IfMatch.Add(new EntityTagHeaderValue("\"99\""));
+        using HttpRequestMessage stale = Rotate(alices, 99);
         await ProblemAssert.IsAsync(await bob.SendAsync(stale), HttpStatusCode.NotFound, "not-found");
 
         Assert.Equal("/s/" + await seed.ScalarAsync<string>("select link_token from subscriptions where id = $1", alices), path);
@@ -82,15 +81,13 @@ public sealed class SubscriptionLinkTests
         foreach (HttpClient staff in new[] { Operator(api), Superuser(api) })
         {
             long version = await seed.ScalarAsync<long>("select version from subscriptions where id = $1", id);
-            using var rotate = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/subscriptions/{id}/rotate-link");
-            rotate.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
+            using HttpRequestMessage rotate = Rotate(id, version);
             JsonElement rotated = await JsonAsync(await staff.SendAsync(rotate), HttpStatusCode.OK);
             await ProblemAssert.IsAsync(await api.CreateClient().GetAsync(path), HttpStatusCode.NotFound, "not-found");
             path = new Uri(rotated.GetProperty("configUrl").GetString()!).AbsolutePath;
             Assert.Equal(HttpStatusCode.OK, (await api.CreateClient().GetAsync(path)).StatusCode);
 
-            using var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/subscriptions/{id}/rotate-link");
-            stale.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
+            using HttpRequestMessage stale = Rotate(id, version);
             await ProblemAssert.IsAsync(await staff.SendAsync(stale), HttpStatusCode.PreconditionFailed, "stale-version");
         }
         Assert.Equal(2L, await AuditCountAsync(api, "subscription.rotate_link"));
@@ -114,5 +111,12 @@ public sealed class SubscriptionLinkTests
         Assert.Equal(expected, Assert.Single(page.GetProperty("items").EnumerateArray()).GetProperty("configUrl").GetString());
         // Created through the Api: this instance serves it at once, without waiting for the notification.
         Assert.NotEqual(HttpStatusCode.NotFound, (await api.CreateClient().GetAsync(new Uri(expected).AbsolutePath[6..])).StatusCode);
+    }
+
+    private static HttpRequestMessage Rotate(Guid id, long ifMatch)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/subscriptions/{id}/rotate-link");
+        request.Headers.IfMatch.Add(new EntityTagHeaderValue("\"" + ifMatch.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\""));
+        return request;
     }
 }
