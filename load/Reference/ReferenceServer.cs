@@ -7,7 +7,7 @@ namespace Vpn.Perf.Load.Reference;
 /// The yardstick: a bare Kestrel app with Ingest's shape (slim builder, same route, same GC mode when started by
 /// the load tool) that drains the body and answers a constant 200 MessagePack map like Ingest's. Whatever the
 /// same load gets here is the ceiling HTTP alone allows on this machine; Ingest's figures are reported against it.
-/// For the config scenario it also serves <c>GET /s/{id}</c>: a constant JSON body of <c>--config-body-bytes</c>
+/// For the config scenario it also serves <c>GET /s/{token}</c>: a constant JSON body of <c>--config-body-bytes</c>
 /// (the size of the Api's config) with the same headers the Api sends, or an empty 304 when If-None-Match carries
 /// its ETag.
 /// </summary>
@@ -47,7 +47,7 @@ internal static class ReferenceServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var app = builder.Build();
         app.MapPost("/v1/reports", HandleAsync);
-        app.MapGet("/s/{id}", ConfigAsync);
+        app.MapGet("/s/{token}", ConfigAsync);
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
         app.MapGet("/metrics", RenderMetrics);
         Console.WriteLine($"reference server on http://127.0.0.1:{port} (pid {Environment.ProcessId})");
@@ -75,7 +75,7 @@ internal static class ReferenceServer
         await response.BodyWriter.WriteAsync(Accepted, context.RequestAborted);
     }
 
-    /// <summary>What the Api's <c>GET /s/{id}</c> does on a warm cache, minus the lookup and the Redis read: headers, then 304 or the body.</summary>
+    /// <summary>What the Api's <c>GET /s/{token}</c> does on a warm cache, minus the lookup and the Redis read: headers, then 304 or the body.</summary>
     private static Task ConfigAsync(HttpContext context)
     {
         // Counted apart: in the mixed scenario /metrics must give the report batches alone, as Ingest's does.

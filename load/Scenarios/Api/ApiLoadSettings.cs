@@ -5,7 +5,7 @@ namespace Vpn.Perf.Load.Scenarios.Api;
 /// <summary>Which Api scenario runs.</summary>
 internal enum ApiScenarioKind
 {
-    /// <summary><c>GET /s/{subscription_id}</c>, apps refreshing their config.</summary>
+    /// <summary><c>GET /s/{token}</c>, apps refreshing their config.</summary>
     Config = 0,
 
     /// <summary><c>POST /api/v1/auth/login</c>, bcrypt-bound.</summary>

@@ -27,7 +27,7 @@ internal static class ApiScenario
             notes.Add($"Database `{s.Database}` dropped, recreated and migrated by `dotnet Vpn.Perf.Api.dll migrate schema/postgres`, then seeded.");
         }
 
-        Guid[] subscriptions = [];
+        string[] subscriptions = [];
         LoginUser[] users = [];
         await using (NpgsqlDataSource db = NpgsqlDataSource.Create(s.SeedConnection))
         {
@@ -55,7 +55,7 @@ internal static class ApiScenario
         }
     }
 
-    private static async Task<int> RunConfigAsync(ApiLoadSettings s, string commandLine, string outDir, Guid[] subscriptions, int? apiPid,
+    private static async Task<int> RunConfigAsync(ApiLoadSettings s, string commandLine, string outDir, string[] subscriptions, int? apiPid,
         HttpClient control, List<string> notes)
     {
         using HttpClient apiHttp = LoadHttp.Create(s.Clients, s.RequestTimeout);
@@ -84,7 +84,7 @@ internal static class ApiScenario
         return await WriteAsync(s, commandLine, outDir, what, bodyBytes, result, reference, checks, notes, okStatuses: [200, 304]);
     }
 
-    private static async Task<(RunResult, InvalidAnswers)> RunConfigReferenceAsync(ApiLoadSettings s, Guid[] subscriptions, int bodyBytes, HttpClient control, string outDir)
+    private static async Task<(RunResult, InvalidAnswers)> RunConfigReferenceAsync(ApiLoadSettings s, string[] subscriptions, int bodyBytes, HttpClient control, string outDir)
     {
         var target = new Uri($"http://127.0.0.1:{s.ReferencePort}");
         (string file, List<string> args) = IngestScenario.SelfCommand();

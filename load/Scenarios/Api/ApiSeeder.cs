@@ -55,8 +55,11 @@ internal static class ApiSeeder
         Console.WriteLine($"database {s.Database}: created and migrated");
     }
 
-    /// <summary>One node with the first <paramref name="inbounds"/> inbound rows and <paramref name="count"/> subscriptions linked to all of them.</summary>
-    public static async Task<Guid[]> SeedSubscriptionsAsync(NpgsqlDataSource db, int count, int inbounds)
+    /// <summary>
+    /// One node with the first <paramref name="inbounds"/> inbound rows and <paramref name="count"/> subscriptions linked to
+    /// all of them; returns their config link tokens (what <c>GET /s/{token}</c> takes).
+    /// </summary>
+    public static async Task<string[]> SeedSubscriptionsAsync(NpgsqlDataSource db, int count, int inbounds)
     {
         long started = Stopwatch.GetTimestamp();
         string run = Guid.NewGuid().ToString("N")[..12];
@@ -88,14 +91,23 @@ internal static class ApiSeeder
         // Owners cannot sign in (no valid hash): config fetches are anonymous.
         await ExecAsync(conn, tx, "insert into users (id, email, password_hash, role) select unnest($1::uuid[]), unnest($2::text[]), '!', 'customer'",
             owners, emails);
-        await ExecAsync(conn, tx, """
+        var tokens = new List<string>(count);
+        await using (var insert = new NpgsqlCommand("""
             insert into subscriptions (id, owner_id, title, secret, expires_at, max_traffic, traffic_reset_period, reset_anchor)
             select unnest($1::uuid[]), unnest($2::uuid[]), 'Vpn.Perf load', unnest($3::text[]), now() + interval '365 days', 107374182400, 'P1M', now()
-            """, ids, owners, secrets);
+            returning link_token
+            """, conn, tx))
+        {
+            insert.Parameters.AddWithValue(ids);
+            insert.Parameters.AddWithValue(owners);
+            insert.Parameters.AddWithValue(secrets);
+            await using NpgsqlDataReader r = await insert.ExecuteReaderAsync();
+            while (await r.ReadAsync()) tokens.Add(r.GetString(0));
+        }
         await ExecAsync(conn, tx, "insert into subscription_inbounds select s, i from unnest($1::uuid[]) s, unnest($2::uuid[]) i", ids, inboundIds);
         await tx.CommitAsync();
         Console.WriteLine($"seeded node load-{run}, {inbounds} inbound(s), {count} subscriptions in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
-        return ids;
+        return [.. tokens];
     }
 
     /// <summary>

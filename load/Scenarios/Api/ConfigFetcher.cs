@@ -4,7 +4,7 @@ using Vpn.Perf.Load.Engine;
 namespace Vpn.Perf.Load.Scenarios.Api;
 
 /// <summary>
-/// Apps refreshing their config: each lane is one client at a time, fetching <c>GET /s/{id}</c> of the subscriptions in
+/// Apps refreshing their config: each lane is one client at a time, fetching <c>GET /s/{token}</c> of the subscriptions in
 /// turn (round robin over all of them, so every fetch of a warm run is a cache hit of a different entry). A share of
 /// fetches sends <c>If-None-Match</c> with the ETag the subscription answered before, expecting 304 and no body.
 /// <para>
@@ -29,11 +29,11 @@ internal sealed class ConfigFetcher : ILaneIssuer
     private readonly InvalidAnswers _invalid = new();
     private long _next = -1;
 
-    public ConfigFetcher(HttpClient http, Uri target, IReadOnlyList<Guid> subscriptions, int lanes, double ifNoneMatch, int? expectedProxies,
+    public ConfigFetcher(HttpClient http, Uri target, IReadOnlyList<string> linkTokens, int lanes, double ifNoneMatch, int? expectedProxies,
         int seed, RunCounters counters, LatencyRecorder latency)
     {
         _http = http;
-        _urls = [.. subscriptions.Select(id => new Uri(target, "/s/" + id.ToString()))];
+        _urls = [.. linkTokens.Select(token => new Uri(target, "/s/" + token))];
         _etags = new string?[_urls.Length];
         _bodies = new byte[]?[_urls.Length];
         _ifNoneMatch = ifNoneMatch;
@@ -75,12 +75,12 @@ internal sealed class ConfigFetcher : ILaneIssuer
                     byte[] body = await r.Content.ReadAsByteArrayAsync();
                     if (r.StatusCode != System.Net.HttpStatusCode.OK)
                     {
-                        _invalid.Add($"prime {_urls[i].AbsolutePath}: status {(int)r.StatusCode}: {System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(300, body.Length)))}");
+                        _invalid.Add($"prime subscription #{i}: status {(int)r.StatusCode}: {System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(300, body.Length)))}");
                         continue;
                     }
                     if (Check(body) is { } problem)
                     {
-                        _invalid.Add($"prime {_urls[i].AbsolutePath}: {problem}");
+                        _invalid.Add($"prime subscription #{i}: {problem}");
                         continue;
                     }
                     _bodies[i] = body;
@@ -119,7 +119,7 @@ internal sealed class ConfigFetcher : ILaneIssuer
                 : Check(body.ToArray());
             if (problem is not null)
             {
-                _invalid.Add($"{_urls[i].AbsolutePath}: {problem}");
+                _invalid.Add($"subscription #{i}: {problem}");
                 return;
             }
             _counters.Accepted(0, 0, length, length, duplicate: false);

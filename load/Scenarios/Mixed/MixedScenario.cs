@@ -46,7 +46,7 @@ internal static class MixedScenario
             await ApiSeeder.CreateDatabaseAsync(sa, apiDll, outDir);
             notes.Add($"Database `{sa.Database}` dropped, recreated and migrated by `dotnet Vpn.Perf.Api.dll migrate schema/postgres`, then seeded.");
         }
-        Guid[] subscriptions;
+        string[] subscriptions;
         await using (NpgsqlDataSource db = NpgsqlDataSource.Create(sa.SeedConnection))
         {
             subscriptions = await ApiSeeder.SeedSubscriptionsAsync(db, sa.Subscriptions, sa.Inbounds);
@@ -76,7 +76,7 @@ internal static class MixedScenario
                 reference = await RunReferenceAsync(m, fleet, subscriptions, (int)Math.Round(configBytes), control, outDir);
                 fleet.ResetAccounting(); // the reference's batches never reach Redis or ClickHouse
                 notes.Add("Reference: one `load -- reference-server` process (server GC) serving both `POST /v1/reports` (drained, Ingest-sized answer) " +
-                    "and `GET /s/{id}` (a body of the Api's mean config size), run first and alone with the same mixed load.");
+                    "and `GET /s/{token}` (a body of the Api's mean config size), run first and alone with the same mixed load.");
             }
 
             if (si.StartIngest) ingest = await IngestScenario.StartIngestAsync(si, outDir, clickHouseReachable: true);
@@ -112,7 +112,7 @@ internal static class MixedScenario
     /// <summary>Whether the config answers of every target passed the config scenario's check.</summary>
     internal static bool ConfigPassed(MixedRun run) => ApiReport.Passed(run.Config, run.ConfigInvalid, ConfigOk);
 
-    private static async Task<MixedRun> RunReferenceAsync(MixedSettings m, Fleet fleet, Guid[] subscriptions, int configBytes, HttpClient control, string outDir)
+    private static async Task<MixedRun> RunReferenceAsync(MixedSettings m, Fleet fleet, string[] subscriptions, int configBytes, HttpClient control, string outDir)
     {
         ApiLoadSettings sa = m.Config;
         var target = new Uri($"http://127.0.0.1:{m.ReferencePort}");

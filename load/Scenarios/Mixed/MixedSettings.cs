@@ -33,7 +33,7 @@ internal sealed class MixedSettings
           --start-api               create, migrate and seed --database and start the Release Api (as `config --start-api`)
           --duration T, --warmup T  the one window of both parts (30s, 10s)
           --reference               the same mixed load first against one bare Kestrel server serving both
-                                    /v1/reports (drained) and /s/{id} (a body of the Api's config size)
+                                    /v1/reports (drained) and /s/{token} (a body of the Api's config size)
           --reference-port P        its port (5490)
           --verify                  ingest part: check Redis counters and ClickHouse rows at the end (as `ingest --verify`)
           --timeout T, --seed N     per request; random seed

@@ -58,13 +58,14 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
         await ExecuteAsync(conn, tx, "insert into subscription_inbounds values ($1, $2) on conflict do nothing", [subscriptionId, inboundId], ct);
 
         string token = await EnsureTokenAsync(conn, tx, nodeId, previous.GetValueOrDefault("NODE_TOKEN"), ct);
-        (long? maxTraffic, string period, DateTimeOffset resetAnchor) = await ReadSubscriptionAsync(conn, tx, subscriptionId, ct);
+        (long? maxTraffic, string period, DateTimeOffset resetAnchor, string linkToken) = await ReadSubscriptionAsync(conn, tx, subscriptionId, ct);
         await tx.CommitAsync(ct);
 
         await new NodeTokenPublication(db, publisher).PublishAsync(TokenId(nodeId), nodeId, NodeTokenKey.Hash(token), ct);
         await publisher.PublishSubscriptionAsync(subscriptionId,
             new SubscriptionState(maxTraffic, null, false, ResetPeriod.Parse(period), resetAnchor.ToUnixTimeMilliseconds()), ct);
 
+        string configUrl = apiUrl.TrimEnd('/') + "/s/" + linkToken;
         string dataDir = Path.GetDirectoryName(Path.GetFullPath(envFile))!;
         string batchFile = Path.Combine(dataDir, "demo-batch.msgpack");
         await File.WriteAllBytesAsync(batchFile, SampleBatch(subscriptionId, inboundId, now), ct);
@@ -74,6 +75,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
             NODE_TOKEN={token}
             NODE_ID={nodeId}
             SUBSCRIPTION_ID={subscriptionId}
+            CONFIG_URL={configUrl}
             INBOUND_ID={inboundId}
             OPERATOR_ID={operatorId}
 
@@ -92,8 +94,8 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
             Push a sample batch (send it twice: the second answer says duplicate=true):
               curl -sS -H 'Authorization: Bearer {token}' -H 'Content-Type: application/msgpack' \
                 --data-binary @{batchFile} {ingestUrl}/v1/reports | /usr/bin/python3 -c 'import msgpack,sys; print(msgpack.unpackb(sys.stdin.buffer.read()))'
-            The subscription's sing-box config (the URL an app imports):
-              curl -sS -D - {apiUrl}/s/{subscriptionId}
+            The subscription's sing-box config (the URL an app imports; rotate it with POST /api/v1/subscriptions/<id>/rotate-link):
+              curl -sS -D - {configUrl}
             Sign in as the operator (the API reference is at {apiUrl}/api/docs):
               curl -sS -H 'Content-Type: application/json' -d '{loginBody}' {apiUrl}/api/v1/auth/login
             Usage in Redis:
@@ -153,13 +155,14 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
         return (id, password);
     }
 
-    private static async Task<(long?, string, DateTimeOffset)> ReadSubscriptionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
+    private static async Task<(long?, string, DateTimeOffset, string)> ReadSubscriptionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select max_traffic, traffic_reset_period, coalesce(reset_anchor, created_at) from subscriptions where id = $1", conn, tx);
+        await using var cmd = new NpgsqlCommand(
+            "select max_traffic, traffic_reset_period, coalesce(reset_anchor, created_at), link_token from subscriptions where id = $1", conn, tx);
         cmd.Parameters.AddWithValue(id);
         await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return (r.IsDBNull(0) ? null : r.GetInt64(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2));
+        return (r.IsDBNull(0) ? null : r.GetInt64(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetString(3));
     }
 
     private static async Task<Guid> ScalarOrInsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string select, object[] selectArgs, string insert, object[] insertArgs, CancellationToken ct)

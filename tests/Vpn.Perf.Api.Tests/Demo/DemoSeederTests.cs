@@ -34,6 +34,12 @@ public sealed class DemoSeederTests
         Assert.Equal(Guid.Parse(first["NODE_ID"]).ToString("N"), await redis.HGetAsync(tokenKey, "node_id", CancellationToken.None));
 
         var sid = Guid.Parse(first["SUBSCRIPTION_ID"]);
+        await using (var link = db.CreateCommand("select link_token from subscriptions where id = $1"))
+        {
+            link.Parameters.AddWithValue(sid);
+            Assert.Equal("http://api/s/" + (string)(await link.ExecuteScalarAsync())!, first["CONFIG_URL"]);
+        }
+        Assert.DoesNotContain(sid.ToString(), first["CONFIG_URL"], StringComparison.Ordinal);
         string stateKey = RedisKeys.SubscriptionState(sid, Buckets.DefaultCount);
         Assert.Equal("107374182400", await redis.HGetAsync(stateKey, SubscriptionState.Fields.MaxTraffic, CancellationToken.None));
         Assert.Equal("P1M", await redis.HGetAsync(stateKey, SubscriptionState.Fields.ResetPeriod, CancellationToken.None));

@@ -18,7 +18,7 @@ public sealed partial class AuthorizationCoverageTests
     [
         "GET /healthz",
         "GET /api/openapi/{documentName}.json",
-        "GET /s/{subscription_id}",
+        "GET /s/{token}",
         "POST /api/v1/auth/register",
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/refresh",

@@ -21,6 +21,10 @@ public sealed class HostTests
         HttpClient client = api.CreateClient();
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/api/openapi/v1.json"));
         Assert.StartsWith("3.", doc.RootElement.GetProperty("openapi").GetString());
+        JsonElement paths = doc.RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/s/{token}", out _), "the config route takes the link token");
+        Assert.False(paths.TryGetProperty("/s/{subscription_id}", out _));
+        Assert.True(paths.GetProperty("/api/v1/subscriptions/{id}/rotate-link").TryGetProperty("post", out _));
         HttpResponseMessage ui = await client.GetAsync("/api/docs/index.html");
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
         Assert.Contains("swagger", await ui.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);

@@ -9,11 +9,12 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// </summary>
 internal sealed class CachedConfig
 {
-    /// <summary>The answer for an unknown (or malformed) id; kept like any other entry.</summary>
-    public static CachedConfig NotFound { get; } = new(false, SubscriptionState.Unrestricted, [], "", "", "");
+    /// <summary>The answer for an unknown, rotated or malformed token.</summary>
+    public static CachedConfig NotFound { get; } = new(Guid.Empty, false, SubscriptionState.Unrestricted, [], "", "", "");
 
-    public CachedConfig(bool found, SubscriptionState state, byte[] body, string etag, string profileTitle, string contentDisposition)
+    public CachedConfig(Guid id, bool found, SubscriptionState state, byte[] body, string etag, string profileTitle, string contentDisposition)
     {
+        Id = id;
         Found = found;
         State = state;
         Body = body;
@@ -21,6 +22,9 @@ internal sealed class CachedConfig
         ProfileTitle = profileTitle;
         ContentDisposition = contentDisposition;
     }
+
+    /// <summary>The subscription (not secret: it is no longer the config URL); <see cref="Guid.Empty"/> when not found.</summary>
+    public Guid Id { get; }
 
     public bool Found { get; }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Vpn.Perf.Api.Features.Configs;
 
 /// <summary>
-/// Rendered configs (and "not found" answers) per subscription id, in memory, exact as long as the config_changed
+/// Rendered configs per subscription id, in memory, exact as long as the config_changed
 /// LISTEN connection is up: entries are stored only while it is, and it is cleared whenever the connection is
 /// (re)established or lost. A load that raced an invalidation is not stored: every load carries a token (a global
 /// epoch bumped by <see cref="Clear"/> and a per-stripe counter bumped by <see cref="Evict"/>) and the store is
@@ -15,34 +15,30 @@ internal sealed class ConfigCache(IOptions<ConfigOptions> options)
     private const int StripeCount = 256; // power of two; contention-free enough for evictions by id
 
     private readonly ConcurrentDictionary<Guid, CachedConfig> _configs = new();
-    private readonly ConcurrentDictionary<Guid, CachedConfig> _notFound = new();
     private readonly long[] _stripes = new long[StripeCount];
     private readonly int _capacity = options.Value.CacheCapacity;
-    private readonly int _notFoundCapacity = options.Value.NotFoundCacheCapacity;
     private long _epoch;
     private volatile bool _listening;
 
-    public int Count => _configs.Count + _notFound.Count;
+    public int Count => _configs.Count;
 
     /// <summary>True while invalidations are being received; nothing is stored otherwise.</summary>
     public bool IsListening => _listening;
 
-    public bool TryGet(Guid id, out CachedConfig entry)
-        => _configs.TryGetValue(id, out entry!) || _notFound.TryGetValue(id, out entry!);
+    public bool TryGet(Guid id, out CachedConfig entry) => _configs.TryGetValue(id, out entry!);
 
     /// <summary>Taken before reading Postgres; <see cref="Store"/> drops the result if anything was invalidated meanwhile.</summary>
     public LoadToken BeginLoad(Guid id) => new(Volatile.Read(ref _epoch), Volatile.Read(ref _stripes[Stripe(id)]));
 
     public void Store(Guid id, CachedConfig entry, LoadToken token)
     {
-        if (!_listening) return;
-        ConcurrentDictionary<Guid, CachedConfig> map = entry.Found ? _configs : _notFound;
-        if (map.Count >= (entry.Found ? _capacity : _notFoundCapacity)) Trim(map);
-        map[id] = entry;
+        if (!_listening || !entry.Found) return; // unknown tokens never get this far (LinkIndex); a vanished id is not kept
+        if (_configs.Count >= _capacity) Trim(_configs);
+        _configs[id] = entry;
         // Checked after the insert: an invalidation before this line is seen here, one after it removes the entry itself.
         if (Volatile.Read(ref _epoch) != token.Epoch || Volatile.Read(ref _stripes[Stripe(id)]) != token.Stripe)
         {
-            map.TryRemove(new KeyValuePair<Guid, CachedConfig>(id, entry));
+            _configs.TryRemove(new KeyValuePair<Guid, CachedConfig>(id, entry));
         }
     }
 
@@ -50,14 +46,12 @@ internal sealed class ConfigCache(IOptions<ConfigOptions> options)
     {
         Interlocked.Increment(ref _stripes[Stripe(id)]);
         _configs.TryRemove(id, out _);
-        _notFound.TryRemove(id, out _);
     }
 
     public void Clear()
     {
         Interlocked.Increment(ref _epoch);
         _configs.Clear();
-        _notFound.Clear();
     }
 
     /// <summary>Called by the listener: on with a fresh LISTEN (and an empty cache), off the moment it is lost.</summary>

@@ -4,21 +4,30 @@ using Npgsql;
 namespace Vpn.Perf.Api.Features.Configs;
 
 /// <summary>
-/// Keeps <see cref="ConfigCache"/> exact: LISTENs on <c>config_changed</c> (sent by the triggers of migration 0007)
-/// and evicts the ids named, or everything on <c>*</c>. The cache only stores while this connection is up; when it
-/// drops, the cache is cleared and switched off until a new LISTEN is in place, since changes in between are lost.
+/// Keeps <see cref="ConfigCache"/> and <see cref="LinkIndex"/> exact. LISTENs on <c>config_changed</c> (the triggers of
+/// migration 0007) and evicts the ids named, or everything on <c>*</c>; and on <c>link_changed</c> (migration 0009):
+/// the named ids' current tokens are read before the next wait (the whole index is re-read on <c>*</c>). The tokens
+/// held are not dropped on the notice itself: the Api's own rotation may already have put the new one in, and it
+/// must keep working; the old one goes with that one query's read. Both only work while this connection is up: when it drops, they are cleared and switched
+/// off until a new LISTEN is in place and the index has been read again, since changes in between are lost.
 /// </summary>
-internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cache, IOptions<ConfigOptions> options, TimeProvider time,
+internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cache, LinkIndex links, IOptions<ConfigOptions> options, TimeProvider time,
     ILogger<ConfigChangeListener> logger) : BackgroundService
 {
     public const string Channel = "config_changed";
 
+    public const string LinkChannel = "link_changed";
+
     /// <summary>Shown in pg_stat_activity, so an operator (and a test) can tell this connection from pooled ones.</summary>
     public const string ApplicationName = "vpn-perf-config-listener";
 
-    private const string ListenSql = "set application_name = 'vpn-perf-config-listener'; listen config_changed";
+    private const string ListenSql = "set application_name = 'vpn-perf-config-listener'; listen config_changed; listen link_changed";
 
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    // Filled by OnNotification, which Npgsql raises on this loop's own reads of the connection: never concurrently.
+    private readonly HashSet<Guid> _changedLinks = [];
+    private bool _allLinksChanged;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,7 +44,7 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
             }
             catch (Exception ex)
             {
-                cache.SetListening(false);
+                SwitchOff();
                 ConfigsLog.ListenLost(logger, ex, delay);
                 try
                 {
@@ -49,7 +58,7 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
                 continue;
             }
         }
-        cache.SetListening(false);
+        SwitchOff();
     }
 
     private async Task ListenAsync(CancellationToken ct)
@@ -62,12 +71,20 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
             {
                 await cmd.ExecuteNonQueryAsync(ct);
             }
+            // Read after the LISTEN, so a token change either is in this read or arrives as a notification after it.
+            _changedLinks.Clear();
+            _allLinksChanged = true;
+            await ApplyLinkChangesAsync(connection, ct);
             // Whatever was cached before this LISTEN may have missed a change.
             cache.SetListening(true);
-            ConfigsLog.Listening(logger);
+            ConfigsLog.Listening(logger, links.Count);
             while (true)
             {
-                if (await connection.WaitAsync(options.Value.ListenProbeInterval, ct)) continue;
+                if (await connection.WaitAsync(options.Value.ListenProbeInterval, ct))
+                {
+                    await ApplyLinkChangesAsync(connection, ct);
+                    continue;
+                }
                 // Silence: make sure the peer is still there (a dead host does not always reset the socket).
                 await using var probe = new NpgsqlCommand("select 1", connection) { CommandTimeout = 10 };
                 await probe.ExecuteScalarAsync(ct);
@@ -75,22 +92,75 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
         }
         finally
         {
-            cache.SetListening(false);
+            SwitchOff();
             connection.Notification -= OnNotification;
+        }
+    }
+
+    private void SwitchOff()
+    {
+        cache.SetListening(false);
+        links.Reset();
+    }
+
+    /// <summary>The whole index; tokens notified while it was read are read again in the next round.</summary>
+    private static async Task<LinkIndex.Snapshot> ReadAllLinksAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var snapshot = new LinkIndex.Snapshot();
+        await using var cmd = new NpgsqlCommand(ConfigsSql.AllLinks, connection);
+        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) snapshot.Add(r.GetGuid(0), r.GetString(1), r.GetInt64(2));
+        return snapshot;
+    }
+
+    /// <summary>Reads the current tokens of the ids notified so far; notifications that arrive meanwhile are taken in the next round.</summary>
+    private async Task ApplyLinkChangesAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        while (_allLinksChanged || _changedLinks.Count > 0)
+        {
+            if (_allLinksChanged)
+            {
+                _allLinksChanged = false;
+                _changedLinks.Clear();
+                links.Replace(await ReadAllLinksAsync(connection, ct));
+                continue;
+            }
+            Guid[] ids = [.. _changedLinks];
+            _changedLinks.Clear();
+            var found = new HashSet<Guid>(ids.Length);
+            await using (var cmd = new NpgsqlCommand(ConfigsSql.Links, connection))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+                await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    Guid id = r.GetGuid(0);
+                    found.Add(id);
+                    links.Set(id, r.GetString(1), r.GetInt64(2));
+                }
+            }
+            foreach (Guid id in ids)
+            {
+                if (!found.Contains(id)) links.Remove(id);
+            }
         }
     }
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
         string payload = e.Payload;
+        bool link = e.Channel == LinkChannel;
         if (payload == "*")
         {
-            cache.Clear();
+            if (link) _allLinksChanged = true;
+            else cache.Clear();
             return;
         }
         foreach (Range range in payload.AsSpan().Split(','))
         {
-            if (Guid.TryParse(payload.AsSpan(range), out Guid id)) cache.Evict(id);
+            if (!Guid.TryParse(payload.AsSpan(range), out Guid id)) continue;
+            if (link) _changedLinks.Add(id);
+            else cache.Evict(id);
         }
     }
 }

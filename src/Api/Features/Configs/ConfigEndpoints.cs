@@ -1,14 +1,14 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Primitives;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Configs;
 
 /// <summary>
-/// <c>GET /s/{subscription_id}</c>: the subscription's sing-box config, anonymous (the id is the secret URL). On a
-/// warm cache it costs a dictionary lookup and one Redis GET (the usage for <c>subscription-userinfo</c>), and no
-/// Postgres query; unknown and malformed ids take the same path and get the same answer.
+/// <c>GET /s/{token}</c>: the subscription's sing-box config, anonymous (the link token is the secret URL; see
+/// <see cref="LinkToken"/>). On a warm cache it costs two dictionary lookups and one Redis GET (the usage for
+/// <c>subscription-userinfo</c>), and no Postgres query. Unknown, rotated and malformed tokens take one path: a miss in
+/// <see cref="LinkIndex"/>, the same Redis round trip, and the same 404, with no Postgres query either.
 /// </summary>
 internal static class ConfigEndpoints
 {
@@ -17,32 +17,31 @@ internal static class ConfigEndpoints
     /// <summary>Maps the config fetch and the template administration; returns the template group.</summary>
     public static RouteGroupBuilder MapConfigs(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/s/{subscription_id}", GetConfig)
+        app.MapGet("/s/{token}", GetConfig)
             .WithName(nameof(GetConfig))
-            .WithSummary("The subscription's sing-box client config (anonymous: the id is the secret).")
+            .WithSummary("The subscription's sing-box client config (anonymous: the link token is the secret; see rotate-link).")
             .WithTags("Configs")
             .AllowAnonymous();
         return app.MapConfigTemplate();
     }
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetConfig(
-        [FromRoute(Name = "subscription_id")] string subscriptionId, HttpContext http, ConfigLoader loader, ConfigUsage usage, ConfigHeaders headers,
+        string token, HttpContext http, ConfigLoader loader, ConfigUsage usage, ConfigHeaders headers,
         TimeProvider time, CancellationToken ct)
     {
-        Guid id = ConfigLoader.IdOf(subscriptionId);
-        CachedConfig config = await loader.GetAsync(id, ct);
+        CachedConfig config = await loader.GetAsync(token, ct);
         if (!config.Found)
         {
-            // The same Redis round trip a known id costs, so the answer time says nothing about existence.
-            await usage.ReadAsync(id, config.State, 0, ct);
-            return Problem.Of(ProblemTypes.NotFound, "No subscription has this id.");
+            // The same Redis round trip a known token costs, so the answer time says nothing about existence.
+            await usage.ReadAsync(Guid.Empty, config.State, 0, ct);
+            return Problem.Of(ProblemTypes.NotFound, "No subscription has this link; it may have been rotated.");
         }
         if (config.State.Suspended) return Problem.Of(ProblemTypes.SubscriptionSuspended, "This subscription is suspended; contact your provider.");
         long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (config.State.ExpiresAtMs <= nowMs) return Problem.Of(ProblemTypes.SubscriptionExpired, "This subscription has expired; renew it to get a config.");
 
         IHeaderDictionary h = http.Response.Headers;
-        if (await usage.ReadAsync(id, config.State, nowMs, ct) is { } used) h[ConfigHeaders.UserInfo] = ConfigHeaders.UserInfoValue(used, config.State);
+        if (await usage.ReadAsync(config.Id, config.State, nowMs, ct) is { } used) h[ConfigHeaders.UserInfo] = ConfigHeaders.UserInfoValue(used, config.State);
         h[ConfigHeaders.UpdateInterval] = headers.UpdateIntervalValue;
         h[ConfigHeaders.Title] = config.ProfileTitle;
         h.ContentDisposition = config.ContentDisposition;

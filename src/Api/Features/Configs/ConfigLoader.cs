@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Npgsql;
 using Vpn.Perf.Api.SingBox;
@@ -8,50 +7,57 @@ using Vpn.Perf.Shared.Contracts;
 namespace Vpn.Perf.Api.Features.Configs;
 
 /// <summary>
-/// Answers "what is the config of this id" from <see cref="ConfigCache"/>, or on a miss from one Postgres query
-/// (<see cref="ConfigsSql.Load"/>), rendering and caching the result; unknown ids are cached as
-/// <see cref="CachedConfig.NotFound"/> the same way. The base template is kept here by version and re-read only when
-/// the query says it changed.
+/// Answers "what is the config of this link token": the token is resolved to a subscription id in memory
+/// (<see cref="LinkIndex"/>), and the config comes from <see cref="ConfigCache"/>, or on a miss from one Postgres query
+/// (<see cref="ConfigsSql.Load"/>), rendered and cached. An unknown, rotated or malformed token costs one dictionary
+/// lookup and no query. Only while the index is not ready (start-up, a lost LISTEN connection) is the token looked
+/// up in Postgres, uncached. The base template is kept here by version and re-read only when the query says it changed.
 /// </summary>
-internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, ConfigHeaders headers, ILogger<ConfigLoader> logger)
+internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkIndex links, ConfigHeaders headers, ILogger<ConfigLoader> logger)
 {
     // Version 0 never exists in the table (it starts at 1), so the first load fetches the stored template.
     private volatile ConfigTemplate _template = ConfigTemplate.Default;
 
-    /// <summary>A cache hit completes synchronously and touches no database.</summary>
-    public ValueTask<CachedConfig> GetAsync(Guid id, CancellationToken ct)
-        => cache.TryGet(id, out CachedConfig? entry) ? new ValueTask<CachedConfig>(entry) : new ValueTask<CachedConfig>(LoadAsync(id, ct));
-
-    /// <summary>
-    /// The cache key of a path segment that is no UUID: a hash of it, so a malformed id goes down exactly the path
-    /// of an unknown one (one query, then a cached "not found") and answers in the same time and with the same body.
-    /// </summary>
-    public static Guid IdOf(string raw)
+    /// <summary>A known token with a cached config, and any unknown token, complete synchronously and touch no database.</summary>
+    public ValueTask<CachedConfig> GetAsync(string presented, CancellationToken ct)
     {
-        if (Guid.TryParse(raw, out Guid id)) return id;
-        Span<byte> hash = stackalloc byte[32]; // SHA-256
-        SHA256.HashData(Encoding.UTF8.GetBytes(raw), hash);
-        return new Guid(hash[..16]);
+        // Anything that is no token is looked up as LinkToken.None, which is never in the index: a malformed token
+        // takes the path of a well-formed unknown one, and gets the same answer in the same time.
+        _ = LinkToken.TryParse(presented, out LinkToken token);
+        if (links.TryGetId(token, out Guid id))
+        {
+            return cache.TryGet(id, out CachedConfig? entry) ? new ValueTask<CachedConfig>(entry) : new ValueTask<CachedConfig>(LoadAsync(id, ct));
+        }
+        return links.IsReady ? new ValueTask<CachedConfig>(CachedConfig.NotFound) : new ValueTask<CachedConfig>(LoadByTokenAsync(token, ct));
     }
 
     private async Task<CachedConfig> LoadAsync(Guid id, CancellationToken ct)
     {
         ConfigCache.LoadToken token = cache.BeginLoad(id);
-        ConfigTemplate template = _template;
-        CachedConfig entry;
-        await using (NpgsqlCommand cmd = db.CreateCommand(ConfigsSql.Load))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = template.Version });
-            await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-            entry = await r.ReadAsync(ct) ? Build(id, r, template) : CachedConfig.NotFound;
-        }
+        CachedConfig entry = await QueryAsync(ConfigsSql.Load, new NpgsqlParameter<Guid> { TypedValue = id }, ct);
+        // Deleted after the index was read, its link_changed notice still on the way: ids never come back.
+        if (!entry.Found) links.Remove(id);
         cache.Store(id, entry, token);
         return entry;
     }
 
-    private CachedConfig Build(Guid id, NpgsqlDataReader r, ConfigTemplate template)
+    /// <summary>Not stored: without the index the cache is off too, or about to be reset by the listener.</summary>
+    private Task<CachedConfig> LoadByTokenAsync(LinkToken token, CancellationToken ct)
+        => QueryAsync(ConfigsSql.LoadByToken, new NpgsqlParameter<string> { TypedValue = token.ToString() }, ct);
+
+    private async Task<CachedConfig> QueryAsync(string sql, NpgsqlParameter key, CancellationToken ct)
     {
+        ConfigTemplate template = _template;
+        await using NpgsqlCommand cmd = db.CreateCommand(sql);
+        cmd.Parameters.Add(key);
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = template.Version });
+        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? Build(r, template) : CachedConfig.NotFound;
+    }
+
+    private CachedConfig Build(NpgsqlDataReader r, ConfigTemplate template)
+    {
+        Guid id = r.GetGuid(11);
         bool blocked = r.GetBoolean(0);
         bool overLimit = r.GetBoolean(1);
         long? expiresAtMs = r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2).ToUnixTimeMilliseconds();
@@ -73,7 +79,7 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, Confi
 
         // A blocked subscription is answered 403 whatever its config; rendering it would be wasted.
         byte[] body = blocked ? [] : overLimit ? ConfigRenderer.RenderStub() : ConfigRenderer.Render(BuildConfig(id, template, inbounds, secret));
-        return new CachedConfig(true, state, body, ETagOf(body), headers.ProfileTitle(title), headers.ContentDisposition(title));
+        return new CachedConfig(id, true, state, body, ETagOf(body), headers.ProfileTitle(title), headers.ContentDisposition(title));
     }
 
     private ClientConfig BuildConfig(Guid id, ConfigTemplate template, string inboundsJson, string secret)

@@ -17,8 +17,12 @@ internal sealed class ConfigOptions
     /// </summary>
     public int CacheCapacity { get; set; } = 50_000;
 
-    /// <summary>"Not found" answers kept, so unknown ids are served like known ones; bounded separately so a scan of random ids cannot push real configs out.</summary>
-    public int NotFoundCacheCapacity { get; set; } = 100_000;
+    /// <summary>
+    /// The absolute URL the config links in subscription resources start with (<c>https://vpn.example.com</c>, or with a
+    /// path prefix; <c>/s/{token}</c> is appended). Unset, each response uses its own request's scheme and host, which
+    /// is right only when the Api is reached directly: behind a proxy, set it.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
 
     /// <summary>How long the LISTEN connection may stay silent before it is probed (a dead peer does not always reset the socket).</summary>
     public TimeSpan ListenProbeInterval { get; set; } = TimeSpan.FromSeconds(30);

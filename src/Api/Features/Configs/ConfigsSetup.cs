@@ -5,11 +5,13 @@ namespace Vpn.Perf.Api.Features.Configs;
 
 internal static class ConfigsSetup
 {
-    /// <summary>The config endpoint's services: cache, loader, the LISTEN loop that keeps the cache exact, headers and usage.</summary>
+    /// <summary>The config endpoint's services: cache, link index, loader, the LISTEN loop that keeps the cache exact, headers and usage.</summary>
     public static IServiceCollection AddConfigs(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<ConfigOptions>(configuration.GetSection(ConfigOptions.Section));
         services.AddSingleton<ConfigCache>();
+        services.AddSingleton<LinkIndex>();
+        services.AddSingleton<ConfigLinks>();
         services.AddSingleton<ConfigHeaders>();
         services.AddSingleton<ConfigLoader>();
         // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.

@@ -3,11 +3,11 @@ namespace Vpn.Perf.Api.Features.Configs;
 internal static class ConfigsSql
 {
     /// <summary>
-    /// Everything one render needs in one round trip, the same statement whether or not the id exists (no row when
-    /// it does not). $1 subscription id; $2 the template version already in memory, so the body is sent only when it
-    /// changed. Inbounds come as one JSON array (active ones, in creation order: UUIDv7).
+    /// Everything one render needs in one round trip (no row when the subscription does not exist): $2 the template
+    /// version already in memory, so the body is sent only when it changed. Inbounds come as one JSON array (active
+    /// ones, in creation order: UUIDv7). The last column is the id.
     /// </summary>
-    public const string Load = """
+    private const string LoadColumns = """
         select s.is_suspended or u.disabled,
                s.is_over_limit,
                s.expires_at,
@@ -23,13 +23,25 @@ internal static class ConfigsSql
                          from subscription_inbounds si
                          join inbounds i on i.id = si.inbound_id
                          join nodes n on n.id = i.node_id
-                         where si.subscription_id = s.id and i.is_active), '[]')::text
+                         where si.subscription_id = s.id and i.is_active), '[]')::text,
+               s.id
         from subscriptions s
         join users u on u.id = s.owner_id
         join subscription_limits l on l.subscription_id = s.id
         left join config_templates t on t.id = 1
-        where s.id = $1
         """;
+
+    /// <summary>$1 subscription id (the token was resolved in memory by <see cref="LinkIndex"/>).</summary>
+    public const string Load = LoadColumns + " where s.id = $1";
+
+    /// <summary>$1 link token: only while the in-memory index is not ready (start-up, a lost LISTEN connection).</summary>
+    public const string LoadByToken = LoadColumns + " where s.link_token = $1";
+
+    /// <summary>Every token, read right after LISTEN is in place (so no change falls between the two).</summary>
+    public const string AllLinks = "select id, link_token, version from subscriptions";
+
+    /// <summary>$1 the ids a link_changed notification named; a missing row means the subscription is gone.</summary>
+    public const string Links = "select id, link_token, version from subscriptions where id = any($1)";
 
     public const string GetTemplate = "select version, updated_at, updated_by, body::text from config_templates where id = 1";
 

@@ -2,9 +2,10 @@ namespace Vpn.Perf.Api.Features.Subscriptions;
 
 /// <summary>
 /// A subscription with its own settings, the effective limits that apply (own values, else the owner's groups), and
-/// live usage from Redis. The proxy secret is not shown: the subscription id is the config URL.
+/// live usage from Redis. <c>ConfigUrl</c> is the absolute URL an app imports (<c>.../s/{token}</c>; the token changes
+/// with <c>rotate-link</c>). The proxy secret is not shown.
 /// </summary>
 internal sealed record SubscriptionDto(
-    Guid Id, Guid OwnerId, string Title, string Description, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
+    Guid Id, string ConfigUrl, Guid OwnerId, string Title, string Description, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
     long? MaxTraffic, long? MaxSpeed, string? TrafficResetPeriod, DateTimeOffset ResetAnchor,
     bool IsSuspended, bool IsOverLimit, bool IsExpired, long Version, EffectiveLimits Effective, SubscriptionUsage? Usage);

@@ -25,19 +25,21 @@ internal static class SubscriptionQueries
         .Arg(now)
         .Arg(scopeOwner, NpgsqlDbType.Uuid);
 
-    public static async Task<List<SubscriptionDto>> ReadAllAsync(NpgsqlCommand cmd, DateTimeOffset now, CancellationToken ct)
+    /// <summary><paramref name="linkPrefix"/>: what each row's token is appended to (<see cref="Configs.ConfigLinks.PrefixFor"/>).</summary>
+    public static async Task<List<SubscriptionDto>> ReadAllAsync(NpgsqlCommand cmd, DateTimeOffset now, string linkPrefix, CancellationToken ct)
     {
         var rows = new List<SubscriptionDto>();
         await using NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) rows.Add(Read(reader, now));
+        while (await reader.ReadAsync(ct)) rows.Add(Read(reader, now, linkPrefix));
         return rows;
     }
 
-    public static async Task<SubscriptionDto?> GetAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, Guid? scopeOwner, DateTimeOffset now, CancellationToken ct)
+    public static async Task<SubscriptionDto?> GetAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, Guid? scopeOwner, DateTimeOffset now,
+        string linkPrefix, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(SubscriptionsSql.Get, conn, tx);
         cmd.Arg(id, NpgsqlDbType.Uuid).Arg(scopeOwner, NpgsqlDbType.Uuid);
-        List<SubscriptionDto> rows = await ReadAllAsync(cmd, now, ct);
+        List<SubscriptionDto> rows = await ReadAllAsync(cmd, now, linkPrefix, ct);
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -53,11 +55,11 @@ internal static class SubscriptionQueries
         return rows;
     }
 
-    private static SubscriptionDto Read(NpgsqlDataReader r, DateTimeOffset now)
+    private static SubscriptionDto Read(NpgsqlDataReader r, DateTimeOffset now, string linkPrefix)
     {
         DateTimeOffset? expires = r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5);
         return new SubscriptionDto(
-            r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), expires,
+            r.GetGuid(0), linkPrefix + r.GetString(16), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), expires,
             Int64(r, 6), Int64(r, 7), Text(r, 8), r.GetFieldValue<DateTimeOffset>(9),
             r.GetBoolean(10), r.GetBoolean(11), expires <= now, r.GetInt64(12),
             new EffectiveLimits(Int64(r, 13), Int64(r, 14), Text(r, 15)), null);

@@ -9,6 +9,7 @@ using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
@@ -16,8 +17,8 @@ using Vpn.Perf.Shared.Redis;
 namespace Vpn.Perf.Api.Features.Subscriptions;
 
 /// <summary>
-/// Subscriptions (<c>/api/v1/subscriptions</c>). Customers list and read their own; everything else is staff only and
-/// audited in the changing transaction. State reaches Redis through the outbox triggers, never from here.
+/// Subscriptions (<c>/api/v1/subscriptions</c>). Customers list and read their own and rotate their own config link;
+/// everything else is staff only. Changes are audited in the changing transaction. State reaches Redis through the outbox triggers, never from here.
 /// Single-row changes bump <c>version</c>; <c>If-Match</c> (the <c>ETag</c>) or a <c>version</c> field guards them.
 /// </summary>
 internal static partial class SubscriptionsEndpoints
@@ -48,6 +49,8 @@ internal static partial class SubscriptionsEndpoints
         g.MapPost("/{id:guid}/resume", ResumeSubscription).WithName(nameof(ResumeSubscription)).WithSummary("Resume a suspended subscription.").RequireAuthorization(Policies.Staff);
         g.MapPost("/{id:guid}/reset-usage", ResetSubscriptionUsage).WithName(nameof(ResetSubscriptionUsage))
             .WithSummary("Reset the current period's usage and clear the over-limit flag.").RequireAuthorization(Policies.Staff);
+        g.MapPost("/{id:guid}/rotate-link", RotateSubscriptionLink).WithName(nameof(RotateSubscriptionLink))
+            .WithSummary("Give the subscription a new config URL; the old one answers 404 from now on. Staff, or the customer who owns it.");
         g.MapDelete("/{id:guid}", DeleteSubscription).WithName(nameof(DeleteSubscription)).WithSummary("Delete a subscription.").RequireAuthorization(Policies.Staff);
         MapBulk(g);
         return g;
@@ -56,7 +59,7 @@ internal static partial class SubscriptionsEndpoints
     private static async Task<Results<Ok<Page<SubscriptionDto>>, ValidationProblem>> ListSubscriptions(
         [FromQuery] Guid? owner, [FromQuery] bool? suspended, [FromQuery] bool? overLimit, [FromQuery] bool? expired,
         [FromQuery] DateTimeOffset? expiringBefore, [FromQuery] string? q, [FromQuery] int? limit, [FromQuery] Guid? after,
-        ClaimsPrincipal user, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+        ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time, CancellationToken ct)
     {
         var filter = new SubscriptionFilter(owner, suspended, overLimit, expired, expiringBefore, q);
         var errors = new FieldErrors();
@@ -66,24 +69,26 @@ internal static partial class SubscriptionsEndpoints
         DateTimeOffset now = time.GetUtcNow();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlCommand cmd = SubscriptionQueries.ListCommand(conn, filter, Scope(user), now, after, take);
-        List<SubscriptionDto> rows = await SubscriptionQueries.ReadAllAsync(cmd, now, ct);
+        List<SubscriptionDto> rows = await SubscriptionQueries.ReadAllAsync(cmd, now, links.PrefixFor(http), ct);
         Page<SubscriptionDto> page = Page<SubscriptionDto>.From(rows, take, s => s.Id); // drops the look-ahead row before Redis is asked
         return TypedResults.Ok(page with { Items = await rows.WithUsageAsync(usage, now, ct) });
     }
 
     private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> GetSubscription(
-        Guid id, ClaimsPrincipal user, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time,
+        CancellationToken ct)
     {
         DateTimeOffset now = time.GetUtcNow();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         // Someone else's subscription answers exactly like a missing one, so ids cannot be probed.
-        SubscriptionDto? dto = await SubscriptionQueries.GetAsync(conn, null, id, Scope(user), now, ct);
+        SubscriptionDto? dto = await SubscriptionQueries.GetAsync(conn, null, id, Scope(user), now, links.PrefixFor(http), ct);
         if (dto is null) return Problem.NotFound("subscription", id);
         return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
     }
 
     private static async Task<Results<Created<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> CreateSubscription(
-        CreateSubscriptionRequest request, ClaimsPrincipal user, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+        CreateSubscriptionRequest request, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage,
+        LinkIndex index, ConfigLinks links, TimeProvider time, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (request.OwnerId is null || request.OwnerId == Guid.Empty) errors.Add("ownerId", "A subscription needs an owner (a user id).");
@@ -92,31 +97,33 @@ internal static partial class SubscriptionsEndpoints
 
         Guid id = Ids.NewId();
         DateTimeOffset now = time.GetUtcNow();
+        string link;
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try
         {
             await using var cmd = new NpgsqlCommand(SubscriptionsSql.Insert, conn, tx);
-            await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(request.OwnerId!.Value, NpgsqlDbType.Uuid)
+            link = (string)(await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(request.OwnerId!.Value, NpgsqlDbType.Uuid)
                 .Arg(request.Title ?? "", NpgsqlDbType.Text).Arg(request.Description ?? "", NpgsqlDbType.Text)
                 .Arg(Guid.NewGuid().ToString(), NpgsqlDbType.Text) // the proxy credential: random, unlike the time-ordered id
                 .Arg(request.ExpiresAt).Arg(request.MaxTraffic, NpgsqlDbType.Bigint).Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
                 .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(now)
-                .ExecuteNonQueryAsync(ct);
+                .ExecuteScalarAsync(ct))!;
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
         }
         await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.create", AuditWriter.Target("subscription", id), Meta(request), ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, ct))!;
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
+        index.Set(id, link, dto.Version); // served by this instance at once; others on link_changed
         return TypedResults.Created($"/api/v1/subscriptions/{id}", await WithUsageAsync(dto, usage, response, now, ct));
     }
 
     private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> UpdateSubscription(
         Guid id, UpdateSubscriptionRequest request, ClaimsPrincipal user, HttpRequest http, HttpResponse response,
-        NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+        NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time, CancellationToken ct)
     {
         var errors = new FieldErrors();
         CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod);
@@ -135,29 +142,31 @@ internal static partial class SubscriptionsEndpoints
                 .Arg(request.ExpiresAt).Arg(request.MaxTraffic, NpgsqlDbType.Bigint).Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
                 .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(expected.Version, NpgsqlDbType.Bigint)
                 .ExecuteNonQueryAsync(ct);
-            if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, ct);
+            if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
         }
         await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.update", AuditWriter.Target("subscription", id), Meta(request), ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, ct))!;
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
     }
 
     private static Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> SuspendSubscription(
-        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
-        => SetSuspendedAsync(id, true, user, http, response, db, usage, time, ct);
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time,
+        CancellationToken ct)
+        => SetSuspendedAsync(id, true, user, http, response, db, usage, links, time, ct);
 
     private static Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> ResumeSubscription(
-        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
-        => SetSuspendedAsync(id, false, user, http, response, db, usage, time, ct);
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time,
+        CancellationToken ct)
+        => SetSuspendedAsync(id, false, user, http, response, db, usage, links, time, ct);
 
     private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> SetSuspendedAsync(
-        Guid id, bool suspend, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time,
-        CancellationToken ct)
+        Guid id, bool suspend, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links,
+        TimeProvider time, CancellationToken ct)
     {
         var errors = new FieldErrors();
         Precondition expected = Precondition.Read(http, null, errors);
@@ -168,17 +177,18 @@ internal static partial class SubscriptionsEndpoints
         await using (var cmd = new NpgsqlCommand(SubscriptionsSql.SetSuspended, conn, tx))
         {
             int changed = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(suspend, NpgsqlDbType.Boolean).Arg(expected.Version, NpgsqlDbType.Bigint).ExecuteNonQueryAsync(ct);
-            if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, ct);
+            if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
         }
         await AuditWriter.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.suspend" : "subscription.resume",
             AuditWriter.Target("subscription", id), null, ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, ct))!;
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
     }
 
     private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> ResetSubscriptionUsage(
-        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time,
+        CancellationToken ct)
     {
         var errors = new FieldErrors();
         Precondition expected = Precondition.Read(http, null, errors);
@@ -194,12 +204,12 @@ internal static partial class SubscriptionsEndpoints
             if (!await reader.ReadAsync(ct))
             {
                 await reader.DisposeAsync();
-                return await MissOrStaleAsync(conn, tx, id, expected.Version, ct);
+                return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
             }
             key = usage.KeyOf(id, reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), now.ToUnixTimeMilliseconds());
         }
         await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.reset_usage", AuditWriter.Target("subscription", id), null, ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, ct))!;
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         try
         {
             // Before the commit: if Redis refuses, the flag stays set and the audit entry is not written.
@@ -210,6 +220,42 @@ internal static partial class SubscriptionsEndpoints
             return Problem.Of(ProblemTypes.Unavailable, "Redis did not answer; the usage was not reset.");
         }
         await tx.CommitAsync(ct);
+        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+    }
+
+    private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> RotateSubscriptionLink(
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, LinkIndex index, ConfigLinks links,
+        TimeProvider time, CancellationToken ct)
+    {
+        var errors = new FieldErrors();
+        Precondition expected = Precondition.Read(http, null, errors);
+        if (errors.Any) return errors.ToProblem();
+        Guid? scope = Scope(user);
+        DateTimeOffset now = time.GetUtcNow();
+        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        string token;
+        long version;
+        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.RotateLink, conn, tx))
+        {
+            cmd.Arg(id, NpgsqlDbType.Uuid).Arg(expected.Version, NpgsqlDbType.Bigint).Arg(scope, NpgsqlDbType.Uuid);
+            await using NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                await reader.DisposeAsync();
+                // Scoped like the read: a customer learns nothing about a subscription that is not theirs.
+                return await MissOrStaleAsync(conn, tx, id, expected.Version, scope, ct);
+            }
+            token = reader.GetString(0);
+            version = reader.GetInt64(1);
+        }
+        // The audit entry names the subscription, never the token: the log is kept and read by staff.
+        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.rotate_link", AuditWriter.Target("subscription", id), null, ct);
+        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
+        await tx.CommitAsync(ct);
+        // This instance stops serving the old token before answering, not when its own notification comes back;
+        // the others drop it on link_changed.
+        index.Set(id, token, version);
         return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
     }
 
@@ -224,7 +270,7 @@ internal static partial class SubscriptionsEndpoints
         await using (var cmd = new NpgsqlCommand(SubscriptionsSql.Delete, conn, tx))
         {
             if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(expected.Version, NpgsqlDbType.Bigint).ExecuteNonQueryAsync(ct) == 0)
-                return await MissOrStaleAsync(conn, tx, id, expected.Version, ct);
+                return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
         }
         await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.delete", AuditWriter.Target("subscription", id), null, ct);
         await tx.CommitAsync(ct);
@@ -244,10 +290,11 @@ internal static partial class SubscriptionsEndpoints
     }
 
     /// <summary>A guarded change touched no row: the subscription is gone (404) or its version moved on (412).</summary>
-    private static async Task<ProblemHttpResult> MissOrStaleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, long? expected, CancellationToken ct)
+    private static async Task<ProblemHttpResult> MissOrStaleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, long? expected, Guid? scopeOwner,
+        CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(SubscriptionsSql.Version, conn, tx);
-        object? current = await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct);
+        object? current = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(scopeOwner, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct);
         return current is long version
             ? Problem.Of(ProblemTypes.StaleVersion, $"The subscription is at version {version}, not {expected}; read it again and reapply the change.")
             : Problem.NotFound("subscription", id);

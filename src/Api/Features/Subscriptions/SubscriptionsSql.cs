@@ -25,7 +25,7 @@ internal static class SubscriptionsSql
     private const string Columns = """
         s.id, s.owner_id, s.title, s.description, s.created_at, s.expires_at, s.max_traffic, s.max_speed,
         s.traffic_reset_period, coalesce(s.reset_anchor, s.created_at), s.is_suspended, s.is_over_limit, s.version,
-        l.max_traffic, l.max_speed, l.traffic_reset_period
+        l.max_traffic, l.max_speed, l.traffic_reset_period, s.link_token
         """;
 
     /// <summary>
@@ -57,6 +57,7 @@ internal static class SubscriptionsSql
         insert into subscriptions (id, owner_id, title, description, secret, expires_at, max_traffic, max_speed,
                                    traffic_reset_period, reset_anchor, created_at)
         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, $11), $11)
+        returning link_token
         """;
 
     /// <summary>$10 expected version (null = any).</summary>
@@ -82,7 +83,18 @@ internal static class SubscriptionsSql
 
     public const string Delete = "delete from subscriptions where id = $1 and ($2::bigint is null or version = $2)";
 
-    public const string Version = "select version from subscriptions where id = $1";
+    /// <summary>$2 the caller's own id when a customer (someone else's subscription reads as absent).</summary>
+    public const string Version = "select version from subscriptions where id = $1 and ($2::uuid is null or owner_id = $2)";
+
+    /// <summary>
+    /// $1 id, $2 expected version (null = any), $3 the caller's own id when a customer. The old token stops matching
+    /// with the commit; returns the new token and version.
+    /// </summary>
+    public const string RotateLink = """
+        update subscriptions set link_token = new_link_token(), version = version + 1
+         where id = $1 and ($2::bigint is null or version = $2) and ($3::uuid is null or owner_id = $3)
+        returning link_token, version
+        """;
 
     /// <summary>Filter, then $9 true to suspend / false to resume.</summary>
     public const string BulkSetSuspended = """

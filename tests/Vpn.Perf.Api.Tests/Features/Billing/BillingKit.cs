@@ -48,6 +48,9 @@ internal sealed class BillingKit : IAsyncDisposable
 
     public IServiceProvider Services => _host.Services;
 
+    /// <summary><c>/s/{token}</c> of a subscription once this Api's token index has it (a purchase's arrives by notification).</summary>
+    public Task<string> ConfigPathAsync(Guid subscription) => ConfigEndpointTests.PathOfAsync(Services, Seed, subscription);
+
     public static async Task<BillingKit> StartAsync(string testName, TimeProvider? time = null, Dictionary<string, string?>? settings = null)
     {
         var all = new Dictionary<string, string?>

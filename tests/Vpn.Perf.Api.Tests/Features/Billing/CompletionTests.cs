@@ -75,7 +75,9 @@ public sealed class CompletionTests
         Assert.True(status.GetProperty("autoRenew").GetBoolean());
         Assert.Equal(2, status.GetProperty("deviceLimit").GetInt32());
 
-        HttpResponseMessage config = await anonymous.GetAsync($"/s/{sid}");
+        Assert.Equal(await kit.ConfigPathAsync(sid), new Uri(sub.GetProperty("configUrl").GetString()!).AbsolutePath);
+        Assert.Equal(sub.GetProperty("configUrl").GetString(), status.GetProperty("configUrl").GetString());
+        HttpResponseMessage config = await anonymous.GetAsync(await kit.ConfigPathAsync(sid));
         string body = await config.Content.ReadAsStringAsync();
         Assert.True(config.StatusCode == HttpStatusCode.OK, body);
         using JsonDocument doc = JsonDocument.Parse(body);

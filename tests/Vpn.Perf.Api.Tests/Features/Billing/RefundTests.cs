@@ -68,7 +68,7 @@ public sealed class RefundTests
         await BillingKit.JsonAsync(await kit.Staff().PostAsJsonAsync($"/api/v1/payments/{payment}/refunds", new { }), HttpStatusCode.Created);
         var expires = new DateTimeOffset(await kit.ScalarAsync<DateTime>("select expires_at from subscriptions where id = $1", sid));
         Assert.InRange(expires, before.AddMilliseconds(-1), DateTimeOffset.UtcNow);
-        HttpResponseMessage config = await kit.Anonymous().GetAsync($"/s/{sid}");
+        HttpResponseMessage config = await kit.Anonymous().GetAsync(await kit.ConfigPathAsync(sid));
         await ProblemAssert.IsAsync(config, HttpStatusCode.Forbidden, "subscription-expired");
     }
 

@@ -6,7 +6,7 @@ namespace Vpn.Perf.Api.Tests.Features.Configs;
 
 public sealed class ConfigCacheTests
 {
-    private static readonly CachedConfig Entry = new(true, SubscriptionState.Unrestricted, [1], "\"e\"", "t", "attachment");
+    private static readonly CachedConfig Entry = new(Guid.NewGuid(), true, SubscriptionState.Unrestricted, [1], "\"e\"", "t", "attachment");
 
     [Fact]
     public void Store_WhileNotListening_KeepsNothing()
@@ -48,7 +48,6 @@ public sealed class ConfigCacheTests
         var cache = New(listening: true);
         Guid id = Guid.NewGuid();
         cache.Store(id, Entry, cache.BeginLoad(id));
-        cache.Store(Guid.NewGuid(), CachedConfig.NotFound, cache.BeginLoad(id));
         cache.SetListening(false);
         Assert.Equal(0, cache.Count);
     }
@@ -56,15 +55,23 @@ public sealed class ConfigCacheTests
     [Fact]
     public void Store_BeyondCapacity_StaysBounded()
     {
-        var cache = new ConfigCache(Options.Create(new ConfigOptions { CacheCapacity = 100, NotFoundCacheCapacity = 50 }));
+        var cache = new ConfigCache(Options.Create(new ConfigOptions { CacheCapacity = 100 }));
         cache.SetListening(true);
         for (int i = 0; i < 1000; i++)
         {
-            Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+            Guid a = Guid.NewGuid();
             cache.Store(a, Entry, cache.BeginLoad(a));
-            cache.Store(b, CachedConfig.NotFound, cache.BeginLoad(b));
         }
-        Assert.True(cache.Count <= 150, $"{cache.Count} entries");
+        Assert.True(cache.Count <= 100, $"{cache.Count} entries");
+    }
+
+    [Fact]
+    public void Store_NotFound_KeepsNothing()
+    {
+        var cache = New(listening: true);
+        Guid id = Guid.NewGuid();
+        cache.Store(id, CachedConfig.NotFound, cache.BeginLoad(id));
+        Assert.Equal(0, cache.Count);
     }
 
     private static ConfigCache New(bool listening = false)

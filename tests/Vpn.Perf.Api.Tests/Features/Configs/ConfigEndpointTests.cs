@@ -36,6 +36,7 @@ public sealed class ConfigEndpointTests
         await seed.LinkAsync(sid, reality, ws, inactive);
         var expires = new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.Zero);
         await seed.ExecAsync("update subscriptions set expires_at = $2 where id = $1", sid, expires);
+        string path = await PathOfAsync(api.Services, seed, sid);
 
         await using RedisClient redis = await RedisClient.ConnectAsync(RedisOptions.Parse(TestServers.Redis), null, CancellationToken.None);
         long nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -45,8 +46,8 @@ public sealed class ConfigEndpointTests
         {
             HttpClient client = api.CreateClient();
             // The Api's own Redis connection comes up in the background; until then the header is left out.
-            await EventuallyAsync(async () => Header(await client.GetAsync($"/s/{sid}"), "subscription-userinfo").Length > 0, "Redis is connected");
-            HttpResponseMessage r = await client.GetAsync($"/s/{sid}");
+            await EventuallyAsync(async () => Header(await client.GetAsync(path), "subscription-userinfo").Length > 0, "Redis is connected");
+            HttpResponseMessage r = await client.GetAsync(path);
             string body = await r.Content.ReadAsStringAsync();
             Assert.True(r.StatusCode == HttpStatusCode.OK, body);
             Assert.Equal("application/json", r.Content.Headers.ContentType?.MediaType);
@@ -73,12 +74,13 @@ public sealed class ConfigEndpointTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(GetConfig_IfNoneMatchWithCurrentETag_Answers304AndAnotherTag200));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        Guid sid = await OneInboundSubscriptionAsync(new ConfigSeed(db));
+        var seed = new ConfigSeed(db);
+        string path = await PathOfAsync(api.Services, seed, await OneInboundSubscriptionAsync(seed));
         HttpClient client = api.CreateClient();
-        HttpResponseMessage first = await client.GetAsync($"/s/{sid}");
+        HttpResponseMessage first = await client.GetAsync(path);
         EntityTagHeaderValue etag = first.Headers.ETag!;
 
-        using var again = new HttpRequestMessage(HttpMethod.Get, $"/s/{sid}");
+        using var again = new HttpRequestMessage(HttpMethod.Get, path);
         again.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"other\""));
         again.Headers.IfNoneMatch.Add(etag);
         HttpResponseMessage notModified = await client.SendAsync(again);
@@ -86,7 +88,7 @@ public sealed class ConfigEndpointTests
         Assert.Equal(etag, notModified.Headers.ETag);
         Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
 
-        using var stale = new HttpRequestMessage(HttpMethod.Get, $"/s/{sid}");
+        using var stale = new HttpRequestMessage(HttpMethod.Get, path);
         stale.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"stale\""));
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(stale)).StatusCode);
     }
@@ -103,8 +105,8 @@ public sealed class ConfigEndpointTests
         await seed.ExecAsync("update users set disabled = true where id = (select owner_id from subscriptions where id = $1)", ownerDisabled);
 
         HttpClient client = api.CreateClient();
-        await ProblemAssert.IsAsync(await client.GetAsync($"/s/{suspended}"), HttpStatusCode.Forbidden, "subscription-suspended");
-        await ProblemAssert.IsAsync(await client.GetAsync($"/s/{ownerDisabled}"), HttpStatusCode.Forbidden, "subscription-suspended");
+        await ProblemAssert.IsAsync(await client.GetAsync(await PathOfAsync(api.Services, seed, suspended)), HttpStatusCode.Forbidden, "subscription-suspended");
+        await ProblemAssert.IsAsync(await client.GetAsync(await PathOfAsync(api.Services, seed, ownerDisabled)), HttpStatusCode.Forbidden, "subscription-suspended");
     }
 
     [Fact]
@@ -122,13 +124,14 @@ public sealed class ConfigEndpointTests
         var factory = api.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(time)));
         HttpClient client = factory.CreateClient();
         await WaitListeningAsync(factory.Services);
-        await DrainNotificationsAsync(factory.Services, client, seed);
-        await ProblemAssert.IsAsync(await client.GetAsync($"/s/{past}"), HttpStatusCode.Forbidden, "subscription-expired");
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/s/{sid}")).StatusCode);
+        await DrainNotificationsAsync(factory.Services, seed);
+        string path = await PathOfAsync(factory.Services, seed, sid);
+        await ProblemAssert.IsAsync(await client.GetAsync(await PathOfAsync(factory.Services, seed, past)), HttpStatusCode.Forbidden, "subscription-expired");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(path)).StatusCode);
         Assert.True(factory.Services.GetRequiredService<ConfigCache>().TryGet(sid, out _), "the config should be cached");
 
         time.Advance(TimeSpan.FromHours(2));
-        await ProblemAssert.IsAsync(await client.GetAsync($"/s/{sid}"), HttpStatusCode.Forbidden, "subscription-expired");
+        await ProblemAssert.IsAsync(await client.GetAsync(path), HttpStatusCode.Forbidden, "subscription-expired");
     }
 
     [Fact]
@@ -140,7 +143,7 @@ public sealed class ConfigEndpointTests
         Guid sid = await OneInboundSubscriptionAsync(seed);
         await seed.ExecAsync("update subscriptions set is_over_limit = true, max_traffic = 1000 where id = $1", sid);
 
-        HttpResponseMessage r = await api.CreateClient().GetAsync($"/s/{sid}");
+        HttpResponseMessage r = await api.CreateClient().GetAsync(await PathOfAsync(api.Services, seed, sid));
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         using JsonDocument doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
         Assert.Empty(SingBoxConfigChecker.Check(doc.RootElement));
@@ -150,43 +153,42 @@ public sealed class ConfigEndpointTests
     }
 
     [Fact]
-    public async Task GetConfig_UnknownOrMalformedId_SameNotFoundProblem()
+    public async Task GetConfig_UnknownRotatedOrMalformedToken_SameNotFoundProblem()
     {
-        await using var api = await ApiFactory.StartAsync(nameof(GetConfig_UnknownOrMalformedId_SameNotFoundProblem));
+        await using var api = await ApiFactory.StartAsync(nameof(GetConfig_UnknownRotatedOrMalformedToken_SameNotFoundProblem));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        var seed = new ConfigSeed(db);
         HttpClient client = api.CreateClient();
-        await WaitListeningAsync(api.Services);
+        Guid sid = await OneInboundSubscriptionAsync(seed);
+        string rotated = await PathOfAsync(api.Services, seed, sid);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(rotated)).StatusCode);
+        await seed.ExecAsync("update subscriptions set link_token = new_link_token() where id = $1", sid);
+        string current = await PathOfAsync(api.Services, seed, sid);
+
+        string[] paths = [rotated, "/s/" + new string('A', LinkToken.Length), "/s/" + await seed.ScalarAsync<string>("select new_link_token()"),
+            "/s/" + sid, "/s/not-a-token", "/s/%27%3Bdrop", "/s/" + new string('x', 300), "/s/" + current[3..^1], "/s/" + current[3..^1] + "%2B", "/s/" + current[3..] + "%3D"];
         var bodies = new List<string>();
-        foreach (string id in new[] { Ids.NewId().ToString(), "not-a-uuid", "%27%3Bdrop", new string('x', 300) })
+        foreach (string path in paths)
         {
-            JsonElement problem = await ProblemAssert.IsAsync(await client.GetAsync($"/s/{id}"), HttpStatusCode.NotFound, "not-found");
-            // traceId differs per request and instance is the request path; everything else must be identical.
-            bodies.Add(JsonSerializer.Serialize(problem.EnumerateObject().Where(p => p.Name is not ("traceId" or "instance")).ToDictionary(p => p.Name, p => p.Value)));
+            JsonElement problem = await ProblemAssert.IsAsync(await client.GetAsync(path), HttpStatusCode.NotFound, "not-found");
+            bodies.Add(WithoutRequestFields(problem));
         }
         Assert.Single(bodies.Distinct());
-        Assert.DoesNotContain("not-a-uuid", bodies[0], StringComparison.Ordinal);
-
-        // Both kinds are remembered, so repeats are answered from memory like a known id.
-        ConfigCache cache = api.Services.GetRequiredService<ConfigCache>();
-        Assert.True(cache.TryGet(ConfigLoader.IdOf("not-a-uuid"), out CachedConfig? malformed) && !malformed.Found);
+        Assert.DoesNotContain("not-a-token", bodies[0], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(current)).StatusCode);
     }
 
     [Fact]
-    public async Task GetConfig_NewSubscriptionTakesACachedUnknownId_IsServed()
+    public async Task GetConfig_SubscriptionInsertedAfterStart_IsServedOnceNotified()
     {
-        await using var api = await ApiFactory.StartAsync(nameof(GetConfig_NewSubscriptionTakesACachedUnknownId_IsServed));
+        await using var api = await ApiFactory.StartAsync(nameof(GetConfig_SubscriptionInsertedAfterStart_IsServedOnceNotified));
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
         HttpClient client = api.CreateClient();
         await WaitListeningAsync(api.Services);
-        Guid id = Ids.NewId();
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/s/{id}")).StatusCode);
-
-        Guid owner = await seed.UserAsync();
-        Guid node = await seed.NodeAsync("n");
-        Guid inbound = await seed.InboundAsync(node, "t", "trojan", "tcp", "tls", "{}");
-        await seed.SubscriptionAsync(owner, id: id);
-        await seed.LinkAsync(id, inbound);
-        await EventuallyAsync(async () => (await client.GetAsync($"/s/{id}")).StatusCode == HttpStatusCode.OK, "the new subscription is served");
+        Guid sid = await OneInboundSubscriptionAsync(seed);
+        string token = await seed.ScalarAsync<string>("select link_token from subscriptions where id = $1", sid);
+        await EventuallyAsync(async () => (await client.GetAsync("/s/" + token)).StatusCode == HttpStatusCode.OK, "the new subscription is served");
     }
 
     [Fact]
@@ -203,11 +205,12 @@ public sealed class ConfigEndpointTests
         Guid sid = await seed.SubscriptionAsync(owner);
         await seed.LinkAsync(sid, inbound);
         ConfigCache cache = api.Services.GetRequiredService<ConfigCache>();
+        string path = await PathOfAsync(api.Services, seed, sid);
 
         async Task FetchCachedAsync()
         {
-            await DrainNotificationsAsync(api.Services, client, seed);
-            await client.GetStringAsync($"/s/{sid}");
+            await DrainNotificationsAsync(api.Services, seed);
+            await client.GetStringAsync(path);
             Assert.True(cache.TryGet(sid, out _), "the fetch should have been cached");
         }
 
@@ -217,7 +220,7 @@ public sealed class ConfigEndpointTests
             await seed.ExecAsync(sql, args);
             await EventuallyAsync(async () =>
             {
-                HttpResponseMessage r = await client.GetAsync($"/s/{sid}");
+                HttpResponseMessage r = await client.GetAsync(path);
                 return r.IsSuccessStatusCode && rendered(await r.Content.ReadAsStringAsync());
             }, what);
         }
@@ -234,9 +237,9 @@ public sealed class ConfigEndpointTests
 
         await FetchCachedAsync();
         await seed.ExecAsync("update subscriptions set is_suspended = true");
-        await EventuallyAsync(async () => (await client.GetAsync($"/s/{sid}")).StatusCode == HttpStatusCode.Forbidden, "suspension");
+        await EventuallyAsync(async () => (await client.GetAsync(path)).StatusCode == HttpStatusCode.Forbidden, "suspension");
         await seed.ExecAsync("delete from subscriptions");
-        await EventuallyAsync(async () => (await client.GetAsync($"/s/{sid}")).StatusCode == HttpStatusCode.NotFound, "deletion");
+        await EventuallyAsync(async () => (await client.GetAsync(path)).StatusCode == HttpStatusCode.NotFound, "deletion");
     }
 
     [Fact]
@@ -248,57 +251,81 @@ public sealed class ConfigEndpointTests
         HttpClient client = api.CreateClient();
         await WaitListeningAsync(api.Services);
         Guid sid = await OneInboundSubscriptionAsync(seed);
+        string path = await PathOfAsync(api.Services, seed, sid);
         Guid group = Ids.NewId();
         await seed.ExecAsync("insert into groups (id, name, max_traffic) values ($1, 'g', 100)", group);
         await seed.ExecAsync("insert into user_groups select owner_id, $2 from subscriptions where id = $1", sid, group);
-        await EventuallyAsync(async () => Header(await client.GetAsync($"/s/{sid}"), "subscription-userinfo").Contains("total=100;", StringComparison.Ordinal), "membership");
+        await EventuallyAsync(async () => Header(await client.GetAsync(path), "subscription-userinfo").Contains("total=100;", StringComparison.Ordinal), "membership");
         await seed.ExecAsync("update groups set max_traffic = 200");
-        await EventuallyAsync(async () => Header(await client.GetAsync($"/s/{sid}"), "subscription-userinfo").Contains("total=200;", StringComparison.Ordinal), "group limit");
+        await EventuallyAsync(async () => Header(await client.GetAsync(path), "subscription-userinfo").Contains("total=200;", StringComparison.Ordinal), "group limit");
     }
 
     [Fact]
     public async Task GetConfig_WarmCache_IsServedWithPostgresUnreachable()
     {
-        string name = nameof(GetConfig_WarmCache_IsServedWithPostgresUnreachable);
-        string cs = await TestServers.CreateDatabaseAsync(name);
-        var csb = new NpgsqlConnectionStringBuilder(cs);
-        string role = csb.Database + "_api";
-        string apiCs = new NpgsqlConnectionStringBuilder(cs) { Username = role, Pooling = true }.ConnectionString;
-        await using var api = await ApiFactory.StartAsync(name, new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = apiCs });
+        (ApiFactory api, string role) = await StartAsOwnRoleAsync(nameof(GetConfig_WarmCache_IsServedWithPostgresUnreachable));
+        await using ApiFactory owned = api;
         await using NpgsqlDataSource admin = api.OpenDataSource();
         var seed = new ConfigSeed(admin);
-        // The Api logs in as a role of its own, so access can be taken away from it and from nobody else.
-        await seed.ExecAsync($"drop role if exists {role}");
-        await seed.ExecAsync($"""
-            create role {role} login;
-            grant select, insert, update, delete on all tables in schema public to {role};
-            """);
         try
         {
             Guid sid = await OneInboundSubscriptionAsync(seed);
+            string uncached = await PathOfAsync(api.Services, seed, await OneInboundSubscriptionAsync(seed));
             HttpClient client = api.CreateClient();
             await WaitListeningAsync(api.Services);
-            await DrainNotificationsAsync(api.Services, client, seed);
-            HttpResponseMessage warm = await client.GetAsync($"/s/{sid}");
+            await DrainNotificationsAsync(api.Services, seed);
+            string path = await PathOfAsync(api.Services, seed, sid);
+            HttpResponseMessage warm = await client.GetAsync(path);
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
             byte[] expected = await warm.Content.ReadAsByteArrayAsync();
             Assert.True(api.Services.GetRequiredService<ConfigCache>().TryGet(sid, out _), "the fetch should have been cached");
 
-            // No new logins, and every pooled connection of the Api killed; only the LISTEN connection stays.
-            await seed.ExecAsync($"alter role {role} nologin");
-            await seed.ExecAsync($"""
-                select pg_terminate_backend(pid) from pg_stat_activity
-                where usename = '{role}' and application_name <> '{ConfigChangeListener.ApplicationName}'
-                """);
+            await CutOffAsync(seed, role);
 
-            HttpResponseMessage cached = await client.GetAsync($"/s/{sid}");
+            HttpResponseMessage cached = await client.GetAsync(path);
             Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
             Assert.Equal(expected, await cached.Content.ReadAsByteArrayAsync());
             Assert.True(api.Services.GetRequiredService<ConfigCache>().IsListening);
 
-            // The control: anything that does need Postgres now fails.
-            HttpResponseMessage cold = await client.GetAsync($"/s/{Ids.NewId()}");
+            // The control: anything that does need Postgres now fails (a known token whose config is not cached).
+            HttpResponseMessage cold = await client.GetAsync(uncached);
             Assert.Equal(HttpStatusCode.InternalServerError, cold.StatusCode);
+        }
+        finally
+        {
+            await seed.ExecAsync($"alter role {role} login");
+        }
+    }
+
+    [Fact]
+    public async Task GetConfig_UnknownOrRotatedToken_IsAnsweredWithPostgresUnreachable()
+    {
+        (ApiFactory api, string role) = await StartAsOwnRoleAsync(nameof(GetConfig_UnknownOrRotatedToken_IsAnsweredWithPostgresUnreachable));
+        await using ApiFactory owned = api;
+        await using NpgsqlDataSource admin = api.OpenDataSource();
+        var seed = new ConfigSeed(admin);
+        try
+        {
+            Guid sid = await OneInboundSubscriptionAsync(seed);
+            string rotated = await PathOfAsync(api.Services, seed, sid);
+            await seed.ExecAsync("update subscriptions set link_token = new_link_token() where id = $1", sid);
+            string current = await PathOfAsync(api.Services, seed, sid);
+            HttpClient client = api.CreateClient();
+            await CutOffAsync(seed, role);
+
+            // Neither can reach Postgres now: both are answered from the token index alone, with the same body.
+            string unknown = "/s/" + await seed.ScalarAsync<string>("select new_link_token()");
+            var bodies = new List<string>();
+            foreach (string path in new[] { unknown, rotated, "/s/not-a-token" })
+            {
+                JsonElement problem = await ProblemAssert.IsAsync(await client.GetAsync(path), HttpStatusCode.NotFound, "not-found");
+                bodies.Add(WithoutRequestFields(problem));
+            }
+            Assert.Single(bodies.Distinct());
+            Assert.True(api.Services.GetRequiredService<ConfigCache>().IsListening);
+
+            // The control: the current token's config is not cached, so it does need Postgres, and fails.
+            Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync(current)).StatusCode);
         }
         finally
         {
@@ -315,18 +342,19 @@ public sealed class ConfigEndpointTests
         HttpClient client = api.CreateClient();
         await WaitListeningAsync(api.Services);
         Guid sid = await OneInboundSubscriptionAsync(seed);
-        await DrainNotificationsAsync(api.Services, client, seed);
-        Assert.Contains("\"server_port\":443", await client.GetStringAsync($"/s/{sid}"), StringComparison.Ordinal);
+        await DrainNotificationsAsync(api.Services, seed);
+        string path = await PathOfAsync(api.Services, seed, sid);
+        Assert.Contains("\"server_port\":443", await client.GetStringAsync(path), StringComparison.Ordinal);
         Assert.True(api.Services.GetRequiredService<ConfigCache>().TryGet(sid, out _), "the fetch should have been cached");
 
         // A change the listener cannot hear about: only a reconnect's clean slate can bring it in.
         await seed.ExecAsync("alter table inbounds disable trigger inbounds_config_upd");
         await seed.ExecAsync("update inbounds set port = 9443");
         await seed.ExecAsync("alter table inbounds enable trigger inbounds_config_upd");
-        Assert.Contains("\"server_port\":443", await client.GetStringAsync($"/s/{sid}"), StringComparison.Ordinal);
+        Assert.Contains("\"server_port\":443", await client.GetStringAsync(path), StringComparison.Ordinal);
 
         await seed.ExecAsync($"select pg_terminate_backend(pid) from pg_stat_activity where application_name = '{ConfigChangeListener.ApplicationName}' and datname = current_database()");
-        await EventuallyAsync(async () => (await client.GetStringAsync($"/s/{sid}")).Contains("\"server_port\":9443", StringComparison.Ordinal), "refill after reconnect");
+        await EventuallyAsync(async () => (await client.GetStringAsync(path)).Contains("\"server_port\":9443", StringComparison.Ordinal), "refill after reconnect");
         await WaitListeningAsync(api.Services);
     }
 
@@ -337,6 +365,34 @@ public sealed class ConfigEndpointTests
         await using NpgsqlDataSource db = api.OpenDataSource();
         string stored = await new ConfigSeed(db).ScalarAsync<string>("select body::text from config_templates where id = 1");
         Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(stored).RootElement, JsonDocument.Parse(Vpn.Perf.Api.SingBox.DefaultConfigTemplate.Json).RootElement));
+    }
+
+    /// <summary>An Api that logs in as a role of its own, so access can be taken away from it and from nobody else.</summary>
+    private static async Task<(ApiFactory, string)> StartAsOwnRoleAsync(string name)
+    {
+        string cs = await TestServers.CreateDatabaseAsync(name);
+        string role = new NpgsqlConnectionStringBuilder(cs).Database + "_api";
+        string apiCs = new NpgsqlConnectionStringBuilder(cs) { Username = role, Pooling = true }.ConnectionString;
+        ApiFactory api = await ApiFactory.StartAsync(name, new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = apiCs });
+        await using NpgsqlDataSource admin = api.OpenDataSource();
+        var seed = new ConfigSeed(admin);
+        await seed.ExecAsync($"drop role if exists {role}");
+        await seed.ExecAsync($"""
+            create role {role} login;
+            grant select, insert, update, delete on all tables in schema public to {role};
+            grant execute on all functions in schema public to {role};
+            """);
+        return (api, role);
+    }
+
+    /// <summary>No new logins, and every pooled connection of the Api killed; only the LISTEN connection stays.</summary>
+    private static async Task CutOffAsync(ConfigSeed seed, string role)
+    {
+        await seed.ExecAsync($"alter role {role} nologin");
+        await seed.ExecAsync($"""
+            select pg_terminate_backend(pid) from pg_stat_activity
+            where usename = '{role}' and application_name <> '{ConfigChangeListener.ApplicationName}'
+            """);
     }
 
     internal static async Task<Guid> OneInboundSubscriptionAsync(ConfigSeed seed)
@@ -351,21 +407,36 @@ public sealed class ConfigEndpointTests
 
     /// <summary>
     /// Waits until the listener has handled every notification committed so far (seed rows notify too, and a late one
-    /// would evict what a test just cached): a marker id is cached as not found, notified, and seen evicted; the
+    /// would evict what a test just cached): a marker entry is put in the cache, notified, and seen evicted; the
     /// listener receives notifications in commit order.
     /// </summary>
-    internal static async Task DrainNotificationsAsync(IServiceProvider services, HttpClient client, ConfigSeed seed)
+    internal static async Task DrainNotificationsAsync(IServiceProvider services, ConfigSeed seed)
     {
+        await WaitListeningAsync(services);
         ConfigCache cache = services.GetRequiredService<ConfigCache>();
         Guid marker = Ids.NewId();
-        await EventuallyAsync(async () =>
-        {
-            await client.GetAsync($"/s/{marker}");
-            return cache.TryGet(marker, out _);
-        }, "the marker is cached");
+        cache.Store(marker, new CachedConfig(marker, true, SubscriptionState.Unrestricted, [], "\"m\"", "m", "m"), cache.BeginLoad(marker));
+        Assert.True(cache.TryGet(marker, out _), "the marker is cached");
         await seed.ExecAsync("select pg_notify('config_changed', $1)", marker.ToString());
         await EventuallyAsync(() => Task.FromResult(!cache.TryGet(marker, out _)), "the marker's eviction");
     }
+
+    /// <summary>
+    /// <c>/s/{token}</c> of a subscription, once this Api's token index has it: rows seeded straight into Postgres
+    /// reach the index through their link_changed notification, a moment after the insert.
+    /// </summary>
+    internal static async Task<string> PathOfAsync(IServiceProvider services, ConfigSeed seed, Guid sid)
+    {
+        string token = await seed.ScalarAsync<string>("select link_token from subscriptions where id = $1", sid);
+        Assert.True(LinkToken.TryParse(token, out LinkToken key), token.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        LinkIndex links = services.GetRequiredService<LinkIndex>();
+        await EventuallyAsync(() => Task.FromResult(links.TryGetId(key, out Guid id) && id == sid), "the token is in the index");
+        return "/s/" + token;
+    }
+
+    /// <summary>A problem body without what differs per request (traceId) and what echoes the path (instance).</summary>
+    internal static string WithoutRequestFields(JsonElement problem)
+        => JsonSerializer.Serialize(problem.EnumerateObject().Where(p => p.Name is not ("traceId" or "instance")).ToDictionary(p => p.Name, p => p.Value));
 
     internal static async Task WaitListeningAsync(IServiceProvider services)
     {

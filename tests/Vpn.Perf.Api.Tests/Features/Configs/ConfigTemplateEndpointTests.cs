@@ -46,7 +46,8 @@ public sealed class ConfigTemplateEndpointTests
         Guid sid = await ConfigEndpointTests.OneInboundSubscriptionAsync(seed);
         HttpClient anonymous = api.CreateClient();
         await ConfigEndpointTests.WaitListeningAsync(api.Services);
-        Assert.Contains("\"level\":\"warn\"", await anonymous.GetStringAsync($"/s/{sid}"), StringComparison.Ordinal);
+        string path = await ConfigEndpointTests.PathOfAsync(api.Services, seed, sid);
+        Assert.Contains("\"level\":\"warn\"", await anonymous.GetStringAsync(path), StringComparison.Ordinal);
 
         JsonNode body = JsonNode.Parse(DefaultConfigTemplate.Json)!;
         body["log"]!["level"] = "debug";
@@ -60,7 +61,7 @@ public sealed class ConfigTemplateEndpointTests
         Assert.Equal(1L, await seed.ScalarAsync<long>(
             "select count(*) from audit_log where action = 'config_template.update' and actor_id = $1 and target = 'config_template:1' and (meta->>'version')::int = 2", staff));
         await ConfigEndpointTests.EventuallyAsync(
-            async () => (await anonymous.GetStringAsync($"/s/{sid}")).Contains("\"level\":\"debug\"", StringComparison.Ordinal), "the new template is rendered");
+            async () => (await anonymous.GetStringAsync(path)).Contains("\"level\":\"debug\"", StringComparison.Ordinal), "the new template is rendered");
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Billing.Lifecycle;
@@ -29,29 +30,29 @@ internal static class BillingSubscriptionsEndpoints
     }
 
     private static async Task<Ok<Page<BillingStatusDto>>> ListBillingStatus(
-        [FromQuery] Guid? customer, [FromQuery] int? limit, [FromQuery] Guid? after, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time,
-        CancellationToken ct)
+        [FromQuery] Guid? customer, [FromQuery] int? limit, [FromQuery] Guid? after, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db,
+        ConfigLinks links, TimeProvider time, CancellationToken ct)
     {
         int take = Page<BillingStatusDto>.Limit(limit);
         await using NpgsqlCommand cmd = db.CreateCommand(LifecycleSql.List);
         cmd.Arg(user.IsStaff() ? customer : user.UserId(), NpgsqlDbType.Uuid).Arg(after, NpgsqlDbType.Uuid).Arg(take + 1, NpgsqlDbType.Integer);
-        return TypedResults.Ok(Page<BillingStatusDto>.From(await ReadAllAsync(cmd, time.GetUtcNow(), ct), take, s => s.SubscriptionId));
+        return TypedResults.Ok(Page<BillingStatusDto>.From(await ReadAllAsync(cmd, time.GetUtcNow(), links.PrefixFor(http), ct), take, s => s.SubscriptionId));
     }
 
     private static async Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> GetBillingStatus(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
-        => await GetAsync(db, id, Scope(user), time.GetUtcNow(), ct) is { } status ? TypedResults.Ok(status) : Problem.NotFound("billed subscription", id);
+        Guid id, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, ConfigLinks links, TimeProvider time, CancellationToken ct)
+        => await GetAsync(db, id, Scope(user), time.GetUtcNow(), links.PrefixFor(http), ct) is { } status ? TypedResults.Ok(status) : Problem.NotFound("billed subscription", id);
 
     private static Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> CancelAutoRenew(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
-        => SetAutoRenewAsync(id, false, user, db, time, ct);
+        Guid id, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, ConfigLinks links, TimeProvider time, CancellationToken ct)
+        => SetAutoRenewAsync(id, false, user, db, links.PrefixFor(http), time, ct);
 
     private static Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> ResumeAutoRenew(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
-        => SetAutoRenewAsync(id, true, user, db, time, ct);
+        Guid id, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, ConfigLinks links, TimeProvider time, CancellationToken ct)
+        => SetAutoRenewAsync(id, true, user, db, links.PrefixFor(http), time, ct);
 
     private static async Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> SetAutoRenewAsync(
-        Guid id, bool on, ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        Guid id, bool on, ClaimsPrincipal user, NpgsqlDataSource db, string linkPrefix, TimeProvider time, CancellationToken ct)
     {
         DateTimeOffset now = time.GetUtcNow();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
@@ -64,25 +65,25 @@ internal static class BillingSubscriptionsEndpoints
         await AuditWriter.AddAsync(conn, tx, user.UserId(), on ? "subscription.auto_renew.resume" : "subscription.auto_renew.cancel",
             AuditWriter.Target("subscription", id), null, ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok((await GetAsync(db, id, null, now, ct))!);
+        return TypedResults.Ok((await GetAsync(db, id, null, now, linkPrefix, ct))!);
     }
 
-    private static async Task<BillingStatusDto?> GetAsync(NpgsqlDataSource db, Guid id, Guid? scope, DateTimeOffset now, CancellationToken ct)
+    private static async Task<BillingStatusDto?> GetAsync(NpgsqlDataSource db, Guid id, Guid? scope, DateTimeOffset now, string linkPrefix, CancellationToken ct)
     {
         await using NpgsqlCommand cmd = db.CreateCommand(LifecycleSql.Get);
         cmd.Arg(id, NpgsqlDbType.Uuid).Arg(scope, NpgsqlDbType.Uuid);
-        List<BillingStatusDto> rows = await ReadAllAsync(cmd, now, ct);
+        List<BillingStatusDto> rows = await ReadAllAsync(cmd, now, linkPrefix, ct);
         return rows.Count == 0 ? null : rows[0];
     }
 
-    private static async Task<List<BillingStatusDto>> ReadAllAsync(NpgsqlCommand cmd, DateTimeOffset now, CancellationToken ct)
+    private static async Task<List<BillingStatusDto>> ReadAllAsync(NpgsqlCommand cmd, DateTimeOffset now, string linkPrefix, CancellationToken ct)
     {
         var rows = new List<BillingStatusDto>();
         await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             DateTimeOffset? expires = r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4);
-            rows.Add(new BillingStatusDto(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), expires, expires <= now, r.GetBoolean(5),
+            rows.Add(new BillingStatusDto(r.GetGuid(0), linkPrefix + r.GetString(9), r.GetGuid(1), r.GetGuid(2), r.GetString(3), expires, expires <= now, r.GetBoolean(5),
                 r.GetBoolean(6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetGuid(8)));
         }
         return rows;

@@ -6,7 +6,7 @@ namespace Vpn.Perf.Api.Features.Billing.Lifecycle;
 
 /// <summary>
 /// Records <c>subscription.expired</c> once for each paid subscription whose period has ended. Nothing depends on
-/// it for correctness: <c>GET /s/{id}</c>, node sync and the subscription reads judge expiry per request against
+/// it for correctness: <c>GET /s/{token}</c>, node sync and the subscription reads judge expiry per request against
 /// the clock, so a subscription is expired the moment it expires whether or not this job has run.
 /// </summary>
 internal sealed class ExpiryJob(NpgsqlDataSource db, BillingOptions options, TimeProvider time, ILogger<ExpiryJob> logger) : BackgroundService

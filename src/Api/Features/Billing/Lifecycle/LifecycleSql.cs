@@ -3,7 +3,8 @@ namespace Vpn.Perf.Api.Features.Billing.Lifecycle;
 internal static class LifecycleSql
 {
     private const string Columns = """
-        b.subscription_id, b.customer_id, b.plan_id, pl.name, s.expires_at, s.is_suspended, b.auto_renew, b.device_limit, b.last_payment_id
+        b.subscription_id, b.customer_id, b.plan_id, pl.name, s.expires_at, s.is_suspended, b.auto_renew, b.device_limit, b.last_payment_id,
+               s.link_token
           from subscription_billing b
           join subscriptions s on s.id = b.subscription_id
           join plans pl on pl.id = b.plan_id
