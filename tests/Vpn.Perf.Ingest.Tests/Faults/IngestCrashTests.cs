@@ -117,7 +117,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
         foreach ((Guid node, ulong seq) in work.Expected.Keys)
         {
             if (!which(node, seq)) continue;
-            var encoder = new RowEncoder(traffic, access, notes, node, seq, receivedAt);
+            var encoder = new RowEncoder(traffic, access, notes, node, seq, receivedAt, default);
             TrafficBatchParser.Parse(new ReadOnlySequence<byte>(work.Body(node, seq)), ref encoder);
             batches++;
         }

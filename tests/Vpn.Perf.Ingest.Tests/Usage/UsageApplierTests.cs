@@ -143,8 +143,10 @@ public sealed class UsageApplierTests : IAsyncLifetime
     private async Task<UsageOutcome> ApplyBodyAsync(byte[] body, Guid node, long nowMs, List<Guid> cutoff)
     {
         using var batch = new BatchContext();
-        var handler = new CollectingHandler(batch, Buckets);
+        var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
         TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
+        // These tests are about counting: the scope is decided (and tested) at the endpoint, so this applies as a replay does.
+        await _applier.PrepareAsync(batch, node, nowMs, cutoff, decideScope: false, CancellationToken.None);
         return await _applier.ApplyAsync(batch, node, nowMs, cutoff, CancellationToken.None);
     }
 
