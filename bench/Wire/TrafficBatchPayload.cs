@@ -15,7 +15,7 @@ internal sealed class TrafficBatchPayload
     private const int SubscriptionCount = 2000;
     private const int InboundCount = 4;
     private const int AccessCount = 8;
-    private const long IntervalStart = 1_763_776_940;
+    public const long IntervalStartSeconds = 1_763_776_940;
 
     private TrafficBatchPayload(BatchHeader header, TrafficReport[] reports, (AccessEvent Event, byte[]? Note)[] access)
     {
@@ -53,7 +53,7 @@ internal sealed class TrafficBatchPayload
                 inbounds[random.Next(inbounds.Length)],
                 LogUniformBytes(random) / 8, // uploads are smaller than downloads
                 LogUniformBytes(random),
-                IntervalStart,
+                IntervalStartSeconds,
                 60);
         }
 

@@ -66,8 +66,10 @@ internal sealed class Fleet
     }
 
     /// <summary>
-    /// Publishes the node tokens (<c>nodetoken:&lt;sha256 hex&gt;</c> → node_id) and, with <c>--limits</c>, a
-    /// max_traffic per subscription (no reset period, so usage stays in the <c>&lt;sid&gt;:0</c> field). Pipelined.
+    /// Publishes the node tokens (<c>nodetoken:&lt;sha256 hex&gt;</c> → node_id), each subscription's scope (linked, on
+    /// every node, to the inbound <see cref="PayloadFactory"/> reports it on, so Ingest counts every report) and, with
+    /// <c>--limits</c>, a max_traffic per subscription (no reset period, so usage stays in the <c>&lt;sid&gt;:0</c> key).
+    /// Pipelined.
     /// </summary>
     public async Task SeedAsync(RedisClient redis, bool limits, int bucketCount, CancellationToken ct)
     {
@@ -78,18 +80,25 @@ internal sealed class Fleet
             pending.Add(redis.ExecuteAsync("HSET", [key, "node_id", node.Id.ToString("N"), "token_id", Guid.NewGuid().ToString("N")], ct).AsTask());
             pending.Add(redis.ExecuteAsync("EXPIRE", [key, SeedTtlSeconds], ct).AsTask());
         }
-        if (limits)
+        var random = new Random(Subscriptions.Length);
+        var links = new InboundLink[Nodes.Length];
+        for (int s = 0; s < Subscriptions.Length; s++)
         {
-            var random = new Random(Subscriptions.Length);
-            foreach (Guid sid in Subscriptions)
+            string key = RedisKeys.SubscriptionState(Subscriptions[s], bucketCount);
+            for (int n = 0; n < Nodes.Length; n++) links[n] = new InboundLink(Nodes[n].Inbounds[s % Nodes[n].Inbounds.Length], Nodes[n].Id);
+            string scope = SubscriptionScope.Of(links).Format();
+            if (limits)
             {
-                string key = RedisKeys.SubscriptionState(sid, bucketCount);
                 // 100 GB .. 100 TB: the heavy Zipf ranks cross theirs within a minute, the tail never does.
                 long max = (long)Math.Exp(Math.Log(1e11) + (random.NextDouble() * Math.Log(1e3)));
-                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.MaxTraffic, max.ToString(CultureInfo.InvariantCulture)], ct).AsTask());
-                pending.Add(redis.ExecuteAsync("EXPIRE", [key, SeedTtlSeconds], ct).AsTask());
-                if (pending.Count >= 4096) await DrainAsync(pending);
+                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.Inbounds, scope, SubscriptionState.Fields.MaxTraffic, max.ToString(CultureInfo.InvariantCulture)], ct).AsTask());
             }
+            else
+            {
+                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.Inbounds, scope], ct).AsTask());
+            }
+            pending.Add(redis.ExecuteAsync("EXPIRE", [key, SeedTtlSeconds], ct).AsTask());
+            if (pending.Count >= 4096) await DrainAsync(pending);
         }
         await DrainAsync(pending);
     }

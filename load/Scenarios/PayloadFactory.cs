@@ -57,7 +57,9 @@ internal sealed class PayloadFactory
             int s = PickSubscription(chosen);
             ulong bytesDown = LogUniform(1_000, 10_000_000_000);
             ulong bytesUp = (ulong)(bytesDown * (0.02 + (_random.NextDouble() * 0.3))) + 1;
-            reports[i] = new TrafficReport(_subscriptions[s], inbounds[_random.Next(inbounds.Length)], bytesUp, bytesDown, _intervalStart, 60);
+            // Each subscription uses one inbound per node (the same index on every node), and Fleet links it to exactly
+            // those: Ingest counts only reports within their scope, and one link per node keeps the seeded scope small.
+            reports[i] = new TrafficReport(_subscriptions[s], inbounds[s % inbounds.Length], bytesUp, bytesDown, _intervalStart, 60);
             subs[i] = s;
             deltas[i] = (long)(bytesUp + bytesDown);
             up += bytesUp;

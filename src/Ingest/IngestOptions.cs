@@ -33,6 +33,18 @@ internal sealed class IngestOptions
     public TimeSpan ChangeFeedInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// The fastest link a report can describe: a report claiming more than this × interval_seconds bits (up + down)
+    /// is rejected (not counted, not stored). 100 Gbit/s is above any single proxy node's port today.
+    /// </summary>
+    public long MaxReportBitsPerSecond { get; set; } = 100_000_000_000;
+
+    /// <summary>Oldest interval_start accepted, before the receive time (a node's backlog after an outage).</summary>
+    public TimeSpan ReportWindowBack { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Latest interval_start accepted, after the receive time (clock skew of the node).</summary>
+    public TimeSpan ReportWindowAhead { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// ClickHouse flush thresholds: whichever comes first. Each insert becomes new parts (of the table and of every
     /// rollup view) that ClickHouse merges again and again in the background, so fewer, larger inserts cost it far less:
     /// at 250 000 rows/s, inserts every second of up to 100 000 rows had it rewrite each row ~7 times, every 2 s of up to

@@ -37,6 +37,7 @@ builder.Services.AddSingleton<NodeTokenCache>();
 builder.Services.AddSingleton<SubscriptionStateCache>();
 builder.Services.AddSingleton<UsageApplier>();
 builder.Services.AddSingleton<NodeActivity>();
+builder.Services.AddSingleton<RejectionNotices>();
 builder.Services.AddSingleton<ReportEndpoint>();
 builder.Services.AddHostedService<CacheMaintenance>();
 builder.Services.AddHostedService<ClickHouseSink>();

@@ -6,7 +6,7 @@ namespace Vpn.Perf.Api.Redis;
 
 /// <summary>
 /// Publishes what Ingest needs from Postgres into Redis (see <see cref="RedisKeys"/>): subscription state
-/// hashes and node tokens, each followed by a notice on <c>state:changes</c> so Ingest's caches drop the
+/// hashes (limits, expiry, suspension, period, and the scope: linked inbounds with their nodes) and node tokens, each followed by a notice on <c>state:changes</c> so Ingest's caches drop the
 /// old value within a second. Every field is always written (empty = no restriction) in one HSET, so a
 /// reader never sees a half-written state.
 /// </summary>
@@ -66,6 +66,7 @@ internal sealed class StatePublisher(RedisClient redis, int bucketCount)
             SubscriptionState.Fields.Suspended, state.Suspended ? "1" : "0",
             SubscriptionState.Fields.ResetPeriod, state.Period?.Text ?? "",
             SubscriptionState.Fields.ResetAnchor, state.ResetAnchorMs.ToString(c),
+            SubscriptionState.Fields.Inbounds, state.Scope.Format(),
         ];
     }
 

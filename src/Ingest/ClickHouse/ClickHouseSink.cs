@@ -126,7 +126,7 @@ internal sealed partial class ClickHouseSink(
     private void Encode(SpoolRecord record)
     {
         int trafficStart = _traffic.WrittenCount, accessStart = _access.WrittenCount;
-        var encoder = new RowEncoder(_traffic, _access, _noteBuffer, record.NodeId, record.Seq, record.ReceivedAtMs);
+        var encoder = new RowEncoder(_traffic, _access, _noteBuffer, record.NodeId, record.Seq, record.ReceivedAtMs, record.Verdicts);
         try
         {
             TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref encoder);
@@ -147,7 +147,8 @@ internal sealed partial class ClickHouseSink(
     private async Task ReapplyToRedisAsync(SpoolRecord record, CancellationToken ct)
     {
         using var batch = new BatchContext();
-        var handler = new CollectingHandler(batch, options.BucketCount);
+        // No bounds and no scope decided again: the verdicts made when the batch was accepted are read back.
+        var handler = new CollectingHandler(batch, options.BucketCount, ReportBounds.None);
         try
         {
             TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref handler);
@@ -156,11 +157,13 @@ internal sealed partial class ClickHouseSink(
         {
             return; // Encode logs it.
         }
+        batch.ReadVerdicts(record.Verdicts.Span);
         TimeSpan backoff = TimeSpan.FromMilliseconds(250);
         while (true)
         {
             try
             {
+                await usage.PrepareAsync(batch, record.NodeId, record.ReceivedAtMs, [], decideScope: false, ct);
                 await usage.ApplyAsync(batch, record.NodeId, record.ReceivedAtMs, [], ct);
                 return;
             }

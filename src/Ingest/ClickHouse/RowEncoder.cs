@@ -7,20 +7,24 @@ namespace Vpn.Perf.Ingest.ClickHouse;
 
 /// <summary>
 /// Turns one spooled batch into RowBinary rows for <c>traffic</c> and <c>access_log</c> as the parser walks
-/// it: no intermediate objects, each row written straight into the pooled insert buffers.
+/// it: no intermediate objects, each row written straight into the pooled insert buffers. Items the spooled
+/// verdicts reject (<see cref="Spool.SpoolFormat"/>) are skipped: what was not counted is not stored as usage either.
 /// </summary>
-internal struct RowEncoder(PooledBufferWriter traffic, PooledBufferWriter access, byte[] noteBuffer, Guid nodeId, ulong seq, long receivedAtMs) : ITrafficBatchHandler
+internal struct RowEncoder(PooledBufferWriter traffic, PooledBufferWriter access, byte[] noteBuffer, Guid nodeId, ulong seq, long receivedAtMs, ReadOnlyMemory<byte> verdicts) : ITrafficBatchHandler
 {
+    private int _reportCount;
+    private int _item;
+    private int _accessItem;
+
     public int TrafficRows { get; private set; }
 
     public int AccessRows { get; private set; }
 
-    public readonly void OnHeader(in BatchHeader header)
-    {
-    }
+    public void OnHeader(in BatchHeader header) => _reportCount = header.ReportCount;
 
     public void OnReport(in TrafficReport report)
     {
+        if (Usage.BatchContext.IsSet(verdicts.Span, _item++)) return;
         var writer = new RowBinaryWriter(traffic);
         TrafficTables.WriteTraffic(ref writer, new TrafficRow(
             report.IntervalStart, report.IntervalSeconds, report.SubscriptionId, report.InboundId,
@@ -34,6 +38,8 @@ internal struct RowEncoder(PooledBufferWriter traffic, PooledBufferWriter access
 
     public void OnAccess(in AccessEvent accessEvent, ReadOnlySpan<byte> note, bool hasNote)
     {
+        // In the bitmap access events follow all the reports.
+        if (Usage.BatchContext.IsSet(verdicts.Span, _reportCount + _accessItem++)) return;
         // The row type carries the note as memory; the parser hands a span that is only valid now, so it is
         // copied into one reused buffer of Limits.MaxNoteBytes (the codec caps notes there).
         note.CopyTo(noteBuffer);

@@ -15,7 +15,7 @@ namespace Vpn.Perf.Ingest.Http;
 
 /// <summary>
 /// <c>POST /v1/reports</c>: authenticate the node, read and decode the batch, make it durable in the spool,
-/// apply it to the Redis counters, and answer <c>{accepted, duplicate, cutoff}</c>. A batch is acknowledged
+/// apply it to the Redis counters, and answer <c>{accepted, duplicate, cutoff, rejected}</c>. A batch is acknowledged
 /// only after both the spool fsync and the Redis script have completed; anything less is a 503 the node
 /// retries with the same seq, which both stages recognise.
 /// </summary>
@@ -24,13 +24,16 @@ internal sealed partial class ReportEndpoint(
     UsageApplier usage,
     DurableSpool spool,
     NodeActivity activity,
+    RejectionNotices rejections,
     IngestMetrics metrics,
     IngestOptions options,
     TimeProvider time,
     ILogger<ReportEndpoint> logger)
 {
     private static readonly TimeSpan RedisFailureLogInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RejectionLogInterval = TimeSpan.FromSeconds(10);
     private long _lastRedisFailureLog;
+    private long _lastRejectionLog;
     private int _inFlight;
 
     private static readonly string[] AcceptedMediaTypes = ["application/msgpack", "application/x-msgpack", "application/vnd.msgpack"];
@@ -119,9 +122,10 @@ internal sealed partial class ReportEndpoint(
             }
 
             using var batch = new BatchContext();
+            long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
             try
             {
-                var handler = new CollectingHandler(batch, options.BucketCount);
+                var handler = new CollectingHandler(batch, options.BucketCount, new ReportBounds(options, nowMs));
                 TrafficBatchParser.Parse(body.Data, ref handler);
             }
             catch (WireFormatException ex)
@@ -129,13 +133,26 @@ internal sealed partial class ReportEndpoint(
                 return await RejectAsync(context, StatusCodes.Status400BadRequest, ex.Reason.ToString(), ex.Message);
             }
 
-            long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            ValueTask<SpoolAppendResult> appending = spool.AppendAsync(nodeId, batch.Header.Seq, nowMs, body.Data, ct);
+            // The verdicts (scope, bounds) are made here, once, and spooled with the batch: Redis, ClickHouse and every
+            // replay follow them, whatever the scope is by the time they run.
+            var cutoff = new List<Guid>();
+            try
+            {
+                ValueTask preparing = usage.PrepareAsync(batch, nodeId, nowMs, cutoff, decideScope: true, ct);
+                if (!preparing.IsCompletedSuccessfully) await preparing;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                metrics.RedisFailed();
+                if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, ex.Message);
+                return await OverloadedAsync(context, "redis-unavailable", "Subscription states are unavailable; retry the same batch later.");
+            }
+
+            ValueTask<SpoolAppendResult> appending = AppendToSpool(batch, nodeId, nowMs, body.Data, ct);
             // A full or faulted spool answers at once: nothing is applied to Redis for a batch the node must resend.
             // Otherwise Redis works while the spool waits for its group-commit fsync, so the answer waits for the
             // slower stage rather than for both in turn. Either stage may finish first: both recognise the retried
             // seq after a 503 (docs/ingest.md), and the answer still waits for both.
-            var cutoff = new List<Guid>();
             Task<UsageAttempt> applying = appending.IsCompleted ? Task.FromResult(default(UsageAttempt)) : ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
             SpoolAppendResult appended;
             UsageAttempt attempt;
@@ -169,8 +186,10 @@ internal sealed partial class ReportEndpoint(
             UsageOutcome outcome = attempt.Outcome;
 
             activity.Seen(nodeId, nowMs);
-            metrics.Accepted(batch.ReportCount, batch.AccessCount, body.Data.Length, outcome.Duplicate, cutoff.Count);
-            WriteAccepted(context.Response, batch.ReportCount + batch.AccessCount, outcome.Duplicate, cutoff);
+            int rejected = batch.Rejected;
+            if (rejected > 0) Rejected(batch, nodeId);
+            metrics.Accepted(batch.ReportCount - batch.RejectedReports, batch.AccessCount - batch.RejectedAccess, body.Data.Length, outcome.Duplicate, cutoff.Count);
+            WriteAccepted(context.Response, batch.ReportCount + batch.AccessCount - rejected, rejected, outcome.Duplicate, cutoff);
             await context.Response.BodyWriter.FlushAsync(ct);
             return StatusCodes.Status200OK;
         }
@@ -191,12 +210,61 @@ internal sealed partial class ReportEndpoint(
         }
     }
 
-    private static void WriteAccepted(HttpResponse response, int accepted, bool duplicate, List<Guid> cutoff)
+    /// <summary>Spools the body with its verdict bitmap (none when every item was accepted, the usual case).</summary>
+    private ValueTask<SpoolAppendResult> AppendToSpool(BatchContext batch, Guid nodeId, long nowMs, System.Buffers.ReadOnlySequence<byte> data, CancellationToken ct)
+    {
+        int verdictBytes = batch.VerdictBytes;
+        if (verdictBytes == 0)
+        {
+            return spool.AppendAsync(nodeId, batch.Header.Seq, nowMs, data, ct);
+        }
+        // At most (65 536 reports + 65 536 access events) / 8 = 16 KiB; the spool copies it before returning.
+        byte[] verdicts = System.Buffers.ArrayPool<byte>.Shared.Rent(verdictBytes);
+        try
+        {
+            batch.WriteVerdicts(verdicts);
+            return spool.AppendAsync(nodeId, batch.Header.Seq, nowMs, data, verdicts.AsSpan(0, verdictBytes), ct);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(verdicts);
+        }
+    }
+
+    /// <summary>
+    /// Reports what was rejected: the metric by verdict, a warning at most every <see cref="RejectionLogInterval"/>,
+    /// and the node's hourly notice for the audit log (<see cref="RejectionNotices"/>). Rare path.
+    /// </summary>
+    private void Rejected(BatchContext batch, Guid nodeId)
+    {
+        int scope = batch.RejectedAccess, bounds = 0, overflow = 0;
+        for (int i = 0; i < batch.ReportCount; i++)
+        {
+            switch (batch.Reports[i].Verdict)
+            {
+                case ReportVerdict.OutOfScope: scope++; break;
+                case ReportVerdict.OutOfBounds: bounds++; break;
+                case ReportVerdict.Overflow: overflow++; break;
+            }
+        }
+        metrics.Rejected(scope, bounds, overflow);
+        rejections.Record(nodeId, batch.Rejected);
+        long now = Stopwatch.GetTimestamp();
+        long last = Interlocked.Read(ref _lastRejectionLog);
+        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= RejectionLogInterval)
+            && Interlocked.CompareExchange(ref _lastRejectionLog, now, last) == last)
+        {
+            LogRejected(logger, nodeId, batch.Header.Seq, scope, bounds, overflow);
+        }
+    }
+
+    private static void WriteAccepted(HttpResponse response, int accepted, int rejected, bool duplicate, List<Guid> cutoff)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/msgpack";
         var writer = new MessagePackWriter(response.BodyWriter);
-        writer.WriteMapHeader(3);
+        // Fields are only appended (docs/wire-format.md): a node that knows three reads on as before.
+        writer.WriteMapHeader(4);
         writer.WriteString("accepted"u8);
         writer.WriteUInt64((ulong)accepted);
         writer.WriteString("duplicate"u8);
@@ -207,6 +275,8 @@ internal sealed partial class ReportEndpoint(
         {
             writer.WriteUuid(id);
         }
+        writer.WriteString("rejected"u8);
+        writer.WriteUInt64((ulong)rejected);
         writer.Flush();
     }
 
@@ -266,6 +336,9 @@ internal sealed partial class ReportEndpoint(
         return (last == 0 || Stopwatch.GetElapsedTime(last, now) >= RedisFailureLogInterval)
             && Interlocked.CompareExchange(ref _lastRedisFailureLog, now, last) == last;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} sent reports Ingest did not count (batch {Seq}: {OutOfScope} out of its scope, {OutOfBounds} out of bounds, {Overflow} overflowing); further ones are counted in vpnperf_ingest_rejected_total for 10 s")]
+    private static partial void LogRejected(ILogger logger, Guid node, ulong seq, int outOfScope, int outOfBounds, int overflow);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis failed while resolving a node token: {Error}")]
     private static partial void LogTokenLookupFailed(ILogger logger, string error);

@@ -22,6 +22,9 @@ internal sealed class IngestMetrics
     private long _duplicates;
     private long _cutoffs;
     private long _redisFailures;
+    private long _rejectedScope;
+    private long _rejectedBounds;
+    private long _rejectedOverflow;
     private long _clickHouseRows;
     private long _clickHouseInserts;
     private long _clickHouseFailures;
@@ -51,6 +54,15 @@ internal sealed class IngestMetrics
     }
 
     public void RedisFailed() => Interlocked.Increment(ref _redisFailures);
+
+    /// <summary>Items of accepted batches that were not counted: out of the node's scope (reports and access events),
+    /// out of bounds, or overflowing a counter.</summary>
+    public void Rejected(int outOfScope, int outOfBounds, int overflow)
+    {
+        if (outOfScope > 0) Interlocked.Add(ref _rejectedScope, outOfScope);
+        if (outOfBounds > 0) Interlocked.Add(ref _rejectedBounds, outOfBounds);
+        if (overflow > 0) Interlocked.Add(ref _rejectedOverflow, overflow);
+    }
 
     public void ClickHouseInserted(long rows)
     {
@@ -93,6 +105,10 @@ internal sealed class IngestMetrics
         Counter(sb, "vpnperf_ingest_body_bytes_total", "Decoded batch bytes accepted.", _bodyBytes);
         Counter(sb, "vpnperf_ingest_duplicate_batches_total", "Batches answered as duplicates (a node's retry).", _duplicates);
         Counter(sb, "vpnperf_ingest_cutoffs_total", "Subscriptions returned in cutoff lists.", _cutoffs);
+        sb.Append("# HELP vpnperf_ingest_rejected_total Reports and access events of accepted batches not counted, by reason.\n# TYPE vpnperf_ingest_rejected_total counter\n");
+        sb.Append(c, $"vpnperf_ingest_rejected_total{{reason=\"scope\"}} {Volatile.Read(ref _rejectedScope)}\n");
+        sb.Append(c, $"vpnperf_ingest_rejected_total{{reason=\"bounds\"}} {Volatile.Read(ref _rejectedBounds)}\n");
+        sb.Append(c, $"vpnperf_ingest_rejected_total{{reason=\"overflow\"}} {Volatile.Read(ref _rejectedOverflow)}\n");
         Counter(sb, "vpnperf_ingest_redis_failures_total", "Batches refused because Redis failed.", _redisFailures);
         Counter(sb, "vpnperf_ingest_clickhouse_rows_total", "Rows inserted into ClickHouse.", _clickHouseRows);
         Counter(sb, "vpnperf_ingest_clickhouse_inserts_total", "ClickHouse insert requests that succeeded.", _clickHouseInserts);

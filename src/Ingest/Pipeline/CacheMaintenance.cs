@@ -7,8 +7,8 @@ namespace Vpn.Perf.Ingest.Pipeline;
 
 /// <summary>
 /// Once per <see cref="IngestOptions.ChangeFeedInterval"/>: reads the Api's change stream and drops the
-/// affected cache entries (a revoked token or a changed limit takes effect within about a second), and
-/// publishes node activity. After any Redis failure every cache is dropped, because changes may have
+/// affected cache entries (a revoked token, a changed limit or an unlinked inbound takes effect within about a
+/// second), and publishes node activity and the nodes' hourly rejection notices. After any Redis failure every cache is dropped, because changes may have
 /// been missed while the feed could not be read.
 /// </summary>
 internal sealed partial class CacheMaintenance(
@@ -16,6 +16,7 @@ internal sealed partial class CacheMaintenance(
     NodeTokenCache tokens,
     SubscriptionStateCache states,
     NodeActivity activity,
+    RejectionNotices rejections,
     IngestOptions options,
     ILogger<CacheMaintenance> logger) : BackgroundService
 {
@@ -31,6 +32,7 @@ internal sealed partial class CacheMaintenance(
             {
                 await ReadChangesAsync(stoppingToken);
                 await PublishActivityAsync(stoppingToken);
+                await rejections.PublishAsync(redis, stoppingToken);
                 if (!healthy)
                 {
                     LogRecovered(logger);

@@ -51,15 +51,21 @@ internal sealed partial class DurableSpool
     /// is no longer cancellable and finishes with the next fsync (a batch retried after a cancelled request is deduplicated
     /// downstream by (node, seq)). The returned ValueTask must be awaited exactly once.</remarks>
     public ValueTask<SpoolAppendResult> AppendAsync(Guid nodeId, ulong seq, long receivedAtMs, ReadOnlySequence<byte> payload, CancellationToken ct)
+        => AppendAsync(nodeId, seq, receivedAtMs, payload, default, ct);
+
+    /// <summary>Appends a batch with the verdicts made at its acceptance (a bitmap, empty when all were accepted;
+    /// <see cref="SpoolFormat"/>), copied like the payload.</summary>
+    public ValueTask<SpoolAppendResult> AppendAsync(Guid nodeId, ulong seq, long receivedAtMs, ReadOnlySequence<byte> payload, ReadOnlySpan<byte> verdicts, CancellationToken ct)
     {
         if (ct.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<SpoolAppendResult>(ct);
         }
 
-        if (payload.Length > SpoolFormat.MaxPayloadBytes)
+        long payloadLength = SpoolFormat.PayloadLength(payload.Length, verdicts.Length);
+        if (payloadLength > SpoolFormat.MaxPayloadBytes)
         {
-            SpoolThrowHelper.ThrowPayloadTooLarge(payload.Length);
+            SpoolThrowHelper.ThrowPayloadTooLarge(payloadLength);
         }
 
         if (Volatile.Read(ref _fault) is not null)
@@ -82,12 +88,12 @@ internal sealed partial class DurableSpool
                 return ValueTask.FromException<SpoolAppendResult>(new ObjectDisposedException(nameof(DurableSpool)));
             }
 
-            int recordLength = SpoolFormat.RecordHeaderSize + (int)payload.Length;
+            int recordLength = SpoolFormat.RecordHeaderSize + (int)payloadLength;
             Interlocked.Add(ref _backlogBytes, recordLength);
 
             // Encode and CRC here, on the appender's thread, so the writer only does IO.
             byte[] buffer = ArrayPool<byte>.Shared.Rent(recordLength);
-            SpoolFormat.WriteRecord(buffer.AsSpan(0, recordLength), nodeId, seq, receivedAtMs, payload);
+            SpoolFormat.WriteRecord(buffer.AsSpan(0, recordLength), nodeId, seq, receivedAtMs, payload, verdicts);
             PendingAppend pending = RentPending();
             pending.SetRecord(buffer, recordLength);
             short version = pending.Version;

@@ -7,7 +7,7 @@ namespace Vpn.Perf.Ingest.Spool;
 
 /// <summary>
 /// Ingest's durable local spool: an append-only log of accepted batches in numbered segment files. A batch is acknowledged
-/// only after <see cref="AppendAsync"/> returns <see cref="SpoolAppendStatus.Appended"/>, which happens after its bytes are
+/// only after <see cref="AppendAsync(Guid, ulong, long, System.Buffers.ReadOnlySequence{byte}, ReadOnlySpan{byte}, CancellationToken)"/> returns <see cref="SpoolAppendStatus.Appended"/>, which happens after its bytes are
 /// fsynced; one background consumer (<see cref="Reader"/>) forwards records downstream and commits a durable checkpoint,
 /// behind which whole segments are deleted.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Vpn.Perf.Ingest.Spool;
 
-/// <summary>Outcome of <see cref="DurableSpool.AppendAsync"/>. Values are explicit and never renumbered.</summary>
+/// <summary>Outcome of <see cref="DurableSpool.AppendAsync(Guid, ulong, long, System.Buffers.ReadOnlySequence{byte}, ReadOnlySpan{byte}, CancellationToken)"/>. Values are explicit and never renumbered.</summary>
 internal enum SpoolAppendStatus
 {
     /// <summary>The record is on disk and fsynced: the batch may be acknowledged.</summary>

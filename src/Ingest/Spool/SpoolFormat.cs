@@ -15,13 +15,27 @@ namespace Vpn.Perf.Ingest.Spool;
 /// Record:
 /// <code>
 /// | offset | size | field                                                       |
-/// |      0 |    4 | payload length n, u32, at most MaxPayloadBytes              |
+/// |      0 |    4 | bits 0-27: payload length n, at most MaxPayloadBytes;       |
+/// |        |      | bits 28-31: record version (0 or 1, below)                  |
 /// |      4 |    4 | CRC-32C, u32, over bytes [0, 4) and [8, 40 + n)              |
 /// |      8 |   16 | node id, RFC 9562 (network) byte order                      |
 /// |     24 |    8 | node sequence number, u64                                   |
 /// |     32 |    8 | received at, i64 unix milliseconds UTC                      |
-/// |     40 |    n | payload (the request body as received)                      |
+/// |     40 |    n | payload (the request body as received, then the trailer)    |
 /// </code>
+/// Record versions. 0: the payload is the body, and every report and access event in it was accepted (what the
+/// previous release wrote, and what this one writes when nothing was rejected, so an old spool recovers as it is and
+/// the common record costs nothing extra). 1: the payload is the body, then the verdict trailer:
+/// <code>
+/// | size | field                                                                                 |
+/// |    b | the request body                                                                      |
+/// |    k | bitmap, bit i (LSB first in byte i / 8) set = item i rejected; the batch's reports    |
+/// |      | first, then its access events, in wire order; bits past the last item are zero        |
+/// |    4 | k, u32 (so n = b + k + 4)                                                             |
+/// </code>
+/// The verdicts are made once, when the batch is accepted (scope and bounds, docs/ingest.md), and read back by every
+/// consumer of the record (the ClickHouse sink, the re-application to Redis after a restart), so a replay never
+/// decides again against a scope that has changed since.
 /// Checkpoint file <c>checkpoint</c> (replaced atomically: written as <c>checkpoint.tmp</c>, fsynced, renamed, directory fsynced):
 /// <code>
 /// | offset | size | field                                                       |
@@ -34,6 +48,11 @@ namespace Vpn.Perf.Ingest.Spool;
 internal static class SpoolFormat
 {
     public const int SegmentHeaderSize = 16;
+    public const int TrailerLengthSize = 4;
+
+    private const uint LengthMask = 0x0FFF_FFFF;
+    private const int VersionShift = 28;
+    private const uint VersionWithVerdicts = 1;
     public const int RecordHeaderSize = 40;
     public const int CheckpointSize = 28;
 
@@ -80,20 +99,38 @@ internal static class SpoolFormat
             && header[..8].SequenceEqual(SegmentMagic)
             && BinaryPrimitives.ReadUInt64LittleEndian(header[8..]) == segmentId;
 
+    /// <summary>Payload bytes of a record for a body of <paramref name="bodyLength"/> and a verdict bitmap of
+    /// <paramref name="verdictBytes"/> (0 = all accepted: no trailer).</summary>
+    public static long PayloadLength(long bodyLength, int verdictBytes)
+        => verdictBytes == 0 ? bodyLength : bodyLength + verdictBytes + TrailerLengthSize;
+
     /// <summary>Encodes a whole record into <paramref name="destination"/>, which is exactly
-    /// <see cref="RecordHeaderSize"/> + payload length bytes.</summary>
-    public static void WriteRecord(Span<byte> destination, Guid nodeId, ulong seq, long receivedAtMs, in ReadOnlySequence<byte> payload)
+    /// <see cref="RecordHeaderSize"/> + <see cref="PayloadLength"/> bytes.</summary>
+    public static void WriteRecord(Span<byte> destination, Guid nodeId, ulong seq, long receivedAtMs, in ReadOnlySequence<byte> body, ReadOnlySpan<byte> verdicts)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)payload.Length);
+        uint payloadLength = (uint)PayloadLength(body.Length, verdicts.Length);
+        uint version = verdicts.IsEmpty ? 0 : VersionWithVerdicts;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, payloadLength | (version << VersionShift));
         nodeId.TryWriteBytes(destination.Slice(8, 16), bigEndian: true, out _);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[24..], seq);
         BinaryPrimitives.WriteInt64LittleEndian(destination[32..], receivedAtMs);
-        payload.CopyTo(destination[RecordHeaderSize..]);
+        body.CopyTo(destination[RecordHeaderSize..]);
+        if (!verdicts.IsEmpty)
+        {
+            int trailer = RecordHeaderSize + (int)body.Length;
+            verdicts.CopyTo(destination[trailer..]);
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[(trailer + verdicts.Length)..], (uint)verdicts.Length);
+        }
         BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], ComputeRecordCrc(destination));
     }
 
-    /// <summary>Reads the payload length from a record header (at least 4 bytes).</summary>
-    public static uint ReadPayloadLength(ReadOnlySpan<byte> header) => BinaryPrimitives.ReadUInt32LittleEndian(header);
+    /// <summary>Reads the payload length from a record header (at least 4 bytes); a version this build does not know
+    /// reads as a length past every limit, so readers treat the record as damage rather than misread it.</summary>
+    public static uint ReadPayloadLength(ReadOnlySpan<byte> header)
+    {
+        uint word = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        return (word >> VersionShift) <= VersionWithVerdicts ? word & LengthMask : uint.MaxValue;
+    }
 
     /// <summary>True when the stored CRC matches; <paramref name="record"/> is the whole record.</summary>
     public static bool HasValidCrc(ReadOnlySpan<byte> record)
@@ -102,11 +139,26 @@ internal static class SpoolFormat
     public static SpoolRecord ReadRecord(ReadOnlyMemory<byte> record, SpoolPosition position)
     {
         ReadOnlySpan<byte> span = record.Span;
+        ReadOnlyMemory<byte> body = record[RecordHeaderSize..];
+        ReadOnlyMemory<byte> verdicts = default;
+        if (BinaryPrimitives.ReadUInt32LittleEndian(span) >> VersionShift == VersionWithVerdicts && body.Length >= TrailerLengthSize)
+        {
+            uint k = BinaryPrimitives.ReadUInt32LittleEndian(body.Span[^TrailerLengthSize..]);
+            // The CRC held, so a trailer longer than the payload is a writer bug: the body is left whole, and the
+            // sink's decode reports it as undecodable rather than a slice cutting it at a wrong place.
+            if (k <= (uint)(body.Length - TrailerLengthSize))
+            {
+                int bodyLength = body.Length - TrailerLengthSize - (int)k;
+                verdicts = body.Slice(bodyLength, (int)k);
+                body = body[..bodyLength];
+            }
+        }
         return new SpoolRecord(
             new Guid(span.Slice(8, 16), bigEndian: true),
             BinaryPrimitives.ReadUInt64LittleEndian(span[24..]),
             BinaryPrimitives.ReadInt64LittleEndian(span[32..]),
-            record[RecordHeaderSize..],
+            body,
+            verdicts,
             position,
             position with { Offset = position.Offset + record.Length });
     }

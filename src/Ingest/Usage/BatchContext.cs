@@ -7,23 +7,40 @@ namespace Vpn.Perf.Ingest.Usage;
 internal struct PendingReport
 {
     public Guid SubscriptionId;
+    public Guid InboundId;
     public long Delta;
     public int Bucket;
     public long PeriodStart;
     public long Limit;
+    public ReportVerdict Verdict;
+}
+
+/// <summary>One access event as the scope check needs it.</summary>
+internal struct PendingAccess
+{
+    public Guid SubscriptionId;
+    public Guid InboundId;
+    public ReportVerdict Verdict;
 }
 
 /// <summary>
-/// Per-request scratch space: the batch's reports and the buffers the usage stage groups them in. Arrays
-/// come from <see cref="ArrayPool{T}"/> and go back on <see cref="Dispose"/>, so a request in steady state
-/// allocates nothing per report.
+/// Per-request scratch space: the batch's reports and access events and the verdict of each. Arrays come from
+/// <see cref="ArrayPool{T}"/> and go back on <see cref="Dispose"/>, so a request in steady state allocates nothing
+/// per report.
 /// </summary>
 internal sealed class BatchContext : IDisposable
 {
     public PendingReport[] Reports = [];
+    public PendingAccess[] Access = [];
     public int ReportCount;
     public int AccessCount;
     public BatchHeader Header;
+
+    /// <summary>Reports and access events not accepted (<see cref="ReportVerdict"/> other than Accepted).</summary>
+    public int RejectedReports;
+    public int RejectedAccess;
+
+    public int Rejected => RejectedReports + RejectedAccess;
 
     public void EnsureCapacity(int reports)
     {
@@ -34,6 +51,62 @@ internal sealed class BatchContext : IDisposable
         }
     }
 
+    public void EnsureAccessCapacity(int events)
+    {
+        if (Access.Length < events)
+        {
+            if (Access.Length > 0) ArrayPool<PendingAccess>.Shared.Return(Access);
+            Access = ArrayPool<PendingAccess>.Shared.Rent(Math.Max(events, 16));
+        }
+    }
+
+    public void Reject(ref PendingReport report, ReportVerdict verdict)
+    {
+        if (report.Verdict == ReportVerdict.Accepted) RejectedReports++;
+        report.Verdict = verdict;
+    }
+
+    public void Reject(ref PendingAccess access, ReportVerdict verdict)
+    {
+        if (access.Verdict == ReportVerdict.Accepted) RejectedAccess++;
+        access.Verdict = verdict;
+    }
+
+    /// <summary>Bytes of the verdict bitmap the spool keeps with this batch (<see cref="Spool.SpoolFormat"/>): 0 when all were accepted.</summary>
+    public int VerdictBytes => Rejected == 0 ? 0 : (ReportCount + AccessCount + 7) / 8;
+
+    /// <summary>Writes the bitmap: bit i (LSB first) set when item i is rejected, reports first, then access events.</summary>
+    public void WriteVerdicts(Span<byte> destination)
+    {
+        destination[..VerdictBytes].Clear();
+        for (int i = 0; i < ReportCount; i++)
+        {
+            if (Reports[i].Verdict != ReportVerdict.Accepted) destination[i >> 3] |= (byte)(1 << (i & 7));
+        }
+        for (int a = 0; a < AccessCount; a++)
+        {
+            int i = ReportCount + a;
+            if (Access[a].Verdict != ReportVerdict.Accepted) destination[i >> 3] |= (byte)(1 << (i & 7));
+        }
+    }
+
+    /// <summary>Applies a spooled bitmap (a replay): the verdicts made at acceptance, not made again.</summary>
+    public void ReadVerdicts(ReadOnlySpan<byte> bitmap)
+    {
+        for (int i = 0; i < ReportCount; i++)
+        {
+            if (IsSet(bitmap, i)) Reject(ref Reports[i], ReportVerdict.OutOfScope);
+        }
+        for (int a = 0; a < AccessCount; a++)
+        {
+            if (IsSet(bitmap, ReportCount + a)) Reject(ref Access[a], ReportVerdict.OutOfScope);
+        }
+    }
+
+    /// <summary>True when item <paramref name="index"/> is marked rejected; an empty bitmap rejects nothing.</summary>
+    public static bool IsSet(ReadOnlySpan<byte> bitmap, int index)
+        => (uint)(index >> 3) < (uint)bitmap.Length && (bitmap[index >> 3] & (1 << (index & 7))) != 0;
+
     public void Dispose()
     {
         if (Reports.Length > 0)
@@ -41,33 +114,14 @@ internal sealed class BatchContext : IDisposable
             ArrayPool<PendingReport>.Shared.Return(Reports);
             Reports = [];
         }
+        if (Access.Length > 0)
+        {
+            ArrayPool<PendingAccess>.Shared.Return(Access);
+            Access = [];
+        }
         ReportCount = 0;
         AccessCount = 0;
+        RejectedReports = 0;
+        RejectedAccess = 0;
     }
-}
-
-/// <summary>The parser callback that fills a <see cref="BatchContext"/> (a struct handler: no virtual calls).</summary>
-internal readonly struct CollectingHandler(BatchContext context, int bucketCount) : ITrafficBatchHandler
-{
-    public void OnHeader(in BatchHeader header)
-    {
-        context.Header = header;
-        context.EnsureCapacity(header.ReportCount);
-    }
-
-    public void OnReport(in TrafficReport report)
-    {
-        ref PendingReport p = ref context.Reports[context.ReportCount++];
-        p.SubscriptionId = report.SubscriptionId;
-        // The codec caps each counter at Limits.MaxBytesPerReport, so the sum fits a long.
-        p.Delta = (long)(report.BytesUp + report.BytesDown);
-        p.Bucket = Shared.Contracts.Buckets.Of(report.SubscriptionId, bucketCount);
-    }
-
-    public void OnAccessCount(int count)
-    {
-    }
-
-    // Times outside ClickHouse's DateTime are refused by the codec (Limits.MaxUnixSeconds), before the spool.
-    public void OnAccess(in AccessEvent access, ReadOnlySpan<byte> note, bool hasNote) => context.AccessCount++;
 }

@@ -10,6 +10,14 @@ namespace Vpn.Perf.Ingest.Usage;
 /// memory so the hot path reads it with one dictionary lookup per report. Entries are dropped by the change
 /// feed as soon as the Api changes them and refreshed after <see cref="MaxAge"/> in any case.
 /// </summary>
+/// <remarks>
+/// The state carries the subscription's scope (its linked inbounds and their nodes), so a stale entry could count
+/// usage a node may no longer report. A load races the change feed: the HMGET can read the old hash, the feed then
+/// drops the (absent) entry, and the load stores the old value after the drop, where nothing would remove it before
+/// <see cref="MaxAge"/>. Every invalidation therefore bumps a generation; a load stores its values only when the
+/// generation it started under still holds after storing them (and takes them back out otherwise), which is the
+/// check Npgsql's pool does with its clear counter.
+/// </remarks>
 internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions options)
 {
     private const int MaxEntries = 1_000_000;
@@ -19,6 +27,7 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
 
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
     private readonly long _maxAgeMs = (long)MaxAge.TotalMilliseconds;
+    private long _generation;
 
     public bool TryGet(Guid subscriptionId, long nowMs, out SubscriptionState state)
     {
@@ -34,6 +43,7 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     /// <summary>Loads the given subscriptions from Redis, pipelined, caches them and returns them in the same order.</summary>
     public async Task<SubscriptionState[]> LoadAsync(Guid[] ids, long nowMs, CancellationToken ct)
     {
+        long generation = Volatile.Read(ref _generation);
         // All HMGETs are queued before the first await, so they travel pipelined.
         var pending = new Task<RespValue>[ids.Length];
         for (int i = 0; i < ids.Length; i++)
@@ -41,7 +51,7 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
             pending[i] = redis.ExecuteAsync("HMGET",
                 [RedisKeys.SubscriptionState(ids[i], options.BucketCount), SubscriptionState.Fields.MaxTraffic,
                  SubscriptionState.Fields.ExpiresAt, SubscriptionState.Fields.Suspended,
-                 SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor], ct).AsTask();
+                 SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Inbounds], ct).AsTask();
         }
         if (_entries.Count + ids.Length > MaxEntries)
         {
@@ -54,7 +64,20 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
             var fields = new string?[reply.Length];
             for (int f = 0; f < fields.Length; f++) fields[f] = reply[f].AsString();
             states[i] = Parse(fields);
-            _entries[ids[i]] = new Entry(states[i], nowMs);
+        }
+        // The caller uses what it loaded either way (it raced the change, and the change may be a moment older); only
+        // the cache must not keep a value an invalidation has overtaken.
+        if (Volatile.Read(ref _generation) != generation) return states;
+        var stored = new Entry[ids.Length];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            stored[i] = new Entry(states[i], nowMs);
+            _entries[ids[i]] = stored[i];
+        }
+        if (Volatile.Read(ref _generation) != generation)
+        {
+            // An invalidation ran while storing: remove what this load put there (not a newer load's values).
+            for (int i = 0; i < ids.Length; i++) _entries.TryRemove(new KeyValuePair<Guid, Entry>(ids[i], stored[i]));
         }
         return states;
     }
@@ -62,21 +85,31 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     /// <summary>Parses the state hash; a malformed field counts as absent rather than failing ingestion.</summary>
     internal static SubscriptionState Parse(string?[] f)
     {
+        SubscriptionScope scope = f.Length > 5 && f[5] is { } links && SubscriptionScope.TryParse(links, out SubscriptionScope s) ? s : SubscriptionScope.Empty;
         if (f[0] is null && f[1] is null && f[2] is null && f[3] is null)
         {
-            return SubscriptionState.Unrestricted;
+            return scope.Count == 0 ? SubscriptionState.Unrestricted : SubscriptionState.Unrestricted with { Scope = scope };
         }
         long? max = long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long m) ? m : null;
         long? expires = long.TryParse(f[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long x) ? x : null;
         bool suspended = f[2] == "1";
         ResetPeriod? period = ResetPeriod.TryParse(f[3], out ResetPeriod p, out _) ? p : null;
         long anchor = long.TryParse(f[4], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long a) ? a : 0;
-        return new SubscriptionState(max, expires, suspended, period, anchor);
+        return new SubscriptionState(max, expires, suspended, period, anchor) { Scope = scope };
     }
 
-    public void Invalidate(Guid subscriptionId) => _entries.TryRemove(subscriptionId, out _);
+    public void Invalidate(Guid subscriptionId)
+    {
+        // Bumped before the removal: a load that stores after this removal sees the new generation and takes its value back.
+        Interlocked.Increment(ref _generation);
+        _entries.TryRemove(subscriptionId, out _);
+    }
 
-    public void InvalidateAll() => _entries.Clear();
+    public void InvalidateAll()
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.Clear();
+    }
 
     private readonly record struct Entry(SubscriptionState State, long FetchedAtMs);
 }

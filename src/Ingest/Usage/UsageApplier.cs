@@ -68,18 +68,97 @@ internal sealed class UsageApplier : IAsyncDisposable
     }
 
     /// <summary>
-    /// Applies the batch and adds to <paramref name="cutoff"/> (each once) the subscriptions to cut off: over
-    /// their limit, expired or suspended. Throws the Redis client's exceptions when Redis fails. Once the batch
-    /// is queued it is applied even if <paramref name="ct"/> fires, so a counted batch is never left half done
-    /// by a client that hung up.
+    /// Decides and completes the batch before it is spooled: each report's subscription state (limit, period, and
+    /// whether to cut it off) from the state cache, loading misses from Redis in one pipelined round, and, when
+    /// <paramref name="decideScope"/>, the scope verdict of every report and access event (its inbound belongs to
+    /// <paramref name="nodeId"/> and its subscription is linked to that inbound). A replay passes false: its verdicts
+    /// were made at acceptance and read back from the spool. Adds to <paramref name="cutoff"/> only subscriptions of
+    /// accepted reports, so a node learns nothing of subscriptions it does not serve.
+    /// </summary>
+    public ValueTask PrepareAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope, CancellationToken ct)
+    {
+        PendingReport[] reports = batch.Reports;
+        int[]? missing = null;
+        int missingCount = 0;
+        for (int i = 0; i < batch.ReportCount; i++)
+        {
+            ref PendingReport r = ref reports[i];
+            if (r.Verdict != ReportVerdict.Accepted) continue;
+            if (_states.TryGet(r.SubscriptionId, nowMs, out SubscriptionState state))
+            {
+                Decide(batch, ref r, state, nodeId, nowMs, cutoff, decideScope);
+            }
+            else
+            {
+                missing ??= ArrayPool<int>.Shared.Rent(batch.ReportCount + (decideScope ? batch.AccessCount : 0));
+                missing[missingCount++] = i;
+            }
+        }
+        if (decideScope)
+        {
+            PendingAccess[] access = batch.Access;
+            for (int a = 0; a < batch.AccessCount; a++)
+            {
+                ref PendingAccess e = ref access[a];
+                if (_states.TryGet(e.SubscriptionId, nowMs, out SubscriptionState state))
+                {
+                    if (!state.Scope.Allows(e.InboundId, nodeId)) batch.Reject(ref e, ReportVerdict.OutOfScope);
+                }
+                else
+                {
+                    missing ??= ArrayPool<int>.Shared.Rent(batch.ReportCount + batch.AccessCount);
+                    missing[missingCount++] = batch.ReportCount + a; // past the reports: an access event
+                }
+            }
+        }
+        return missing is null ? ValueTask.CompletedTask : LoadMissingAsync(batch, nodeId, nowMs, cutoff, decideScope, missing, missingCount, ct);
+    }
+
+    private async ValueTask LoadMissingAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope, int[] missing, int missingCount, CancellationToken ct)
+    {
+        try
+        {
+            // The states come back from the load itself, not from a second cache lookup that an invalidation
+            // could empty in between (which would treat a limited subscription as unlimited for this batch).
+            var ids = new Guid[missingCount];
+            for (int m = 0; m < missingCount; m++)
+            {
+                int i = missing[m];
+                ids[m] = i < batch.ReportCount ? batch.Reports[i].SubscriptionId : batch.Access[i - batch.ReportCount].SubscriptionId;
+            }
+            SubscriptionState[] loaded = await _states.LoadAsync(ids, nowMs, ct);
+            for (int m = 0; m < missingCount; m++)
+            {
+                int i = missing[m];
+                if (i < batch.ReportCount)
+                {
+                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, cutoff, decideScope);
+                }
+                else if (!loaded[m].Scope.Allows(batch.Access[i - batch.ReportCount].InboundId, nodeId))
+                {
+                    batch.Reject(ref batch.Access[i - batch.ReportCount], ReportVerdict.OutOfScope);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(missing);
+        }
+    }
+
+    /// <summary>
+    /// Applies the batch's accepted reports (after <see cref="PrepareAsync"/>) and adds to <paramref name="cutoff"/>
+    /// (each once) the subscriptions now over their limit. A report whose usage counter would pass int64 is rejected
+    /// (<see cref="ReportVerdict.Overflow"/>) and the rest applied without it. Throws the Redis client's exceptions
+    /// when Redis fails. Once the batch is queued it is applied even if <paramref name="ct"/> fires, so a counted
+    /// batch is never left half done by a client that hung up.
     /// </summary>
     public async ValueTask<UsageOutcome> ApplyAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
     {
-        if (batch.ReportCount == 0)
+        if (batch.ReportCount == batch.RejectedReports)
         {
             return new UsageOutcome(false);
         }
-        await FillStatesAsync(batch, nowMs, cutoff, ct);
         var pending = new Pending(batch, nodeId, nowMs, cutoff);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(pending), this);
         return await pending.Done.Task;
@@ -149,14 +228,20 @@ internal sealed class UsageApplier : IAsyncDisposable
             foreach (Pending p in round)
             {
                 PendingReport[] reports = p.Batch.Reports;
-                for (int r = 0; r < p.Batch.ReportCount; r++) start[reports[r].Bucket + 1]++;
+                for (int r = 0; r < p.Batch.ReportCount; r++)
+                {
+                    if (reports[r].Verdict == ReportVerdict.Accepted) start[reports[r].Bucket + 1]++;
+                }
             }
             for (int b = 0; b < _bucketCount; b++) start[b + 1] += start[b];
             Array.Copy(start, next, _bucketCount);
             for (int i = 0; i < round.Count; i++)
             {
                 PendingReport[] reports = round[i].Batch.Reports;
-                for (int r = 0; r < round[i].Batch.ReportCount; r++) order[next[reports[r].Bucket]++] = new Entry(i, r);
+                for (int r = 0; r < round[i].Batch.ReportCount; r++)
+                {
+                    if (reports[r].Verdict == ReportVerdict.Accepted) order[next[reports[r].Bucket]++] = new Entry(i, r);
+                }
             }
 
             // Every first build runs here, on the loop's thread, before this method's first await: the shared
@@ -217,6 +302,11 @@ internal sealed class UsageApplier : IAsyncDisposable
                 for (int e = e0; e < e1; e++)
                 {
                     ref PendingReport r = ref reports[slice.Order[e].Report];
+                    if (r.Verdict != ReportVerdict.Accepted)
+                    {
+                        slice.KeyOf[e] = -1; // rejected for overflow by an earlier attempt of this call
+                        continue;
+                    }
                     ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(keyIndex, new UsageKey(r.SubscriptionId, r.PeriodStart), out bool seen);
                     // A sum that would overflow a long starts a second entry for the same key (INCRBY refuses what
                     // Redis cannot hold anyway); each delta is at most 2^51.
@@ -290,14 +380,21 @@ internal sealed class UsageApplier : IAsyncDisposable
     /// <summary>
     /// Hands the bucket's portions their result. When the script found portions it had applied before (a node's
     /// retry), it applied nothing: those portions are counted as duplicates and the call goes again without them.
+    /// When an increment would have passed int64, it applied nothing either: the reports of that key are rejected
+    /// (<see cref="ReportVerdict.Overflow"/>) and the call goes again without them.
     /// </summary>
     private async ValueTask CompleteCallAsync(Slice slice, int keyCount, RespValue reply)
     {
         bool[]? excluded = null;
-        while (reply[0].AsInt64() != 0)
+        long code;
+        while ((code = reply[0].AsInt64()) != UsageScript.Applied)
         {
             excluded ??= new bool[slice.Round.Count];
-            if (!ExcludeDuplicates(slice, excluded, reply[1]))
+            if (code == UsageScript.Overflow)
+            {
+                RejectOverflow(slice, excluded, (int)reply[1][0].AsInt64());
+            }
+            else if (!ExcludeDuplicates(slice, excluded, reply[1]))
             {
                 return;
             }
@@ -319,7 +416,7 @@ internal sealed class UsageApplier : IAsyncDisposable
             for (int e = slice.From; e < slice.To; e++)
             {
                 Entry entry = slice.Order[e];
-                if ((excluded is null || !excluded[entry.Batch]) && isOver[slice.KeyOf[e]])
+                if ((excluded is null || !excluded[entry.Batch]) && slice.KeyOf[e] >= 0 && isOver[slice.KeyOf[e]])
                 {
                     Pending p = slice.Round[entry.Batch];
                     AddOnce(p.Cutoff, p.Batch.Reports[entry.Report].SubscriptionId);
@@ -329,6 +426,18 @@ internal sealed class UsageApplier : IAsyncDisposable
         finally
         {
             ArrayPool<bool>.Shared.Return(isOver);
+        }
+    }
+
+    /// <summary>Rejects every report of the call that went to usage key <paramref name="key"/> (the one that would overflow).</summary>
+    private static void RejectOverflow(Slice slice, bool[] excluded, int key)
+    {
+        for (int e = slice.From; e < slice.To; e++)
+        {
+            // An excluded portion was left out of the call that answered, so its key indexes are from an older one.
+            if (slice.KeyOf[e] != key || excluded[slice.Order[e].Batch]) continue;
+            BatchContext batch = slice.Round[slice.Order[e].Batch].Batch;
+            batch.Reject(ref batch.Reports[slice.Order[e].Report], ReportVerdict.Overflow);
         }
     }
 
@@ -360,45 +469,13 @@ internal sealed class UsageApplier : IAsyncDisposable
         return left;
     }
 
-    /// <summary>Completes each report from the state cache, loading misses from Redis in one pipelined round.</summary>
-    private async ValueTask FillStatesAsync(BatchContext batch, long nowMs, List<Guid> cutoff, CancellationToken ct)
+    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope)
     {
-        PendingReport[] reports = batch.Reports;
-        int[]? missing = null;
-        int missingCount = 0;
-        for (int i = 0; i < batch.ReportCount; i++)
+        if (decideScope && !state.Scope.Allows(report.InboundId, nodeId))
         {
-            if (_states.TryGet(reports[i].SubscriptionId, nowMs, out SubscriptionState state))
-            {
-                Fill(ref reports[i], state, nowMs, cutoff);
-            }
-            else
-            {
-                missing ??= ArrayPool<int>.Shared.Rent(batch.ReportCount);
-                missing[missingCount++] = i;
-            }
-        }
-        if (missing is null)
-        {
+            batch.Reject(ref report, ReportVerdict.OutOfScope);
             return;
         }
-        try
-        {
-            // The states come back from the load itself, not from a second cache lookup that an invalidation
-            // could empty in between (which would treat a limited subscription as unlimited for this batch).
-            var ids = new Guid[missingCount];
-            for (int m = 0; m < missingCount; m++) ids[m] = reports[missing[m]].SubscriptionId;
-            SubscriptionState[] loaded = await _states.LoadAsync(ids, nowMs, ct);
-            for (int m = 0; m < missingCount; m++) Fill(ref reports[missing[m]], loaded[m], nowMs, cutoff);
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(missing);
-        }
-    }
-
-    private static void Fill(ref PendingReport report, SubscriptionState state, long nowMs, List<Guid> cutoff)
-    {
         report.PeriodStart = state.PeriodStart(nowMs);
         report.Limit = state.MaxTraffic ?? -1;
         if (state.IsBlocked(nowMs))

@@ -11,12 +11,14 @@ namespace Vpn.Perf.Shared.Contracts;
 /// </summary>
 /// <remarks>
 /// <list type="table">
-/// <item><term><c>{bN}:sub:&lt;sid&gt;</c></term><description>hash, the subscription's state (see <see cref="SubscriptionState"/>), written by the Api.</description></item>
+/// <item><term><c>{bN}:sub:&lt;sid&gt;</c></term><description>hash, the subscription's state (see <see cref="SubscriptionState"/>), written by the Api; its <c>inbounds</c> field is the scope Ingest checks each report against (<see cref="SubscriptionScope"/>).</description></item>
 /// <item><term><c>{bN}:u:&lt;sid&gt;:&lt;period start ms&gt;</c></term><description>integer, bytes used (up + down) in that period; a new period is a new key, so usage resets by itself at each boundary. One key per subscription and period rather than fields of a bucket hash: a hash small enough to be a listpack costs a linear scan per increment.</description></item>
 /// <item><term><c>{bN}:seq:&lt;node&gt;</c></term><description>the highest batch seq of that node applied to this bucket (dedup); a key per node, not a hash, so a lookup never scans a listpack.</description></item>
 /// <item><term><c>{bN}:events</c></term><description>stream of over-limit events for the Api.</description></item>
 /// <item><term><c>nodetoken:&lt;sha256 hex&gt;</c></term><description>hash <c>node_id</c>, <c>token_id</c>: a live node token, by the SHA-256 of its key; deleted on revocation.</description></item>
 /// <item><term><c>nodes:last_seen</c></term><description>hash, node → unix ms of its last accepted batch.</description></item>
+/// <item><term><c>nodes:rejections</c></term><description>stream, <c>node</c>, <c>hour</c> (unix ms of the UTC hour), <c>rejected</c>, <c>at</c>: at most one per node and hour that had reports rejected, for the Api's audit log.</description></item>
+/// <item><term><c>nodes:rejected:&lt;node&gt;:&lt;hour ms&gt;</c></term><description>marker (expires after two hours): that hour's notice for the node was claimed by an Ingest instance.</description></item>
 /// <item><term><c>state:changes</c></term><description>stream, <c>kind</c> (sub|token) and <c>id</c> of each change, so caches invalidate at once.</description></item>
 /// </list>
 /// </remarks>
@@ -25,6 +27,11 @@ public static class RedisKeys
     public const string NodeLastSeen = "nodes:last_seen";
     public const string StateChanges = "state:changes";
     public const string NodeTokenPrefix = "nodetoken:";
+    public const string NodeRejections = "nodes:rejections";
+
+    /// <summary>The marker that claims a node's rejection notice for the UTC hour starting at <paramref name="hourStartMs"/>.</summary>
+    public static string RejectionMarker(Guid nodeId, long hourStartMs)
+        => string.Create(CultureInfo.InvariantCulture, $"nodes:rejected:{nodeId:N}:{hourStartMs}");
 
     /// <summary>Length of an id in keys and fields: 32 hex digits.</summary>
     public const int IdChars = 32;

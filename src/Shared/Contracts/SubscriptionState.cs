@@ -19,9 +19,16 @@ public sealed record SubscriptionState(long? MaxTraffic, long? ExpiresAtMs, bool
         public const string Suspended = "suspended";
         public const string ResetPeriod = "reset_period";
         public const string ResetAnchor = "reset_anchor";
+        public const string Inbounds = "inbounds";
     }
 
-    /// <summary>A subscription Redis knows nothing about: counted, never cut off.</summary>
+    /// <summary>
+    /// The inbounds (with their nodes) the subscription is linked to: a report counts only through one of them
+    /// (<see cref="SubscriptionScope"/>). A hash without the field (or no hash at all) is linked nowhere.
+    /// </summary>
+    public SubscriptionScope Scope { get; init; } = SubscriptionScope.Empty;
+
+    /// <summary>A subscription Redis knows nothing about: never cut off, and linked nowhere, so nothing is counted for it.</summary>
     public static SubscriptionState Unrestricted { get; } = new(null, null, false, null, 0);
 
     /// <summary>The start of the usage period containing <paramref name="nowMs"/>; 0 when usage never resets.</summary>

@@ -21,7 +21,7 @@ public sealed class ClickHouseOutageTests(ITestOutputHelper output) : IAsyncLife
         TcpFaultProxy proxy = _world.ClickHouseProxy!;
         var warmup = new Workload(nodes: 1, batchesPerNode: 1, subscriptions: 2, reportsPerBatch: 2, seed: 1);
         var work = new Workload(nodes: 3, batchesPerNode: 15, subscriptions: 30, reportsPerBatch: 8, seed: 3);
-        Dictionary<Guid, string> tokens = await _world.SeedTokensAsync(work.Nodes.Concat(warmup.Nodes));
+        Dictionary<Guid, string> tokens = await _world.SeedAsync(work, warmup);
         await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment());
         try
         {

@@ -52,10 +52,18 @@ internal sealed class FaultWorld : IAsyncDisposable
         return env;
     }
 
-    public async Task<Dictionary<Guid, string>> SeedTokensAsync(IEnumerable<Guid> nodes)
+    /// <summary>Seeds every workload's node tokens and links each of its subscriptions to each of its nodes.</summary>
+    public async Task<Dictionary<Guid, string>> SeedAsync(params Workload[] works)
     {
         var tokens = new Dictionary<Guid, string>();
-        foreach (Guid node in nodes) tokens[node] = await Redis.SeedNodeTokenAsync(node);
+        foreach (Workload work in works)
+        {
+            foreach (Guid node in work.Nodes)
+            {
+                tokens[node] = await Redis.SeedNodeTokenAsync(node);
+                await Redis.LinkAsync(node, work.Subscriptions);
+            }
+        }
         return tokens;
     }
 

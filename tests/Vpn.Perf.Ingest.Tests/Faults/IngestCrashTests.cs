@@ -29,7 +29,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Restart_AfterSigkillWithUnflushedSpool_EveryRowInClickHouseExactlyOnce()
     {
         var work = new Workload(nodes: 4, batchesPerNode: 25, subscriptions: 60, reportsPerBatch: 12, seed: 7);
-        Dictionary<Guid, string> tokens = await _world.SeedTokensAsync(work.Nodes);
+        Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
         try
         {
@@ -55,7 +55,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Restart_AfterGracefulStopWithUnflushedSpool_EveryRowInClickHouseExactlyOnce()
     {
         var work = new Workload(nodes: 2, batchesPerNode: 10, subscriptions: 20, reportsPerBatch: 6, seed: 9);
-        Dictionary<Guid, string> tokens = await _world.SeedTokensAsync(work.Nodes);
+        Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
         try
         {
@@ -84,7 +84,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Restart_AfterSigkillWithSomeBatchesAlreadyInClickHouse_NoRowTwice()
     {
         var work = new Workload(nodes: 3, batchesPerNode: 20, subscriptions: 40, reportsPerBatch: 10, seed: 11);
-        Dictionary<Guid, string> tokens = await _world.SeedTokensAsync(work.Nodes);
+        Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
         try
         {
@@ -107,6 +107,39 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Restart_SpooledBatchWithRejections_ReplayKeepsTheVerdictsMadeAtAcceptance()
+    {
+        Guid node = Guid.NewGuid(), inbound = Guid.NewGuid(), linked = Guid.NewGuid(), unlinked = Guid.NewGuid();
+        string token = await _world.Redis.SeedNodeTokenAsync(node);
+        await _world.Redis.LinkAsync(node, [linked], inbound);
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
+        try
+        {
+            ReportResponse r = await ingest.PostAcceptedAsync(
+                TestBatch.Build(1, [TestBatch.Report(linked, 10, 10, inbound), TestBatch.Report(unlinked, 100, 100, inbound)]), token);
+            Assert.Equal(1UL, r.Rejected);
+            await ingest.KillAsync();
+
+            // Redis comes back empty (no persistence), and meanwhile the other subscription was linked too: a replay that
+            // decided again would count it. The spooled verdicts say it was rejected when the batch was accepted.
+            await _world.Redis.Client.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
+            token = await _world.Redis.SeedNodeTokenAsync(node);
+            await _world.Redis.LinkAsync(node, [linked, unlinked], inbound);
+            await ingest.RestartAsync(new Dictionary<string, string> { ["Ingest__FlushInterval"] = "00:00:00.200" });
+            await Poll.UntilAsync(async () => await ingest.MetricAsync("vpnperf_ingest_spool_backlog_bytes") == 0, TimeSpan.FromSeconds(30),
+                "the sink to replay and drain the spool");
+
+            Assert.Equal(20, await _world.Redis.UsedAsync(linked)); // re-applied
+            Assert.Equal(0, await _world.Redis.UsedAsync(unlinked));
+            Assert.Equal((1L, 10L, 10L), (await _world.ClickHouse.TrafficByBatchAsync())[(node, 1)]);
+        }
+        finally
+        {
+            ingest.WriteLogTo(output);
+        }
+    }
+
     private async Task<int> InsertLikeTheSinkAsync(Workload work, Func<Guid, ulong, bool> which)
     {
         using var traffic = new PooledBufferWriter(1 << 16);
@@ -117,7 +150,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
         foreach ((Guid node, ulong seq) in work.Expected.Keys)
         {
             if (!which(node, seq)) continue;
-            var encoder = new RowEncoder(traffic, access, notes, node, seq, receivedAt);
+            var encoder = new RowEncoder(traffic, access, notes, node, seq, receivedAt, default);
             TrafficBatchParser.Parse(new ReadOnlySequence<byte>(work.Body(node, seq)), ref encoder);
             batches++;
         }

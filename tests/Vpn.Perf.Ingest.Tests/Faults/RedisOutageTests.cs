@@ -25,7 +25,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         TcpFaultProxy proxy = _world.RedisProxy!;
         var work = new Workload(nodes: 2, batchesPerNode: 6, subscriptions: 10, reportsPerBatch: 5, seed: 5);
-        Dictionary<Guid, string> tokens = await _world.SeedTokensAsync(work.Nodes);
+        Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment());
         try
         {

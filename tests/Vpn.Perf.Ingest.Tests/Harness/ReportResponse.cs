@@ -4,15 +4,15 @@ using Vpn.Perf.Shared.Wire.MessagePack;
 
 namespace Vpn.Perf.Ingest.Tests.Harness;
 
-/// <summary>The 200 answer of <c>POST /v1/reports</c>: <c>{accepted, duplicate, cutoff: [bin16]}</c>, decoded with our reader.</summary>
-internal sealed record ReportResponse(ulong Accepted, bool Duplicate, IReadOnlyList<Guid> Cutoff)
+/// <summary>The 200 answer of <c>POST /v1/reports</c>: <c>{accepted, duplicate, cutoff: [bin16], rejected}</c>, decoded with our reader.</summary>
+internal sealed record ReportResponse(ulong Accepted, bool Duplicate, IReadOnlyList<Guid> Cutoff, ulong Rejected)
 {
     public static ReportResponse Parse(byte[] body)
     {
         var reader = new MessagePackReader(new ReadOnlySequence<byte>(body));
         Check(reader.TryReadMapHeader(out int count), "map header");
-        ulong accepted = 0;
-        bool duplicate = false, sawAccepted = false, sawDuplicate = false, sawCutoff = false;
+        ulong accepted = 0, rejected = 0;
+        bool duplicate = false, sawAccepted = false, sawDuplicate = false, sawCutoff = false, sawRejected = false;
         var cutoff = new List<Guid>();
         for (int i = 0; i < count; i++)
         {
@@ -37,14 +37,18 @@ internal sealed record ReportResponse(ulong Accepted, bool Duplicate, IReadOnlyL
                     }
                     sawCutoff = true;
                     break;
+                case "rejected":
+                    Check(reader.TryReadUInt64(out rejected), key);
+                    sawRejected = true;
+                    break;
                 default:
                     Check(reader.TrySkip(), key);
                     break;
             }
         }
         Check(reader.End, "end of body");
-        Check(sawAccepted && sawDuplicate && sawCutoff, "all three keys");
-        return new ReportResponse(accepted, duplicate, cutoff);
+        Check(sawAccepted && sawDuplicate && sawCutoff && sawRejected, "all four keys");
+        return new ReportResponse(accepted, duplicate, cutoff, rejected);
     }
 
     private static void Check(bool ok, string what)

@@ -42,7 +42,7 @@ internal static class TestBatch
     public static bool Decodes(byte[] body)
     {
         using var batch = new BatchContext();
-        var handler = new CollectingHandler(batch, IngestFixture.BucketCount);
+        var handler = new CollectingHandler(batch, IngestFixture.BucketCount, ReportBounds.None);
         try
         {
             TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);

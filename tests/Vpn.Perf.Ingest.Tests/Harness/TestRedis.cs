@@ -78,6 +78,39 @@ internal sealed class TestRedis : IAsyncDisposable
         await Client.ExecuteAsync("HSET", args.ToArray(), CancellationToken.None);
     }
 
+    /// <summary>
+    /// Links each subscription to <paramref name="inbound"/> of <paramref name="node"/> as the Api publishes links (the state
+    /// hash's <c>inbounds</c> field), keeping the links it already has. The default inbound is the one
+    /// <see cref="TestBatch.Report"/> uses. No change notice: seed before Ingest first sees the subscription, or notify.
+    /// </summary>
+    public async Task LinkAsync(Guid node, IEnumerable<Guid> sids, Guid inbound = default)
+    {
+        foreach (Guid sid in sids)
+        {
+            SubscriptionScope scope = await ScopeAsync(sid);
+            var links = new List<InboundLink>(scope.Links.ToArray()) { new(inbound, node) };
+            await WriteScopeAsync(sid, SubscriptionScope.Of(links));
+        }
+    }
+
+    public Task LinkAsync(Guid node, params Guid[] sids) => LinkAsync(node, sids, default);
+
+    /// <summary>Removes every link of <paramref name="sid"/> to <paramref name="inbound"/>, as the Api publishes an unlink.</summary>
+    public async Task UnlinkAsync(Guid sid, Guid inbound = default)
+    {
+        SubscriptionScope scope = await ScopeAsync(sid);
+        await WriteScopeAsync(sid, SubscriptionScope.Of(scope.Links.ToArray().Where(l => l.Inbound != inbound)));
+    }
+
+    private async Task<SubscriptionScope> ScopeAsync(Guid sid)
+    {
+        string? field = await Client.HGetAsync(RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Inbounds, CancellationToken.None);
+        return field is not null && SubscriptionScope.TryParse(field, out SubscriptionScope scope) ? scope : SubscriptionScope.Empty;
+    }
+
+    private async Task WriteScopeAsync(Guid sid, SubscriptionScope scope) =>
+        await Client.ExecuteAsync("HSET", [RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Inbounds, scope.Format()], CancellationToken.None);
+
     public async Task NotifySubscriptionChangedAsync(Guid sid) =>
         await Client.ExecuteAsync("XADD", [RedisKeys.StateChanges, "*", "kind", "sub", "id", sid.ToString("N")], CancellationToken.None);
 

@@ -29,6 +29,8 @@ internal static class TestServers
         public const int Crash = 6;           // Faults/IngestCrashTests
         public const int ClickHouseOutage = 7; // Faults/ClickHouseOutageTests
         public const int RedisOutage = 8;     // Faults/RedisOutageTests
+        public const int Scope = 9;           // Http/ReportEndpointScopeTests (scope, bounds, verdicts across a crash)
+        public const int RejectionNotices = 10; // Pipeline/RejectionNoticesTests
     }
 
     public static string RedisConnectionString =>

@@ -184,7 +184,9 @@ public sealed class ReportEndpointBodyTests(BodyFixture fixture, ITestOutputHelp
     public async Task PostReport_GzipBody_Returns200AndCounts()
     {
         var sid = Guid.NewGuid();
-        string token = await fixture.Redis.SeedNodeTokenAsync(Guid.NewGuid());
+        var node = Guid.NewGuid();
+        string token = await fixture.Redis.SeedNodeTokenAsync(node);
+        await fixture.Redis.LinkAsync(node, sid);
         byte[] gz = TestBatch.Gzip(TestBatch.Build(1, [TestBatch.Report(sid, 300, 400)], accessEvents: 1));
         using HttpResponseMessage response = await Ingest.PostReportAsync(gz, token, contentEncoding: "gzip");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

@@ -15,7 +15,9 @@ public sealed class ReportEndpointMalformedTests(MalformedFixture fixture, ITest
     {
         var node = Guid.NewGuid();
         string token = await fixture.Redis.SeedNodeTokenAsync(node);
-        byte[] batch = TestBatch.Build(1, [TestBatch.Report(Guid.NewGuid(), 100, 200), TestBatch.Report(Guid.NewGuid(), 1, 2)], accessEvents: 2);
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+        await fixture.Redis.LinkAsync(node, a, b);
+        byte[] batch = TestBatch.Build(1, [TestBatch.Report(a, 100, 200), TestBatch.Report(b, 1, 2)], accessEvents: 2);
 
         for (int length = 0; length < batch.Length; length++)
         {

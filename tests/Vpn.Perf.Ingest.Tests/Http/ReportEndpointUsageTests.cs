@@ -17,6 +17,7 @@ public sealed class ReportEndpointUsageTests(UsageFixture fixture, ITestOutputHe
         var node = Guid.NewGuid();
         string token = await fixture.Redis.SeedNodeTokenAsync(node);
         Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+        await fixture.Redis.LinkAsync(node, a, b);
         byte[] batch = TestBatch.Build(7, [TestBatch.Report(a, 100, 1000), TestBatch.Report(b, 5, 50), TestBatch.Report(a, 1, 2)], accessEvents: 2);
 
         ReportResponse first = await Ingest.PostAcceptedAsync(batch, token);
@@ -41,6 +42,7 @@ public sealed class ReportEndpointUsageTests(UsageFixture fixture, ITestOutputHe
         var node = Guid.NewGuid();
         string token = await fixture.Redis.SeedNodeTokenAsync(node);
         Guid limited = Guid.NewGuid(), other = Guid.NewGuid();
+        await fixture.Redis.LinkAsync(node, limited, other);
         await fixture.Redis.SeedSubscriptionAsync(limited, maxTraffic: 1000);
 
         ReportResponse r1 = await Ingest.PostAcceptedAsync(TestBatch.Build(1, [TestBatch.Report(limited, 300, 300), TestBatch.Report(other, 1, 1)]), token);
@@ -64,8 +66,10 @@ public sealed class ReportEndpointUsageTests(UsageFixture fixture, ITestOutputHe
     [Fact]
     public async Task PostReport_ExpiredOrSuspended_InCutoffRegardlessOfUsage()
     {
-        string token = await fixture.Redis.SeedNodeTokenAsync(Guid.NewGuid());
+        var node = Guid.NewGuid();
+        string token = await fixture.Redis.SeedNodeTokenAsync(node);
         Guid expired = Guid.NewGuid(), suspended = Guid.NewGuid(), fine = Guid.NewGuid();
+        await fixture.Redis.LinkAsync(node, expired, suspended, fine);
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await fixture.Redis.SeedSubscriptionAsync(expired, maxTraffic: 1L << 40, expiresAtMs: now - 60_000);
         await fixture.Redis.SeedSubscriptionAsync(suspended, suspended: true);
@@ -82,8 +86,10 @@ public sealed class ReportEndpointUsageTests(UsageFixture fixture, ITestOutputHe
     [Fact]
     public async Task PostReport_ResetPeriodSet_CountsIntoCurrentPeriodField()
     {
-        string token = await fixture.Redis.SeedNodeTokenAsync(Guid.NewGuid());
+        var node = Guid.NewGuid();
+        string token = await fixture.Redis.SeedNodeTokenAsync(node);
         var sid = Guid.NewGuid();
+        await fixture.Redis.LinkAsync(node, sid);
         // The server's clock decides the period: anchor 5.5 periods back puts "now" half an hour into a known period,
         // far from either boundary for the few seconds this test runs.
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -102,8 +108,10 @@ public sealed class ReportEndpointUsageTests(UsageFixture fixture, ITestOutputHe
     [Fact]
     public async Task PostReport_LimitRaisedAndNotified_NoLongerCutOff()
     {
-        string token = await fixture.Redis.SeedNodeTokenAsync(Guid.NewGuid());
+        var node = Guid.NewGuid();
+        string token = await fixture.Redis.SeedNodeTokenAsync(node);
         var sid = Guid.NewGuid();
+        await fixture.Redis.LinkAsync(node, sid);
         await fixture.Redis.SeedSubscriptionAsync(sid, maxTraffic: 10);
         Assert.Equal([sid], (await Ingest.PostAcceptedAsync(TestBatch.Build(1, [TestBatch.Report(sid, 10, 10)]), token)).Cutoff);
 

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Buffers;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Shared.Redis;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 
 namespace Vpn.Perf.Ingest.Tests.Usage;
@@ -124,6 +126,50 @@ public sealed class UsageApplierTests : IAsyncLifetime
         Assert.DoesNotContain(cutoffs, c => c.Contains(shared));
     }
 
+    [Fact]
+    public async Task UsageScript_IncrementWouldOverflow_LeavesNothingRecorded()
+    {
+        Guid node = Guid.NewGuid(), sid = Guid.NewGuid(), full = Guid.NewGuid();
+        // One bucket for both keys, as the applier builds a call: one slot.
+        while (Shared.Contracts.Buckets.Of(full, Buckets) != Shared.Contracts.Buckets.Of(sid, Buckets)) full = Guid.NewGuid();
+        int bucket = Shared.Contracts.Buckets.Of(sid, Buckets);
+        string seqKey = RedisKeys.SeqPrefix(bucket) + node.ToString("N");
+        string first = RedisKeys.Usage(sid, 0, Buckets), second = RedisKeys.Usage(full, 0, Buckets);
+        await _redis.Client.ExecuteAsync("SET", [second, (long.MaxValue - 5).ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+
+        // KEYS: events, the portion's seq key, two usage keys; ARGV: 1 portion, now, seq 9 with 2 keys, (limit, delta) each.
+        RespValue reply = await _redis.Client.ExecuteAsync("EVAL",
+            [UsageScript.Source, "4", RedisKeys.Events(bucket), seqKey, first, second, "1", "1", "9", "2", "-1", "100", "-1", "6"], CancellationToken.None);
+
+        Assert.Equal(UsageScript.Overflow, reply[0].AsInt64());
+        Assert.Equal(1, reply[1][0].AsInt64()); // the second usage key
+        Assert.Null(await _redis.Client.GetStringAsync(seqKey, CancellationToken.None)); // no seq recorded
+        Assert.Equal(0, await _redis.UsedAsync(sid)); // the first increment was taken back
+        Assert.Equal(long.MaxValue - 5, await _redis.UsedAsync(full));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_CounterNearInt64Max_ThoseReportsRejectedAndTheRestApplied()
+    {
+        Guid node = Guid.NewGuid(), sid = Guid.NewGuid(), full = Guid.NewGuid();
+        while (Shared.Contracts.Buckets.Of(full, Buckets) != Shared.Contracts.Buckets.Of(sid, Buckets)) full = Guid.NewGuid();
+        await _redis.Client.ExecuteAsync("SET", [RedisKeys.Usage(full, 0, Buckets), (long.MaxValue - 5).ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+
+        using var batch = new BatchContext();
+        var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
+        byte[] body = TestBatch.Build(3, [TestBatch.Report(sid, 60, 40), TestBatch.Report(full, 3, 3), TestBatch.Report(sid, 1, 0)]);
+        TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
+        await _applier.PrepareAsync(batch, node, Anchor, [], decideScope: false, CancellationToken.None);
+        UsageOutcome outcome = await _applier.ApplyAsync(batch, node, Anchor, [], CancellationToken.None);
+
+        Assert.False(outcome.Duplicate);
+        Assert.Equal(1, batch.RejectedReports);
+        Assert.Equal(ReportVerdict.Overflow, batch.Reports[1].Verdict);
+        Assert.Equal(101, await _redis.UsedAsync(sid));
+        Assert.Equal(long.MaxValue - 5, await _redis.UsedAsync(full));
+        Assert.True((await ApplyOutcomeAsync(node, 3, Anchor, (sid, 1))).Duplicate); // the seq was recorded with the rest
+    }
+
     private async Task<List<Guid>> ApplyAsync(Guid node, ulong seq, long nowMs, params (Guid Sid, ulong Bytes)[] reports)
     {
         var cutoff = new List<Guid>();
@@ -143,8 +189,10 @@ public sealed class UsageApplierTests : IAsyncLifetime
     private async Task<UsageOutcome> ApplyBodyAsync(byte[] body, Guid node, long nowMs, List<Guid> cutoff)
     {
         using var batch = new BatchContext();
-        var handler = new CollectingHandler(batch, Buckets);
+        var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
         TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
+        // These tests are about counting: the scope is decided (and tested) at the endpoint, so this applies as a replay does.
+        await _applier.PrepareAsync(batch, node, nowMs, cutoff, decideScope: false, CancellationToken.None);
         return await _applier.ApplyAsync(batch, node, nowMs, cutoff, CancellationToken.None);
     }
 

@@ -10,7 +10,9 @@ namespace Vpn.Perf.Api.Features.StateSync;
 /// <see cref="OverLimitEvaluator"/> from the current limit and usage, so a stale or repeated event changes nothing.
 /// An entry is acknowledged only after its Postgres transaction committed: after a crash the entries this consumer
 /// had read come back first (XREADGROUP with id 0), and entries of a consumer that never returns are taken over
-/// after <see cref="StateSyncOptions.ClaimMinIdle"/> (XAUTOCLAIM).
+/// after <see cref="StateSyncOptions.ClaimMinIdle"/> (XAUTOCLAIM). The same group, reads and claims also carry Ingest's
+/// hourly rejection notices (<see cref="RedisKeys.NodeRejections"/>), written as audit entries by
+/// <see cref="RejectionAuditWriter"/>.
 /// </summary>
 /// <remarks>
 /// Uses a Redis connection of its own: XREADGROUP BLOCK holds its connection for the whole wait, which would stall
@@ -19,12 +21,13 @@ namespace Vpn.Perf.Api.Features.StateSync;
 internal sealed class OverLimitConsumer(
     RedisOptions redisOptions,
     OverLimitEvaluator evaluator,
+    RejectionAuditWriter rejections,
     StateSyncOptions options,
     int bucketCount,
     TimeProvider time,
     ILogger<OverLimitConsumer> logger) : BackgroundService
 {
-    private readonly string[] _streams = [.. Enumerable.Range(0, bucketCount).Select(RedisKeys.Events)];
+    private readonly string[] _streams = [.. Enumerable.Range(0, bucketCount).Select(RedisKeys.Events), RedisKeys.NodeRejections];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -160,7 +163,14 @@ internal sealed class OverLimitConsumer(
             RespValue entry = entries[i];
             string entryId = entry[0].AsString()!;
             // A pending entry trimmed from the stream comes back without fields: nothing to evaluate.
-            if (Subscription(entry[1]) is { } subscriptionId) await evaluator.EvaluateAsync(subscriptionId, "event", ct);
+            if (stream == RedisKeys.NodeRejections)
+            {
+                if (!entry[1].IsNull && !await rejections.WriteAsync(Field(entry[1], "node"), Field(entry[1], "hour"), Field(entry[1], "rejected"), ct))
+                {
+                    StateSyncLog.MalformedEvent(logger, stream, entryId);
+                }
+            }
+            else if (Subscription(entry[1]) is { } subscriptionId) await evaluator.EvaluateAsync(subscriptionId, "event", ct);
             else if (!entry[1].IsNull) StateSyncLog.MalformedEvent(logger, stream, entryId);
             done.Add(entryId);
         }
@@ -170,12 +180,14 @@ internal sealed class OverLimitConsumer(
     }
 
     private static Guid? Subscription(RespValue fields)
+        => Guid.TryParseExact(Field(fields, "subscription"), "N", out Guid id) ? id : null;
+
+    private static string? Field(RespValue fields, string name)
     {
         if (fields.IsNull) return null;
         for (int f = 0; f + 1 < fields.Length; f += 2)
         {
-            if (fields[f].AsString() == "subscription")
-                return Guid.TryParseExact(fields[f + 1].AsString(), "N", out Guid id) ? id : null;
+            if (fields[f].AsString() == name) return fields[f + 1].AsString();
         }
         return null;
     }

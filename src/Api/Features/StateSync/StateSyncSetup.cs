@@ -15,6 +15,7 @@ internal static class StateSyncSetup
         options.Validate();
         services.AddSingleton(options);
         services.AddSingleton<OverLimitEvaluator>();
+        services.AddSingleton<RejectionAuditWriter>();
         services.AddSingleton<ReconcileTrigger>();
         if (!options.Enabled) return services;
 
@@ -24,6 +25,7 @@ internal static class StateSyncSetup
             RedisOptions.Parse(configuration.GetConnectionString("Redis")
                 ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis).")),
             sp.GetRequiredService<OverLimitEvaluator>(),
+            sp.GetRequiredService<RejectionAuditWriter>(),
             options,
             // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
             configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount),

@@ -5,12 +5,21 @@ internal static class StateSyncSql
 {
     /// <summary>
     /// The columns every state read returns, in this order: id, present, max_traffic, expires_at, is_suspended,
-    /// traffic_reset_period, anchor, is_over_limit (see <see cref="SubscriptionStateRow.Read"/>). The anchor defaults
-    /// to the subscription's start (DESIGN.md). <c>subscription_limits</c> is joined per row (its lateral join is
-    /// cheap for a page, not for the table).
+    /// traffic_reset_period, anchor, is_over_limit, linked inbound ids, their node ids (see
+    /// <see cref="SubscriptionStateRow.Read"/>). The anchor defaults to the subscription's start (DESIGN.md).
+    /// <c>subscription_limits</c> is joined per row (its lateral join is cheap for a page, not for the table).
     /// </summary>
     private const string StateColumns =
-        "s.id is not null, l.max_traffic, s.expires_at, s.is_suspended, l.traffic_reset_period, coalesce(s.reset_anchor, s.created_at), s.is_over_limit";
+        $"s.id is not null, l.max_traffic, s.expires_at, s.is_suspended, l.traffic_reset_period, coalesce(s.reset_anchor, s.created_at), s.is_over_limit, {LinkColumns}";
+
+    /// <summary>
+    /// The subscription's links as two arrays of the same order (inbound ids, their nodes' ids): the scope Ingest checks
+    /// reports against. Empty arrays when it has none. An index lookup per subscription (the links' primary key).
+    /// </summary>
+    private const string LinkColumns = """
+        array(select si.inbound_id from subscription_inbounds si join inbounds i on i.id = si.inbound_id where si.subscription_id = s.id order by si.inbound_id),
+        array(select i.node_id from subscription_inbounds si join inbounds i on i.id = si.inbound_id where si.subscription_id = s.id order by si.inbound_id)
+        """;
 
     /// <summary>
     /// Claims up to $1 outbox rows other dispatchers have not locked (SKIP LOCKED: several Api instances share the
@@ -20,11 +29,15 @@ internal static class StateSyncSql
     /// </summary>
     public const string ClaimBatch = """
         select o.subscription_id, o.enqueued_at, x.present is not null, x.max_traffic, x.expires_at, x.is_suspended,
-               x.traffic_reset_period, x.anchor, x.is_over_limit
+               x.traffic_reset_period, x.anchor, x.is_over_limit, x.inbounds, x.nodes
         from (select subscription_id, enqueued_at from state_outbox limit $1 for update skip locked) o
         left join lateral (
             select true as present, l.max_traffic, s.expires_at, s.is_suspended, l.traffic_reset_period,
-                   coalesce(s.reset_anchor, s.created_at) as anchor, s.is_over_limit
+                   coalesce(s.reset_anchor, s.created_at) as anchor, s.is_over_limit,
+                   array(select si.inbound_id from subscription_inbounds si join inbounds i on i.id = si.inbound_id
+                         where si.subscription_id = s.id order by si.inbound_id) as inbounds,
+                   array(select i.node_id from subscription_inbounds si join inbounds i on i.id = si.inbound_id
+                         where si.subscription_id = s.id order by si.inbound_id) as nodes
             from subscriptions s
             left join lateral (select * from subscription_limits sl where sl.subscription_id = s.id) l on true
             where s.id = o.subscription_id) x on true

@@ -21,6 +21,10 @@ internal readonly record struct SubscriptionStateRow(Guid Id, SubscriptionState?
         ResetPeriod? period = !reader.IsDBNull(first + 4) && ResetPeriod.TryParse(reader.GetString(first + 4), out ResetPeriod p, out _) ? p : null;
         long anchor = reader.GetFieldValue<DateTimeOffset>(first + 5).ToUnixTimeMilliseconds();
         bool overLimit = reader.GetBoolean(first + 6);
-        return new(id, new SubscriptionState(maxTraffic, expires, suspended, period, anchor), overLimit);
+        Guid[] inbounds = reader.GetFieldValue<Guid[]>(first + 7);
+        Guid[] nodes = reader.GetFieldValue<Guid[]>(first + 8);
+        var links = new InboundLink[inbounds.Length];
+        for (int i = 0; i < links.Length; i++) links[i] = new InboundLink(inbounds[i], nodes[i]);
+        return new(id, new SubscriptionState(maxTraffic, expires, suspended, period, anchor) { Scope = SubscriptionScope.Of(links) }, overLimit);
     }
 }

@@ -128,4 +128,31 @@ public sealed class OutboxDispatcherTests
         await UntilAsync(async () => (await HashAsync(redis, sub)).Count == 0, "the hash to be deleted", () => DescribeAsync(redis, sub));
         await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
     }
+
+    [Fact]
+    public async Task Dispatch_InboundLinkedUnlinkedOrMoved_ScopeIsPublished()
+    {
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_InboundLinkedUnlinkedOrMoved_ScopeIsPublished), Settings(DispatcherDb));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner);
+        Guid nodeA = Ids.NewId(), nodeB = Ids.NewId(), inbound = Ids.NewId();
+        await ExecAsync(db, "insert into nodes (id, name) values ($1, $2), ($3, $4)", nodeA, "scope-a-" + nodeA, nodeB, "scope-b-" + nodeB);
+        await ExecAsync(db, "insert into inbounds (id, node_id, tag, host, port, protocol) values ($1, $2, 'in', 'h', 443, 'vless')", inbound, nodeA);
+        await UntilAsync(async () => (await HashAsync(redis, sub)).Count > 0, "the first publish");
+        Assert.Equal("", (await HashAsync(redis, sub))[SubscriptionState.Fields.Inbounds]);
+
+        await ExecAsync(db, "insert into subscription_inbounds values ($1, $2)", sub, inbound);
+        string linkedA = SubscriptionScope.Of([new InboundLink(inbound, nodeA)]).Format();
+        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.Inbounds) == linkedA, "the link", () => DescribeAsync(redis, sub));
+
+        await ExecAsync(db, "update inbounds set node_id = $2 where id = $1", inbound, nodeB);
+        string linkedB = SubscriptionScope.Of([new InboundLink(inbound, nodeB)]).Format();
+        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.Inbounds) == linkedB, "the moved inbound", () => DescribeAsync(redis, sub));
+
+        await ExecAsync(db, "delete from subscription_inbounds where subscription_id = $1", sub);
+        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.Inbounds) == "", "the unlink", () => DescribeAsync(redis, sub));
+    }
 }

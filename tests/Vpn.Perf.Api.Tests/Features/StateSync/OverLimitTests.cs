@@ -38,6 +38,33 @@ public sealed class OverLimitTests
     }
 
     [Fact]
+    public async Task RejectionNotice_SameNodeAndHourTwice_OneAuditEntryPerHour()
+    {
+        await using RedisClient redis = await FreshRedisAsync();
+        await using var api = await ApiFactory.StartAsync(nameof(RejectionNotice_SameNodeAndHourTwice_OneAuditEntryPerHour), Settings(OverLimitDb));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        _ = api.Services;
+        Guid node = Ids.NewId();
+        const long Hour = 1_800_000_000_000 - (1_800_000_000_000 % 3_600_000);
+        string target = "node:" + node;
+
+        // What Ingest adds (at most once per node and hour; a redelivery, or a second instance's notice, must not double it).
+        await AddNoticeAsync(redis, node, Hour, 3);
+        string last = await AddNoticeAsync(redis, node, Hour, 5);
+        await UntilAsync(async () => await GroupAsync(redis, RedisKeys.NodeRejections) is (0, var id) && id == last, "both notices to be acknowledged");
+        Assert.Equal(1L, await ScalarAsync<long>(db, "select count(*) from audit_log where action = 'node.reports_rejected' and target = $1 and actor_id is null", target));
+        Assert.Equal("3", await ScalarAsync<string>(db, "select meta->>'rejected' from audit_log where target = $1", target));
+
+        last = await AddNoticeAsync(redis, node, Hour + 3_600_000, 1);
+        await UntilAsync(async () => await GroupAsync(redis, RedisKeys.NodeRejections) is (0, var id) && id == last, "the next hour's notice to be acknowledged");
+        Assert.Equal(2L, await ScalarAsync<long>(db, "select count(*) from audit_log where action = 'node.reports_rejected' and target = $1", target));
+    }
+
+    private static async Task<string> AddNoticeAsync(RedisClient redis, Guid node, long hour, int rejected) =>
+        (await redis.ExecuteAsync("XADD", [RedisKeys.NodeRejections, "*", "node", node.ToString("N"), "hour", hour.ToString(CultureInfo.InvariantCulture),
+            "rejected", rejected.ToString(CultureInfo.InvariantCulture), "at", hour.ToString(CultureInfo.InvariantCulture)], CancellationToken.None)).AsString()!;
+
+    [Fact]
     public async Task OverLimitEvent_PendingWhenTheApiStopped_IsProcessedAfterRestart()
     {
         await using RedisClient redis = await FreshRedisAsync();

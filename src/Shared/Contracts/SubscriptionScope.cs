@@ -1,0 +1,130 @@
+using System.Globalization;
+
+namespace Vpn.Perf.Shared.Contracts;
+
+/// <summary>
+/// Where a subscription may be served, as Ingest checks it: its linked inbounds, each with its node. A report counts
+/// only when its (inbound, reporting node) pair is one of these. Published in the state hash's <c>inbounds</c>
+/// field as the pairs' ids back to back, 64 lowercase hex digits each (inbound then node), sorted: no separators,
+/// so a reader needs no split and one link costs one fixed-size slice.
+/// </summary>
+/// <remarks>
+/// The pairs ride in the subscription's own state rather than in per-node sets: Ingest already loads and caches that
+/// state per subscription and the change feed already drops it per subscription, so a link change costs one
+/// subscription's reload, where a per-node set would reload a busy node's tens of thousands of pairs on every link.
+/// A plan that grants whole nodes is materialised into links at each completion, so links are the whole truth.
+/// </remarks>
+public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
+{
+    /// <summary>Hex digits of one link in the published field.</summary>
+    public const int LinkChars = RedisKeys.IdChars * 2;
+
+    // Above this many links a binary search beats the linear scan (a Guid compare is two 64-bit compares).
+    private const int LinearScanMax = 8;
+
+    private readonly InboundLink[] _links;
+
+    private SubscriptionScope(InboundLink[] sorted) => _links = sorted;
+
+    /// <summary>Linked nowhere: every report is out of scope.</summary>
+    public static SubscriptionScope Empty { get; } = new([]);
+
+    public int Count => _links.Length;
+
+    public ReadOnlySpan<InboundLink> Links => _links;
+
+    public static SubscriptionScope Of(IEnumerable<InboundLink> links)
+    {
+        var sorted = new List<InboundLink>(links);
+        if (sorted.Count == 0) return Empty;
+        sorted.Sort(Compare);
+        int n = 1;
+        for (int i = 1; i < sorted.Count; i++)
+        {
+            if (sorted[i] != sorted[n - 1]) sorted[n++] = sorted[i];
+        }
+        return new SubscriptionScope(sorted.GetRange(0, n).ToArray());
+    }
+
+    /// <summary>True when <paramref name="inbound"/> is linked and belongs to <paramref name="node"/>. Allocates nothing.</summary>
+    public bool Allows(Guid inbound, Guid node)
+    {
+        InboundLink[] links = _links;
+        if (links.Length <= LinearScanMax)
+        {
+            foreach (InboundLink link in links)
+            {
+                if (link.Inbound == inbound && link.Node == node) return true;
+            }
+            return false;
+        }
+        int lo = 0, hi = links.Length - 1;
+        var probe = new InboundLink(inbound, node);
+        while (lo <= hi)
+        {
+            int mid = (int)((uint)(lo + hi) >> 1);
+            int c = Compare(links[mid], probe);
+            if (c == 0) return true;
+            if (c < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return false;
+    }
+
+    /// <summary>The field value as published: the links' hex ids back to back, in sorted order; empty when none.</summary>
+    public string Format()
+    {
+        if (_links.Length == 0) return "";
+        return string.Create(_links.Length * LinkChars, _links, static (chars, links) =>
+        {
+            for (int i = 0; i < links.Length; i++)
+            {
+                Span<char> slot = chars.Slice(i * LinkChars, LinkChars);
+                links[i].Inbound.TryFormat(slot, out _, "N");
+                links[i].Node.TryFormat(slot[RedisKeys.IdChars..], out _, "N");
+            }
+        });
+    }
+
+    /// <summary>Parses a published field; false (and <see cref="Empty"/>) for a malformed one.</summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out SubscriptionScope scope)
+    {
+        scope = Empty;
+        if (text.Length % LinkChars != 0) return false;
+        var links = new InboundLink[text.Length / LinkChars];
+        for (int i = 0; i < links.Length; i++)
+        {
+            ReadOnlySpan<char> slot = text.Slice(i * LinkChars, LinkChars);
+            if (!Guid.TryParseExact(slot[..RedisKeys.IdChars], "N", out Guid inbound)
+                || !Guid.TryParseExact(slot[RedisKeys.IdChars..], "N", out Guid node))
+            {
+                return false;
+            }
+            links[i] = new InboundLink(inbound, node);
+        }
+        // Sorted by the publisher; sorting again costs little at load time and keeps the binary search right for a
+        // hand-written field.
+        Array.Sort(links, Compare);
+        scope = links.Length == 0 ? Empty : new SubscriptionScope(links);
+        return true;
+    }
+
+    public bool Equals(SubscriptionScope? other) => other is not null && _links.AsSpan().SequenceEqual(other._links);
+
+    public override bool Equals(object? obj) => obj is SubscriptionScope s && Equals(s);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (InboundLink link in _links) hash.Add(link);
+        return hash.ToHashCode();
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{_links.Length} link(s)");
+
+    private static int Compare(InboundLink a, InboundLink b)
+    {
+        int c = a.Inbound.CompareTo(b.Inbound);
+        return c != 0 ? c : a.Node.CompareTo(b.Node);
+    }
+}
