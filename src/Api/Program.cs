@@ -14,6 +14,7 @@ using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Api.Features.Subscriptions;
 using Vpn.Perf.Api.Features.Usage;
 using Vpn.Perf.Api.Features.Users;
+using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.ClickHouse;
@@ -45,6 +46,7 @@ builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(
 if (!isCommand)
 {
     builder.Services.AddApiProblems();
+    builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new NulRejectingStringConverter()));
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddOpenApi();
     builder.Services.AddUsers();
@@ -77,6 +79,7 @@ switch (args)
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.Use(TextInputGuard.InvokeAsync);
 // The browsable API reference is static and public; it sits before authorization so the fallback policy does not close it.
 app.UseSwaggerUI(o =>
 {
