@@ -29,6 +29,7 @@ internal static class TestServers
         public const int Crash = 6;           // Faults/IngestCrashTests
         public const int ClickHouseOutage = 7; // Faults/ClickHouseOutageTests
         public const int RedisOutage = 8;     // Faults/RedisOutageTests
+        public const int Hardening = 13;      // Http/HardeningTests (issue 10: /metrics token, headers, header timeout)
     }
 
     public static string RedisConnectionString =>

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Auth;
@@ -26,10 +27,10 @@ internal static partial class AuthEndpoints
         group.MapPost("register", RegisterAsync).AllowAnonymous()
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("AuthRegister").WithSummary("Register a customer account by email; the same answer whether or not the address is taken. Sign in with login.");
-        group.MapPost("login", LoginAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized)
+        group.MapPost("login", LoginAsync).AllowAnonymous().NoStore().ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("AuthLogin").WithSummary("Sign in with email or username and password; starts a session for this device.");
-        group.MapPost("refresh", RefreshAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized)
+        group.MapPost("refresh", RefreshAsync).AllowAnonymous().NoStore().ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AuthRefresh").WithSummary("Exchange a refresh token for new tokens; the presented token is consumed.");
         group.MapPost("logout", LogoutAsync).ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AuthLogout").WithSummary("End the session of the calling access token.");
