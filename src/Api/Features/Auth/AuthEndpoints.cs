@@ -139,7 +139,7 @@ internal static partial class AuthEndpoints
 
     private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
-        // Idempotent: logging out twice, or with a token whose session is already gone, is not an error.
+        // Not an error when the session is already gone; once the revocation notice arrives the token itself is refused (401).
         if (user.SessionId() is { } sessionId)
         {
             await using var revoke = AuthDb.Command(db, AuthSql.RevokeSession, AuthDb.P(sessionId), AuthDb.P(user.UserId()), AuthDb.P(time.GetUtcNow()));
