@@ -14,6 +14,7 @@ using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Api.Features.Subscriptions;
 using Vpn.Perf.Api.Features.Usage;
 using Vpn.Perf.Api.Features.Users;
+using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.ClickHouse;
@@ -30,6 +31,13 @@ string? clickHouse = builder.Configuration.GetConnectionString("ClickHouse");
 // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
 int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
 bool isCommand = args is ["migrate", ..] or ["seed-demo", ..] or ["create-superuser", ..];
+var httpLimits = HttpLimitsOptions.FromConfiguration(builder.Configuration);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.AddServerHeader = false;
+    k.Limits.RequestHeadersTimeout = httpLimits.RequestHeadersTimeout;
+    k.Limits.MaxRequestBodySize = httpLimits.MaxRequestBodyBytes;
+});
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
@@ -45,6 +53,7 @@ builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(
 if (!isCommand)
 {
     builder.Services.AddApiProblems();
+    builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new NulRejectingStringConverter()));
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddOpenApi();
     builder.Services.AddUsers();
@@ -75,12 +84,14 @@ switch (args)
         return;
 }
 
+app.Use(SecurityHeaders.InvokeAsync);
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.Use(TextInputGuard.InvokeAsync);
 // The browsable API reference is static and public; it sits before authorization so the fallback policy does not close it.
 app.UseSwaggerUI(o =>
 {
-    o.RoutePrefix = "api/docs";
+    o.RoutePrefix = SecurityHeaders.DocsPrefix[1..];
     o.SwaggerEndpoint("/api/openapi/v1.json", "Vpn.Perf API v1");
 });
 app.UseAuthentication();

@@ -14,6 +14,18 @@ internal sealed class IngestOptions
     /// <summary>Spool backlog (not yet in ClickHouse) at which Ingest answers 503.</summary>
     public long SpoolMaxBacklogBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Time a client has to send the request line and headers (Kestrel's default is 30 s); a node sends them in one
+    /// write, so only a slow or hostile client comes near it.
+    /// </summary>
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// When set, <c>GET /metrics</c> answers only <c>Authorization: Bearer &lt;token&gt;</c> (compared in constant
+    /// time); unset (the default), it is open, as fits the default loopback binding.
+    /// </summary>
+    public string? MetricsToken { get; set; }
+
     /// <summary>Largest request body as sent (compressed or not).</summary>
     public int MaxRequestBodyBytes { get; set; } = 4 << 20;
 

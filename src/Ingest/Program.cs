@@ -20,6 +20,7 @@ builder.WebHost.ConfigureKestrel(k =>
 {
     k.AddServerHeader = false;
     k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+    k.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
 });
 // The hot path logs nothing per request: console logging per request halves Kestrel's throughput here.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -48,13 +49,22 @@ var metrics = app.Services.GetRequiredService<IngestMetrics>();
 var spool = app.Services.GetRequiredService<DurableSpool>();
 metrics.Spool = spool;
 
+// A known header set in place: Kestrel keeps the header storage per connection, so this allocates nothing per request.
+app.Use(static (context, next) =>
+{
+    context.Response.Headers.XContentTypeOptions = "nosniff";
+    return next(context);
+});
 var endpoint = app.Services.GetRequiredService<ReportEndpoint>();
 app.MapPost("/v1/reports", endpoint.HandleAsync);
 // A faulted spool refuses every batch until restart: say so, so a load balancer stops sending here.
 app.MapGet("/healthz", () => spool.IsFaulted
     ? Results.Text("spool faulted: restart Ingest", statusCode: StatusCodes.Status503ServiceUnavailable)
     : Results.Text("ok"));
-app.MapGet("/metrics", (IngestMetrics m) => TypedResults.Text(m.Render(), "text/plain; version=0.0.4"));
+var metricsAccess = new MetricsAccess(options.MetricsToken);
+app.MapGet("/metrics", (HttpContext context, IngestMetrics m) => metricsAccess.Allows(context.Request)
+    ? Results.Text(m.Render(), "text/plain; version=0.0.4")
+    : MetricsAccess.Challenge(context));
 
 await app.RunAsync();
 

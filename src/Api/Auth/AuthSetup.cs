@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 
@@ -13,14 +14,43 @@ internal static class AuthSetup
         services.AddSingleton(options);
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton(Passwords.FromConfiguration(configuration));
+        services.AddSingleton<AccessRevocationCache>();
+        services.AddHostedService<AccessRevocationListener>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = ValidationParameters(options);
+            // WWW-Authenticate says only "invalid_token": why a token failed (a wrong key, say) is no one's business.
+            o.IncludeErrorDetails = false;
+            o.Events = new JwtBearerEvents { OnTokenValidated = CheckRevocation };
         });
         services.AddAuthorization(Policies.Configure);
         return services;
     }
+
+    /// <summary>A signature-valid token is still refused once its session or account has ended (no query while the cache is warm).</summary>
+    private static Task CheckRevocation(TokenValidatedContext context)
+    {
+        ClaimsPrincipal? principal = context.Principal;
+        if (principal is null || !Guid.TryParse(principal.FindFirstValue(ApiClaims.Subject), out Guid userId))
+        {
+            context.Fail("The access token has no user id.");
+            return Task.CompletedTask;
+        }
+        var cache = context.HttpContext.RequestServices.GetRequiredService<AccessRevocationCache>();
+        ValueTask<bool> allowed = cache.IsAllowedAsync(userId, principal.SessionId(), principal.FindFirstValue(ApiClaims.Role) ?? "",
+            context.HttpContext.RequestAborted);
+        if (!allowed.IsCompletedSuccessfully) return FailUnlessAllowedAsync(context, allowed);
+        if (!allowed.Result) context.Fail(Ended);
+        return Task.CompletedTask;
+    }
+
+    private static async Task FailUnlessAllowedAsync(TokenValidatedContext context, ValueTask<bool> allowed)
+    {
+        if (!await allowed) context.Fail(Ended);
+    }
+
+    private const string Ended = "The session or account of this access token has ended.";
 
     /// <summary>How every access token is checked (also what the auth benchmarks validate with).</summary>
     public static TokenValidationParameters ValidationParameters(JwtOptions options) => new()

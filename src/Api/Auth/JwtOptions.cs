@@ -18,6 +18,15 @@ internal sealed class JwtOptions
     /// <summary>Allowed clock difference between the Api instances that issue and validate tokens.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Longest time a session's or user's revocation state is trusted from memory without a fresh read: the
+    /// backstop should a NOTIFY be lost (normally a change arrives within milliseconds).
+    /// </summary>
+    public TimeSpan RevocationCacheMaxAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long the auth_changed LISTEN connection may stay silent before it is probed.</summary>
+    public TimeSpan RevocationListenProbeInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     public byte[] KeyBytes()
     {
         byte[] key = Encoding.UTF8.GetBytes(SigningKey);

@@ -69,7 +69,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
         string dataDir = Path.GetDirectoryName(Path.GetFullPath(envFile))!;
         string batchFile = Path.Combine(dataDir, "demo-batch.msgpack");
         await File.WriteAllBytesAsync(batchFile, SampleBatch(subscriptionId, inboundId, now), ct);
-        await File.WriteAllTextAsync(envFile, string.Create(CultureInfo.InvariantCulture, $"""
+        await SecretFile.WriteAllTextAsync(envFile, string.Create(CultureInfo.InvariantCulture, $"""
             INGEST_URL={ingestUrl}
             API_URL={apiUrl}
             NODE_TOKEN={token}

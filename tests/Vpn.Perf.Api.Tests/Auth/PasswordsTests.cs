@@ -49,4 +49,23 @@ public sealed class PasswordsTests
         if (message is null) Assert.Null(error);
         else Assert.Contains(message, error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Issue10_DocsStatePasswordLength_AsTheCodeEnforcesIt()
+    {
+        // Every "Passwords … N characters" sentence in the docs names the minimum Passwords.Check enforces.
+        string docs = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(TestServers.SchemaDirectory))!, "docs");
+        var stated = new List<(string File, int Chars)>();
+        foreach (string file in Directory.EnumerateFiles(docs, "*.md"))
+        {
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file),
+                @"Passwords(?: are|:)(?: at least)? (\d+) characters", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+            {
+                stated.Add((Path.GetFileName(file), int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+        Assert.NotEmpty(stated);
+        Assert.All(stated, s => Assert.True(s.Chars == Passwords.MinChars, $"{s.File} says {s.Chars} characters; the code requires {Passwords.MinChars}"));
+        Assert.Contains(stated, s => s.File == "api-admin.md");
+    }
 }

@@ -31,6 +31,7 @@ internal static class TestServers
         public const int RedisOutage = 8;     // Faults/RedisOutageTests
         public const int Scope = 9;           // Http/ReportEndpointScopeTests (scope, bounds, verdicts across a crash)
         public const int RejectionNotices = 10; // Pipeline/RejectionNoticesTests
+        public const int Hardening = 13;      // Http/HardeningTests (issue 10: /metrics token, headers, header timeout)
     }
 
     public static string RedisConnectionString =>

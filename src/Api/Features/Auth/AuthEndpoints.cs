@@ -4,6 +4,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Auth;
@@ -24,12 +25,12 @@ internal static partial class AuthEndpoints
         RouteGroupBuilder group = app.MapGroup(Prefix).WithTags("Auth").RequireAuthorization(Policies.SignedIn);
 
         group.MapPost("register", RegisterAsync).AllowAnonymous()
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithName("AuthRegister").WithSummary("Create a customer account by email and sign in on this device.");
-        group.MapPost("login", LoginAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithName("AuthRegister").WithSummary("Register a customer account by email; the same answer whether or not the address is taken. Sign in with login.");
+        group.MapPost("login", LoginAsync).AllowAnonymous().NoStore().ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("AuthLogin").WithSummary("Sign in with email or username and password; starts a session for this device.");
-        group.MapPost("refresh", RefreshAsync).AllowAnonymous().ProducesProblem(StatusCodes.Status401Unauthorized)
+        group.MapPost("refresh", RefreshAsync).AllowAnonymous().NoStore().ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AuthRefresh").WithSummary("Exchange a refresh token for new tokens; the presented token is consumed.");
         group.MapPost("logout", LogoutAsync).ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("AuthLogout").WithSummary("End the session of the calling access token.");
@@ -44,9 +45,8 @@ internal static partial class AuthEndpoints
         return group;
     }
 
-    private static async Task<Results<Created<TokenResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
-        RegisterRequest request, HttpContext context, NpgsqlDataSource db, Passwords passwords, SessionStore sessions, AuthRateLimiter limiter,
-        CancellationToken ct)
+    private static async Task<Results<Accepted<RegisterResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
+        RegisterRequest request, HttpContext context, NpgsqlDataSource db, Passwords passwords, AuthRateLimiter limiter, CancellationToken ct)
     {
         if (Limited(limiter, AuthLimit.RegisterPerIp, AuthRateLimiter.ClientKey(context), context) is { } byIp) return byIp;
 
@@ -54,29 +54,17 @@ internal static partial class AuthEndpoints
         string? email = AuthValidation.NormalizeEmail(request.Email, out string? emailError);
         if (emailError is not null) errors["email"] = [emailError];
         if (Passwords.Check(request.Password) is { } passwordError) errors["password"] = [passwordError];
-        string device = AuthValidation.DeviceLabel(request.DeviceName, context, errors);
         if (errors.Count > 0 || email is null || request.Password is null) return Problem.Validation(errors);
 
         if (Limited(limiter, AuthLimit.RegisterPerAccount, AuthValidation.AccountKey("email", email), context) is { } byAccount) return byAccount;
 
-        // Hashing before the insert makes a duplicate address cost the same time as a new one.
+        // A taken address and a new one cost the same (one bcrypt run, one insert statement) and answer the same, so
+        // registering does not tell anyone which addresses have accounts. Until addresses are verified, the new
+        // account is used by signing in; an existing one is left exactly as it was.
         string hash = passwords.Hash(request.Password);
-        var userId = Ids.NewId();
-        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
-        await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
-        try
-        {
-            await using var insert = AuthDb.Command(connection, tx, AuthSql.InsertCustomer,
-                AuthDb.P(userId), AuthDb.P(email), AuthDb.P(hash));
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            return Problem.Of(ProblemTypes.Conflict, "An account with this email address already exists.");
-        }
-        TokenResponse tokens = await sessions.StartAsync(connection, tx, userId, Roles.Customer, device, ct);
-        await tx.CommitAsync(ct);
-        return TypedResults.Created(Prefix + "/me", tokens);
+        await using var insert = AuthDb.Command(db, AuthSql.InsertCustomer, AuthDb.P(Ids.NewId()), AuthDb.P(email), AuthDb.P(hash));
+        await insert.ExecuteNonQueryAsync(ct);
+        return TypedResults.Accepted((string?)null, RegisterResponse.Generic);
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
@@ -151,7 +139,7 @@ internal static partial class AuthEndpoints
 
     private static async Task<NoContent> LogoutAsync(ClaimsPrincipal user, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
-        // Idempotent: logging out twice, or with a token whose session is already gone, is not an error.
+        // Not an error when the session is already gone; once the revocation notice arrives the token itself is refused (401).
         if (user.SessionId() is { } sessionId)
         {
             await using var revoke = AuthDb.Command(db, AuthSql.RevokeSession, AuthDb.P(sessionId), AuthDb.P(user.UserId()), AuthDb.P(time.GetUtcNow()));

@@ -10,6 +10,7 @@ namespace Vpn.Perf.Api.Features.Auth;
 [JsonSerializable(typeof(RefreshRequest))]
 [JsonSerializable(typeof(ChangePasswordRequest))]
 [JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(RegisterResponse))]
 [JsonSerializable(typeof(MeResponse))]
 [JsonSerializable(typeof(Page<SessionResponse>))]
 // Audit meta.

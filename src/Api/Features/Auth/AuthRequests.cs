@@ -3,7 +3,7 @@ namespace Vpn.Perf.Api.Features.Auth;
 // Fields are nullable so that a missing field reaches the handler's validation and comes back as a per-field
 // `validation` problem instead of a binder error.
 
-/// <summary>Self-registration of a customer account.</summary>
+/// <summary>Self-registration of a customer account. <c>DeviceName</c> is accepted and ignored: register starts no session.</summary>
 internal sealed record RegisterRequest(string? Email, string? Password, string? DeviceName);
 
 /// <summary>Sign in with exactly one of <c>email</c> (customers) or <c>username</c> (staff).</summary>

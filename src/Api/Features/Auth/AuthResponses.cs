@@ -8,6 +8,16 @@ internal sealed record TokenResponse(
     DateTimeOffset RefreshTokenExpiresAt,
     Guid SessionId);
 
+/// <summary>
+/// What register answers, whether the address was new or taken: nothing in it confirms either. No tokens; the
+/// account signs in with <c>login</c>.
+/// </summary>
+internal sealed record RegisterResponse(string Status, string Message)
+{
+    public static readonly RegisterResponse Generic = new("accepted",
+        "If this email address can be registered, the account is ready: sign in with it and the password you chose.");
+}
+
 internal sealed record GroupRef(Guid Id, string Name);
 
 internal sealed record MeResponse(Guid Id, string? Email, string? Username, string Role, IReadOnlyList<GroupRef> Groups, DateTimeOffset CreatedAt);

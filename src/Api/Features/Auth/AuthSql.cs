@@ -12,7 +12,8 @@ internal static class AuthSql
 
     public const string SetPasswordHash = "update users set password_hash = $2 where id = $1";
 
-    public const string InsertCustomer = "insert into users (id, email, password_hash, role) values ($1, $2, $3, 'customer')";
+    /// <summary>A taken address (in any case, index users_email_lower) inserts nothing and is not an error.</summary>
+    public const string InsertCustomer = "insert into users (id, email, password_hash, role) values ($1, $2, $3, 'customer') on conflict do nothing";
 
     public const string InsertSession = """
         insert into auth_sessions (id, user_id, device, created_at, last_used_at, expires_at)

@@ -6,6 +6,7 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Shared.Redis;
 
@@ -22,7 +23,7 @@ internal static class NodesEndpoints
         g.MapGet("/{id:guid}", GetNode).WithName(nameof(GetNode)).WithSummary("Read a node with its last report time and activity.");
         g.MapPut("/{id:guid}", UpdateNode).WithName(nameof(UpdateNode)).WithSummary("Replace a node's name, description, geo and purpose.");
         g.MapDelete("/{id:guid}", DeleteNode).WithName(nameof(DeleteNode)).WithSummary("Delete a node with its inbounds and tokens (the tokens stop working in Ingest).");
-        g.MapPost("/{id:guid}/tokens", CreateToken).WithName(nameof(CreateToken))
+        g.MapPost("/{id:guid}/tokens", CreateToken).NoStore().WithName(nameof(CreateToken))
             .WithSummary("Create a node token; its key is in this answer only, and Ingest accepts it once the answer is 201.");
         g.MapGet("/{id:guid}/tokens", ListTokens).WithName(nameof(ListTokens)).WithSummary("List a node's tokens, newest first (never the keys).");
         g.MapDelete("/{id:guid}/tokens/{tokenId:guid}", RevokeToken).WithName(nameof(RevokeToken))

@@ -52,6 +52,18 @@ internal static class AuthKit
         return JsonSerializer.Deserialize<TokenResponse>(body, JsonSerializerOptions.Web)!;
     }
 
+    /// <summary>Asserts register's one answer (202, the generic body, no tokens) and returns the body's text.</summary>
+    public static async Task<string> RegisteredAsync(HttpResponseMessage response)
+    {
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"Expected 202, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Null(response.Headers.Location);
+        Assert.DoesNotContain("Token", body, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("accepted", JsonDocument.Parse(body).RootElement.GetProperty("status").GetString());
+        return body;
+    }
+
     public static async Task<TokenResponse> LoginAsync(ApiFactory api, object body)
         => await ReadTokensAsync(await PostAsync(api.CreateClient(), "login", body));
 

@@ -24,7 +24,7 @@ public sealed class CompletionTests
         // Register and sign in, as a new customer would.
         HttpClient anonymous = kit.Anonymous();
         string email = "buyer-" + Guid.NewGuid().ToString("N")[..8] + "@example.com";
-        await BillingKit.JsonAsync(await anonymous.PostAsJsonAsync("/api/v1/auth/register", new { email, password = "correct horse 42" }), HttpStatusCode.Created);
+        await BillingKit.JsonAsync(await anonymous.PostAsJsonAsync("/api/v1/auth/register", new { email, password = "correct horse 42" }), HttpStatusCode.Accepted);
         JsonElement tokens = await BillingKit.JsonAsync(await anonymous.PostAsJsonAsync("/api/v1/auth/login", new { email, password = "correct horse 42" }), HttpStatusCode.OK);
         HttpClient customer = kit.Anonymous();
         customer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetProperty("accessToken").GetString());
