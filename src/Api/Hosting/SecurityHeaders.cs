@@ -35,8 +35,9 @@ internal static class SecurityHeaders
         return next(context);
     }
 
-    /// <summary>For answers that show a secret (tokens, a node key): no cache along the way may keep a copy.</summary>
-    public static RouteHandlerBuilder NoStore(this RouteHandlerBuilder builder)
+    /// <summary>For answers that show a secret (tokens, a node key, a config URL): no cache along the way may keep a copy.</summary>
+    public static TBuilder NoStore<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
         => builder.AddEndpointFilter(static (context, next) =>
         {
             context.HttpContext.Response.Headers.CacheControl = "no-store";

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Common;
 using Vpn.Perf.Api.Features.Configs;
@@ -37,7 +38,8 @@ internal static partial class SubscriptionsEndpoints
 
     public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireAuthorization(Policies.SignedIn);
+        // Every answer of the group carries a subscription's configUrl, a bearer secret: no cache may keep it.
+        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireAuthorization(Policies.SignedIn).NoStore();
         g.MapGet("/", ListSubscriptions).WithName(nameof(ListSubscriptions))
             .WithSummary("List subscriptions, newest first, by keyset pages; customers see their own (?owner=&suspended=&overLimit=&expired=&expiringBefore=&q=&limit=&after=).");
         g.MapGet("/{id:guid}", GetSubscription).WithName(nameof(GetSubscription))

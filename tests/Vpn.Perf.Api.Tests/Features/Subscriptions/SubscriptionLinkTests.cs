@@ -23,11 +23,15 @@ public sealed class SubscriptionLinkTests
         string oldPath = await ConfigEndpointTests.PathOfAsync(api.Services, seed, id);
         HttpClient customer = api.ClientAs(owner, Roles.Customer);
         HttpClient anonymous = api.CreateClient();
-        JsonElement before = await JsonAsync(await customer.GetAsync($"/api/v1/subscriptions/{id}"), HttpStatusCode.OK);
+        HttpResponseMessage read = await customer.GetAsync($"/api/v1/subscriptions/{id}");
+        // The config URL is a bearer secret: no cache along the way may keep an answer that shows it.
+        Assert.True(read.Headers.CacheControl?.NoStore, "GET subscription");
+        JsonElement before = await JsonAsync(read, HttpStatusCode.OK);
         Assert.Equal("http://localhost" + oldPath, before.GetProperty("configUrl").GetString());
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(oldPath)).StatusCode);
 
         HttpResponseMessage response = await customer.PostAsync($"/api/v1/subscriptions/{id}/rotate-link", null);
+        Assert.True(response.Headers.CacheControl?.NoStore, "rotate-link");
         JsonElement rotated = await JsonAsync(response, HttpStatusCode.OK);
 
         // Straight after the answer, with no waiting: the old URL is dead and the new one serves.

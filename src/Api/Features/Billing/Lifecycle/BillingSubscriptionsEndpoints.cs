@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Common;
 using Vpn.Perf.Api.Features.Configs;
@@ -19,7 +20,8 @@ internal static class BillingSubscriptionsEndpoints
 {
     public static RouteGroupBuilder MapBillingSubscriptions(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/billing/subscriptions").WithTags("Billing").RequireAuthorization(Policies.SignedIn);
+        // Billing statuses carry the configUrl, a bearer secret: no cache may keep it.
+        RouteGroupBuilder g = app.MapGroup("/api/v1/billing/subscriptions").WithTags("Billing").RequireAuthorization(Policies.SignedIn).NoStore();
         g.MapGet("/", ListBillingStatus).WithName(nameof(ListBillingStatus))
             .WithSummary("Billing status of subscriptions bought through plans, newest first (?customer=&limit=&after=); customers see their own.");
         g.MapGet("/{id:guid}", GetBillingStatus).WithName(nameof(GetBillingStatus)).WithSummary("Billing status of one subscription.");
