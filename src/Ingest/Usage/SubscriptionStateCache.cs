@@ -26,6 +26,8 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
+    // The read under way per id; requests that miss the same id wait for it instead of sending their own.
+    private readonly ConcurrentDictionary<Guid, Task<SubscriptionState>> _inFlight = new();
     private readonly long _maxAgeMs = (long)MaxAge.TotalMilliseconds;
     private long _generation;
 
@@ -40,46 +42,100 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         return false;
     }
 
-    /// <summary>Loads the given subscriptions from Redis, pipelined, caches them and returns them in the same order.</summary>
+    /// <summary>
+    /// Loads the given subscriptions from Redis, pipelined, caches them and returns them in the same order. Each id is
+    /// read once however often it appears and however many requests miss it at the same moment: a request joins the
+    /// load already in flight for an id rather than queueing its own HMGET. Without that, a cold cache under many
+    /// concurrent batches (every access event names a subscription) queued one HMGET per event, past the Redis client's
+    /// pending bound, and the failures that followed dropped every cache again.
+    /// </summary>
     public async Task<SubscriptionState[]> LoadAsync(Guid[] ids, long nowMs, CancellationToken ct)
     {
         long generation = Volatile.Read(ref _generation);
-        // All HMGETs are queued before the first await, so they travel pipelined.
-        var pending = new Task<RespValue>[ids.Length];
+        var loads = new Task<SubscriptionState>[ids.Length];
+        List<Load>? mine = null;
         for (int i = 0; i < ids.Length; i++)
         {
-            pending[i] = redis.ExecuteAsync("HMGET",
-                [RedisKeys.SubscriptionState(ids[i], options.BucketCount), SubscriptionState.Fields.MaxTraffic,
-                 SubscriptionState.Fields.ExpiresAt, SubscriptionState.Fields.Suspended,
-                 SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Inbounds], ct).AsTask();
+            while (!_inFlight.TryGetValue(ids[i], out loads[i]!))
+            {
+                var load = new Load(ids[i]);
+                if (_inFlight.TryAdd(ids[i], load.Done.Task))
+                {
+                    (mine ??= []).Add(load);
+                    loads[i] = load.Done.Task;
+                    break;
+                }
+            }
         }
-        if (_entries.Count + ids.Length > MaxEntries)
+        if (mine is not null)
         {
-            _entries.Clear();
+            await LoadAndStoreAsync(mine, generation, nowMs);
         }
         var states = new SubscriptionState[ids.Length];
-        for (int i = 0; i < pending.Length; i++)
-        {
-            RespValue reply = await pending[i];
-            var fields = new string?[reply.Length];
-            for (int f = 0; f < fields.Length; f++) fields[f] = reply[f].AsString();
-            states[i] = Parse(fields);
-        }
-        // The caller uses what it loaded either way (it raced the change, and the change may be a moment older); only
-        // the cache must not keep a value an invalidation has overtaken.
-        if (Volatile.Read(ref _generation) != generation) return states;
-        var stored = new Entry[ids.Length];
         for (int i = 0; i < ids.Length; i++)
         {
+            states[i] = await loads[i].WaitAsync(ct);
+        }
+        return states;
+    }
+
+    private async Task LoadAndStoreAsync(List<Load> loads, long generation, long nowMs)
+    {
+        try
+        {
+            // All HMGETs are queued before the first await, so they travel pipelined. Not cancelled with the request that
+            // started them: other requests may be waiting for the same reads.
+            var pending = new Task<RespValue>[loads.Count];
+            for (int i = 0; i < loads.Count; i++)
+            {
+                pending[i] = redis.ExecuteAsync("HMGET",
+                    [RedisKeys.SubscriptionState(loads[i].Id, options.BucketCount), SubscriptionState.Fields.MaxTraffic,
+                     SubscriptionState.Fields.ExpiresAt, SubscriptionState.Fields.Suspended,
+                     SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Inbounds], CancellationToken.None).AsTask();
+            }
+            if (_entries.Count + loads.Count > MaxEntries)
+            {
+                _entries.Clear();
+            }
+            var states = new SubscriptionState[loads.Count];
+            for (int i = 0; i < pending.Length; i++)
+            {
+                RespValue reply = await pending[i];
+                var fields = new string?[reply.Length];
+                for (int f = 0; f < fields.Length; f++) fields[f] = reply[f].AsString();
+                states[i] = Parse(fields);
+            }
+            Store(loads, states, generation, nowMs);
+            for (int i = 0; i < loads.Count; i++) loads[i].Done.TrySetResult(states[i]);
+        }
+        catch (Exception ex)
+        {
+            // Every request waiting for these reads gets the failure (a Redis error answers 503) and the next miss retries.
+            foreach (Load load in loads) load.Done.TrySetException(ex);
+        }
+        finally
+        {
+            // Only this load's own entries: an invalidation may already have removed them and a newer load taken the ids.
+            foreach (Load load in loads) _inFlight.TryRemove(new KeyValuePair<Guid, Task<SubscriptionState>>(load.Id, load.Done.Task));
+        }
+    }
+
+    private void Store(List<Load> loads, SubscriptionState[] states, long generation, long nowMs)
+    {
+        // The callers use what was loaded either way (they raced the change, and the change may be a moment older); only
+        // the cache must not keep a value an invalidation has overtaken.
+        if (Volatile.Read(ref _generation) != generation) return;
+        var stored = new Entry[loads.Count];
+        for (int i = 0; i < loads.Count; i++)
+        {
             stored[i] = new Entry(states[i], nowMs);
-            _entries[ids[i]] = stored[i];
+            _entries[loads[i].Id] = stored[i];
         }
         if (Volatile.Read(ref _generation) != generation)
         {
             // An invalidation ran while storing: remove what this load put there (not a newer load's values).
-            for (int i = 0; i < ids.Length; i++) _entries.TryRemove(new KeyValuePair<Guid, Entry>(ids[i], stored[i]));
+            for (int i = 0; i < loads.Count; i++) _entries.TryRemove(new KeyValuePair<Guid, Entry>(loads[i].Id, stored[i]));
         }
-        return states;
     }
 
     /// <summary>Parses the state hash; a malformed field counts as absent rather than failing ingestion.</summary>
@@ -103,13 +159,23 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         // Bumped before the removal: a load that stores after this removal sees the new generation and takes its value back.
         Interlocked.Increment(ref _generation);
         _entries.TryRemove(subscriptionId, out _);
+        // A request that misses from now on must read the new hash, not join a read that may predate the change.
+        _inFlight.TryRemove(subscriptionId, out _);
     }
 
     public void InvalidateAll()
     {
         Interlocked.Increment(ref _generation);
         _entries.Clear();
+        _inFlight.Clear();
     }
 
     private readonly record struct Entry(SubscriptionState State, long FetchedAtMs);
+
+    /// <summary>One id's read, shared by every request that missed it while it was under way.</summary>
+    private sealed class Load(Guid id)
+    {
+        public Guid Id { get; } = id;
+        public TaskCompletionSource<SubscriptionState> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }
