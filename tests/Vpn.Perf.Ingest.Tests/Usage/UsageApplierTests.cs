@@ -31,6 +31,25 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoadAsync_SubscriptionMissedTwiceInABatchAndByAnotherRequest_ReadOnce()
+    {
+        var sid = Guid.NewGuid();
+        await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
+        var cache = new SubscriptionStateCache(_redis.Client, new IngestOptions { BucketCount = Buckets });
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(RedisOptions.Parse(TestServers.RedisFor(_redis.Database)));
+
+        // The second request misses while the first one's read is under way (it is registered before LoadAsync returns).
+        Task<SubscriptionState[]> first = cache.LoadAsync([sid, sid], 0, CancellationToken.None);
+        Task<SubscriptionState[]> second = cache.LoadAsync([sid], 0, CancellationToken.None);
+        SubscriptionState[] a = await first, b = await second;
+
+        Assert.Equal([500L, 500L, 500L], [a[0].MaxTraffic!.Value, a[1].MaxTraffic!.Value, b[0].MaxTraffic!.Value]);
+        Assert.Equal(1, await monitor.CountAsync(_redis.Client, "HMGET", sid.ToString("N")));
+        Assert.True(cache.TryGet(sid, 1, out SubscriptionState cached));
+        Assert.Equal(500L, cached.MaxTraffic);
+    }
+
+    [Fact]
     public async Task ApplyAsync_AcrossResetBoundary_NewPeriodStartsAtZeroAndOldKeepsValue()
     {
         var node = Guid.NewGuid();
