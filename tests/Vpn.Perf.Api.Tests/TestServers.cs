@@ -22,7 +22,9 @@ internal static class TestServers
         string name = "t_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(testName)))[..16];
         try
         {
-            await using var admin = NpgsqlDataSource.Create(Postgres);
+            // CREATE DATABASE copies a template and waits for a checkpoint: on a loaded machine with fsync on it once took
+            // longer than Npgsql's default 30 s command timeout, failing a test that had not started yet.
+            await using var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Postgres) { CommandTimeout = 300 }.ConnectionString);
             await using (var drop = admin.CreateCommand($"drop database if exists {name} with (force)"))
             {
                 await drop.ExecuteNonQueryAsync();
