@@ -22,7 +22,7 @@ internal sealed class AccessRevocationListener(NpgsqlDataSource db, AccessRevoca
 
     protected override void SetListening(bool listening) => cache.SetListening(listening);
 
-    protected override void OnNotification(string payload)
+    protected override void OnNotification(string channel, string payload)
     {
         if (payload.Length < 2 || payload[1] != ':')
         {

@@ -21,7 +21,14 @@ internal abstract partial class NotificationListener(NpgsqlDataSource db, TimePr
     /// <summary>True once the LISTEN is in place (the cache starts from nothing), false the moment it is lost.</summary>
     protected abstract void SetListening(bool listening);
 
-    protected abstract void OnNotification(string payload);
+    /// <summary>Raised on this loop's own reads of the connection, so never concurrently with itself or <see cref="CatchUpAsync"/>.</summary>
+    protected abstract void OnNotification(string channel, string payload);
+
+    /// <summary>
+    /// Work a cache does on the LISTEN connection itself: once right after the LISTEN, before <see cref="SetListening"/>
+    /// (<paramref name="listenedNow"/> true), and after every wake-up that brought notifications. None by default.
+    /// </summary>
+    protected virtual Task CatchUpAsync(NpgsqlConnection connection, bool listenedNow, CancellationToken ct) => Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -64,11 +71,17 @@ internal abstract partial class NotificationListener(NpgsqlDataSource db, TimePr
             {
                 await cmd.ExecuteNonQueryAsync(ct);
             }
+            await CatchUpAsync(connection, listenedNow: true, ct);
             SetListening(true);
             LogListening(logger, Channel);
             while (true)
             {
-                if (await connection.WaitAsync(ProbeInterval, ct)) continue;
+                if (await connection.WaitAsync(ProbeInterval, ct))
+                {
+                    await CatchUpAsync(connection, listenedNow: false, ct);
+                    continue;
+                }
+                // Silence: make sure the peer is still there.
                 await using var probe = new NpgsqlCommand("select 1", connection) { CommandTimeout = 10 };
                 await probe.ExecuteScalarAsync(ct);
             }
@@ -80,7 +93,7 @@ internal abstract partial class NotificationListener(NpgsqlDataSource db, TimePr
         }
     }
 
-    private void Notified(object sender, NpgsqlNotificationEventArgs e) => OnNotification(e.Payload);
+    private void Notified(object sender, NpgsqlNotificationEventArgs e) => OnNotification(e.Channel, e.Payload);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Listening on {Channel}; its cache starts empty")]
     private static partial void LogListening(ILogger logger, string channel);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Vpn.Perf.Api.Data;
 
 namespace Vpn.Perf.Api.Features.Configs;
 
@@ -12,89 +13,41 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// off until a new LISTEN is in place and the index has been read again, since changes in between are lost.
 /// </summary>
 internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cache, LinkIndex links, IOptions<ConfigOptions> options, TimeProvider time,
-    ILogger<ConfigChangeListener> logger) : BackgroundService
+    ILogger<ConfigChangeListener> logger) : NotificationListener(db, time, logger)
 {
-    public const string Channel = "config_changed";
+    public const string ConfigChannel = "config_changed";
 
     public const string LinkChannel = "link_changed";
 
     /// <summary>Shown in pg_stat_activity, so an operator (and a test) can tell this connection from pooled ones.</summary>
     public const string ApplicationName = "vpn-perf-config-listener";
 
-    private const string ListenSql = "set application_name = 'vpn-perf-config-listener'; listen config_changed; listen link_changed";
-
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
-
-    // Filled by OnNotification, which Npgsql raises on this loop's own reads of the connection: never concurrently.
+    // Filled by OnNotification, which Npgsql raises on the loop's own reads of the connection: never concurrently.
     private readonly HashSet<Guid> _changedLinks = [];
     private bool _allLinksChanged;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string ListenSql => "set application_name = 'vpn-perf-config-listener'; listen config_changed; listen link_changed";
+
+    protected override string Channel => ConfigChannel;
+
+    protected override TimeSpan ProbeInterval => options.Value.ListenProbeInterval;
+
+    protected override void SetListening(bool listening)
     {
-        TimeSpan delay = TimeSpan.FromMilliseconds(250);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ListenAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                SwitchOff();
-                ConfigsLog.ListenLost(logger, ex, delay);
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
-                continue;
-            }
-        }
-        SwitchOff();
+        if (listening) cache.SetListening(true);
+        else SwitchOff();
     }
 
-    private async Task ListenAsync(CancellationToken ct)
+    protected override Task CatchUpAsync(NpgsqlConnection connection, bool listenedNow, CancellationToken ct)
     {
-        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
-        connection.Notification += OnNotification;
-        try
+        if (listenedNow)
         {
-            await using (var cmd = new NpgsqlCommand(ListenSql, connection))
-            {
-                await cmd.ExecuteNonQueryAsync(ct);
-            }
-            // Read after the LISTEN, so a token change either is in this read or arrives as a notification after it.
+            // Read after the LISTEN, so a token change either is in this read or arrives as a notification after it;
+            // whatever was cached before this LISTEN may have missed a change.
             _changedLinks.Clear();
             _allLinksChanged = true;
-            await ApplyLinkChangesAsync(connection, ct);
-            // Whatever was cached before this LISTEN may have missed a change.
-            cache.SetListening(true);
-            ConfigsLog.Listening(logger, links.Count);
-            while (true)
-            {
-                if (await connection.WaitAsync(options.Value.ListenProbeInterval, ct))
-                {
-                    await ApplyLinkChangesAsync(connection, ct);
-                    continue;
-                }
-                // Silence: make sure the peer is still there (a dead host does not always reset the socket).
-                await using var probe = new NpgsqlCommand("select 1", connection) { CommandTimeout = 10 };
-                await probe.ExecuteScalarAsync(ct);
-            }
         }
-        finally
-        {
-            SwitchOff();
-            connection.Notification -= OnNotification;
-        }
+        return ApplyLinkChangesAsync(connection, ct);
     }
 
     private void SwitchOff()
@@ -146,10 +99,9 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
         }
     }
 
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    protected override void OnNotification(string channel, string payload)
     {
-        string payload = e.Payload;
-        bool link = e.Channel == LinkChannel;
+        bool link = channel == LinkChannel;
         if (payload == "*")
         {
             if (link) _allLinksChanged = true;

@@ -14,12 +14,6 @@ internal static partial class ConfigsLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Usage of subscription {SubscriptionId} could not be read from Redis; subscription-userinfo is left out")]
     public static partial void UsageUnavailable(ILogger logger, Exception exception, Guid subscriptionId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Listening for config changes; {Links} config links read, the config cache starts empty")]
-    public static partial void Listening(ILogger logger, int links);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The config_changed LISTEN connection was lost; the config cache is cleared and stays off until it is back (retry in {Delay})")]
-    public static partial void ListenLost(ILogger logger, Exception exception, TimeSpan delay);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Config template saved as version {Version} by {ActorId}")]
     public static partial void TemplateSaved(ILogger logger, long version, Guid actorId);
 }
