@@ -5,6 +5,7 @@ using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
 using Vpn.Perf.Shared.Wire.TrafficReport;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Usage;
 
@@ -35,12 +36,18 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         var sid = Guid.NewGuid();
         await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
-        var cache = new SubscriptionStateCache(_redis.Client, new IngestOptions { BucketCount = Buckets });
-        await using RedisMonitor monitor = await RedisMonitor.StartAsync(RedisOptions.Parse(TestServers.RedisFor(_redis.Database)));
+        RedisOptions direct = RedisOptions.Parse(TestServers.RedisFor(_redis.Database));
+        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
+        await using RedisClient held = await RedisClient.ConnectAsync(direct with { Host = "127.0.0.1", Port = proxy.Port }, null, CancellationToken.None);
+        var cache = new SubscriptionStateCache(held, new IngestOptions { BucketCount = Buckets });
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(direct);
 
-        // The second request misses while the first one's read is under way (it is registered before LoadAsync returns).
+        // The proxy holds the first read, so the second request certainly misses while it is under way (without the hold,
+        // the first read could finish before the second call, which then rightly reads again).
+        proxy.Pause();
         Task<SubscriptionState[]> first = cache.LoadAsync([sid, sid], 0, CancellationToken.None);
         Task<SubscriptionState[]> second = cache.LoadAsync([sid], 0, CancellationToken.None);
+        proxy.Resume();
         SubscriptionState[] a = await first, b = await second;
 
         Assert.Equal([500L, 500L, 500L], [a[0].MaxTraffic!.Value, a[1].MaxTraffic!.Value, b[0].MaxTraffic!.Value]);
