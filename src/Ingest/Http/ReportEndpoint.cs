@@ -249,10 +249,7 @@ internal sealed partial class ReportEndpoint(
         }
         metrics.Rejected(scope, bounds, overflow);
         rejections.Record(nodeId, batch.Rejected);
-        long now = Stopwatch.GetTimestamp();
-        long last = Interlocked.Read(ref _lastRejectionLog);
-        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) >= RejectionLogInterval)
-            && Interlocked.CompareExchange(ref _lastRejectionLog, now, last) == last)
+        if (IsFirstInInterval(ref _lastRejectionLog, RejectionLogInterval))
         {
             LogRejected(logger, nodeId, batch.Header.Seq, scope, bounds, overflow);
         }
@@ -329,12 +326,15 @@ internal sealed partial class ReportEndpoint(
     /// During an outage every request fails the same way: one warning per interval says so, and the count of
     /// the others is in <c>vpnperf_ingest_redis_failures_total</c>, so a long outage cannot flood the log.
     /// </summary>
-    private bool ShouldLogRedisFailure()
+    private bool ShouldLogRedisFailure() => IsFirstInInterval(ref _lastRedisFailureLog, RedisFailureLogInterval);
+
+    /// <summary>True for one caller per <paramref name="interval"/> (the one that moves <paramref name="last"/> on), false for the rest.</summary>
+    private static bool IsFirstInInterval(ref long last, TimeSpan interval)
     {
         long now = Stopwatch.GetTimestamp();
-        long last = Interlocked.Read(ref _lastRedisFailureLog);
-        return (last == 0 || Stopwatch.GetElapsedTime(last, now) >= RedisFailureLogInterval)
-            && Interlocked.CompareExchange(ref _lastRedisFailureLog, now, last) == last;
+        long seen = Interlocked.Read(ref last);
+        return (seen == 0 || Stopwatch.GetElapsedTime(seen, now) >= interval)
+            && Interlocked.CompareExchange(ref last, now, seen) == seen;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} sent reports Ingest did not count (batch {Seq}: {OutOfScope} out of its scope, {OutOfBounds} out of bounds, {Overflow} overflowing); further ones are counted in vpnperf_ingest_rejected_total for 10 s")]
