@@ -82,20 +82,31 @@ internal sealed class Fleet
         }
         var random = new Random(Subscriptions.Length);
         var links = new InboundLink[Nodes.Length];
+        var scopes = new Dictionary<int, string>();
         for (int s = 0; s < Subscriptions.Length; s++)
         {
             string key = RedisKeys.SubscriptionState(Subscriptions[s], bucketCount);
-            for (int n = 0; n < Nodes.Length; n++) links[n] = new InboundLink(Nodes[n].Inbounds[s % Nodes[n].Inbounds.Length], Nodes[n].Id);
-            string scope = SubscriptionScope.Of(links).Format();
+            // Every node has the same number of inbounds, and a subscription is linked to the one of that index on each:
+            // subscriptions share as few scopes as a plan's do.
+            int variant = s % Nodes[0].Inbounds.Length;
+            if (!scopes.TryGetValue(variant, out string? scopeId))
+            {
+                for (int n = 0; n < Nodes.Length; n++) links[n] = new InboundLink(Nodes[n].Inbounds[variant], Nodes[n].Id);
+                SubscriptionScope scope = SubscriptionScope.Of(links);
+                scopeId = scope.Id;
+                scopes[variant] = scopeId;
+                pending.Add(redis.ExecuteAsync("SET", [RedisKeys.Scope(scopeId), scope.Format(), "EX", SeedTtlSeconds], ct).AsTask());
+                await DrainAsync(pending);
+            }
             if (limits)
             {
                 // 100 GB .. 100 TB: the heavy Zipf ranks cross theirs within a minute, the tail never does.
                 long max = (long)Math.Exp(Math.Log(1e11) + (random.NextDouble() * Math.Log(1e3)));
-                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.Inbounds, scope, SubscriptionState.Fields.MaxTraffic, max.ToString(CultureInfo.InvariantCulture)], ct).AsTask());
+                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.Scope, scopeId, SubscriptionState.Fields.MaxTraffic, max.ToString(CultureInfo.InvariantCulture)], ct).AsTask());
             }
             else
             {
-                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.Inbounds, scope], ct).AsTask());
+                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.Scope, scopeId], ct).AsTask());
             }
             pending.Add(redis.ExecuteAsync("EXPIRE", [key, SeedTtlSeconds], ct).AsTask());
             if (pending.Count >= 4096) await DrainAsync(pending);

@@ -11,6 +11,7 @@ namespace Vpn.Perf.Ingest.Usage;
 /// feed as soon as the Api changes them and refreshed after <see cref="MaxAge"/> in any case.
 /// </summary>
 /// <remarks>
+/// A state names its scope by id (<see cref="SubscriptionScope"/>); each distinct scope is read and held once.
 /// The state carries the subscription's scope (its linked inbounds and their nodes), so a stale entry could count
 /// usage a node may no longer report. A load races the change feed: the HMGET can read the old hash, the feed then
 /// drops the (absent) entry, and the load stores the old value after the drop, where nothing would remove it before
@@ -21,6 +22,8 @@ namespace Vpn.Perf.Ingest.Usage;
 internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions options)
 {
     private const int MaxEntries = 1_000_000;
+    // Distinct scopes, not subscriptions: subscriptions share the few their plans and groups give them.
+    private const int MaxScopes = 100_000;
 
     /// <summary>Upper bound on staleness if a change notice is lost (the feed normally acts within a second).</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
@@ -28,6 +31,8 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
     // The read under way per id; requests that miss the same id wait for it instead of sending their own.
     private readonly ConcurrentDictionary<Guid, Task<SubscriptionState>> _inFlight = new();
+    // By scope id. Never invalidated: the text under an id never changes (the id is drawn from it).
+    private readonly ConcurrentDictionary<string, SubscriptionScope> _scopes = new(StringComparer.Ordinal);
     private readonly long _maxAgeMs = (long)MaxAge.TotalMilliseconds;
     private long _generation;
 
@@ -91,20 +96,23 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
                 pending[i] = redis.ExecuteAsync("HMGET",
                     [RedisKeys.SubscriptionState(loads[i].Id, options.BucketCount), SubscriptionState.Fields.MaxTraffic,
                      SubscriptionState.Fields.ExpiresAt, SubscriptionState.Fields.Suspended,
-                     SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Inbounds], CancellationToken.None).AsTask();
+                     SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Scope], CancellationToken.None).AsTask();
             }
             if (_entries.Count + loads.Count > MaxEntries)
             {
                 _entries.Clear();
             }
             var states = new SubscriptionState[loads.Count];
+            var scopeIds = new string?[loads.Count];
             for (int i = 0; i < pending.Length; i++)
             {
                 RespValue reply = await pending[i];
                 var fields = new string?[reply.Length];
                 for (int f = 0; f < fields.Length; f++) fields[f] = reply[f].AsString();
                 states[i] = Parse(fields);
+                scopeIds[i] = fields.Length > 5 && !string.IsNullOrEmpty(fields[5]) ? fields[5] : null;
             }
+            await ResolveScopesAsync(states, scopeIds);
             Store(loads, states, generation, nowMs);
             for (int i = 0; i < loads.Count; i++) loads[i].Done.TrySetResult(states[i]);
         }
@@ -117,6 +125,41 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         {
             // Only this load's own entries: an invalidation may already have removed them and a newer load taken the ids.
             foreach (Load load in loads) _inFlight.TryRemove(new KeyValuePair<Guid, Task<SubscriptionState>>(load.Id, load.Done.Task));
+        }
+    }
+
+    /// <summary>
+    /// Gives each state the scope its hash names: from memory when this id was read before (a scope's text never
+    /// changes), else one pipelined GET per distinct unknown id. A scope whose key is missing, malformed or not the
+    /// text its id was drawn from stays <see cref="SubscriptionScope.Empty"/> and is not remembered: the reconciler
+    /// republishes it, and the change notice that follows drops the state that named it.
+    /// </summary>
+    private async Task ResolveScopesAsync(SubscriptionState[] states, string?[] scopeIds)
+    {
+        Dictionary<string, Task<RespValue>>? reads = null;
+        foreach (string? id in scopeIds)
+        {
+            if (id is null || _scopes.ContainsKey(id) || (reads?.ContainsKey(id) ?? false)) continue;
+            (reads ??= new(StringComparer.Ordinal))[id] = redis.ExecuteAsync("GET", [RedisKeys.Scope(id)], CancellationToken.None).AsTask();
+        }
+        if (reads is not null)
+        {
+            if (_scopes.Count + reads.Count > MaxScopes) _scopes.Clear();
+            foreach ((string id, Task<RespValue> read) in reads)
+            {
+                string? text = (await read).AsString();
+                if (text is not null && SubscriptionScope.TryParse(text, out SubscriptionScope scope) && SubscriptionScope.IdOf(text) == id)
+                {
+                    _scopes[id] = scope;
+                }
+            }
+        }
+        for (int i = 0; i < states.Length; i++)
+        {
+            if (scopeIds[i] is { } id && _scopes.TryGetValue(id, out SubscriptionScope? scope))
+            {
+                states[i] = states[i] with { Scope = scope };
+            }
         }
     }
 
@@ -138,20 +181,16 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         }
     }
 
-    /// <summary>Parses the state hash; a malformed field counts as absent rather than failing ingestion.</summary>
+    /// <summary>Parses the state hash, all but its scope; a malformed field counts as absent rather than failing ingestion.</summary>
     internal static SubscriptionState Parse(string?[] f)
     {
-        SubscriptionScope scope = f.Length > 5 && f[5] is { } links && SubscriptionScope.TryParse(links, out SubscriptionScope s) ? s : SubscriptionScope.Empty;
-        if (f[0] is null && f[1] is null && f[2] is null && f[3] is null)
-        {
-            return scope.Count == 0 ? SubscriptionState.Unrestricted : SubscriptionState.Unrestricted with { Scope = scope };
-        }
+        if (f[0] is null && f[1] is null && f[2] is null && f[3] is null) return SubscriptionState.Unrestricted;
         long? max = long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long m) ? m : null;
         long? expires = long.TryParse(f[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long x) ? x : null;
         bool suspended = f[2] == "1";
         ResetPeriod? period = ResetPeriod.TryParse(f[3], out ResetPeriod p, out _) ? p : null;
         long anchor = long.TryParse(f[4], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long a) ? a : 0;
-        return new SubscriptionState(max, expires, suspended, period, anchor) { Scope = scope };
+        return new SubscriptionState(max, expires, suspended, period, anchor);
     }
 
     public void Invalidate(Guid subscriptionId)

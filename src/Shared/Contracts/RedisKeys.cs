@@ -11,7 +11,8 @@ namespace Vpn.Perf.Shared.Contracts;
 /// </summary>
 /// <remarks>
 /// <list type="table">
-/// <item><term><c>{bN}:sub:&lt;sid&gt;</c></term><description>hash, the subscription's state (see <see cref="SubscriptionState"/>), written by the Api; its <c>inbounds</c> field is the scope Ingest checks each report against (<see cref="SubscriptionScope"/>).</description></item>
+/// <item><term><c>{bN}:sub:&lt;sid&gt;</c></term><description>hash, the subscription's state (see <see cref="SubscriptionState"/>), written by the Api; its <c>scope</c> field names the scope Ingest checks each report against.</description></item>
+/// <item><term><c>scope:&lt;id&gt;</c></term><description>string, a scope's links (<see cref="SubscriptionScope"/>), content-addressed: the value under an id never changes. Written by the Api before any hash names it, with a time to live of <see cref="ScopeRetention"/> that the Api's reconciler renews for every scope still named, so a scope nobody uses any more goes by itself.</description></item>
 /// <item><term><c>{bN}:u:&lt;sid&gt;:&lt;period start ms&gt;</c></term><description>integer, bytes used (up + down) in that period; a new period is a new key, so usage resets by itself at each boundary. One key per subscription and period rather than fields of a bucket hash: a hash small enough to be a listpack costs a linear scan per increment.</description></item>
 /// <item><term><c>{bN}:seq:&lt;node&gt;</c></term><description>the highest batch seq of that node applied to this bucket (dedup); a key per node, not a hash, so a lookup never scans a listpack.</description></item>
 /// <item><term><c>{bN}:events</c></term><description>stream of over-limit events for the Api.</description></item>
@@ -32,6 +33,11 @@ public static class RedisKeys
     /// <summary>The marker that claims a node's rejection notice for the UTC hour starting at <paramref name="hourStartMs"/>.</summary>
     public static string RejectionMarker(Guid nodeId, long hourStartMs)
         => string.Create(CultureInfo.InvariantCulture, $"nodes:rejected:{nodeId:N}:{hourStartMs}");
+
+    /// <summary>How long a scope key outlives the last time the Api wrote or renewed it.</summary>
+    public static readonly TimeSpan ScopeRetention = TimeSpan.FromDays(7);
+
+    public static string Scope(string scopeId) => "scope:" + scopeId;
 
     /// <summary>Length of an id in keys and fields: 32 hex digits.</summary>
     public const int IdChars = 32;

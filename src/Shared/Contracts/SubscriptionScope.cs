@@ -1,17 +1,21 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Vpn.Perf.Shared.Contracts;
 
 /// <summary>
 /// Where a subscription may be served, as Ingest checks it: its linked inbounds, each with its node. A report counts
-/// only when its (inbound, reporting node) pair is one of these. Published in the state hash's <c>inbounds</c>
-/// field as the pairs' ids back to back, 64 lowercase hex digits each (inbound then node), sorted: no separators,
-/// so a reader needs no split and one link costs one fixed-size slice.
+/// only when its (inbound, reporting node) pair is one of these. Published content-addressed: the pairs' ids back to
+/// back, 64 lowercase hex digits each (inbound then node), sorted, no separators (<see cref="Format"/>), under the key
+/// <c>scope:&lt;id&gt;</c>, where <see cref="Id"/> is drawn from that text; the state hash's <c>scope</c> field names the id.
 /// </summary>
 /// <remarks>
-/// The pairs ride in the subscription's own state rather than in per-node sets: Ingest already loads and caches that
-/// state per subscription and the change feed already drops it per subscription, so a link change costs one
-/// subscription's reload, where a per-node set would reload a busy node's tens of thousands of pairs on every link.
+/// Subscriptions get their links from plans and groups, so thousands share one scope, and a scope grows with the fleet
+/// (a subscription served by every node has a link per node). Carried in each state hash, the links made every state
+/// read and every cached state as large as the fleet (256 nodes: 16 KiB read and 8 KiB held per subscription, re-read
+/// every 30 s). By id, a state read stays a few fields, and Ingest reads and holds each distinct scope once: the text
+/// under an id never changes, so a cached scope needs no invalidation.
 /// A plan that grants whole nodes is materialised into links at each completion, so links are the whole truth.
 /// </remarks>
 public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
@@ -22,7 +26,11 @@ public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
     // Above this many links a binary search beats the linear scan (a Guid compare is two 64-bit compares).
     private const int LinearScanMax = 8;
 
+    /// <summary>Hex digits of an <see cref="Id"/>: 128 bits of the text's SHA-256, so no staff edit can make two scopes collide.</summary>
+    public const int IdChars = 32;
+
     private readonly InboundLink[] _links;
+    private string? _id;
 
     private SubscriptionScope(InboundLink[] sorted) => _links = sorted;
 
@@ -71,7 +79,18 @@ public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
         return false;
     }
 
-    /// <summary>The field value as published: the links' hex ids back to back, in sorted order; empty when none.</summary>
+    /// <summary>The content address of <see cref="Format"/>'s text (lowercase hex); empty for <see cref="Empty"/>, which has no key.</summary>
+    public string Id => _id ??= _links.Length == 0 ? "" : IdOf(Format());
+
+    /// <summary>The id of a scope's published text.</summary>
+    public static string IdOf(string text)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.ASCII.GetBytes(text), hash);
+        return Convert.ToHexStringLower(hash[..(IdChars / 2)]);
+    }
+
+    /// <summary>The text as published: the links' hex ids back to back, in sorted order; empty when none.</summary>
     public string Format()
     {
         if (_links.Length == 0) return "";

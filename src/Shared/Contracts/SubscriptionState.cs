@@ -19,12 +19,14 @@ public sealed record SubscriptionState(long? MaxTraffic, long? ExpiresAtMs, bool
         public const string Suspended = "suspended";
         public const string ResetPeriod = "reset_period";
         public const string ResetAnchor = "reset_anchor";
-        public const string Inbounds = "inbounds";
+        /// <summary>The <see cref="SubscriptionScope.Id"/> of the subscription's scope; empty when linked nowhere.</summary>
+        public const string Scope = "scope";
     }
 
     /// <summary>
     /// The inbounds (with their nodes) the subscription is linked to: a report counts only through one of them
-    /// (<see cref="SubscriptionScope"/>). A hash without the field (or no hash at all) is linked nowhere.
+    /// (<see cref="SubscriptionScope"/>). A hash without the field, one whose scope key is missing, or no hash at all is
+    /// linked nowhere.
     /// </summary>
     public SubscriptionScope Scope { get; init; } = SubscriptionScope.Empty;
 

@@ -79,8 +79,8 @@ internal sealed class TestRedis : IAsyncDisposable
     }
 
     /// <summary>
-    /// Links each subscription to <paramref name="inbound"/> of <paramref name="node"/> as the Api publishes links (the state
-    /// hash's <c>inbounds</c> field), keeping the links it already has. The default inbound is the one
+    /// Links each subscription to <paramref name="inbound"/> of <paramref name="node"/> as the Api publishes links (the scope key
+    /// and the state hash's <c>scope</c> field), keeping the links it already has. The default inbound is the one
     /// <see cref="TestBatch.Report"/> uses. No change notice: seed before Ingest first sees the subscription, or notify.
     /// </summary>
     public async Task LinkAsync(Guid node, IEnumerable<Guid> sids, Guid inbound = default)
@@ -104,12 +104,16 @@ internal sealed class TestRedis : IAsyncDisposable
 
     private async Task<SubscriptionScope> ScopeAsync(Guid sid)
     {
-        string? field = await Client.HGetAsync(RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Inbounds, CancellationToken.None);
-        return field is not null && SubscriptionScope.TryParse(field, out SubscriptionScope scope) ? scope : SubscriptionScope.Empty;
+        string? id = await Client.HGetAsync(RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Scope, CancellationToken.None);
+        string? text = string.IsNullOrEmpty(id) ? null : (await Client.ExecuteAsync("GET", [RedisKeys.Scope(id)], CancellationToken.None)).AsString();
+        return text is not null && SubscriptionScope.TryParse(text, out SubscriptionScope scope) ? scope : SubscriptionScope.Empty;
     }
 
-    private async Task WriteScopeAsync(Guid sid, SubscriptionScope scope) =>
-        await Client.ExecuteAsync("HSET", [RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Inbounds, scope.Format()], CancellationToken.None);
+    private async Task WriteScopeAsync(Guid sid, SubscriptionScope scope)
+    {
+        if (scope.Count > 0) await Client.ExecuteAsync("SET", [RedisKeys.Scope(scope.Id), scope.Format()], CancellationToken.None);
+        await Client.ExecuteAsync("HSET", [RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Scope, scope.Id], CancellationToken.None);
+    }
 
     public async Task NotifySubscriptionChangedAsync(Guid sid) =>
         await Client.ExecuteAsync("XADD", [RedisKeys.StateChanges, "*", "kind", "sub", "id", sid.ToString("N")], CancellationToken.None);

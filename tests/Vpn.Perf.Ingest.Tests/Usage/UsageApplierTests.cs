@@ -57,6 +57,53 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LoadAsync_SubscriptionsSharingAScope_ReadItOnceAndKeepItAcrossInvalidation()
+    {
+        Guid node = Guid.NewGuid(), inbound = Guid.NewGuid();
+        Guid[] sids = [Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid()];
+        foreach (Guid sid in sids) await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
+        await _redis.LinkAsync(node, sids, inbound);
+        string scopeKey = RedisKeys.Scope(SubscriptionScope.Of([new InboundLink(inbound, node)]).Id);
+        var cache = new SubscriptionStateCache(_redis.Client, new IngestOptions { BucketCount = Buckets });
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(RedisOptions.Parse(TestServers.RedisFor(_redis.Database)));
+
+        SubscriptionState[] first = await cache.LoadAsync(sids, 0, CancellationToken.None);
+        cache.InvalidateAll();
+        SubscriptionState[] again = await cache.LoadAsync(sids, 0, CancellationToken.None);
+
+        foreach (SubscriptionState state in (SubscriptionState[])[.. first, .. again])
+        {
+            Assert.True(state.Scope.Allows(inbound, node));
+            Assert.False(state.Scope.Allows(inbound, Guid.NewGuid()));
+        }
+        Assert.Same(first[0].Scope, first[2].Scope);
+        Assert.Equal(1, await monitor.CountAsync(_redis.Client, "GET", scopeKey));
+    }
+
+    [Fact]
+    public async Task LoadAsync_ScopeKeyMissingOrNotTheTextItsIdNames_LinkedNowhereUntilRepaired()
+    {
+        Guid node = Guid.NewGuid(), inbound = Guid.NewGuid(), sid = Guid.NewGuid();
+        await _redis.SeedSubscriptionAsync(sid);
+        await _redis.LinkAsync(node, [sid], inbound);
+        SubscriptionScope scope = SubscriptionScope.Of([new InboundLink(inbound, node)]);
+        var cache = new SubscriptionStateCache(_redis.Client, new IngestOptions { BucketCount = Buckets });
+
+        await _redis.Client.ExecuteAsync("DEL", [RedisKeys.Scope(scope.Id)], CancellationToken.None);
+        Assert.Equal(0, (await cache.LoadAsync([sid], 0, CancellationToken.None))[0].Scope.Count);
+
+        // Another node's link under this id: a hand edit or a bug, never what the Api writes for it.
+        string forged = SubscriptionScope.Of([new InboundLink(inbound, Guid.NewGuid())]).Format();
+        await _redis.Client.ExecuteAsync("SET", [RedisKeys.Scope(scope.Id), forged], CancellationToken.None);
+        cache.Invalidate(sid);
+        Assert.Equal(0, (await cache.LoadAsync([sid], 0, CancellationToken.None))[0].Scope.Count);
+
+        await _redis.Client.ExecuteAsync("SET", [RedisKeys.Scope(scope.Id), scope.Format()], CancellationToken.None);
+        cache.Invalidate(sid);
+        Assert.True((await cache.LoadAsync([sid], 0, CancellationToken.None))[0].Scope.Allows(inbound, node));
+    }
+
+    [Fact]
     public async Task ApplyAsync_AcrossResetBoundary_NewPeriodStartsAtZeroAndOldKeepsValue()
     {
         var node = Guid.NewGuid();

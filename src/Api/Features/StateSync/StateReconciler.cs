@@ -103,17 +103,26 @@ internal sealed class StateReconciler(
         return page;
     }
 
-    /// <summary>One pipelined HGETALL per subscription of the page; returns those whose hash is not what Postgres says.</summary>
+    /// <summary>
+    /// One pipelined HGETALL per subscription of the page and one EXPIRE per scope the page names (which also keeps every
+    /// scope in use alive); returns the subscriptions whose hash is not what Postgres says or whose scope key is gone.
+    /// </summary>
     private async Task<List<Guid>> FindDriftAsync(List<SubscriptionStateRow> page, CancellationToken ct)
     {
         var reads = new Task<RespValue>[page.Count];
+        var scopes = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < page.Count; i++)
+        {
             reads[i] = redis.HGetAllAsync(RedisKeys.SubscriptionState(page[i].Id, publisher.BucketCount), ct).AsTask();
+            if (page[i].State!.Scope.Count > 0) scopes.Add(page[i].State!.Scope.Id);
+        }
+        HashSet<string> missingScopes = await publisher.RenewScopesAsync(scopes, ct);
         await Task.WhenAll(reads);
         var drifted = new List<Guid>();
         for (int i = 0; i < page.Count; i++)
         {
-            if (!Matches(reads[i].Result, StatePublisher.FieldValues(page[i].State!))) drifted.Add(page[i].Id);
+            SubscriptionState state = page[i].State!;
+            if (!Matches(reads[i].Result, StatePublisher.FieldValues(state)) || missingScopes.Contains(state.Scope.Id)) drifted.Add(page[i].Id);
         }
         return drifted;
     }

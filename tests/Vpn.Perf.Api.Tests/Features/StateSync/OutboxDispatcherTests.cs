@@ -142,17 +142,24 @@ public sealed class OutboxDispatcherTests
         await ExecAsync(db, "insert into nodes (id, name) values ($1, $2), ($3, $4)", nodeA, "scope-a-" + nodeA, nodeB, "scope-b-" + nodeB);
         await ExecAsync(db, "insert into inbounds (id, node_id, tag, host, port, protocol) values ($1, $2, 'in', 'h', 443, 'vless')", inbound, nodeA);
         await UntilAsync(async () => (await HashAsync(redis, sub)).Count > 0, "the first publish");
-        Assert.Equal("", (await HashAsync(redis, sub))[SubscriptionState.Fields.Inbounds]);
+        Assert.Equal("", (await HashAsync(redis, sub))[SubscriptionState.Fields.Scope]);
 
+        // A hash from before scopes had their own keys carried the links in an "inbounds" field; a publish removes it.
+        await redis.HSetAsync(RedisKeys.SubscriptionState(sub, Buckets.DefaultCount), "inbounds", new string('0', 64), CancellationToken.None);
         await ExecAsync(db, "insert into subscription_inbounds values ($1, $2)", sub, inbound);
-        string linkedA = SubscriptionScope.Of([new InboundLink(inbound, nodeA)]).Format();
-        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.Inbounds) == linkedA, "the link", () => DescribeAsync(redis, sub));
+        SubscriptionScope linkedA = SubscriptionScope.Of([new InboundLink(inbound, nodeA)]);
+        await UntilAsync(async () => await ScopeTextAsync(redis, sub) == linkedA.Format(), "the link", () => DescribeAsync(redis, sub));
+        Dictionary<string, string> hash = await HashAsync(redis, sub);
+        Assert.Equal(linkedA.Id, hash[SubscriptionState.Fields.Scope]);
+        Assert.False(hash.ContainsKey("inbounds"));
+        long ttl = (await redis.ExecuteAsync("TTL", [RedisKeys.Scope(linkedA.Id)], CancellationToken.None)).AsInt64();
+        Assert.InRange(ttl, 1, (long)RedisKeys.ScopeRetention.TotalSeconds);
 
         await ExecAsync(db, "update inbounds set node_id = $2 where id = $1", inbound, nodeB);
         string linkedB = SubscriptionScope.Of([new InboundLink(inbound, nodeB)]).Format();
-        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.Inbounds) == linkedB, "the moved inbound", () => DescribeAsync(redis, sub));
+        await UntilAsync(async () => await ScopeTextAsync(redis, sub) == linkedB, "the moved inbound", () => DescribeAsync(redis, sub));
 
         await ExecAsync(db, "delete from subscription_inbounds where subscription_id = $1", sub);
-        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.Inbounds) == "", "the unlink", () => DescribeAsync(redis, sub));
+        await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.Scope) == "", "the unlink", () => DescribeAsync(redis, sub));
     }
 }

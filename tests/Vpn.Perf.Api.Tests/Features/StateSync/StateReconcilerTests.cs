@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Testing;
 using Npgsql;
 using Vpn.Perf.Api.Tests.Hosting;
@@ -34,6 +35,31 @@ public sealed class StateReconcilerTests
         await UntilAsync(async () => (await HashAsync(redis, subs[2])).GetValueOrDefault(SubscriptionState.Fields.ResetPeriod) == "P30D",
             "the tampered field to be restored", () => DescribeAsync(redis, subs[2]));
         Assert.Equal("4", (await HashAsync(redis, subs[3]))[SubscriptionState.Fields.MaxTraffic]);
+    }
+
+    [Fact]
+    public async Task Reconcile_LostScopeKey_IsWrittenAgain()
+    {
+        Dictionary<string, string?> settings = Settings(ReconcilerDb);
+        settings["StateSync:ReconcileInterval"] = "00:00:00.300";
+        await using var api = await ApiFactory.StartAsync(nameof(Reconcile_LostScopeKey_IsWrittenAgain), settings);
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        await using RedisClient redis = await ConnectAsync(ReconcilerDb);
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner, 1);
+        Guid node = Ids.NewId(), inbound = Ids.NewId();
+        await ExecAsync(db, "insert into nodes (id, name) values ($1, $2)", node, "lost-scope-" + node);
+        await ExecAsync(db, "insert into inbounds (id, node_id, tag, host, port, protocol) values ($1, $2, 'in', 'h', 443, 'vless')", inbound, node);
+        await ExecAsync(db, "insert into subscription_inbounds values ($1, $2)", sub, inbound);
+        SubscriptionScope scope = SubscriptionScope.Of([new InboundLink(inbound, node)]);
+        await UntilAsync(async () => await ScopeTextAsync(redis, sub) == scope.Format(), "the first publish", () => DescribeAsync(redis, sub));
+        await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
+
+        // The hash still names the scope, but its key is gone (a flush of some keys, an expiry while the Api was down).
+        await redis.DelAsync([RedisKeys.Scope(scope.Id)], CancellationToken.None);
+
+        await UntilAsync(async () => await ScopeTextAsync(redis, sub) == scope.Format(), "the scope key to be written again", () => DescribeAsync(redis, sub));
     }
 
     [Fact]

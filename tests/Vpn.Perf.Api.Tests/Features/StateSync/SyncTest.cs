@@ -98,6 +98,14 @@ internal static class SyncTest
         return hash;
     }
 
+    /// <summary>The links under the scope key the state hash names; "" when it names none, null when that key is missing.</summary>
+    public static async Task<string?> ScopeTextAsync(RedisClient redis, Guid subscriptionId)
+    {
+        string? id = (await HashAsync(redis, subscriptionId)).GetValueOrDefault(SubscriptionState.Fields.Scope);
+        if (string.IsNullOrEmpty(id)) return "";
+        return (await redis.ExecuteAsync("GET", [RedisKeys.Scope(id)], CancellationToken.None)).AsString();
+    }
+
     public static async Task<string> DescribeAsync(RedisClient redis, Guid subscriptionId) =>
         string.Join(", ", (await HashAsync(redis, subscriptionId)).Select(kv => kv.Key + "=" + kv.Value));
 }
