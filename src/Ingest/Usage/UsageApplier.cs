@@ -100,9 +100,9 @@ internal sealed class UsageApplier : IAsyncDisposable
             for (int a = 0; a < batch.AccessCount; a++)
             {
                 ref PendingAccess e = ref access[a];
-                if (_states.TryGet(e.SubscriptionId, nowMs, out SubscriptionState state))
+                if (_states.TryGetScope(e.SubscriptionId, nowMs, out SubscriptionScope scope))
                 {
-                    if (!state.Scope.Allows(e.InboundId, nodeId)) batch.Reject(ref e, ReportVerdict.OutOfScope);
+                    if (!scope.Allows(e.InboundId, nodeId)) batch.Reject(ref e, ReportVerdict.OutOfScope);
                 }
                 else
                 {

@@ -23,16 +23,20 @@ public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
     /// <summary>Hex digits of one link in the published field.</summary>
     public const int LinkChars = RedisKeys.IdChars * 2;
 
-    // Above this many links a binary search beats the linear scan (a Guid compare is two 64-bit compares).
-    private const int LinearScanMax = 8;
-
     /// <summary>Hex digits of an <see cref="Id"/>: 128 bits of the text's SHA-256, so no staff edit can make two scopes collide.</summary>
     public const int IdChars = 32;
 
     private readonly InboundLink[] _links;
+    // The check's table: a hash lookup, not a binary search over the sorted links (with a link per node of a 256-node
+    // fleet, the search's Guid comparisons cost Ingest more than the rest of an access event's handling).
+    private readonly HashSet<InboundLink> _set;
     private string? _id;
 
-    private SubscriptionScope(InboundLink[] sorted) => _links = sorted;
+    private SubscriptionScope(InboundLink[] sorted)
+    {
+        _links = sorted;
+        _set = new HashSet<InboundLink>(sorted, LinkComparer.Instance);
+    }
 
     /// <summary>Linked nowhere: every report is out of scope.</summary>
     public static SubscriptionScope Empty { get; } = new([]);
@@ -41,43 +45,11 @@ public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
 
     public ReadOnlySpan<InboundLink> Links => _links;
 
-    public static SubscriptionScope Of(IEnumerable<InboundLink> links)
-    {
-        var sorted = new List<InboundLink>(links);
-        if (sorted.Count == 0) return Empty;
-        sorted.Sort(Compare);
-        int n = 1;
-        for (int i = 1; i < sorted.Count; i++)
-        {
-            if (sorted[i] != sorted[n - 1]) sorted[n++] = sorted[i];
-        }
-        return new SubscriptionScope(sorted.GetRange(0, n).ToArray());
-    }
+    /// <summary>The scope of these links, duplicates dropped.</summary>
+    public static SubscriptionScope Of(IEnumerable<InboundLink> links) => From(new List<InboundLink>(links).ToArray());
 
     /// <summary>True when <paramref name="inbound"/> is linked and belongs to <paramref name="node"/>. Allocates nothing.</summary>
-    public bool Allows(Guid inbound, Guid node)
-    {
-        InboundLink[] links = _links;
-        if (links.Length <= LinearScanMax)
-        {
-            foreach (InboundLink link in links)
-            {
-                if (link.Inbound == inbound && link.Node == node) return true;
-            }
-            return false;
-        }
-        int lo = 0, hi = links.Length - 1;
-        var probe = new InboundLink(inbound, node);
-        while (lo <= hi)
-        {
-            int mid = (int)((uint)(lo + hi) >> 1);
-            int c = Compare(links[mid], probe);
-            if (c == 0) return true;
-            if (c < 0) lo = mid + 1;
-            else hi = mid - 1;
-        }
-        return false;
-    }
+    public bool Allows(Guid inbound, Guid node) => _set.Contains(new InboundLink(inbound, node));
 
     /// <summary>The content address of <see cref="Format"/>'s text (lowercase hex); empty for <see cref="Empty"/>, which has no key.</summary>
     public string Id => _id ??= _links.Length == 0 ? "" : IdOf(Format());
@@ -121,11 +93,23 @@ public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
             }
             links[i] = new InboundLink(inbound, node);
         }
-        // Sorted by the publisher; sorting again costs little at load time and keeps the binary search right for a
-        // hand-written field.
-        Array.Sort(links, Compare);
-        scope = links.Length == 0 ? Empty : new SubscriptionScope(links);
+        // Sorted by the publisher; From sorts again, which costs little once per distinct scope and keeps the text
+        // canonical for a hand-written key.
+        scope = From(links);
         return true;
+    }
+
+    /// <summary>Sorts and deduplicates <paramref name="links"/> in place.</summary>
+    private static SubscriptionScope From(InboundLink[] links)
+    {
+        if (links.Length == 0) return Empty;
+        Array.Sort(links, Compare);
+        int n = 1;
+        for (int i = 1; i < links.Length; i++)
+        {
+            if (links[i] != links[n - 1]) links[n++] = links[i];
+        }
+        return new SubscriptionScope(links.AsSpan(0, n).ToArray());
     }
 
     public bool Equals(SubscriptionScope? other) => other is not null && _links.AsSpan().SequenceEqual(other._links);
@@ -140,6 +124,16 @@ public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{_links.Length} link(s)");
+
+    /// <summary>Guid's own hash and equality on both ids (the record struct's generated ones go through EqualityComparer per field).</summary>
+    private sealed class LinkComparer : IEqualityComparer<InboundLink>
+    {
+        public static readonly LinkComparer Instance = new();
+
+        public bool Equals(InboundLink x, InboundLink y) => x.Inbound == y.Inbound && x.Node == y.Node;
+
+        public int GetHashCode(InboundLink link) => link.Inbound.GetHashCode() ^ (link.Node.GetHashCode() * 31);
+    }
 
     private static int Compare(InboundLink a, InboundLink b)
     {
