@@ -15,6 +15,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DATA_DIR="$REPO_ROOT/.data"
 PG_PORT=${VPNPERF_PG_PORT:-55432}
 REDIS_PORT=${VPNPERF_REDIS_PORT:-56379}
+REDIS_CLUSTER_PORT=${VPNPERF_REDIS_CLUSTER_PORT:-57001}
 CH_HTTP_PORT=${VPNPERF_CH_HTTP_PORT:-58123}
 CH_TCP_PORT=${VPNPERF_CH_TCP_PORT:-59000}
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -116,6 +117,56 @@ start_redis() {
   done
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG || die "Redis did not answer on 127.0.0.1:$REDIS_PORT (see $dir/redis.log)"
   export ConnectionStrings__Redis="redis://127.0.0.1:$REDIS_PORT"
+}
+
+# A Redis Cluster of three masters on 127.0.0.1:$REDIS_CLUSTER_PORT and the two ports after it, with the single
+# server's persistence. Redis 7.0 puts a node's cluster bus on its data port + 10000 unless told otherwise, which is
+# past 65535 for these ports, so each bus port is its data port - 10000. Restarted nodes rejoin from their nodes.conf;
+# the cluster is created only when the first node knows no other. Exports VPNPERF_REDIS_CLUSTER, a StackExchange.Redis
+# configuration string naming the three nodes (any one is enough to find the rest).
+start_redis_cluster() {
+  local ports=("$REDIS_CLUSTER_PORT" $((REDIS_CLUSTER_PORT + 1)) $((REDIS_CLUSTER_PORT + 2)))
+  local p dir endpoints=()
+  for p in "${ports[@]}"; do
+    dir="$DATA_DIR/redis-cluster/$p"
+    mkdir -p "$dir"
+    if ! redis-cli -h 127.0.0.1 -p "$p" ping >/dev/null 2>&1; then
+      log "starting Redis Cluster node on 127.0.0.1:$p (bus $((p - 10000)))"
+      redis-server --daemonize yes --bind 127.0.0.1 --port "$p" --dir "$dir" \
+        --cluster-enabled yes --cluster-port $((p - 10000)) --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+        --appendonly yes --appendfsync everysec --save "" --auto-aof-rewrite-min-size 1gb --protected-mode yes >/dev/null
+    fi
+    endpoints+=("127.0.0.1:$p")
+  done
+  for p in "${ports[@]}"; do
+    for _ in $(seq 1 60); do
+      redis-cli -h 127.0.0.1 -p "$p" ping 2>/dev/null | grep -q PONG && break
+      sleep 0.25
+    done
+    redis-cli -h 127.0.0.1 -p "$p" ping 2>/dev/null | grep -q PONG || die "Redis Cluster node 127.0.0.1:$p did not answer (see $DATA_DIR/redis-cluster/$p/redis.log)"
+  done
+  if redis-cli -h 127.0.0.1 -p "${ports[0]}" cluster info | grep -q '^cluster_known_nodes:1'; then
+    log "creating the Redis Cluster (3 masters, no replicas)"
+    redis-cli --cluster create "${endpoints[@]}" --cluster-replicas 0 --cluster-yes >/dev/null
+  fi
+  # Every node must see the cluster whole: restarted nodes agree a moment after the first one does.
+  for p in "${ports[@]}"; do
+    for _ in $(seq 1 120); do
+      redis-cli -h 127.0.0.1 -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+      sleep 0.25
+    done
+    redis-cli -h 127.0.0.1 -p "$p" cluster info | grep -q '^cluster_state:ok' || die "Redis Cluster node 127.0.0.1:$p did not reach cluster_state:ok"
+  done
+  VPNPERF_REDIS_CLUSTER=$(IFS=,; echo "${endpoints[*]}")
+  export VPNPERF_REDIS_CLUSTER
+}
+
+stop_redis_cluster() {
+  local p
+  for p in "$REDIS_CLUSTER_PORT" $((REDIS_CLUSTER_PORT + 1)) $((REDIS_CLUSTER_PORT + 2)); do
+    redis-cli -h 127.0.0.1 -p "$p" shutdown >/dev/null 2>&1 || true
+  done
 }
 
 write_clickhouse_config() {
