@@ -28,7 +28,7 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     /// <summary>Upper bound on staleness if a change notice is lost (the feed normally acts within a second).</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
+    private readonly SubscriptionTable _entries = new();
     // The read under way per id; requests that miss the same id wait for it instead of sending their own.
     private readonly ConcurrentDictionary<Guid, Task<SubscriptionState>> _inFlight = new();
     // By scope id. Never invalidated: the text under an id never changes (the id is drawn from it).
@@ -36,12 +36,12 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     private readonly long _maxAgeMs = (long)MaxAge.TotalMilliseconds;
     private long _generation;
 
-    /// <summary>The cached scope alone, for access events (see <see cref="Entry"/>).</summary>
+    /// <summary>The cached scope alone, for access events (one slot read, see <see cref="SubscriptionTable"/>).</summary>
     public bool TryGetScope(Guid subscriptionId, long nowMs, out SubscriptionScope scope)
     {
-        if (_entries.TryGetValue(subscriptionId, out Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
+        if (_entries.TryGetScope(subscriptionId, out SubscriptionScope? s, out long at) && nowMs - at < _maxAgeMs)
         {
-            scope = e.Scope;
+            scope = s;
             return true;
         }
         scope = SubscriptionScope.Empty;
@@ -50,9 +50,9 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
 
     public bool TryGet(Guid subscriptionId, long nowMs, out SubscriptionState state)
     {
-        if (_entries.TryGetValue(subscriptionId, out Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
+        if (_entries.TryGet(subscriptionId, out SubscriptionState? s, out long at) && nowMs - at < _maxAgeMs)
         {
-            state = e.State;
+            state = s;
             return true;
         }
         state = SubscriptionState.Unrestricted;
@@ -180,16 +180,11 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         // The callers use what was loaded either way (they raced the change, and the change may be a moment older); only
         // the cache must not keep a value an invalidation has overtaken.
         if (Volatile.Read(ref _generation) != generation) return;
-        var stored = new Entry[loads.Count];
-        for (int i = 0; i < loads.Count; i++)
-        {
-            stored[i] = new Entry(states[i], states[i].Scope, nowMs);
-            _entries[loads[i].Id] = stored[i];
-        }
+        for (int i = 0; i < loads.Count; i++) _entries.Store(loads[i].Id, states[i], nowMs);
         if (Volatile.Read(ref _generation) != generation)
         {
             // An invalidation ran while storing: remove what this load put there (not a newer load's values).
-            for (int i = 0; i < loads.Count; i++) _entries.TryRemove(new KeyValuePair<Guid, Entry>(loads[i].Id, stored[i]));
+            for (int i = 0; i < loads.Count; i++) _entries.Remove(loads[i].Id, only: states[i]);
         }
     }
 
@@ -209,7 +204,7 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     {
         // Bumped before the removal: a load that stores after this removal sees the new generation and takes its value back.
         Interlocked.Increment(ref _generation);
-        _entries.TryRemove(subscriptionId, out _);
+        _entries.Remove(subscriptionId);
         // A request that misses from now on must read the new hash, not join a read that may predate the change.
         _inFlight.TryRemove(subscriptionId, out _);
     }
@@ -220,10 +215,6 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         _entries.Clear();
         _inFlight.Clear();
     }
-
-    // The scope beside the state, inline in the dictionary's node: an access event needs only the scope, and this saves
-    // it a dereference of the state (a cache miss per event across tens of thousands of subscriptions).
-    private readonly record struct Entry(SubscriptionState State, SubscriptionScope Scope, long FetchedAtMs);
 
     /// <summary>One id's read, shared by every request that missed it while it was under way.</summary>
     private sealed class Load(Guid id)
