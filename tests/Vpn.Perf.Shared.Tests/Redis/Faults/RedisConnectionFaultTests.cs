@@ -34,10 +34,7 @@ public class RedisConnectionFaultTests
         Assert.True(proxy.Accepted >= 1);
         IDatabase db = connection.GetDatabase();
         string key = redis.Key("n");
-        // Fail-fast backlog: refused on the spot, nothing parked to run when Redis comes back.
-        Task<long> refused = db.StringIncrementAsync(key);
-        Assert.True(refused.IsCompleted);
-        await Assert.ThrowsAsync<RedisConnectionException>(() => refused);
+        await AssertRefusedAtOnceAsync(db.StringIncrementAsync(key));
 
         proxy.Unblock();
         await WaitUntilWorksAsync(db);
@@ -64,9 +61,7 @@ public class RedisConnectionFaultTests
             await Assert.ThrowsAsync<RedisConnectionException>(() => command.WaitAsync(Guard));
 
         await WaitUntilAsync(() => !connection.IsConnected, "the connection to notice the reset");
-        Task<long> refused = db.StringIncrementAsync(key);
-        Assert.True(refused.IsCompleted);
-        await Assert.ThrowsAsync<RedisConnectionException>(() => refused);
+        await AssertRefusedAtOnceAsync(db.StringIncrementAsync(key));
 
         proxy.Resume();
         proxy.Unblock();
@@ -85,9 +80,7 @@ public class RedisConnectionFaultTests
 
         await server.KillAsync();
         await WaitUntilAsync(() => !connection.IsConnected, "the connection to notice the crash");
-        Task<RedisResult> refused = db.ScriptEvaluateAsync(IncrementScript, ["n"], [5]);
-        Assert.True(refused.IsCompleted);
-        await Assert.ThrowsAsync<RedisConnectionException>(() => refused);
+        await AssertRefusedAtOnceAsync(db.ScriptEvaluateAsync(IncrementScript, ["n"], [5]));
 
         await server.StartAsync();
         await WaitUntilWorksAsync(db);
@@ -145,6 +138,16 @@ public class RedisConnectionFaultTests
         Dictionary<string, string> stats = (await adminServer.InfoAsync("commandstats")).SelectMany(static g => g).ToDictionary(static e => e.Key, static e => e.Value);
         Assert.Contains("failed_calls=1", stats["cmdstat_evalsha"], StringComparison.Ordinal);
         Assert.StartsWith("calls=4,", stats["cmdstat_incrby"], StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The fail-fast backlog: with no connection a command is refused on the spot (its task is already complete when
+    /// the call returns), not parked to run, or to time out, later.
+    /// </summary>
+    private static async Task AssertRefusedAtOnceAsync(Task command)
+    {
+        Assert.True(command.IsCompleted, "A command issued without a connection was queued instead of refused.");
+        await Assert.ThrowsAsync<RedisConnectionException>(() => command);
     }
 
     /// <summary>Pings (10 ms apart, bounded by <see cref="Guard"/>) until a command succeeds after a reconnect.</summary>
