@@ -1,8 +1,7 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Load.Scenarios;
 
@@ -14,7 +13,7 @@ namespace Vpn.Perf.Load.Scenarios;
 internal sealed class Fleet
 {
     // Seeded keys expire by themselves: load runs must not pile up tokens and states in a shared Redis.
-    private const string SeedTtlSeconds = "86400";
+    private static readonly TimeSpan SeedTtl = TimeSpan.FromDays(1);
 
     private Fleet(SimNode[] nodes, Guid[] subscriptions)
     {
@@ -71,14 +70,14 @@ internal sealed class Fleet
     /// <c>--limits</c>, a max_traffic per subscription (no reset period, so usage stays in the <c>&lt;sid&gt;:0</c> key).
     /// Pipelined.
     /// </summary>
-    public async Task SeedAsync(RedisClient redis, bool limits, int bucketCount, CancellationToken ct)
+    public async Task SeedAsync(IDatabase redis, bool limits, int bucketCount)
     {
-        var pending = new List<Task<RespValue>>();
+        var pending = new List<Task>();
         foreach (SimNode node in Nodes)
         {
             string key = RedisKeys.NodeToken(SHA256.HashData(Encoding.UTF8.GetBytes(node.TokenKey)));
-            pending.Add(redis.ExecuteAsync("HSET", [key, "node_id", node.Id.ToString("N"), "token_id", Guid.NewGuid().ToString("N")], ct).AsTask());
-            pending.Add(redis.ExecuteAsync("EXPIRE", [key, SeedTtlSeconds], ct).AsTask());
+            pending.Add(redis.HashSetAsync(key, [new("node_id", node.Id.ToString("N")), new("token_id", Guid.NewGuid().ToString("N"))]));
+            pending.Add(redis.KeyExpireAsync(key, SeedTtl));
         }
         var random = new Random(Subscriptions.Length);
         var links = new InboundLink[Nodes.Length];
@@ -95,20 +94,21 @@ internal sealed class Fleet
                 SubscriptionScope scope = SubscriptionScope.Of(links);
                 scopeId = scope.Id;
                 scopes[variant] = scopeId;
-                pending.Add(redis.ExecuteAsync("SET", [RedisKeys.Scope(scopeId), scope.Format(), "EX", SeedTtlSeconds], ct).AsTask());
+                pending.Add(redis.StringSetAsync(RedisKeys.Scope(scopeId), scope.Format(), SeedTtl));
                 await DrainAsync(pending);
             }
             if (limits)
             {
                 // 100 GB .. 100 TB: the heavy Zipf ranks cross theirs within a minute, the tail never does.
                 long max = (long)Math.Exp(Math.Log(1e11) + (random.NextDouble() * Math.Log(1e3)));
-                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.Scope, scopeId, SubscriptionState.Fields.MaxTraffic, max.ToString(CultureInfo.InvariantCulture)], ct).AsTask());
+                pending.Add(redis.HashSetAsync(key, [new(SubscriptionState.Fields.Scope, scopeId), new(SubscriptionState.Fields.MaxTraffic, max)]));
             }
             else
             {
-                pending.Add(redis.ExecuteAsync("HSET", [key, SubscriptionState.Fields.Scope, scopeId], ct).AsTask());
+                pending.Add(redis.HashSetAsync(key, [new(SubscriptionState.Fields.Scope, scopeId)]));
             }
-            pending.Add(redis.ExecuteAsync("EXPIRE", [key, SeedTtlSeconds], ct).AsTask());
+            pending.Add(redis.KeyExpireAsync(key, SeedTtl));
+            // Awaited in rounds, so the tasks in flight stay bounded however large the fleet.
             if (pending.Count >= 4096) await DrainAsync(pending);
         }
         await DrainAsync(pending);
@@ -148,13 +148,9 @@ internal sealed class Fleet
         return t;
     }
 
-    private static async Task DrainAsync(List<Task<RespValue>> pending)
+    private static async Task DrainAsync(List<Task> pending)
     {
-        foreach (Task<RespValue> t in pending)
-        {
-            RespValue r = await t;
-            if (r.IsError) throw new InvalidOperationException($"Seeding Redis failed: {r.ErrorMessage}");
-        }
+        await Task.WhenAll(pending);
         pending.Clear();
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using Vpn.Perf.Load.Engine;
 using Vpn.Perf.Load.Reporting;
 using Vpn.Perf.Shared.ClickHouse;
-using Vpn.Perf.Shared.Redis;
+using StackExchange.Redis;
 
 namespace Vpn.Perf.Load.Scenarios;
 
@@ -22,8 +22,8 @@ internal static class IngestScenario
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"fleet: {s.Nodes} nodes x {s.VariantsPerNode} bodies, mean body {fleet.MeanBodyBytes / 1024:0.0} KiB, {s.Subscriptions} fresh subscriptions; out {outDir}"));
 
-        await using RedisClient redis = await RedisClient.ConnectAsync(RedisOptions.Parse(s.RedisConnection), null, CancellationToken.None);
-        await fleet.SeedAsync(redis, s.Limits, s.BucketCount, CancellationToken.None);
+        await using ConnectionMultiplexer redis = await LoadRedis.ConnectAsync(s.RedisConnection);
+        await fleet.SeedAsync(redis.GetDatabase(), s.Limits, s.BucketCount);
         using var control = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 
         RunResult? reference = null;
@@ -59,7 +59,7 @@ internal static class IngestScenario
             if (s.Verify)
             {
                 using var clickHouse = new ClickHouseClient(ClickHouseOptions.Parse(s.ClickHouseConnection));
-                var verifier = new IngestVerifier(fleet, redis, clickHouse, control, new Uri(s.Target, "/metrics"), s.BucketCount);
+                var verifier = new IngestVerifier(fleet, redis.GetDatabase(), clickHouse, control, new Uri(s.Target, "/metrics"), s.BucketCount);
                 verify = await verifier.VerifyAsync(CancellationToken.None);
             }
         }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Vpn.Perf.Shared.Redis;
+using StackExchange.Redis;
 
 namespace Vpn.Perf.Load.Scenarios;
 
@@ -12,23 +12,30 @@ internal static class RedisProbe
 {
     private static readonly string[] Commands = ["evalsha", "hincrby", "hmget", "hget", "xadd"];
 
-    public static Func<Task<Dictionary<string, double>>> For(RedisClient redis) => async () =>
+    public static Func<Task<Dictionary<string, double>>> For(IConnectionMultiplexer redis) => async () =>
     {
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
-        RespValue reply = await redis.ExecuteAsync("INFO", ["commandstats"], CancellationToken.None);
-        foreach (string line in (reply.AsString() ?? "").Split('\n'))
+        // Summed over the primaries: in a cluster each one runs the scripts of its own slots.
+        foreach (IServer server in redis.GetServers())
         {
-            // cmdstat_evalsha:calls=123,usec=4567,usec_per_call=37.13,rejected_calls=0,failed_calls=0
-            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal)) continue;
-            int colon = line.IndexOf(':', StringComparison.Ordinal);
-            string command = line[8..colon];
-            if (Array.IndexOf(Commands, command) < 0) continue;
-            foreach (string part in line[(colon + 1)..].TrimEnd('\r').Split(','))
+            if (server.IsReplica) continue;
+            foreach (IGrouping<string, KeyValuePair<string, string>> section in await server.InfoAsync("commandstats"))
             {
-                string[] kv = part.Split('=');
-                if (kv.Length == 2 && kv[0] is "calls" or "usec")
+                foreach ((string key, string stats) in section)
                 {
-                    values[$"redis {command} {kv[0]}"] = double.Parse(kv[1], CultureInfo.InvariantCulture);
+                    // cmdstat_evalsha -> calls=123,usec=4567,usec_per_call=37.13,rejected_calls=0,failed_calls=0
+                    if (!key.StartsWith("cmdstat_", StringComparison.Ordinal)) continue;
+                    string command = key[8..];
+                    if (Array.IndexOf(Commands, command) < 0) continue;
+                    foreach (string part in stats.Split(','))
+                    {
+                        string[] kv = part.Split('=');
+                        if (kv.Length == 2 && kv[0] is "calls" or "usec")
+                        {
+                            string name = $"redis {command} {kv[0]}";
+                            values[name] = values.GetValueOrDefault(name) + double.Parse(kv[1], CultureInfo.InvariantCulture);
+                        }
+                    }
                 }
             }
         }

@@ -5,7 +5,7 @@ using Vpn.Perf.Load.Engine;
 using Vpn.Perf.Load.Reporting;
 using Vpn.Perf.Load.Scenarios.Api;
 using Vpn.Perf.Shared.ClickHouse;
-using Vpn.Perf.Shared.Redis;
+using StackExchange.Redis;
 
 namespace Vpn.Perf.Load.Scenarios.Mixed;
 
@@ -36,8 +36,8 @@ internal static class MixedScenario
         Fleet fleet = Fleet.Build(si);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"fleet: {si.Nodes} nodes x {si.VariantsPerNode} bodies, mean body {fleet.MeanBodyBytes / 1024:0.0} KiB, {si.Subscriptions} fresh subscriptions; out {outDir}"));
-        await using RedisClient redis = await RedisClient.ConnectAsync(RedisOptions.Parse(si.RedisConnection), null, CancellationToken.None);
-        await fleet.SeedAsync(redis, si.Limits, si.BucketCount, CancellationToken.None);
+        await using ConnectionMultiplexer redis = await LoadRedis.ConnectAsync(si.RedisConnection);
+        await fleet.SeedAsync(redis.GetDatabase(), si.Limits, si.BucketCount);
 
         string apiDll = sa.ApiDll ?? Path.Combine(root, "artifacts", "bin", "Vpn.Perf.Api", "release", "Vpn.Perf.Api.dll");
         if (sa.StartApi)
@@ -89,7 +89,7 @@ internal static class MixedScenario
             if (si.Verify)
             {
                 using var clickHouse = new ClickHouseClient(ClickHouseOptions.Parse(si.ClickHouseConnection));
-                var verifier = new IngestVerifier(fleet, redis, clickHouse, control, new Uri(si.Target, "/metrics"), si.BucketCount);
+                var verifier = new IngestVerifier(fleet, redis.GetDatabase(), clickHouse, control, new Uri(si.Target, "/metrics"), si.BucketCount);
                 verify = await verifier.VerifyAsync(CancellationToken.None);
             }
         }

@@ -1,12 +1,14 @@
+using System.Net;
 using System.Runtime.CompilerServices;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Shared.Tests.Redis;
 
 /// <summary>
-/// The real Redis the test command starts. Each test gets a key prefix derived from its own name plus a per-process
-/// nonce (so a rerun never sees keys a crashed run left behind) and deletes its keys when it ends; nothing here
-/// flushes the shared server.
+/// The real Redis the test command starts, reached through <see cref="RedisConnector"/> as the services reach it. Each
+/// test gets a key prefix derived from its own name plus a per-process nonce (so a rerun never sees keys a crashed run
+/// left behind) and deletes its keys when it ends; nothing here flushes the shared server.
 /// </summary>
 internal sealed class RedisTestServer : IAsyncDisposable
 {
@@ -14,45 +16,79 @@ internal sealed class RedisTestServer : IAsyncDisposable
 
     private static readonly string RunNonce = Guid.NewGuid().ToString("N")[..8];
 
-    private readonly List<string> _keys = [];
+    private readonly List<RedisKey> _keys = [];
 
-    private RedisTestServer(RedisClient client, string prefix)
+    private RedisTestServer(ConnectionMultiplexer connection, string prefix)
     {
-        Client = client;
+        Connection = connection;
         Prefix = prefix;
     }
 
-    public RedisClient Client { get; }
+    /// <summary><c>ConnectionStrings__Redis</c>, as the test command exports it.</summary>
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "redis://127.0.0.1:56379";
 
-    /// <summary>"vpnperf-test:{Class.Method}:{nonce}:"; wrapped in {} so a script's keys share one cluster slot.</summary>
+    public ConnectionMultiplexer Connection { get; }
+
+    public IDatabase Database => Connection.GetDatabase();
+
+    /// <summary>"vpnperf-test:{Class.Method:nonce}:"; wrapped in {} so a script's keys share one cluster slot.</summary>
     public string Prefix { get; }
 
-    public static RedisOptions Options()
+    /// <summary>The shared server's address, for a <c>TcpFaultProxy</c> to forward to.</summary>
+    public static (string Host, int Port) EndPoint()
     {
-        string connectionString = Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "redis://127.0.0.1:56379";
-        return RedisOptions.Parse(connectionString);
+        EndPoint endPoint = RedisConnector.Parse(ConnectionString).EndPoints[0];
+        return endPoint switch
+        {
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            DnsEndPoint dns => (Dns.GetHostAddresses(dns.Host)[0].ToString(), dns.Port),
+            _ => throw new InvalidOperationException($"Unexpected Redis endpoint {endPoint}."),
+        };
+    }
+
+    /// <summary>
+    /// A configuration string for the shared server with <paramref name="settings"/> appended (e.g.
+    /// <c>defaultDatabase=1</c>), which win over what comes before them.
+    /// </summary>
+    public static string ConnectionStringWith(string settings) => ConfigurationString(port: null, settings);
+
+    /// <summary>
+    /// A configuration string with the shared server's credentials and database but <paramref name="port"/> on
+    /// loopback as its one endpoint (a proxy in front of it), plus <paramref name="settings"/> (e.g.
+    /// <c>asyncTimeout=300</c>), which win over what comes before them.
+    /// </summary>
+    public static string ConnectionStringTo(int port, string? settings = null) => ConfigurationString(port, settings);
+
+    private static string ConfigurationString(int? port, string? settings)
+    {
+        ConfigurationOptions options = RedisConnector.Parse(ConnectionString);
+        if (port is { } p)
+        {
+            options.EndPoints.Clear();
+            options.EndPoints.Add(IPAddress.Loopback, p);
+        }
+        string text = options.ToString(includePassword: true);
+        return settings is null ? text : text + "," + settings;
     }
 
     public static async Task<RedisTestServer> StartAsync(
-        Func<RedisOptions, RedisOptions>? configure = null,
+        string? connectionString = null,
         [CallerFilePath] string file = "",
         [CallerMemberName] string test = "")
     {
-        RedisOptions options = Options() with { ConnectTimeout = TimeSpan.FromSeconds(3) };
-        options = configure?.Invoke(options) ?? options;
-        RedisClient client;
-        try
+        connectionString ??= ConnectionString;
+        ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(connectionString);
+        if (!connection.IsConnected)
         {
-            client = await RedisClient.ConnectAsync(options, null, CancellationToken.None);
-        }
-        catch (RedisConnectionException ex)
-        {
+            // The connector never aborts (a service must start while Redis is down), so "unreachable" is this check.
+            string endPoints = string.Join(", ", connection.GetEndPoints().Select(static e => e.ToString()));
+            await connection.DisposeAsync();
             throw new InvalidOperationException(
-                $"Redis is not reachable at {options.EndPointText} (ConnectionStrings__Redis): {ex.Message}. " +
-                $"Start the test servers with `{StartCommand}`.", ex);
+                $"Redis is not reachable at {endPoints} (ConnectionStrings__Redis). Start the test servers with `{StartCommand}`.");
         }
         string type = Path.GetFileNameWithoutExtension(file);
-        return new RedisTestServer(client, $"vpnperf-test:{{{type}.{test}:{RunNonce}}}:");
+        return new RedisTestServer(connection, $"vpnperf-test:{{{type}.{test}:{RunNonce}}}:");
     }
 
     /// <summary>A key owned by this test; deleted at dispose.</summary>
@@ -68,12 +104,12 @@ internal sealed class RedisTestServer : IAsyncDisposable
     {
         try
         {
-            if (_keys.Count > 0 && Client.IsConnected)
-                await Client.DelAsync(_keys.ToArray(), CancellationToken.None);
+            if (_keys.Count > 0 && Connection.IsConnected)
+                await Database.KeyDeleteAsync([.. _keys]);
         }
         finally
         {
-            await Client.DisposeAsync();
+            await Connection.DisposeAsync();
         }
     }
 }
