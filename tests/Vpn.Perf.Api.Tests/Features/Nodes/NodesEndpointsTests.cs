@@ -5,8 +5,10 @@ using System.Text.Json;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Tests.Features.StateSync;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;
 
 namespace Vpn.Perf.Api.Tests.Features.Nodes;
@@ -99,6 +101,31 @@ public sealed class NodesEndpointsTests
         {
             await redis.HashDeleteAsync(RedisKeys.NodeLastSeen, [fresh.ToString("N"), stale.ToString("N")]);
         }
+    }
+
+    [Fact]
+    public async Task GetNode_RedisStalledOrDown_Answers503AndRecoversWithoutRestart()
+    {
+        await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
+        // A command timeout well below the default 5 s, so the stalled phase ends soon; nothing asserts how soon.
+        await using var api = await ApiFactory.StartAsync(nameof(GetNode_RedisStalledOrDown_Answers503AndRecoversWithoutRestart),
+            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = TestServers.RedisFor(port: proxy.Port, asyncTimeout: TimeSpan.FromMilliseconds(500)) });
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Operator);
+        string url = $"/api/v1/nodes/{await NodeAsync(db)}";
+        await SyncTest.UntilAsync(async () => (await client.GetAsync(url)).StatusCode == HttpStatusCode.OK, "the node with Redis up");
+
+        // Redis takes the command and never answers: the library's timeout (a TimeoutException, not a RedisException).
+        proxy.Pause();
+        await ProblemAssert.IsAsync(await client.GetAsync(url), HttpStatusCode.ServiceUnavailable, "unavailable");
+        proxy.Resume();
+        await SyncTest.UntilAsync(async () => (await client.GetAsync(url)).StatusCode == HttpStatusCode.OK, "the node once Redis answers again");
+
+        // Redis refuses connections: the command fails at once (fail-fast backlog), and the Api reconnects by itself.
+        proxy.Block();
+        await ProblemAssert.IsAsync(await client.GetAsync(url), HttpStatusCode.ServiceUnavailable, "unavailable");
+        proxy.Unblock();
+        await SyncTest.UntilAsync(async () => (await client.GetAsync(url)).StatusCode == HttpStatusCode.OK, "the node once Redis is back");
     }
 
     [Fact]

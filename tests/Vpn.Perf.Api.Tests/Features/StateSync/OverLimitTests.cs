@@ -39,6 +39,30 @@ public sealed class OverLimitTests
     }
 
     [Fact]
+    public async Task OverLimitEvent_StreamsFlushedUnderTheConsumer_GroupsAreRecreatedAndTheEventCounts()
+    {
+        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        IDatabase redis = connection.GetDatabase();
+        await using var api = await ApiFactory.StartAsync(nameof(OverLimitEvent_StreamsFlushedUnderTheConsumer_GroupsAreRecreatedAndTheEventCounts), Settings(OverLimitDb));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner, maxTraffic: 1000);
+        string stream = RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount));
+        await UntilAsync(async () => (await GroupAsync(redis, stream)).Pending == 0, "the consumer group on the subscription's stream");
+        await SettleAsync(db, redis, owner);
+
+        // Redis loses the streams and their groups (a flush, a restart without persistence): the consumer's next read
+        // is answered NOGROUP, and it must create the groups again rather than fail forever.
+        await FlushAsync(connection);
+        await redis.StringSetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500");
+        await AddEventAsync(redis, sub, 1500);
+
+        await UntilAsync(async () => await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the flag to be set");
+        await UntilAsync(async () => (await GroupAsync(redis, stream)).Pending == 0, "the event to be acknowledged");
+    }
+
+    [Fact]
     public async Task RejectionNotice_SameNodeAndHourTwice_OneAuditEntryPerHour()
     {
         await using ConnectionMultiplexer connection = await FreshRedisAsync();
@@ -157,9 +181,11 @@ public sealed class OverLimitTests
     private static async Task<ConnectionMultiplexer> FreshRedisAsync()
     {
         ConnectionMultiplexer connection = await ConnectAsync(OverLimitDb);
-        await connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync(OverLimitDb);
+        await FlushAsync(connection);
         return connection;
     }
+
+    private static Task FlushAsync(ConnectionMultiplexer connection) => connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync(OverLimitDb);
 
     /// <summary>XADD as Ingest's usage script writes it.</summary>
     private static async Task<string> AddEventAsync(IDatabase redis, Guid sub, long used)
