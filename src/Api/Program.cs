@@ -19,7 +19,6 @@ using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 // ASP.NET Core's per-request information lines halve the config endpoint's throughput (docs/perf.md); warnings still show.
@@ -42,10 +41,7 @@ builder.WebHost.ConfigureKestrel(k =>
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
 builder.Services.AddSingleton<SchemaMigrator>();
-builder.Services.AddSingleton(sp => new RedisClient(
-    RedisOptions.Parse(redis ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis).")),
-    sp.GetRequiredService<ILogger<RedisClient>>()));
-builder.Services.AddSingleton(sp => new StatePublisher(sp.GetRequiredService<RedisClient>(), bucketCount));
+builder.Services.AddRedis(redis, bucketCount);
 builder.Services.AddSingleton<DemoSeeder>();
 builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(
     clickHouse ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse)."))));

@@ -1,4 +1,7 @@
+using System.Net;
 using Npgsql;
+using StackExchange.Redis;
+using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Tests;
 
@@ -11,6 +14,46 @@ internal static class TestServers
         Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? "Host=127.0.0.1;Port=55432;Username=postgres;Database=vpnperf";
 
     public static string Redis => Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "redis://127.0.0.1:56379";
+
+    /// <summary>Where the test Redis listens, for a fault proxy in front of it.</summary>
+    public static (string Host, int Port) RedisEndPoint => RedisConnector.Parse(Redis).EndPoints[0] switch
+    {
+        IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+        DnsEndPoint dns => (dns.Host, dns.Port),
+        EndPoint other => throw new InvalidOperationException($"Unexpected Redis endpoint {other}."),
+    };
+
+    /// <summary>
+    /// The test Redis as a StackExchange.Redis configuration string: optionally another database, another port (a
+    /// proxy's, on the same host) or another command timeout.
+    /// </summary>
+    public static string RedisFor(int? database = null, int? port = null, TimeSpan? asyncTimeout = null)
+    {
+        ConfigurationOptions options = RedisConnector.Parse(Redis);
+        if (database is { } db) options.DefaultDatabase = db;
+        if (port is { } p)
+        {
+            options.EndPoints.Clear();
+            options.EndPoints.Add(RedisEndPoint.Host, p);
+        }
+        if (asyncTimeout is { } timeout) options.AsyncTimeout = (int)timeout.TotalMilliseconds;
+        return options.ToString(includePassword: true);
+    }
+
+    /// <summary>
+    /// A connection of the test's own to the test Redis (database <paramref name="database"/>, else the one the
+    /// connection string names) that may also run admin commands such as FLUSHDB; fails when Redis is not reachable.
+    /// </summary>
+    public static async Task<ConnectionMultiplexer> ConnectRedisAsync(int? database = null)
+    {
+        ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(RedisFor(database) + ",allowAdmin=true");
+        if (!connection.IsConnected)
+        {
+            await connection.DisposeAsync();
+            throw new InvalidOperationException($"Redis is not reachable ({RedisEndPoint.Host}:{RedisEndPoint.Port}); start the test servers with `{StartCommand}`.");
+        }
+        return connection;
+    }
 
     /// <summary>The ClickHouse HTTP interface; tests create a database of their own on it (see Features/Usage).</summary>
     public static string ClickHouse =>

@@ -1,6 +1,6 @@
 using System.Globalization;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Redis;
 
@@ -8,14 +8,14 @@ namespace Vpn.Perf.Api.Redis;
 /// Publishes what Ingest needs from Postgres into Redis (see <see cref="RedisKeys"/>): subscription state
 /// hashes (limits, expiry, suspension, period, and the id of the scope: linked inbounds with their nodes, under its
 /// own content-addressed key) and node tokens, each followed by a notice on <c>state:changes</c> so Ingest's caches drop the
-/// old value within a second. Every field is always written (empty = no restriction) in one HSET, so a
-/// reader never sees a half-written state.
+/// old value within a second. Every field is always written (empty = no restriction) in one command, so a
+/// reader never sees a half-written state. StackExchange.Redis takes no cancellation token: a command ends with its
+/// reply or at <c>asyncTimeout</c>, and a cancelled token only stops the wait.
 /// </summary>
-internal sealed class StatePublisher(RedisClient redis, int bucketCount)
+internal sealed class StatePublisher(IDatabase redis, int bucketCount)
 {
     private const int ChangeStreamLength = 100_000;
     private const string LegacyInboundsField = "inbounds";
-    private static readonly string ScopeRetentionSeconds = ((long)RedisKeys.ScopeRetention.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The bucket count the keys are built with (Ingest:BucketCount).</summary>
     public int BucketCount => bucketCount;
@@ -28,11 +28,12 @@ internal sealed class StatePublisher(RedisClient redis, int bucketCount)
         => PublishSubscriptionsAsync([new(subscriptionId, null)], ct);
 
     /// <summary>
-    /// Publishes many subscriptions in three pipelined rounds: every distinct scope key, then every HSET (or DEL, for a
-    /// null state), then every change notice, each round sent whole before any reply is awaited. A round starts only
-    /// after the one before was acknowledged, because the client may spread commands over several connections: a hash
-    /// that overtook its scope key would name a missing scope, and a notice that overtook its write would let Ingest
-    /// reload, and keep, the old state. Throws when any command failed; a retry rewrites the same values.
+    /// Publishes many subscriptions in three pipelined rounds: every distinct scope key, then every hash write (or DEL,
+    /// for a null state), then every change notice, each round sent whole before any reply is awaited. A round starts
+    /// only after the one before was acknowledged, because the keys of one round may live on different servers (a
+    /// Cluster), where nothing orders one connection's commands after another's: a hash that overtook its scope key
+    /// would name a missing scope, and a notice that overtook its write would let Ingest reload, and keep, the old
+    /// state. Throws when any command failed; a retry rewrites the same values.
     /// </summary>
     public async Task PublishSubscriptionsAsync(IReadOnlyList<KeyValuePair<Guid, SubscriptionState?>> changes, CancellationToken ct)
     {
@@ -46,26 +47,26 @@ internal sealed class StatePublisher(RedisClient redis, int bucketCount)
         var scopeWrites = new List<Task>(scopes.Count);
         foreach ((string id, SubscriptionScope scope) in scopes)
         {
-            scopeWrites.Add(redis.ExecuteAsync("SET", [RedisKeys.Scope(id), scope.Format(), "EX", ScopeRetentionSeconds], ct).AsTask());
+            scopeWrites.Add(redis.StringSetAsync(RedisKeys.Scope(id), scope.Format(), RedisKeys.ScopeRetention));
         }
-        await Task.WhenAll(scopeWrites);
+        await Task.WhenAll(scopeWrites).WaitAsync(ct);
         var writes = new List<Task>(changes.Count * 2);
         foreach ((Guid id, SubscriptionState? state) in changes)
         {
             string key = RedisKeys.SubscriptionState(id, bucketCount);
             if (state is null)
             {
-                writes.Add(redis.ExecuteAsync("DEL", [key], ct).AsTask());
+                writes.Add(redis.KeyDeleteAsync(key));
                 continue;
             }
-            writes.Add(redis.ExecuteAsync("HSET", HSetArgs(key, state), ct).AsTask());
+            writes.Add(redis.HashSetAsync(key, Entries(state)));
             // Hashes written before scopes were content-addressed carry the links themselves (16 KiB at 256 nodes).
-            writes.Add(redis.ExecuteAsync("HDEL", [key, LegacyInboundsField], ct).AsTask());
+            writes.Add(redis.HashDeleteAsync(key, LegacyInboundsField));
         }
-        await Task.WhenAll(writes);
+        await Task.WhenAll(writes).WaitAsync(ct);
         var notices = new Task[changes.Count];
-        for (int i = 0; i < changes.Count; i++) notices[i] = NotifyAsync("sub", changes[i].Key, ct);
-        await Task.WhenAll(notices);
+        for (int i = 0; i < changes.Count; i++) notices[i] = NotifyAsync("sub", changes[i].Key);
+        await Task.WhenAll(notices).WaitAsync(ct);
     }
 
     /// <summary>
@@ -75,15 +76,16 @@ internal sealed class StatePublisher(RedisClient redis, int bucketCount)
     public async Task<HashSet<string>> RenewScopesAsync(IReadOnlyCollection<string> scopeIds, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(scopeIds);
-        var renewals = new List<(string Id, Task<RespValue> Reply)>(scopeIds.Count);
+        var renewals = new List<(string Id, Task<bool> Renewed)>(scopeIds.Count);
         foreach (string id in scopeIds)
         {
-            renewals.Add((id, redis.ExecuteAsync("EXPIRE", [RedisKeys.Scope(id), ScopeRetentionSeconds], ct).AsTask()));
+            renewals.Add((id, redis.KeyExpireAsync(RedisKeys.Scope(id), RedisKeys.ScopeRetention)));
         }
+        await Task.WhenAll(renewals.Select(r => r.Renewed)).WaitAsync(ct);
         var missing = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string id, Task<RespValue> reply) in renewals)
+        foreach ((string id, Task<bool> renewed) in renewals)
         {
-            if ((await reply).AsInt64() == 0) missing.Add(id);
+            if (!await renewed) missing.Add(id);
         }
         return missing;
     }
@@ -106,25 +108,25 @@ internal sealed class StatePublisher(RedisClient redis, int bucketCount)
 
     public async Task PublishNodeTokenAsync(ReadOnlyMemory<byte> keySha256, Guid nodeId, Guid tokenId, CancellationToken ct)
     {
-        await redis.ExecuteAsync("HSET", [RedisKeys.NodeToken(keySha256.Span), "node_id", nodeId.ToString("N"), "token_id", tokenId.ToString("N")], ct);
-        await NotifyAsync("token", tokenId, ct);
+        await redis.HashSetAsync(RedisKeys.NodeToken(keySha256.Span), [new("node_id", nodeId.ToString("N")), new("token_id", tokenId.ToString("N"))]).WaitAsync(ct);
+        await NotifyAsync("token", tokenId).WaitAsync(ct);
     }
 
     public async Task RevokeNodeTokenAsync(ReadOnlyMemory<byte> keySha256, Guid tokenId, CancellationToken ct)
     {
-        await redis.ExecuteAsync("DEL", [RedisKeys.NodeToken(keySha256.Span)], ct);
-        await NotifyAsync("token", tokenId, ct);
+        await redis.KeyDeleteAsync(RedisKeys.NodeToken(keySha256.Span)).WaitAsync(ct);
+        await NotifyAsync("token", tokenId).WaitAsync(ct);
     }
 
-    private static string[] HSetArgs(string key, SubscriptionState state)
+    /// <summary>Every field in one command (HashSetAsync sends one HMSET), so a reader never sees half a state.</summary>
+    private static HashEntry[] Entries(SubscriptionState state)
     {
         string[] fields = FieldValues(state);
-        var args = new string[fields.Length + 1];
-        args[0] = key;
-        fields.CopyTo(args, 1);
-        return args;
+        var entries = new HashEntry[fields.Length / 2];
+        for (int i = 0; i < entries.Length; i++) entries[i] = new HashEntry(fields[2 * i], fields[(2 * i) + 1]);
+        return entries;
     }
 
-    private async Task NotifyAsync(string kind, Guid id, CancellationToken ct)
-        => await redis.ExecuteAsync("XADD", [RedisKeys.StateChanges, "MAXLEN", "~", ChangeStreamLength.ToString(CultureInfo.InvariantCulture), "*", "kind", kind, "id", id.ToString("N")], ct);
+    private Task<RedisValue> NotifyAsync(string kind, Guid id)
+        => redis.StreamAddAsync(RedisKeys.StateChanges, [new("kind", kind), new("id", id.ToString("N"))], maxLength: ChangeStreamLength, useApproximateMaxLength: true);
 }

@@ -1,8 +1,8 @@
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Tests.Demo;
 
@@ -17,7 +17,8 @@ public sealed class DemoEnvFileTests
         await using var db = NpgsqlDataSource.Create(cs);
         await new Vpn.Perf.Api.Data.SchemaMigrator(db, Microsoft.Extensions.Logging.Abstractions.NullLogger<Vpn.Perf.Api.Data.SchemaMigrator>.Instance)
             .MigrateAsync(TestServers.SchemaDirectory, CancellationToken.None);
-        await using var redis = new RedisClient(RedisOptions.Parse(TestServers.Redis));
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         var seeder = new DemoSeeder(db, new StatePublisher(redis, Buckets.DefaultCount), TimeProvider.System);
         string dir = Directory.CreateTempSubdirectory("demo").FullName;
         const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -2,10 +2,10 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 
 namespace Vpn.Perf.Api.Tests.Demo;
@@ -19,7 +19,8 @@ public sealed class DemoSeederTests
         await using var db = NpgsqlDataSource.Create(cs);
         await new Vpn.Perf.Api.Data.SchemaMigrator(db, Microsoft.Extensions.Logging.Abstractions.NullLogger<Vpn.Perf.Api.Data.SchemaMigrator>.Instance)
             .MigrateAsync(TestServers.SchemaDirectory, CancellationToken.None);
-        await using var redis = new RedisClient(RedisOptions.Parse(TestServers.Redis));
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         var seeder = new DemoSeeder(db, new StatePublisher(redis, Buckets.DefaultCount), TimeProvider.System);
         string envFile = Path.Combine(Directory.CreateTempSubdirectory("demo").FullName, "demo.env");
 
@@ -31,7 +32,7 @@ public sealed class DemoSeederTests
         Assert.Equal(first, second);
         Assert.Equal(32, first["NODE_TOKEN"].Length);
         string tokenKey = RedisKeys.NodeToken(SHA256.HashData(Encoding.UTF8.GetBytes(first["NODE_TOKEN"])));
-        Assert.Equal(Guid.Parse(first["NODE_ID"]).ToString("N"), await redis.HGetAsync(tokenKey, "node_id", CancellationToken.None));
+        Assert.Equal(Guid.Parse(first["NODE_ID"]).ToString("N"), (string?)await redis.HashGetAsync(tokenKey, "node_id"));
 
         var sid = Guid.Parse(first["SUBSCRIPTION_ID"]);
         await using (var link = db.CreateCommand("select link_token from subscriptions where id = $1"))
@@ -41,8 +42,8 @@ public sealed class DemoSeederTests
         }
         Assert.DoesNotContain(sid.ToString(), first["CONFIG_URL"], StringComparison.Ordinal);
         string stateKey = RedisKeys.SubscriptionState(sid, Buckets.DefaultCount);
-        Assert.Equal("107374182400", await redis.HGetAsync(stateKey, SubscriptionState.Fields.MaxTraffic, CancellationToken.None));
-        Assert.Equal("P1M", await redis.HGetAsync(stateKey, SubscriptionState.Fields.ResetPeriod, CancellationToken.None));
+        Assert.Equal("107374182400", (string?)await redis.HashGetAsync(stateKey, SubscriptionState.Fields.MaxTraffic));
+        Assert.Equal("P1M", (string?)await redis.HashGetAsync(stateKey, SubscriptionState.Fields.ResetPeriod));
 
         await using (var count = db.CreateCommand("select (select count(*) from users), (select count(*) from node_tokens where revoked_at is null), (select count(*) from subscription_inbounds)"))
         await using (var r = await count.ExecuteReaderAsync())

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Tests.Hosting;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Tests.Features;
 
@@ -79,6 +78,4 @@ internal static class AdminTestKit
     /// UUIDv7 ids made within one millisecond are not ordered among themselves, so tests sort rather than assume.
     /// </summary>
     public static T[] Newest<T>(IEnumerable<T> ids) => [.. ids.OrderByDescending(i => i!.ToString(), StringComparer.Ordinal)];
-
-    public static Task<RedisClient> RedisAsync() => RedisClient.ConnectAsync(RedisOptions.Parse(TestServers.Redis), null, CancellationToken.None);
 }

@@ -1,5 +1,5 @@
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.Configs;
 
@@ -16,7 +16,7 @@ internal static class ConfigsSetup
         services.AddSingleton<ConfigLoader>();
         // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
         int bucketCount = configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
-        services.AddSingleton(sp => new ConfigUsage(sp.GetRequiredService<RedisClient>(), bucketCount, sp.GetRequiredService<ILogger<ConfigUsage>>()));
+        services.AddSingleton(sp => new ConfigUsage(sp.GetRequiredService<IDatabase>(), bucketCount, sp.GetRequiredService<ILogger<ConfigUsage>>()));
         services.AddHostedService<ConfigChangeListener>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ConfigsJsonContext.Default));
         return services;

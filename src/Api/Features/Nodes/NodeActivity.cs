@@ -1,6 +1,6 @@
 using System.Globalization;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.Nodes;
 
@@ -8,17 +8,16 @@ namespace Vpn.Perf.Api.Features.Nodes;
 internal static class NodeActivity
 {
     /// <summary>Last report times of the given nodes, in order (null = never reported), in one HMGET.</summary>
-    public static async Task<DateTimeOffset?[]> LastReportsAsync(RedisClient redis, IReadOnlyList<Guid> nodeIds, CancellationToken ct)
+    public static async Task<DateTimeOffset?[]> LastReportsAsync(IDatabase redis, IReadOnlyList<Guid> nodeIds, CancellationToken ct)
     {
         var result = new DateTimeOffset?[nodeIds.Count];
         if (nodeIds.Count == 0) return result;
-        var args = new string[nodeIds.Count + 1];
-        args[0] = RedisKeys.NodeLastSeen;
-        for (int i = 0; i < nodeIds.Count; i++) args[i + 1] = nodeIds[i].ToString("N");
-        RespValue reply = await redis.ExecuteAsync("HMGET", args, ct);
+        var fields = new RedisValue[nodeIds.Count];
+        for (int i = 0; i < nodeIds.Count; i++) fields[i] = nodeIds[i].ToString("N");
+        RedisValue[] reply = await redis.HashGetAsync(RedisKeys.NodeLastSeen, fields).WaitAsync(ct);
         for (int i = 0; i < nodeIds.Count; i++)
         {
-            if (reply[i].AsString() is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long ms))
+            if ((string?)reply[i] is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long ms))
             {
                 result[i] = DateTimeOffset.FromUnixTimeMilliseconds(ms);
             }

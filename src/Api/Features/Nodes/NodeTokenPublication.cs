@@ -1,7 +1,7 @@
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.Nodes;
 
@@ -9,7 +9,8 @@ namespace Vpn.Perf.Api.Features.Nodes;
 /// Keeps Ingest's view of node tokens (Redis, via <see cref="StatePublisher"/>) in line with <c>node_tokens</c>.
 /// Publishing happens after the Postgres commit; <c>node_tokens.published</c> records that Redis caught up, so a
 /// publish lost to a Redis outage or a crash is finished by <see cref="ReconcileAsync"/> (run at start-up and
-/// periodically by <see cref="NodeTokenReconciler"/>). Redis failures surface as <see cref="RedisException"/>.
+/// periodically by <see cref="NodeTokenReconciler"/>). Redis failures surface as StackExchange.Redis exceptions
+/// (<see cref="RedisFailure.Is"/>).
 /// </summary>
 internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher publisher)
 {
@@ -49,7 +50,7 @@ internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher p
     /// Redis, checked through <paramref name="redis"/>), removes revoked and deleted tokens' keys. Idempotent;
     /// returns how many Redis writes it made.
     /// </summary>
-    public async Task<int> ReconcileAsync(RedisClient redis, CancellationToken ct)
+    public async Task<int> ReconcileAsync(IDatabase redis, CancellationToken ct)
     {
         int writes = 0;
         Guid after = Guid.Empty;
@@ -77,7 +78,7 @@ internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher p
                 {
                     after = id;
                     if (active && published
-                        && await redis.HGetAsync(RedisKeys.NodeToken(hash), "token_id", ct) == id.ToString("N"))
+                        && await redis.HashGetAsync(RedisKeys.NodeToken(hash), "token_id").WaitAsync(ct) == id.ToString("N"))
                     {
                         continue;
                     }

@@ -1,4 +1,4 @@
-using Vpn.Perf.Shared.Redis;
+using StackExchange.Redis;
 
 namespace Vpn.Perf.Api.Features.Nodes;
 
@@ -8,7 +8,7 @@ namespace Vpn.Perf.Api.Features.Nodes;
 /// published to Redis (Redis down, process crash between commit and publish) reaches Ingest, and a revoked or
 /// deleted token's key leaves Redis.
 /// </summary>
-internal sealed partial class NodeTokenReconciler(NodeTokenPublication tokens, RedisClient redis, NodesOptions options, TimeProvider time,
+internal sealed partial class NodeTokenReconciler(NodeTokenPublication tokens, IDatabase redis, NodesOptions options, TimeProvider time,
     ILogger<NodeTokenReconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -3,12 +3,13 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Common;
 using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
-using Vpn.Perf.Shared.Redis;
+using Vpn.Perf.Api.Redis;
 
 namespace Vpn.Perf.Api.Features.Nodes;
 
@@ -57,7 +58,7 @@ internal static class NodesEndpoints
     }
 
     private static async Task<Results<Ok<Page<NodeResponse>>, ProblemHttpResult>> ListNodes(
-        int? limit, Guid? after, NpgsqlDataSource db, RedisClient redis, NodesOptions options, TimeProvider time, CancellationToken ct)
+        int? limit, Guid? after, NpgsqlDataSource db, IDatabase redis, NodesOptions options, TimeProvider time, CancellationToken ct)
     {
         int take = Page<NodeResponse>.Limit(limit);
         await using NpgsqlCommand cmd = db.CreateCommand(after is null ? NodesSql.ListFirst : NodesSql.ListAfter);
@@ -69,7 +70,7 @@ internal static class NodesEndpoints
     }
 
     private static async Task<Results<Ok<NodeResponse>, ProblemHttpResult>> GetNode(
-        Guid id, NpgsqlDataSource db, RedisClient redis, NodesOptions options, TimeProvider time, CancellationToken ct)
+        Guid id, NpgsqlDataSource db, IDatabase redis, NodesOptions options, TimeProvider time, CancellationToken ct)
     {
         await using NpgsqlCommand cmd = db.CreateCommand(NodesSql.Get);
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
@@ -80,7 +81,7 @@ internal static class NodesEndpoints
     }
 
     private static async Task<Results<Ok<NodeResponse>, ValidationProblem, ProblemHttpResult>> UpdateNode(
-        Guid id, NodeRequest request, ClaimsPrincipal user, NpgsqlDataSource db, RedisClient redis, NodesOptions options, TimeProvider time,
+        Guid id, NodeRequest request, ClaimsPrincipal user, NpgsqlDataSource db, IDatabase redis, NodesOptions options, TimeProvider time,
         CancellationToken ct)
     {
         Dictionary<string, string[]> errors = NodeValidation.Validate(request);
@@ -91,7 +92,7 @@ internal static class NodesEndpoints
         {
             lastReport = (await NodeActivity.LastReportsAsync(redis, [id], ct))[0];
         }
-        catch (RedisException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return Unavailable();
         }
@@ -141,7 +142,7 @@ internal static class NodesEndpoints
         {
             await publication.RemoveDeletedAsync(tokens, ct);
         }
-        catch (RedisException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return Problem.Of(ProblemTypes.Unavailable,
                 $"The node was deleted, but Redis is unavailable, so Ingest may still accept its {tokens.Count} token(s) until the token reconciler removes them (Nodes:TokenReconcileInterval).");
@@ -175,7 +176,7 @@ internal static class NodesEndpoints
         {
             await publication.PublishAsync(tokenId, id, hash, ct);
         }
-        catch (RedisException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             // The key is never shown, so nobody could use this token: withdraw it rather than leave an active token no
             // one holds. Should the withdrawal fail too, the reconciler publishes it later and an operator can revoke it.
@@ -239,7 +240,7 @@ internal static class NodesEndpoints
         {
             await publication.RemoveAsync(tokenId, hash, ct);
         }
-        catch (RedisException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return Problem.Of(ProblemTypes.Unavailable,
                 "The token is revoked, but Redis is unavailable, so Ingest may still accept it until the removal reaches Redis. Repeat the request, or the token reconciler removes it (Nodes:TokenReconcileInterval).");
@@ -261,7 +262,7 @@ internal static class NodesEndpoints
         await tx.CommitAsync(ct);
     }
 
-    private static async Task<List<NodeResponse>?> WithActivityAsync(List<NodeRow> rows, RedisClient redis, NodesOptions options, TimeProvider time,
+    private static async Task<List<NodeResponse>?> WithActivityAsync(List<NodeRow> rows, IDatabase redis, NodesOptions options, TimeProvider time,
         CancellationToken ct)
     {
         DateTimeOffset?[] seen;
@@ -269,7 +270,7 @@ internal static class NodesEndpoints
         {
             seen = await NodeActivity.LastReportsAsync(redis, [.. rows.Select(r => r.Id)], ct);
         }
-        catch (RedisException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return null;
         }

@@ -1,6 +1,5 @@
-using System.Globalization;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.StateSync;
 
@@ -15,11 +14,14 @@ namespace Vpn.Perf.Api.Features.StateSync;
 /// <see cref="RejectionAuditWriter"/>.
 /// </summary>
 /// <remarks>
-/// Uses a Redis connection of its own: XREADGROUP BLOCK holds its connection for the whole wait, which would stall
-/// every command pipelined behind it on the shared client.
+/// Polls: StackExchange.Redis multiplexes every caller over one connection, where a blocking XREADGROUP would stall
+/// every command behind it, so the library offers no BLOCK. A read that finds nothing waits
+/// <see cref="StateSyncOptions.EventBlock"/> before the next; a read that finds entries is followed at once by another.
+/// Each stream is read by a command of its own (all pipelined in one round), since the streams are in different
+/// Cluster slots.
 /// </remarks>
 internal sealed class OverLimitConsumer(
-    RedisOptions redisOptions,
+    IDatabase redis,
     OverLimitEvaluator evaluator,
     RejectionAuditWriter rejections,
     StateSyncOptions options,
@@ -27,13 +29,10 @@ internal sealed class OverLimitConsumer(
     TimeProvider time,
     ILogger<OverLimitConsumer> logger) : BackgroundService
 {
-    private readonly string[] _streams = [.. Enumerable.Range(0, bucketCount).Select(RedisKeys.Events), RedisKeys.NodeRejections];
+    private readonly RedisKey[] _streams = [.. Enumerable.Range(0, bucketCount).Select(b => (RedisKey)RedisKeys.Events(b)), RedisKeys.NodeRejections];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The command timeout must outlast the BLOCK, or a quiet stream would look like a stuck connection.
-        await using var redis = new RedisClient(redisOptions with { ConnectionCount = 1, CommandTimeout = options.EventBlock + redisOptions.CommandTimeout },
-            null);
         bool groupsReady = false, readPending = true;
         long nextClaim = 0;
         int failures = 0;
@@ -43,29 +42,31 @@ internal sealed class OverLimitConsumer(
             {
                 if (!groupsReady)
                 {
-                    await EnsureGroupsAsync(redis, stoppingToken);
+                    await EnsureGroupsAsync(stoppingToken);
                     groupsReady = true;
                 }
+                bool idle = false;
                 if (readPending)
                 {
                     // Our own entries read before a crash or a failed evaluation: until none are left.
-                    readPending = await ReadAsync(redis, "0", block: false, stoppingToken) > 0;
+                    readPending = await ReadAsync(StreamPosition.Beginning, stoppingToken) > 0;
                 }
                 else
                 {
                     long now = time.GetUtcNow().ToUnixTimeMilliseconds();
                     if (now >= nextClaim)
                     {
-                        await ClaimIdleAsync(redis, stoppingToken);
+                        await ClaimIdleAsync(stoppingToken);
                         nextClaim = now + (long)options.ClaimMinIdle.TotalMilliseconds / 2;
                     }
-                    await ReadAsync(redis, ">", block: true, stoppingToken);
+                    idle = await ReadAsync(StreamPosition.NewMessages, stoppingToken) == 0;
                 }
                 if (failures > 0)
                 {
                     StateSyncLog.ConsumerRecovered(logger, failures);
                     failures = 0;
                 }
+                if (idle) await Task.Delay(options.EventBlock, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -74,7 +75,7 @@ internal sealed class OverLimitConsumer(
             catch (Exception ex)
             {
                 // Loop boundary: whatever was read and not acknowledged stays pending and is read again first.
-                if (ex is RedisServerException server && server.ErrorCode == "NOGROUP") groupsReady = false;
+                if (ex is RedisServerException server && server.Message.StartsWith("NOGROUP", StringComparison.Ordinal)) groupsReady = false;
                 readPending = true;
                 failures++;
                 TimeSpan delay = options.Backoff(failures);
@@ -92,103 +93,81 @@ internal sealed class OverLimitConsumer(
     }
 
     /// <summary>Creates the group on every bucket stream (and the stream itself); an existing group is kept as it is.</summary>
-    private async Task EnsureGroupsAsync(RedisClient redis, CancellationToken ct)
+    private async Task EnsureGroupsAsync(CancellationToken ct)
     {
-        foreach (string stream in _streams)
+        foreach (RedisKey stream in _streams)
         {
             try
             {
                 // From the start of the stream, not '$': an event added before the group existed still counts, and
                 // evaluating it twice changes nothing.
-                await redis.ExecuteAsync("XGROUP", ["CREATE", stream, options.ConsumerGroup, "0", "MKSTREAM"], ct);
+                await redis.StreamCreateConsumerGroupAsync(stream, options.ConsumerGroup, StreamPosition.Beginning, createStream: true).WaitAsync(ct);
             }
-            catch (RedisServerException ex) when (ex.ErrorCode == "BUSYGROUP")
+            catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
             {
                 // Created by an earlier start or another instance.
             }
         }
     }
 
-    /// <summary>One XREADGROUP over every bucket stream; processes and acknowledges what came back; returns the entry count.</summary>
-    private async Task<int> ReadAsync(RedisClient redis, string id, bool block, CancellationToken ct)
+    /// <summary>One XREADGROUP per stream, pipelined; processes and acknowledges what came back; returns the entry count.</summary>
+    private async Task<int> ReadAsync(RedisValue position, CancellationToken ct)
     {
-        var args = new List<string>(8 + (2 * _streams.Length))
+        var reads = new Task<StreamEntry[]>[_streams.Length];
+        for (int s = 0; s < _streams.Length; s++)
         {
-            "GROUP", options.ConsumerGroup, options.ConsumerName, "COUNT", options.EventBatchSize.ToString(CultureInfo.InvariantCulture),
-        };
-        if (block)
-        {
-            args.Add("BLOCK");
-            args.Add(((long)options.EventBlock.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+            reads[s] = redis.StreamReadGroupAsync(_streams[s], options.ConsumerGroup, options.ConsumerName, position, options.EventBatchSize);
         }
-        args.Add("STREAMS");
-        args.AddRange(_streams);
-        for (int i = 0; i < _streams.Length; i++) args.Add(id);
-        RespValue reply = await redis.ExecuteAsync("XREADGROUP", [.. args], ct);
-        if (reply.IsNull) return 0; // BLOCK timed out
+        await Task.WhenAll(reads).WaitAsync(ct);
         int count = 0;
-        for (int s = 0; s < reply.Length; s++)
+        for (int s = 0; s < _streams.Length; s++)
         {
-            string stream = reply[s][0].AsString()!;
-            count += await ProcessAsync(redis, stream, reply[s][1], ct);
+            count += await ProcessAsync(_streams[s], reads[s].Result, ct);
         }
         return count;
     }
 
     /// <summary>Takes over entries other consumers read but left unacknowledged for longer than ClaimMinIdle.</summary>
-    private async Task ClaimIdleAsync(RedisClient redis, CancellationToken ct)
+    private async Task ClaimIdleAsync(CancellationToken ct)
     {
-        string minIdle = ((long)options.ClaimMinIdle.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        string count = options.EventBatchSize.ToString(CultureInfo.InvariantCulture);
-        foreach (string stream in _streams)
+        long minIdle = (long)options.ClaimMinIdle.TotalMilliseconds;
+        foreach (RedisKey stream in _streams)
         {
-            string cursor = "0-0";
+            RedisValue cursor = "0-0";
             do
             {
-                // Reply: next cursor, claimed entries, ids that no longer exist (Redis 7 drops those from the pending list).
-                RespValue reply = await redis.ExecuteAsync("XAUTOCLAIM", [stream, options.ConsumerGroup, options.ConsumerName, minIdle, cursor, "COUNT", count], ct);
-                cursor = reply[0].AsString() ?? "0-0";
-                await ProcessAsync(redis, stream, reply[1], ct);
+                // Ids that no longer exist come back apart (DeletedIds); Redis 7 drops those from the pending list itself.
+                StreamAutoClaimResult claimed = await redis.StreamAutoClaimAsync(stream, options.ConsumerGroup, options.ConsumerName, minIdle, cursor,
+                    options.EventBatchSize).WaitAsync(ct);
+                cursor = claimed.NextStartId.IsNull ? "0-0" : claimed.NextStartId;
+                await ProcessAsync(stream, claimed.ClaimedEntries, ct);
             }
             while (cursor != "0-0");
         }
     }
 
-    private async Task<int> ProcessAsync(RedisClient redis, string stream, RespValue entries, CancellationToken ct)
+    private async Task<int> ProcessAsync(RedisKey stream, StreamEntry[] entries, CancellationToken ct)
     {
-        if (entries.IsNull || entries.Length == 0) return 0;
-        var done = new List<string>(entries.Length + 2) { stream, options.ConsumerGroup };
+        if (entries.Length == 0) return 0;
+        var done = new RedisValue[entries.Length];
         for (int i = 0; i < entries.Length; i++)
         {
-            RespValue entry = entries[i];
-            string entryId = entry[0].AsString()!;
+            StreamEntry entry = entries[i];
             // A pending entry trimmed from the stream comes back without fields: nothing to evaluate.
+            bool trimmed = entry.Values.Length == 0;
             if (stream == RedisKeys.NodeRejections)
             {
-                if (!entry[1].IsNull && !await rejections.WriteAsync(Field(entry[1], "node"), Field(entry[1], "hour"), Field(entry[1], "rejected"), ct))
+                if (!trimmed && !await rejections.WriteAsync(entry["node"], entry["hour"], entry["rejected"], ct))
                 {
-                    StateSyncLog.MalformedEvent(logger, stream, entryId);
+                    StateSyncLog.MalformedEvent(logger, stream.ToString(), entry.Id.ToString());
                 }
             }
-            else if (Subscription(entry[1]) is { } subscriptionId) await evaluator.EvaluateAsync(subscriptionId, "event", ct);
-            else if (!entry[1].IsNull) StateSyncLog.MalformedEvent(logger, stream, entryId);
-            done.Add(entryId);
+            else if (Guid.TryParseExact((string?)entry["subscription"], "N", out Guid subscriptionId)) await evaluator.EvaluateAsync(subscriptionId, "event", ct);
+            else if (!trimmed) StateSyncLog.MalformedEvent(logger, stream.ToString(), entry.Id.ToString());
+            done[i] = entry.Id;
         }
         // Acknowledged after every evaluation committed; a failure above leaves the whole read pending.
-        await redis.ExecuteAsync("XACK", [.. done], ct);
+        await redis.StreamAcknowledgeAsync(stream, options.ConsumerGroup, done).WaitAsync(ct);
         return entries.Length;
-    }
-
-    private static Guid? Subscription(RespValue fields)
-        => Guid.TryParseExact(Field(fields, "subscription"), "N", out Guid id) ? id : null;
-
-    private static string? Field(RespValue fields, string name)
-    {
-        if (fields.IsNull) return null;
-        for (int f = 0; f + 1 < fields.Length; f += 2)
-        {
-            if (fields[f].AsString() == name) return fields[f + 1].AsString();
-        }
-        return null;
     }
 }

@@ -2,10 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.StateSync;
 
@@ -15,7 +15,7 @@ namespace Vpn.Perf.Api.Features.StateSync;
 /// is set and usage is at or above it, as Ingest decides it. The flag and its audit entry (actor null = the system)
 /// change in one transaction, and only when the flag differs, so repeated events and passes are harmless.
 /// </summary>
-internal sealed class OverLimitEvaluator(NpgsqlDataSource db, RedisClient redis, StatePublisher publisher, TimeProvider time, ILogger<OverLimitEvaluator> logger)
+internal sealed class OverLimitEvaluator(NpgsqlDataSource db, IDatabase redis, StatePublisher publisher, TimeProvider time, ILogger<OverLimitEvaluator> logger)
 {
     public const string OverLimitAction = "subscription.over_limit";
     public const string WithinLimitAction = "subscription.within_limit";
@@ -29,15 +29,15 @@ internal sealed class OverLimitEvaluator(NpgsqlDataSource db, RedisClient redis,
     {
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var candidates = new List<SubscriptionStateRow>();
-        var reads = new List<Task<string?>>();
+        var reads = new List<Task<RedisValue>>();
         foreach (SubscriptionStateRow row in rows)
         {
             if (row.State is not { } state || (state.MaxTraffic is null && !row.IsOverLimit)) continue;
             candidates.Add(row);
-            reads.Add(redis.GetStringAsync(RedisKeys.Usage(row.Id, state.PeriodStart(now), publisher.BucketCount), ct).AsTask());
+            reads.Add(redis.StringGetAsync(RedisKeys.Usage(row.Id, state.PeriodStart(now), publisher.BucketCount)));
         }
         if (candidates.Count == 0) return 0;
-        await Task.WhenAll(reads);
+        await Task.WhenAll(reads).WaitAsync(ct);
         int changed = 0;
         for (int i = 0; i < candidates.Count; i++)
         {
@@ -71,7 +71,7 @@ internal sealed class OverLimitEvaluator(NpgsqlDataSource db, RedisClient redis,
         long periodStart = state.PeriodStart(time.GetUtcNow().ToUnixTimeMilliseconds());
         // The lock is held across this one GET so that two evaluators cannot interleave a read of old limits with a
         // write based on new ones; it is a single short round trip.
-        long used = ParseUsage(await redis.GetStringAsync(RedisKeys.Usage(subscriptionId, periodStart, publisher.BucketCount), ct));
+        long used = ParseUsage(await redis.StringGetAsync(RedisKeys.Usage(subscriptionId, periodStart, publisher.BucketCount)).WaitAsync(ct));
         bool over = IsOver(state.MaxTraffic, used);
         if (over == row.IsOverLimit) return false;
 
@@ -88,8 +88,8 @@ internal sealed class OverLimitEvaluator(NpgsqlDataSource db, RedisClient redis,
 
     private static bool IsOver(long? limit, long used) => limit is { } l && used >= l;
 
-    private static long ParseUsage(string? value)
-        => long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long used) ? used : 0;
+    private static long ParseUsage(RedisValue value)
+        => long.TryParse((string?)value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long used) ? used : 0;
 
     private static JsonElement Meta(string source, long periodStart, long used, long? limit)
     {

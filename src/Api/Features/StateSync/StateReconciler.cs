@@ -1,8 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.StateSync;
 
@@ -18,7 +18,7 @@ namespace Vpn.Perf.Api.Features.StateSync;
 /// </summary>
 internal sealed class StateReconciler(
     NpgsqlDataSource db,
-    RedisClient redis,
+    IDatabase redis,
     StatePublisher publisher,
     OverLimitEvaluator overLimit,
     StateSyncOptions options,
@@ -109,15 +109,15 @@ internal sealed class StateReconciler(
     /// </summary>
     private async Task<List<Guid>> FindDriftAsync(List<SubscriptionStateRow> page, CancellationToken ct)
     {
-        var reads = new Task<RespValue>[page.Count];
+        var reads = new Task<HashEntry[]>[page.Count];
         var scopes = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < page.Count; i++)
         {
-            reads[i] = redis.HGetAllAsync(RedisKeys.SubscriptionState(page[i].Id, publisher.BucketCount), ct).AsTask();
+            reads[i] = redis.HashGetAllAsync(RedisKeys.SubscriptionState(page[i].Id, publisher.BucketCount));
             if (page[i].State!.Scope.Count > 0) scopes.Add(page[i].State!.Scope.Id);
         }
         HashSet<string> missingScopes = await publisher.RenewScopesAsync(scopes, ct);
-        await Task.WhenAll(reads);
+        await Task.WhenAll(reads).WaitAsync(ct);
         var drifted = new List<Guid>();
         for (int i = 0; i < page.Count; i++)
         {
@@ -128,11 +128,11 @@ internal sealed class StateReconciler(
     }
 
     /// <summary>True when the hash holds every expected field with the expected value (extra fields are ignored).</summary>
-    private static bool Matches(RespValue hash, string[] expected)
+    private static bool Matches(HashEntry[] hash, string[] expected)
     {
-        if (hash.IsNull || hash.Length == 0) return false;
-        var actual = new Dictionary<string, string?>(hash.Length / 2, StringComparer.Ordinal);
-        for (int f = 0; f + 1 < hash.Length; f += 2) actual[hash[f].AsString() ?? ""] = hash[f + 1].AsString();
+        if (hash.Length == 0) return false;
+        var actual = new Dictionary<string, string?>(hash.Length, StringComparer.Ordinal);
+        foreach (HashEntry entry in hash) actual[entry.Name.ToString()] = entry.Value;
         for (int e = 0; e + 1 < expected.Length; e += 2)
         {
             if (!actual.TryGetValue(expected[e], out string? value) || !string.Equals(value, expected[e + 1], StringComparison.Ordinal)) return false;

@@ -37,7 +37,10 @@ internal sealed class StateSyncOptions
     /// <summary>This instance's consumer name; stable across restarts so its own pending entries are read again first.</summary>
     public string ConsumerName { get; set; } = Environment.MachineName;
 
-    /// <summary>How long one XREADGROUP waits for events; kept well below the Redis command timeout.</summary>
+    /// <summary>
+    /// The over-limit consumer's poll interval: after a read that found no events it waits this long before reading
+    /// again (StackExchange.Redis has no blocking XREADGROUP), so an event waits at most about this long.
+    /// </summary>
     public TimeSpan EventBlock { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Events read per XREADGROUP or XAUTOCLAIM.</summary>

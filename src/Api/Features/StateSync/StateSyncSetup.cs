@@ -1,5 +1,5 @@
-using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
+using StackExchange.Redis;
+using Vpn.Perf.Api.Redis;
 
 namespace Vpn.Perf.Api.Features.StateSync;
 
@@ -22,13 +22,11 @@ internal static class StateSyncSetup
         services.AddHostedService<OutboxDispatcher>();
         services.AddHostedService<StateReconciler>();
         services.AddHostedService(sp => new OverLimitConsumer(
-            RedisOptions.Parse(configuration.GetConnectionString("Redis")
-                ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis).")),
+            sp.GetRequiredService<IDatabase>(),
             sp.GetRequiredService<OverLimitEvaluator>(),
             sp.GetRequiredService<RejectionAuditWriter>(),
             options,
-            // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
-            configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount),
+            sp.GetRequiredService<StatePublisher>().BucketCount,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<OverLimitConsumer>>()));
         return services;

@@ -8,8 +8,8 @@ using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Common;
 using Vpn.Perf.Api.Problems;
+using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.Subscriptions;
 
@@ -108,7 +108,7 @@ internal static partial class SubscriptionsEndpoints
             // Before the commit, as for one subscription: a Redis failure leaves every flag and counter as it was.
             await usage.DeleteAsync(keys, ct);
         }
-        catch (RedisException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return Problem.Of(ProblemTypes.Unavailable, "Redis did not answer; no usage was reset.");
         }

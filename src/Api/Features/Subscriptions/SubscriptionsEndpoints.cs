@@ -6,14 +6,15 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using NpgsqlTypes;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Common;
 using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Problems;
+using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.Subscriptions;
 
@@ -32,7 +33,7 @@ internal static partial class SubscriptionsEndpoints
     {
         // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
         int bucketCount = configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
-        services.AddSingleton(sp => new UsageStore(sp.GetRequiredService<RedisClient>(), bucketCount, sp.GetRequiredService<ILogger<UsageStore>>()));
+        services.AddSingleton(sp => new UsageStore(sp.GetRequiredService<IDatabase>(), bucketCount, sp.GetRequiredService<ILogger<UsageStore>>()));
         return services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, SubscriptionsJsonContext.Default));
     }
 
@@ -217,7 +218,7 @@ internal static partial class SubscriptionsEndpoints
             // Before the commit: if Redis refuses, the flag stays set and the audit entry is not written.
             await usage.DeleteAsync([key], ct);
         }
-        catch (RedisException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return Problem.Of(ProblemTypes.Unavailable, "Redis did not answer; the usage was not reset.");
         }

@@ -1,5 +1,6 @@
+using StackExchange.Redis;
+using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Features.Subscriptions;
 
@@ -8,7 +9,7 @@ namespace Vpn.Perf.Api.Features.Subscriptions;
 /// (<see cref="RedisKeys.Usage"/>). Reads a whole page in one round: one MGET per bucket, all sent before any reply
 /// is awaited (keys of a bucket share a hash tag, so each MGET stays in one Cluster slot).
 /// </summary>
-internal sealed partial class UsageStore(RedisClient redis, int bucketCount, ILogger<UsageStore> logger)
+internal sealed partial class UsageStore(IDatabase redis, int bucketCount, ILogger<UsageStore> logger)
 {
     private const int DeleteBatch = 1000;
 
@@ -26,43 +27,43 @@ internal sealed partial class UsageStore(RedisClient redis, int bucketCount, ILo
     {
         var result = new long[keys.Count];
         if (keys.Count == 0) return result;
-        List<(List<int> Rows, Task<RespValue> Reply)> rounds = [];
+        List<(List<int> Rows, Task<RedisValue[]> Reply)> rounds = [];
         foreach (List<int> rows in ByBucket(keys))
         {
-            string[] args = new string[rows.Count];
-            for (int i = 0; i < rows.Count; i++) args[i] = keys[rows[i]].Key;
-            rounds.Add((rows, redis.ExecuteAsync("MGET", args, ct).AsTask()));
+            var batch = new RedisKey[rows.Count];
+            for (int i = 0; i < rows.Count; i++) batch[i] = keys[rows[i]].Key;
+            rounds.Add((rows, redis.StringGetAsync(batch)));
         }
         try
         {
-            await Task.WhenAll(rounds.Select(r => r.Reply));
+            await Task.WhenAll(rounds.Select(r => r.Reply)).WaitAsync(ct);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             LogUsageUnavailable(logger, keys.Count, ex);
             return null;
         }
-        foreach ((List<int> rows, Task<RespValue> reply) in rounds)
+        foreach ((List<int> rows, Task<RedisValue[]> reply) in rounds)
         {
-            RespValue[] values = (await reply).AsArray() ?? [];
+            RedisValue[] values = await reply;
             for (int i = 0; i < rows.Count && i < values.Length; i++)
             {
-                result[rows[i]] = values[i].IsNull ? 0 : values[i].AsInt64();
+                result[rows[i]] = values[i].IsNull ? 0 : (long)values[i];
             }
         }
         return result;
     }
 
-    /// <summary>Deletes the keys in per-bucket batches; throws <see cref="RedisException"/> so the caller's transaction rolls back.</summary>
+    /// <summary>Deletes the keys in per-bucket batches; a Redis failure (<see cref="RedisFailure.Is"/>) throws, so the caller's transaction rolls back.</summary>
     public async Task DeleteAsync(IReadOnlyList<UsageKey> keys, CancellationToken ct)
     {
         foreach (List<int> rows in ByBucket(keys))
         {
             for (int offset = 0; offset < rows.Count; offset += DeleteBatch)
             {
-                string[] batch = new string[Math.Min(DeleteBatch, rows.Count - offset)];
+                var batch = new RedisKey[Math.Min(DeleteBatch, rows.Count - offset)];
                 for (int i = 0; i < batch.Length; i++) batch[i] = keys[rows[offset + i]].Key;
-                await redis.DelAsync(batch, ct);
+                await redis.KeyDeleteAsync(batch).WaitAsync(ct);
             }
         }
     }

@@ -6,11 +6,11 @@ using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Api.Tests.SingBox;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Tests.Features.Configs;
 
@@ -38,10 +38,11 @@ public sealed class ConfigEndpointTests
         await seed.ExecAsync("update subscriptions set expires_at = $2 where id = $1", sid, expires);
         string path = await PathOfAsync(api.Services, seed, sid);
 
-        await using RedisClient redis = await RedisClient.ConnectAsync(RedisOptions.Parse(TestServers.Redis), null, CancellationToken.None);
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         long nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         string usageKey = RedisKeys.Usage(sid, ResetPeriod.Parse("P1M").PeriodStart(Anchor.ToUnixTimeMilliseconds(), nowMs), Buckets.DefaultCount);
-        await redis.SetAsync(usageKey, "123456", CancellationToken.None);
+        await redis.StringSetAsync(usageKey, "123456");
         try
         {
             HttpClient client = api.CreateClient();
@@ -65,7 +66,7 @@ public sealed class ConfigEndpointTests
         }
         finally
         {
-            await redis.DelAsync([usageKey], CancellationToken.None);
+            await redis.KeyDeleteAsync(usageKey);
         }
     }
 

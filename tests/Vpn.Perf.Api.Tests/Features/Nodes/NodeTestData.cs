@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using Vpn.Perf.Api.Tests.Hosting;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Tests.Features.Nodes;
 
@@ -70,8 +69,6 @@ internal static class NodeTestData
             }
         }
     }
-
-    public static async Task<RedisClient> RedisAsync() => await RedisClient.ConnectAsync(RedisOptions.Parse(TestServers.Redis), null, CancellationToken.None);
 
     /// <summary>Audit entries (action, target, meta) in id order.</summary>
     public static async Task<List<(string Action, string Target, string Meta)>> AuditAsync(NpgsqlDataSource db)

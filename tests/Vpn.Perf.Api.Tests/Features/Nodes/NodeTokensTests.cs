@@ -4,10 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;
 
 namespace Vpn.Perf.Api.Tests.Features.Nodes;
@@ -19,7 +19,8 @@ public sealed class NodeTokensTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(CreateToken_Valid_ShowsKeyOnceStoresOnlyItsHashAndPublishesToRedis));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await RedisAsync();
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         Guid node = await NodeAsync(db);
         HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Operator);
 
@@ -36,8 +37,8 @@ public sealed class NodeTokensTests
         Assert.True(await ScalarAsync<bool>(db, "select published from node_tokens where id = $1", tokenId));
 
         string redisKey = RedisKeys.NodeToken(stored);
-        Assert.Equal(node.ToString("N"), await redis.HGetAsync(redisKey, "node_id", CancellationToken.None));
-        Assert.Equal(tokenId.ToString("N"), await redis.HGetAsync(redisKey, "token_id", CancellationToken.None));
+        Assert.Equal(node.ToString("N"), (string?)await redis.HashGetAsync(redisKey, "node_id"));
+        Assert.Equal(tokenId.ToString("N"), (string?)await redis.HashGetAsync(redisKey, "token_id"));
 
         // Listed without the key; the audit entry does not hold it either.
         string list = await (await client.GetAsync($"/api/v1/nodes/{node}/tokens")).Content.ReadAsStringAsync();
@@ -47,7 +48,7 @@ public sealed class NodeTokensTests
         var audit = Assert.Single(await AuditAsync(db));
         Assert.Equal(("node_token.create", "node_token:" + tokenId), (audit.Action, audit.Target));
         Assert.DoesNotContain(key, audit.Meta, StringComparison.Ordinal);
-        await redis.DelAsync([redisKey], CancellationToken.None);
+        await redis.KeyDeleteAsync(redisKey);
     }
 
     [Fact]
@@ -55,7 +56,8 @@ public sealed class NodeTokensTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(RevokeToken_Active_RemovesItFromRedisOnceAndIsIdempotent));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await RedisAsync();
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         Guid node = await NodeAsync(db);
         HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Superuser);
         JsonElement created = await JsonAsync(await client.PostAsync($"/api/v1/nodes/{node}/tokens", null), HttpStatusCode.Created);
@@ -63,7 +65,7 @@ public sealed class NodeTokensTests
         string redisKey = RedisKeys.NodeToken(SHA256.HashData(Encoding.UTF8.GetBytes(created.GetProperty("key").GetString()!)));
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/nodes/{node}/tokens/{tokenId}")).StatusCode);
-        Assert.Null(await redis.HGetAsync(redisKey, "node_id", CancellationToken.None));
+        Assert.Null((string?)await redis.HashGetAsync(redisKey, "node_id"));
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/v1/nodes/{node}/tokens/{tokenId}")).StatusCode);
 
         Assert.True(await ScalarAsync<bool>(db, "select revoked_at is not null and published from node_tokens where id = $1", tokenId));
@@ -92,11 +94,12 @@ public sealed class NodeTokensTests
 
         // Redis back: the same request now succeeds and Ingest sees the new token.
         await using var up = new ApiFactory(down.Postgres);
-        await using RedisClient redis = await RedisAsync();
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         JsonElement created = await JsonAsync(await up.ClientAs(Guid.NewGuid(), Roles.Operator).PostAsync($"/api/v1/nodes/{node}/tokens", null), HttpStatusCode.Created);
         string redisKey = RedisKeys.NodeToken(SHA256.HashData(Encoding.UTF8.GetBytes(created.GetProperty("key").GetString()!)));
-        Assert.Equal(node.ToString("N"), await redis.HGetAsync(redisKey, "node_id", CancellationToken.None));
-        await redis.DelAsync([redisKey], CancellationToken.None);
+        Assert.Equal(node.ToString("N"), (string?)await redis.HashGetAsync(redisKey, "node_id"));
+        await redis.KeyDeleteAsync(redisKey);
     }
 
     [Fact]
@@ -104,7 +107,8 @@ public sealed class NodeTokensTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(Reconciler_TokensCommittedButNotInRedis_PublishesActiveAndRemovesRevokedAndDeleted));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await RedisAsync();
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         Guid node = await NodeAsync(db);
         // As after a crash between commit and publish: an active token Redis lacks, a revoked one it still has, and a
         // deleted one (cascade) it still has.
@@ -114,25 +118,25 @@ public sealed class NodeTokensTests
         await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash, revoked_at) values ($1, $2, $3, now())", revokedId, node, revoked);
         await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash) values ($1, $2, $3)", deletedId, node, deleted);
         await ExecAsync(db, "delete from node_tokens where id = $1", deletedId);
-        await redis.HSetAsync(RedisKeys.NodeToken(revoked), "node_id", node.ToString("N"), CancellationToken.None);
-        await redis.HSetAsync(RedisKeys.NodeToken(deleted), "node_id", node.ToString("N"), CancellationToken.None);
+        await redis.HashSetAsync(RedisKeys.NodeToken(revoked), "node_id", node.ToString("N"));
+        await redis.HashSetAsync(RedisKeys.NodeToken(deleted), "node_id", node.ToString("N"));
 
         _ = api.Services; // starting the host runs the reconciler's first pass
 
         DateTime deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline
-               && (await redis.HGetAsync(RedisKeys.NodeToken(active), "node_id", CancellationToken.None) is null
+               && ((await redis.HashGetAsync(RedisKeys.NodeToken(active), "node_id")).IsNull
                    || await ScalarAsync<long>(db, "select count(*) from node_tokens where not published") > 0
                    || await ScalarAsync<long>(db, "select count(*) from node_token_removals") > 0))
         {
             await Task.Delay(50);
         }
-        Assert.Equal(node.ToString("N"), await redis.HGetAsync(RedisKeys.NodeToken(active), "node_id", CancellationToken.None));
-        Assert.Equal(activeId.ToString("N"), await redis.HGetAsync(RedisKeys.NodeToken(active), "token_id", CancellationToken.None));
-        Assert.Null(await redis.HGetAsync(RedisKeys.NodeToken(revoked), "node_id", CancellationToken.None));
-        Assert.Null(await redis.HGetAsync(RedisKeys.NodeToken(deleted), "node_id", CancellationToken.None));
+        Assert.Equal(node.ToString("N"), (string?)await redis.HashGetAsync(RedisKeys.NodeToken(active), "node_id"));
+        Assert.Equal(activeId.ToString("N"), (string?)await redis.HashGetAsync(RedisKeys.NodeToken(active), "token_id"));
+        Assert.Null((string?)await redis.HashGetAsync(RedisKeys.NodeToken(revoked), "node_id"));
+        Assert.Null((string?)await redis.HashGetAsync(RedisKeys.NodeToken(deleted), "node_id"));
         Assert.Equal(0L, await ScalarAsync<long>(db, "select count(*) from node_tokens where not published"));
         Assert.Equal(0L, await ScalarAsync<long>(db, "select count(*) from node_token_removals"));
-        await redis.DelAsync([RedisKeys.NodeToken(active)], CancellationToken.None);
+        await redis.KeyDeleteAsync(RedisKeys.NodeToken(active));
     }
 }

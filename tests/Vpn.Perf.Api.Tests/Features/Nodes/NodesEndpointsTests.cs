@@ -3,10 +3,12 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Tests.Features.StateSync;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
+using Vpn.Perf.Testing;
 using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;
 
 namespace Vpn.Perf.Api.Tests.Features.Nodes;
@@ -62,14 +64,15 @@ public sealed class NodesEndpointsTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(ListNodes_LastSeenInRedis_ShowsLastReportAndActivityPerPage));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await RedisAsync();
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         Guid never = await NodeAsync(db);
         Guid stale = await NodeAsync(db);
         Guid fresh = await NodeAsync(db);
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long staleMs = now - (long)TimeSpan.FromMinutes(6).TotalMilliseconds;
-        await redis.HSetAsync(RedisKeys.NodeLastSeen, fresh.ToString("N"), now.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
-        await redis.HSetAsync(RedisKeys.NodeLastSeen, stale.ToString("N"), staleMs.ToString(CultureInfo.InvariantCulture), CancellationToken.None);
+        await redis.HashSetAsync(RedisKeys.NodeLastSeen, fresh.ToString("N"), now.ToString(CultureInfo.InvariantCulture));
+        await redis.HashSetAsync(RedisKeys.NodeLastSeen, stale.ToString("N"), staleMs.ToString(CultureInfo.InvariantCulture));
         try
         {
             HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Operator);
@@ -96,8 +99,33 @@ public sealed class NodesEndpointsTests
         }
         finally
         {
-            await redis.HDelAsync(RedisKeys.NodeLastSeen, [fresh.ToString("N"), stale.ToString("N")], CancellationToken.None);
+            await redis.HashDeleteAsync(RedisKeys.NodeLastSeen, [fresh.ToString("N"), stale.ToString("N")]);
         }
+    }
+
+    [Fact]
+    public async Task GetNode_RedisStalledOrDown_Answers503AndRecoversWithoutRestart()
+    {
+        await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
+        // A command timeout well below the default 5 s, so the stalled phase ends soon; nothing asserts how soon.
+        await using var api = await ApiFactory.StartAsync(nameof(GetNode_RedisStalledOrDown_Answers503AndRecoversWithoutRestart),
+            new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = TestServers.RedisFor(port: proxy.Port, asyncTimeout: TimeSpan.FromMilliseconds(500)) });
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Operator);
+        string url = $"/api/v1/nodes/{await NodeAsync(db)}";
+        await SyncTest.UntilAsync(async () => (await client.GetAsync(url)).StatusCode == HttpStatusCode.OK, "the node with Redis up");
+
+        // Redis takes the command and never answers: the library's timeout (a TimeoutException, not a RedisException).
+        proxy.Pause();
+        await ProblemAssert.IsAsync(await client.GetAsync(url), HttpStatusCode.ServiceUnavailable, "unavailable");
+        proxy.Resume();
+        await SyncTest.UntilAsync(async () => (await client.GetAsync(url)).StatusCode == HttpStatusCode.OK, "the node once Redis answers again");
+
+        // Redis refuses connections: the command fails at once (fail-fast backlog), and the Api reconnects by itself.
+        proxy.Block();
+        await ProblemAssert.IsAsync(await client.GetAsync(url), HttpStatusCode.ServiceUnavailable, "unavailable");
+        proxy.Unblock();
+        await SyncTest.UntilAsync(async () => (await client.GetAsync(url)).StatusCode == HttpStatusCode.OK, "the node once Redis is back");
     }
 
     [Fact]
@@ -137,17 +165,18 @@ public sealed class NodesEndpointsTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(DeleteNode_WithActiveToken_RemovesItsKeyFromRedisAndAudits));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await RedisAsync();
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         Guid id = await NodeAsync(db);
         HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Superuser);
         JsonElement token = await JsonAsync(await client.PostAsync($"/api/v1/nodes/{id}/tokens", null), HttpStatusCode.Created);
         string redisKey = RedisKeys.NodeToken(Vpn.Perf.Api.Features.Nodes.NodeTokenKey.Hash(token.GetProperty("key").GetString()!));
-        Assert.NotNull(await redis.HGetAsync(redisKey, "node_id", CancellationToken.None));
+        Assert.NotNull((string?)await redis.HashGetAsync(redisKey, "node_id"));
 
         HttpResponseMessage r = await client.DeleteAsync($"/api/v1/nodes/{id}");
 
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
-        Assert.Null(await redis.HGetAsync(redisKey, "node_id", CancellationToken.None));
+        Assert.Null((string?)await redis.HashGetAsync(redisKey, "node_id"));
         Assert.Equal(0L, await ScalarAsync<long>(db, "select count(*) from nodes"));
         Assert.Equal(0L, await ScalarAsync<long>(db, "select count(*) from node_token_removals"));
         Assert.Equal("node.delete", (await AuditAsync(db))[^1].Action);

@@ -1,9 +1,9 @@
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Testing;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
@@ -15,7 +15,8 @@ public sealed class OutboxDispatcherTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(Dispatch_CommittedChange_IsPublishedAndRolledBackOneIsNot), Settings(DispatcherDb));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        IDatabase redis = connection.GetDatabase();
         _ = api.Services; // starts the host and its background services
         Guid owner = await InsertUserAsync(db);
 
@@ -60,17 +61,23 @@ public sealed class OutboxDispatcherTests
     [Fact]
     public async Task Dispatch_ChangeRacingThePublish_IsPublishedAgain()
     {
-        await using var proxy = new TcpFaultProxy(RedisBase.Host, RedisBase.Port);
-        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_ChangeRacingThePublish_IsPublishedAgain), Settings(DispatcherDb, proxy.Port));
+        await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
+        // Only Resume below may end the stalled publish: the Api's command timeout (5 s by default) would release the
+        // claim by itself, and on a loaded machine it could do so before the racing update is seen waiting. This one
+        // outlasts every wait of the test together (each gives up after SyncTest.Deadline), so nothing races it.
+        TimeSpan stallLongerThanTheTest = TimeSpan.FromMinutes(5);
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_ChangeRacingThePublish_IsPublishedAgain),
+            Settings(DispatcherDb, proxy.Port, asyncTimeout: stallLongerThanTheTest));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
         Guid sub = await InsertSubscriptionAsync(db, owner, maxTraffic: 100);
         await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.MaxTraffic) == "100", "the first publish");
         await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
 
-        // Redis answers nothing for now: the dispatcher claims the next change and waits in its publish.
+        // Redis answers nothing until Resume: the dispatcher claims the next change and waits in its publish.
         proxy.Pause();
         await ExecAsync(db, "update subscriptions set max_traffic = 200 where id = $1", sub);
         await UntilAsync(async () => await ScalarAsync<long>(db,
@@ -93,10 +100,11 @@ public sealed class OutboxDispatcherTests
     [Fact]
     public async Task Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns()
     {
-        await using var proxy = new TcpFaultProxy(RedisBase.Host, RedisBase.Port);
+        await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
         await using var api = await ApiFactory.StartAsync(nameof(Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns), Settings(DispatcherDb, proxy.Port));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        IDatabase redis = connection.GetDatabase();
         proxy.Block();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
@@ -118,7 +126,8 @@ public sealed class OutboxDispatcherTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(Dispatch_DeletedSubscription_RemovesItsHash), Settings(DispatcherDb));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
         Guid sub = await InsertSubscriptionAsync(db, owner, 10);
@@ -134,7 +143,8 @@ public sealed class OutboxDispatcherTests
     {
         await using var api = await ApiFactory.StartAsync(nameof(Dispatch_InboundLinkedUnlinkedOrMoved_ScopeIsPublished), Settings(DispatcherDb));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await ConnectAsync(DispatcherDb);
+        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
         Guid sub = await InsertSubscriptionAsync(db, owner);
@@ -145,15 +155,16 @@ public sealed class OutboxDispatcherTests
         Assert.Equal("", (await HashAsync(redis, sub))[SubscriptionState.Fields.Scope]);
 
         // A hash from before scopes had their own keys carried the links in an "inbounds" field; a publish removes it.
-        await redis.HSetAsync(RedisKeys.SubscriptionState(sub, Buckets.DefaultCount), "inbounds", new string('0', 64), CancellationToken.None);
+        await redis.HashSetAsync(RedisKeys.SubscriptionState(sub, Buckets.DefaultCount), "inbounds", new string('0', 64));
         await ExecAsync(db, "insert into subscription_inbounds values ($1, $2)", sub, inbound);
         SubscriptionScope linkedA = SubscriptionScope.Of([new InboundLink(inbound, nodeA)]);
         await UntilAsync(async () => await ScopeTextAsync(redis, sub) == linkedA.Format(), "the link", () => DescribeAsync(redis, sub));
         Dictionary<string, string> hash = await HashAsync(redis, sub);
         Assert.Equal(linkedA.Id, hash[SubscriptionState.Fields.Scope]);
         Assert.False(hash.ContainsKey("inbounds"));
-        long ttl = (await redis.ExecuteAsync("TTL", [RedisKeys.Scope(linkedA.Id)], CancellationToken.None)).AsInt64();
-        Assert.InRange(ttl, 1, (long)RedisKeys.ScopeRetention.TotalSeconds);
+        TimeSpan? ttl = await redis.KeyTimeToLiveAsync(RedisKeys.Scope(linkedA.Id));
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromSeconds(1), RedisKeys.ScopeRetention);
 
         await ExecAsync(db, "update inbounds set node_id = $2 where id = $1", inbound, nodeB);
         string linkedB = SubscriptionScope.Of([new InboundLink(inbound, nodeB)]).Format();

@@ -1,9 +1,9 @@
 using Vpn.Perf.Api.Data;
 using System.Globalization;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
@@ -16,7 +16,8 @@ public sealed class OverLimitTests
     [Fact]
     public async Task OverLimitEvent_Repeated_SetsFlagOnceWithOneAuditEntry()
     {
-        await using RedisClient redis = await FreshRedisAsync();
+        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         await using var api = await ApiFactory.StartAsync(nameof(OverLimitEvent_Repeated_SetsFlagOnceWithOneAuditEntry), Settings(OverLimitDb));
         await using NpgsqlDataSource db = api.OpenDataSource();
         _ = api.Services;
@@ -25,7 +26,7 @@ public sealed class OverLimitTests
         await SettleAsync(db, redis, owner);
 
         // What Ingest does when a report crosses the limit: the counter first, then the event.
-        await redis.SetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500", CancellationToken.None);
+        await redis.StringSetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500");
         string stream = RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount));
         await AddEventAsync(redis, sub, 1500);
         await UntilAsync(async () => await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the flag to be set");
@@ -38,9 +39,34 @@ public sealed class OverLimitTests
     }
 
     [Fact]
+    public async Task OverLimitEvent_StreamsFlushedUnderTheConsumer_GroupsAreRecreatedAndTheEventCounts()
+    {
+        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        IDatabase redis = connection.GetDatabase();
+        await using var api = await ApiFactory.StartAsync(nameof(OverLimitEvent_StreamsFlushedUnderTheConsumer_GroupsAreRecreatedAndTheEventCounts), Settings(OverLimitDb));
+        await using NpgsqlDataSource db = api.OpenDataSource();
+        _ = api.Services;
+        Guid owner = await InsertUserAsync(db);
+        Guid sub = await InsertSubscriptionAsync(db, owner, maxTraffic: 1000);
+        string stream = RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount));
+        await UntilAsync(async () => (await GroupAsync(redis, stream)).Pending == 0, "the consumer group on the subscription's stream");
+        await SettleAsync(db, redis, owner);
+
+        // Redis loses the streams and their groups (a flush, a restart without persistence): the consumer's next read
+        // is answered NOGROUP, and it must create the groups again rather than fail forever.
+        await FlushAsync(connection);
+        await redis.StringSetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500");
+        await AddEventAsync(redis, sub, 1500);
+
+        await UntilAsync(async () => await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the flag to be set");
+        await UntilAsync(async () => (await GroupAsync(redis, stream)).Pending == 0, "the event to be acknowledged");
+    }
+
+    [Fact]
     public async Task RejectionNotice_SameNodeAndHourTwice_OneAuditEntryPerHour()
     {
-        await using RedisClient redis = await FreshRedisAsync();
+        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         await using var api = await ApiFactory.StartAsync(nameof(RejectionNotice_SameNodeAndHourTwice_OneAuditEntryPerHour), Settings(OverLimitDb));
         await using NpgsqlDataSource db = api.OpenDataSource();
         _ = api.Services;
@@ -60,14 +86,15 @@ public sealed class OverLimitTests
         Assert.Equal(2L, await ScalarAsync<long>(db, "select count(*) from audit_log where action = 'node.reports_rejected' and target = $1", target));
     }
 
-    private static async Task<string> AddNoticeAsync(RedisClient redis, Guid node, long hour, int rejected) =>
-        (await redis.ExecuteAsync("XADD", [RedisKeys.NodeRejections, "*", "node", node.ToString("N"), "hour", hour.ToString(CultureInfo.InvariantCulture),
-            "rejected", rejected.ToString(CultureInfo.InvariantCulture), "at", hour.ToString(CultureInfo.InvariantCulture)], CancellationToken.None)).AsString()!;
+    private static async Task<string> AddNoticeAsync(IDatabase redis, Guid node, long hour, int rejected) =>
+        (await redis.StreamAddAsync(RedisKeys.NodeRejections, [new("node", node.ToString("N")), new("hour", hour.ToString(CultureInfo.InvariantCulture)),
+            new("rejected", rejected.ToString(CultureInfo.InvariantCulture)), new("at", hour.ToString(CultureInfo.InvariantCulture))])).ToString();
 
     [Fact]
     public async Task OverLimitEvent_PendingWhenTheApiStopped_IsProcessedAfterRestart()
     {
-        await using RedisClient redis = await FreshRedisAsync();
+        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         Dictionary<string, string?> settings = Settings(OverLimitDb);
         settings["StateSync:ConsumerName"] = "restarted";
         settings["StateSync:ClaimMinIdle"] = "00:00:00.200";
@@ -83,13 +110,12 @@ public sealed class OverLimitTests
         var pending = new Dictionary<string, int>();
         foreach (Guid sub in new[] { own, orphaned })
         {
-            await redis.SetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1200", CancellationToken.None);
+            await redis.StringSetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1200");
             string stream = RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount));
             await CreateGroupAsync(redis, stream);
             await AddEventAsync(redis, sub, 1200);
-            RespValue read = await redis.ExecuteAsync("XREADGROUP",
-                ["GROUP", Group, sub == own ? "restarted" : "gone", "COUNT", "10", "STREAMS", stream, ">"], CancellationToken.None);
-            Assert.Equal(1, read[0][1].Length);
+            StreamEntry[] read = await redis.StreamReadGroupAsync(stream, Group, sub == own ? "restarted" : "gone", StreamPosition.NewMessages, 10);
+            Assert.Single(read);
             pending[stream] = pending.GetValueOrDefault(stream) + 1;
             Assert.Equal(pending[stream], (await GroupAsync(redis, stream)).Pending);
         }
@@ -108,13 +134,14 @@ public sealed class OverLimitTests
     [Fact]
     public async Task OverLimitFlag_LimitRises_IsClearedWithAuditEntry()
     {
-        await using RedisClient redis = await FreshRedisAsync();
+        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         await using var api = await ApiFactory.StartAsync(nameof(OverLimitFlag_LimitRises_IsClearedWithAuditEntry), Settings(OverLimitDb));
         await using NpgsqlDataSource db = api.OpenDataSource();
         _ = api.Services;
         Guid sub = await InsertSubscriptionAsync(db, await InsertUserAsync(db), maxTraffic: 1000);
         await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
-        await redis.SetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500", CancellationToken.None);
+        await redis.StringSetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500");
         await AddEventAsync(redis, sub, 1500);
         await UntilAsync(async () => await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the flag to be set");
 
@@ -129,7 +156,8 @@ public sealed class OverLimitTests
     [Fact]
     public async Task OverLimitFlag_PeriodReset_IsClearedByTheReconciler()
     {
-        await using RedisClient redis = await FreshRedisAsync();
+        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         Dictionary<string, string?> settings = Settings(OverLimitDb);
         settings["StateSync:ReconcileInterval"] = "00:00:00.300";
         await using var api = await ApiFactory.StartAsync(nameof(OverLimitFlag_PeriodReset_IsClearedByTheReconciler), settings);
@@ -142,7 +170,7 @@ public sealed class OverLimitTests
         // Flagged in the previous period (its counter is over the limit); the current period has no usage yet.
         long anchor = await ScalarAsync<long>(db, "select (extract(epoch from created_at) * 1000)::bigint from subscriptions where id = $1", sub);
         long previous = ResetPeriod.Parse("P30D").Boundary(anchor, -1);
-        await redis.SetAsync(RedisKeys.Usage(sub, previous, Buckets.DefaultCount), "5000", CancellationToken.None);
+        await redis.StringSetAsync(RedisKeys.Usage(sub, previous, Buckets.DefaultCount), "5000");
         await ExecAsync(db, "update subscriptions set is_over_limit = true where id = $1", sub);
 
         await UntilAsync(async () => !await ScalarAsync<bool>(db, "select is_over_limit from subscriptions where id = $1", sub), "the reconciler to clear the flag");
@@ -150,53 +178,44 @@ public sealed class OverLimitTests
             "select meta->>'source' from audit_log where action = 'subscription.within_limit' and target = $1", "subscription:" + sub));
     }
 
-    private static async Task<RedisClient> FreshRedisAsync()
+    private static async Task<ConnectionMultiplexer> FreshRedisAsync()
     {
-        RedisClient redis = await ConnectAsync(OverLimitDb);
-        await redis.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
-        return redis;
+        ConnectionMultiplexer connection = await ConnectAsync(OverLimitDb);
+        await FlushAsync(connection);
+        return connection;
     }
+
+    private static Task FlushAsync(ConnectionMultiplexer connection) => connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync(OverLimitDb);
 
     /// <summary>XADD as Ingest's usage script writes it.</summary>
-    private static async Task<string> AddEventAsync(RedisClient redis, Guid sub, long used)
+    private static async Task<string> AddEventAsync(IDatabase redis, Guid sub, long used)
     {
         var c = CultureInfo.InvariantCulture;
-        RespValue id = await redis.ExecuteAsync("XADD", [RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount)), "*",
-            "subscription", sub.ToString("N"), "period_start", "0", "used", used.ToString(c), "limit", "1000",
-            "node", Ids.NewId().ToString("N"), "at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(c)], CancellationToken.None);
-        return id.AsString()!;
+        RedisValue id = await redis.StreamAddAsync(RedisKeys.Events(Buckets.Of(sub, Buckets.DefaultCount)),
+        [
+            new("subscription", sub.ToString("N")), new("period_start", "0"), new("used", used.ToString(c)), new("limit", "1000"),
+            new("node", Ids.NewId().ToString("N")), new("at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(c)),
+        ]);
+        return id.ToString();
     }
 
-    private static async Task CreateGroupAsync(RedisClient redis, string stream)
+    private static async Task CreateGroupAsync(IDatabase redis, string stream)
     {
         try
         {
-            await redis.ExecuteAsync("XGROUP", ["CREATE", stream, Group, "0", "MKSTREAM"], CancellationToken.None);
+            await redis.StreamCreateConsumerGroupAsync(stream, Group, StreamPosition.Beginning, createStream: true);
         }
-        catch (RedisServerException ex) when (ex.ErrorCode == "BUSYGROUP")
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {
         }
     }
 
     /// <summary>The group's pending count and last delivered id on <paramref name="stream"/>.</summary>
-    private static async Task<(long Pending, string? LastDelivered)> GroupAsync(RedisClient redis, string stream)
+    private static async Task<(long Pending, string? LastDelivered)> GroupAsync(IDatabase redis, string stream)
     {
-        RespValue groups = await redis.ExecuteAsync("XINFO", ["GROUPS", stream], CancellationToken.None);
-        for (int g = 0; g < groups.Length; g++)
+        foreach (StreamGroupInfo info in await redis.StreamGroupInfoAsync(stream))
         {
-            RespValue info = groups[g];
-            long pending = -1;
-            string? name = null, last = null;
-            for (int f = 0; f + 1 < info.Length; f += 2)
-            {
-                switch (info[f].AsString())
-                {
-                    case "name": name = info[f + 1].AsString(); break;
-                    case "pending": pending = info[f + 1].AsInt64(); break;
-                    case "last-delivered-id": last = info[f + 1].AsString(); break;
-                }
-            }
-            if (name == Group) return (pending, last);
+            if (info.Name == Group) return (info.PendingMessageCount, info.LastDeliveredId);
         }
         return (-1, null);
     }

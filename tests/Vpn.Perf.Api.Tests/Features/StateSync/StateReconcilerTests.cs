@@ -1,9 +1,9 @@
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Testing;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
@@ -18,7 +18,8 @@ public sealed class StateReconcilerTests
         settings["StateSync:ReconcilePageSize"] = "2"; // several keyset pages for four subscriptions
         await using var api = await ApiFactory.StartAsync(nameof(Reconcile_DeletedHashAndTamperedField_AreRepaired), settings);
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await ConnectAsync(ReconcilerDb);
+        await using ConnectionMultiplexer connection = await ConnectAsync(ReconcilerDb);
+        IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
         Guid[] subs = [await InsertSubscriptionAsync(db, owner, 1), await InsertSubscriptionAsync(db, owner, 2),
@@ -27,8 +28,8 @@ public sealed class StateReconcilerTests
         await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
 
         // Drift the outbox cannot see: a lost key (as after a flush) and a field changed behind the Api's back.
-        await redis.DelAsync([RedisKeys.SubscriptionState(subs[0], Buckets.DefaultCount)], CancellationToken.None);
-        await redis.HSetAsync(RedisKeys.SubscriptionState(subs[2], Buckets.DefaultCount), SubscriptionState.Fields.ResetPeriod, "P1D", CancellationToken.None);
+        await redis.KeyDeleteAsync(RedisKeys.SubscriptionState(subs[0], Buckets.DefaultCount));
+        await redis.HashSetAsync(RedisKeys.SubscriptionState(subs[2], Buckets.DefaultCount), SubscriptionState.Fields.ResetPeriod, "P1D");
 
         await UntilAsync(async () => (await HashAsync(redis, subs[0])).GetValueOrDefault(SubscriptionState.Fields.MaxTraffic) == "1",
             "the deleted hash to be restored", () => DescribeAsync(redis, subs[0]));
@@ -44,7 +45,8 @@ public sealed class StateReconcilerTests
         settings["StateSync:ReconcileInterval"] = "00:00:00.300";
         await using var api = await ApiFactory.StartAsync(nameof(Reconcile_LostScopeKey_IsWrittenAgain), settings);
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await ConnectAsync(ReconcilerDb);
+        await using ConnectionMultiplexer connection = await ConnectAsync(ReconcilerDb);
+        IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
         Guid sub = await InsertSubscriptionAsync(db, owner, 1);
@@ -57,7 +59,7 @@ public sealed class StateReconcilerTests
         await UntilAsync(async () => await OutboxCountAsync(db) == 0, "an empty outbox");
 
         // The hash still names the scope, but its key is gone (a flush of some keys, an expiry while the Api was down).
-        await redis.DelAsync([RedisKeys.Scope(scope.Id)], CancellationToken.None);
+        await redis.KeyDeleteAsync(RedisKeys.Scope(scope.Id));
 
         await UntilAsync(async () => await ScopeTextAsync(redis, sub) == scope.Format(), "the scope key to be written again", () => DescribeAsync(redis, sub));
     }
@@ -65,11 +67,12 @@ public sealed class StateReconcilerTests
     [Fact]
     public async Task Reconcile_RedisBackAfterOutageWithoutItsData_RepairsWithoutWaitingForTheInterval()
     {
-        await using var proxy = new TcpFaultProxy(RedisBase.Host, RedisBase.Port);
+        await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
         Dictionary<string, string?> settings = Settings(ReconcilerDb, proxy.Port); // next periodic pass: in an hour
         await using var api = await ApiFactory.StartAsync(nameof(Reconcile_RedisBackAfterOutageWithoutItsData_RepairsWithoutWaitingForTheInterval), settings);
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using RedisClient redis = await ConnectAsync(ReconcilerDb);
+        await using ConnectionMultiplexer connection = await ConnectAsync(ReconcilerDb);
+        IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
         Guid sub = await InsertSubscriptionAsync(db, owner, 7);
@@ -78,7 +81,7 @@ public sealed class StateReconcilerTests
         // Redis goes away and comes back without the hash (restarted without persistence); a change queued meanwhile
         // makes the dispatcher fail and then recover.
         proxy.Block();
-        await redis.DelAsync([RedisKeys.SubscriptionState(sub, Buckets.DefaultCount)], CancellationToken.None);
+        await redis.KeyDeleteAsync(RedisKeys.SubscriptionState(sub, Buckets.DefaultCount));
         Guid queued = await InsertSubscriptionAsync(db, owner, 8);
         await Task.Delay(TimeSpan.FromSeconds(1));
         proxy.Unblock();

@@ -1,9 +1,8 @@
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Api.Data;
-using System.Globalization;
 using Npgsql;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 
@@ -20,23 +19,16 @@ internal static class SyncTest
 
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    /// <summary>The test Redis, database <paramref name="db"/>, optionally through a proxy port.</summary>
-    public static string RedisFor(int db, int? port = null)
+    /// <summary>This class's own connection to its database of the test Redis.</summary>
+    public static Task<ConnectionMultiplexer> ConnectAsync(int db) => TestServers.ConnectRedisAsync(db);
+
+    /// <summary>
+    /// Fast loops so tests wait for milliseconds, not the production defaults; the Api's Redis is database
+    /// <paramref name="db"/>, optionally through a proxy port and with another command timeout.
+    /// </summary>
+    public static Dictionary<string, string?> Settings(int db, int? port = null, TimeSpan? asyncTimeout = null) => new()
     {
-        RedisOptions o = RedisOptions.Parse(TestServers.Redis);
-        string auth = o.Password is null ? "" : $"{Uri.EscapeDataString(o.User ?? "")}:{Uri.EscapeDataString(o.Password)}@";
-        return string.Create(CultureInfo.InvariantCulture, $"redis://{auth}{o.Host}:{port ?? o.Port}/{db}");
-    }
-
-    public static RedisOptions RedisBase => RedisOptions.Parse(TestServers.Redis);
-
-    public static Task<RedisClient> ConnectAsync(int db) =>
-        RedisClient.ConnectAsync(RedisOptions.Parse(RedisFor(db)), null, CancellationToken.None);
-
-    /// <summary>Fast loops so tests wait for milliseconds, not the production defaults.</summary>
-    public static Dictionary<string, string?> Settings(int db, int? port = null) => new()
-    {
-        ["ConnectionStrings:Redis"] = RedisFor(db, port),
+        ["ConnectionStrings:Redis"] = TestServers.RedisFor(db, port, asyncTimeout),
         ["StateSync:Enabled"] = "true",
         ["StateSync:PollInterval"] = "00:00:00.200",
         ["StateSync:RetryBaseDelay"] = "00:00:00.050",
@@ -81,7 +73,7 @@ internal static class SyncTest
     /// the publish: it handles batches one after another, so once a subscription inserted now is published, every
     /// earlier one was done.
     /// </summary>
-    public static async Task SettleAsync(NpgsqlDataSource db, RedisClient redis, Guid owner)
+    public static async Task SettleAsync(NpgsqlDataSource db, IDatabase redis, Guid owner)
     {
         Guid marker = await InsertSubscriptionAsync(db, owner);
         await UntilAsync(async () => (await HashAsync(redis, marker)).Count > 0, "the dispatcher to publish a marker subscription");
@@ -90,22 +82,20 @@ internal static class SyncTest
     public static Task<long> OutboxCountAsync(NpgsqlDataSource db) => ScalarAsync<long>(db, "select count(*) from state_outbox");
 
     /// <summary>The state hash as field → value; empty when the key does not exist.</summary>
-    public static async Task<Dictionary<string, string>> HashAsync(RedisClient redis, Guid subscriptionId)
+    public static async Task<Dictionary<string, string>> HashAsync(IDatabase redis, Guid subscriptionId)
     {
-        RespValue reply = await redis.HGetAllAsync(RedisKeys.SubscriptionState(subscriptionId, Buckets.DefaultCount), CancellationToken.None);
-        var hash = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i + 1 < reply.Length; i += 2) hash[reply[i].AsString()!] = reply[i + 1].AsString()!;
-        return hash;
+        HashEntry[] entries = await redis.HashGetAllAsync(RedisKeys.SubscriptionState(subscriptionId, Buckets.DefaultCount));
+        return entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
     }
 
     /// <summary>The links under the scope key the state hash names; "" when it names none, null when that key is missing.</summary>
-    public static async Task<string?> ScopeTextAsync(RedisClient redis, Guid subscriptionId)
+    public static async Task<string?> ScopeTextAsync(IDatabase redis, Guid subscriptionId)
     {
         string? id = (await HashAsync(redis, subscriptionId)).GetValueOrDefault(SubscriptionState.Fields.Scope);
         if (string.IsNullOrEmpty(id)) return "";
-        return (await redis.ExecuteAsync("GET", [RedisKeys.Scope(id)], CancellationToken.None)).AsString();
+        return await redis.StringGetAsync(RedisKeys.Scope(id));
     }
 
-    public static async Task<string> DescribeAsync(RedisClient redis, Guid subscriptionId) =>
+    public static async Task<string> DescribeAsync(IDatabase redis, Guid subscriptionId) =>
         string.Join(", ", (await HashAsync(redis, subscriptionId)).Select(kv => kv.Key + "=" + kv.Value));
 }

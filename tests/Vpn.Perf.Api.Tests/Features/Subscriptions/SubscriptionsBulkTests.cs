@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 
 namespace Vpn.Perf.Api.Tests.Features.Subscriptions;
@@ -85,23 +85,24 @@ public sealed class SubscriptionsBulkTests
         Guid notOver = await SubscriptionSeed.InsertAsync(api, a);
         Guid othersOver = await SubscriptionSeed.InsertAsync(api, b, overLimit: true);
         string[] keys = [.. targets.Append(notOver).Append(othersOver).Select(id => RedisKeys.Usage(id, 0, Buckets.DefaultCount))];
-        await using RedisClient redis = await RedisAsync();
-        foreach (string key in keys) await redis.SetAsync(key, "42", CancellationToken.None);
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
+        foreach (string key in keys) await redis.StringSetAsync(key, "42");
         try
         {
             JsonElement result = await PostAsync(Operator(api), "/api/v1/subscriptions/bulk/reset-usage",
                 new { filter = new { owner = a, overLimit = true } }, HttpStatusCode.OK);
             Assert.Equal(3, result.GetProperty("affected").GetInt32());
-            for (int i = 0; i < 3; i++) Assert.Null(await redis.GetStringAsync(keys[i], CancellationToken.None));
-            Assert.Equal("42", await redis.GetStringAsync(keys[3], CancellationToken.None));
-            Assert.Equal("42", await redis.GetStringAsync(keys[4], CancellationToken.None));
+            for (int i = 0; i < 3; i++) Assert.Null((string?)await redis.StringGetAsync(keys[i]));
+            Assert.Equal("42", (string?)await redis.StringGetAsync(keys[3]));
+            Assert.Equal("42", (string?)await redis.StringGetAsync(keys[4]));
             Assert.Equal(1L, await ScalarAsync<long>(api, "select count(*) from subscriptions where is_over_limit"));
             Assert.True(await ScalarAsync<bool>(api, "select is_over_limit from subscriptions where id = $1", othersOver));
             Assert.Equal(1L, await AuditCountAsync(api, "subscription.bulk.reset_usage"));
         }
         finally
         {
-            await redis.DelAsync(keys, CancellationToken.None);
+            await redis.KeyDeleteAsync([.. keys.Select(k => (RedisKey)k)]);
         }
     }
 

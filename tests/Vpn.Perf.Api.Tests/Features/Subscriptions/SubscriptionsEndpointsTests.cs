@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 
 namespace Vpn.Perf.Api.Tests.Features.Subscriptions;
@@ -70,9 +70,10 @@ public sealed class SubscriptionsEndpointsTests
 
         long anchorMs = anchor.ToUnixTimeMilliseconds();
         long periodStart = ResetPeriod.Parse("P30D").PeriodStart(anchorMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        await using RedisClient redis = await RedisAsync();
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
         string key = RedisKeys.Usage(id, periodStart, Buckets.DefaultCount);
-        await redis.SetAsync(key, "123456", CancellationToken.None);
+        await redis.StringSetAsync(key, "123456");
         try
         {
             JsonElement read = await JsonAsync(await api.ClientAs(owner, Roles.Customer).GetAsync($"/api/v1/subscriptions/{id}"), HttpStatusCode.OK);
@@ -88,7 +89,7 @@ public sealed class SubscriptionsEndpointsTests
         }
         finally
         {
-            await redis.DelAsync([key], CancellationToken.None);
+            await redis.KeyDeleteAsync(key);
         }
     }
 
@@ -184,23 +185,24 @@ public sealed class SubscriptionsEndpointsTests
         long start = ResetPeriod.Parse("P1M").PeriodStart(anchor.ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         string current = RedisKeys.Usage(id, start, Buckets.DefaultCount);
         string previous = RedisKeys.Usage(id, anchor.ToUnixTimeMilliseconds(), Buckets.DefaultCount);
-        await using RedisClient redis = await RedisAsync();
-        await redis.SetAsync(current, "999", CancellationToken.None);
-        await redis.SetAsync(previous, "5", CancellationToken.None);
+        await using ConnectionMultiplexer connection = await TestServers.ConnectRedisAsync();
+        IDatabase redis = connection.GetDatabase();
+        await redis.StringSetAsync(current, "999");
+        await redis.StringSetAsync(previous, "5");
         try
         {
             JsonElement reset = await PostAsync(Operator(api), $"/api/v1/subscriptions/{id}/reset-usage", new { }, HttpStatusCode.OK);
             Assert.False(reset.GetProperty("isOverLimit").GetBoolean());
             Assert.Equal(0, reset.GetProperty("usage").GetProperty("usedBytes").GetInt64());
-            Assert.Null(await redis.GetStringAsync(current, CancellationToken.None));
-            Assert.Equal("5", await redis.GetStringAsync(previous, CancellationToken.None)); // only the current period
+            Assert.Null((string?)await redis.StringGetAsync(current));
+            Assert.Equal("5", (string?)await redis.StringGetAsync(previous)); // only the current period
             Assert.Equal(1L, await AuditCountAsync(api, "subscription.reset_usage"));
             await ProblemAssert.IsAsync(await Operator(api).PostAsync($"/api/v1/subscriptions/{Ids.NewId()}/reset-usage", null),
                 HttpStatusCode.NotFound, "not-found");
         }
         finally
         {
-            await redis.DelAsync([current, previous], CancellationToken.None);
+            await redis.KeyDeleteAsync([current, previous]);
         }
     }
 

@@ -1,0 +1,32 @@
+using StackExchange.Redis;
+using Vpn.Perf.Shared.Redis;
+
+namespace Vpn.Perf.Api.Redis;
+
+internal static class RedisSetup
+{
+    /// <summary>How the Api names its connections (<c>CLIENT LIST</c>), beside Ingest's.</summary>
+    public const string ClientName = "vpnperf-api";
+
+    /// <summary>
+    /// The process's one Redis connection (<c>ConnectionStrings:Redis</c>, either form <see cref="RedisConnector"/>
+    /// reads), its default database, and the <see cref="StatePublisher"/> over it. The multiplexer is thread-safe and
+    /// pipelines concurrent commands by itself, so every feature shares it. It connects on first use, so the
+    /// administrative commands that never touch Redis (migrate, create-superuser) need no Redis setting.
+    /// </summary>
+    public static IServiceCollection AddRedis(this IServiceCollection services, string? connectionString, int bucketCount)
+    {
+        services.AddSingleton<IConnectionMultiplexer>(sp => Connect(
+            connectionString ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis)."),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RedisConnector))));
+        services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
+        services.AddSingleton(sp => new StatePublisher(sp.GetRequiredService<IDatabase>(), bucketCount));
+        return services;
+    }
+
+    // A service factory cannot await. This runs once per process, on whichever thread first resolves the connection
+    // (no synchronization context in ASP.NET Core, so no deadlock), and returns within the connect timeout whether or
+    // not Redis is up: the connector never aborts, it reconnects in the background and commands fail fast meanwhile.
+    private static ConnectionMultiplexer Connect(string connectionString, ILogger logger)
+        => RedisConnector.ConnectAsync(connectionString, logger, ClientName).GetAwaiter().GetResult();
+}
