@@ -1,9 +1,10 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
+using StackExchange.Redis;
+using Vpn.Perf.Benchmarks.Redis;
 using Vpn.Perf.Benchmarks.Wire;
 using Vpn.Perf.Ingest;
 using Vpn.Perf.Ingest.Usage;
-using Vpn.Perf.Shared.Redis;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 
 namespace Vpn.Perf.Benchmarks.Usage;
@@ -23,7 +24,6 @@ namespace Vpn.Perf.Benchmarks.Usage;
 public class UsageApplierBenchmarks
 #pragma warning restore CA1001
 {
-    private const int Database = 9;
     private const int Nodes = 32;
 
     private readonly IngestOptions _options = new();
@@ -31,17 +31,17 @@ public class UsageApplierBenchmarks
     private readonly Guid[] _nodes = new Guid[Nodes];
     private readonly List<Guid>[] _cutoffs = new List<Guid>[Nodes];
     private readonly Task<UsageOutcome>[] _applying = new Task<UsageOutcome>[Nodes];
-    private RedisClient _redis = null!;
+    private ConnectionMultiplexer _redis = null!;
     private UsageApplier _applier = null!;
     private ulong _seq;
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        string cs = Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "redis://127.0.0.1:56379";
-        _redis = await RedisClient.ConnectAsync(RedisOptions.Parse(cs) with { Database = Database }, null, CancellationToken.None);
-        await _redis.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
-        _applier = new UsageApplier(_redis, new SubscriptionStateCache(_redis, _options), _options);
+        _redis = await BenchRedis.ConnectAsync();
+        await BenchRedis.Server(_redis).FlushDatabaseAsync(BenchRedis.Database);
+        IDatabase db = _redis.GetDatabase(BenchRedis.Database);
+        _applier = new UsageApplier(db, new SubscriptionStateCache(db, _options), _options);
 
         var body = new ArrayBufferWriter<byte>();
         TrafficBatchPayload.Create().WriteTo(body);
@@ -80,7 +80,7 @@ public class UsageApplierBenchmarks
     public async Task CleanupAsync()
     {
         await _applier.DisposeAsync();
-        await _redis.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
+        await BenchRedis.Server(_redis).FlushDatabaseAsync(BenchRedis.Database);
         await _redis.DisposeAsync();
         foreach (BatchContext batch in _batches) batch.Dispose();
     }
