@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using StackExchange.Redis;
+using Vpn.Perf.Benchmarks.Redis;
 using Vpn.Perf.Ingest;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Benchmarks.Usage;
 
@@ -17,7 +18,6 @@ namespace Vpn.Perf.Benchmarks.Usage;
 internal static class UsageThroughput
 {
     private const int ReportsPerBatch = 250;
-    private const int Database = 9;
     private const int ReferenceOps = 2_000_000;
 
     public static async Task<int> RunAsync(string[] args)
@@ -27,11 +27,10 @@ internal static class UsageThroughput
         int subscriptions = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 20_000;
         int buckets = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : Buckets.DefaultCount;
         bool zipf = args.Length > 5 && args[5] == "zipf";
-        string cs = Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "redis://127.0.0.1:56379";
-        RedisOptions options = RedisOptions.Parse(cs) with { Database = Database };
-
-        await using RedisClient redis = await RedisClient.ConnectAsync(options, null, CancellationToken.None);
-        await redis.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
+        await using ConnectionMultiplexer connection = await BenchRedis.ConnectAsync();
+        IDatabase redis = connection.GetDatabase(BenchRedis.Database);
+        IServer server = BenchRedis.Server(connection);
+        await server.FlushDatabaseAsync(BenchRedis.Database);
         var ingestOptions = new IngestOptions { BucketCount = buckets };
         var applier = new UsageApplier(redis, new SubscriptionStateCache(redis, ingestOptions), ingestOptions);
 
@@ -39,18 +38,12 @@ internal static class UsageThroughput
         for (int i = 0; i < ids.Length; i++) ids[i] = Guid.CreateVersion7();
         // Every subscription has a limit (1 TiB, never reached) and a monthly reset, as in a real deployment:
         // the script then compares every total with its limit.
-        var seeding = new List<Task<RespValue>>(ids.Length);
-        string anchor = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var seeding = new List<Task>(ids.Length);
+        long anchor = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (Guid id in ids)
         {
-            if (seeding.Count == 1_000)
-            {
-                // The client bounds its pending commands (RedisOptions.MaxPendingCommands): seed in waves.
-                await Task.WhenAll(seeding);
-                seeding.Clear();
-            }
-            seeding.Add(redis.ExecuteAsync("HSET", [RedisKeys.SubscriptionState(id, buckets), SubscriptionState.Fields.MaxTraffic, "1099511627776",
-                SubscriptionState.Fields.ResetPeriod, "P1M", SubscriptionState.Fields.ResetAnchor, anchor], CancellationToken.None).AsTask());
+            seeding.Add(redis.HashSetAsync(RedisKeys.SubscriptionState(id, buckets),
+                [new(SubscriptionState.Fields.MaxTraffic, 1L << 40), new(SubscriptionState.Fields.ResetPeriod, "P1M"), new(SubscriptionState.Fields.ResetAnchor, anchor)]));
         }
         await Task.WhenAll(seeding);
         // Zipf (s = 1) as the load tool draws them: a few heavy subscriptions appear in most batches.
@@ -58,7 +51,7 @@ internal static class UsageThroughput
         double sum = 0;
         for (int k = 0; k < cdf.Length; k++) cdf[k] = sum += 1.0 / (k + 1);
         for (int k = 0; k < cdf.Length; k++) cdf[k] /= sum;
-        double cpuBefore = await RedisCpuSecondsAsync(redis);
+        double cpuBefore = await BenchRedis.CpuSecondsAsync(connection);
         long applied = 0;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var watch = Stopwatch.StartNew();
@@ -92,12 +85,14 @@ internal static class UsageThroughput
         await Task.WhenAll(workers);
         watch.Stop();
         double ours = applied / watch.Elapsed.TotalSeconds;
-        double oursCpu = (await RedisCpuSecondsAsync(redis) - cpuBefore) * 1e6 / applied;
-        await redis.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
+        double oursCpu = (await BenchRedis.CpuSecondsAsync(connection) - cpuBefore) * 1e6 / applied;
+        await server.FlushDatabaseAsync(BenchRedis.Database);
 
-        cpuBefore = await RedisCpuSecondsAsync(redis);
-        double reference = RedisBenchmarkHincrby(options);
-        double referenceCpu = (await RedisCpuSecondsAsync(redis) - cpuBefore) * 1e6 / ReferenceOps;
+        cpuBefore = await BenchRedis.CpuSecondsAsync(connection);
+        double reference = BenchRedis.RedisBenchmark("-n", ReferenceOps.ToString(CultureInfo.InvariantCulture), "-P", "128", "-r", "20000",
+            "HINCRBY", "vpnperf-bench:h", "f:__rand_int__", "1000");
+        double referenceCpu = (await BenchRedis.CpuSecondsAsync(connection) - cpuBefore) * 1e6 / ReferenceOps;
+        await server.FlushDatabaseAsync(BenchRedis.Database);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             | stage | figure | reference (same server, same run) | ratio |
             |---|---|---|---|
@@ -107,41 +102,9 @@ internal static class UsageThroughput
         return 0;
     }
 
-    private static double RedisBenchmarkHincrby(RedisOptions options)
-    {
-        var psi = new ProcessStartInfo("redis-benchmark") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "-h", options.Host, "-p", options.Port.ToString(CultureInfo.InvariantCulture), "-n", ReferenceOps.ToString(CultureInfo.InvariantCulture), "-P", "128", "-q", "--csv",
-                     "-r", "20000", "--dbnum", Database.ToString(CultureInfo.InvariantCulture), "HINCRBY", "vpnperf-bench:h", "f:__rand_int__", "1000" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using Process p = Process.Start(psi) ?? throw new InvalidOperationException("redis-benchmark did not start (apt-get install redis-tools).");
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        // --csv prints "test","rps",...; the rps of the single custom command is the second field of the last line.
-        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        string[] fields = lines[^1].Split(',');
-        return double.Parse(fields[1].Trim('"'), CultureInfo.InvariantCulture);
-    }
-
     private static int ZipfRank(double[] cdf, double u)
     {
         int k = Array.BinarySearch(cdf, u);
         return Math.Min(k >= 0 ? k : ~k, cdf.Length - 1);
-    }
-
-    /// <summary>The server's CPU time so far (user + system), from <c>INFO cpu</c>.</summary>
-    private static async Task<double> RedisCpuSecondsAsync(RedisClient redis)
-    {
-        string info = (await redis.ExecuteAsync("INFO", ["cpu"], CancellationToken.None)).AsString() ?? "";
-        double total = 0;
-        foreach (string line in info.Split("\r\n"))
-        {
-            if (line.StartsWith("used_cpu_sys:", StringComparison.Ordinal) || line.StartsWith("used_cpu_user:", StringComparison.Ordinal))
-            {
-                total += double.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-        return total;
     }
 }

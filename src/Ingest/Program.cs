@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using Vpn.Perf.Ingest;
 using Vpn.Perf.Ingest.Auth;
 using Vpn.Perf.Ingest.ClickHouse;
@@ -28,7 +29,12 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IngestMetrics>();
-builder.Services.AddSingleton(sp => new RedisClient(RedisOptions.Parse(redisConnection), sp.GetRequiredService<ILogger<RedisClient>>()));
+// One multiplexer for the process (it is thread-safe and pipelines every caller's commands), connected before the host
+// is built so that nothing waits for it later. While Redis is down this returns after the connect timeout and keeps
+// reconnecting in the background; commands fail at once meanwhile, which requests answer with 503 (RedisConnector).
+await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(redisConnection, clientName: "vpnperf-ingest");
+builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
+builder.Services.AddSingleton(redis.GetDatabase());
 builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(clickHouseConnection)));
 builder.Services.AddSingleton(sp => DurableSpool.Open(
     new SpoolOptions { Directory = options.SpoolDirectory, MaxBacklogBytes = options.SpoolMaxBacklogBytes },

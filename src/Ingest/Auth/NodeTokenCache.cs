@@ -2,8 +2,8 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Ingest.Auth;
 
@@ -13,7 +13,7 @@ namespace Vpn.Perf.Ingest.Auth;
 /// that expires after <see cref="IngestOptions.CacheMaxAge"/> anyway, so a revoked token stops working
 /// within seconds even if a change notice is lost.
 /// </summary>
-internal sealed class NodeTokenCache(RedisClient redis, IngestOptions options, TimeProvider time)
+internal sealed class NodeTokenCache(IDatabase redis, IngestOptions options, TimeProvider time)
 {
     // Bounds memory if someone cycles through many valid tokens; clearing is cheap and self-healing.
     private const int MaxEntries = 100_000;
@@ -44,7 +44,8 @@ internal sealed class NodeTokenCache(RedisClient redis, IngestOptions options, T
 
     private async ValueTask<Guid?> FetchAsync(TokenKey key, string redisKey, long now, CancellationToken ct)
     {
-        string? node = await redis.HGetAsync(redisKey, "node_id", ct);
+        // The library's commands take no token: the request stops waiting when it is cancelled, the read completes anyway.
+        string? node = await redis.HashGetAsync(redisKey, "node_id").WaitAsync(ct);
         if (node is null || !Guid.TryParseExact(node, "N", out Guid nodeId))
         {
             _entries.TryRemove(key, out _);

@@ -6,7 +6,6 @@ using Vpn.Perf.Ingest.Pipeline;
 using Vpn.Perf.Ingest.Spool;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared;
-using Vpn.Perf.Shared.Redis;
 using Vpn.Perf.Shared.Wire;
 using Vpn.Perf.Shared.Wire.MessagePack;
 using Vpn.Perf.Shared.Wire.TrafficReport;
@@ -82,7 +81,7 @@ internal sealed partial class ReportEndpoint(
         {
             node = await tokens.ResolveAsync(BearerToken(request.Headers.Authorization), ct);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             // A token not in the cache needs Redis; while it is down the node must retry, not see a 500 or a 401.
             metrics.RedisFailed();
@@ -141,7 +140,7 @@ internal sealed partial class ReportEndpoint(
                 ValueTask preparing = usage.PrepareAsync(batch, nodeId, nowMs, cutoff, decideScope: true, ct);
                 if (!preparing.IsCompletedSuccessfully) await preparing;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisFailure.Is(ex))
             {
                 metrics.RedisFailed();
                 if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, ex.Message);
@@ -204,7 +203,7 @@ internal sealed partial class ReportEndpoint(
         {
             return new UsageAttempt(true, await usage.ApplyAsync(batch, nodeId, nowMs, cutoff, ct), null);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return new UsageAttempt(true, default, ex);
         }

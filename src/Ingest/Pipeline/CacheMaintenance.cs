@@ -1,7 +1,7 @@
+using StackExchange.Redis;
 using Vpn.Perf.Ingest.Auth;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Ingest.Pipeline;
 
@@ -11,8 +11,12 @@ namespace Vpn.Perf.Ingest.Pipeline;
 /// second), and publishes node activity and the nodes' hourly rejection notices. After any Redis failure every cache is dropped, because changes may have
 /// been missed while the feed could not be read.
 /// </summary>
+/// <remarks>
+/// The stream is polled (<c>XREAD</c> without <c>BLOCK</c>, which StackExchange.Redis's shared connection does not
+/// support): the interval is the poll period, and each tick reads on until it has caught up.
+/// </remarks>
 internal sealed partial class CacheMaintenance(
-    RedisClient redis,
+    IDatabase redis,
     NodeTokenCache tokens,
     SubscriptionStateCache states,
     NodeActivity activity,
@@ -20,6 +24,9 @@ internal sealed partial class CacheMaintenance(
     IngestOptions options,
     ILogger<CacheMaintenance> logger) : BackgroundService
 {
+    // Changes read per XREAD; a tick reads pages until one comes back short.
+    private const int FeedPage = 1000;
+
     private string? _lastId;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -60,36 +67,24 @@ internal sealed partial class CacheMaintenance(
         if (_lastId is null)
         {
             // Start at the stream's current end: caches are empty or were just dropped, so nothing before matters.
-            RespValue last = await redis.ExecuteAsync("XREVRANGE", [RedisKeys.StateChanges, "+", "-", "COUNT", "1"], ct);
-            _lastId = last.Length > 0 ? last[0][0].AsString() ?? "0-0" : "0-0";
+            StreamEntry[] last = await redis.StreamRangeAsync(RedisKeys.StateChanges, count: 1, messageOrder: Order.Descending).WaitAsync(ct);
+            _lastId = last.Length > 0 ? (string?)last[0].Id ?? "0-0" : "0-0";
             tokens.Invalidate();
             states.InvalidateAll();
             return;
         }
         while (true)
         {
-            RespValue reply = await redis.ExecuteAsync("XREAD", ["COUNT", "1000", "STREAMS", RedisKeys.StateChanges, _lastId], ct);
-            if (reply.IsNull || reply.Length == 0) return;
-            RespValue entries = reply[0][1];
-            for (int i = 0; i < entries.Length; i++)
+            StreamEntry[] entries = await redis.StreamReadAsync(RedisKeys.StateChanges, _lastId, count: FeedPage).WaitAsync(ct);
+            foreach (StreamEntry entry in entries)
             {
-                RespValue entry = entries[i];
-                _lastId = entry[0].AsString() ?? _lastId;
-                RespValue fields = entry[1];
-                string? kind = null, id = null;
-                for (int f = 0; f + 1 < fields.Length; f += 2)
-                {
-                    switch (fields[f].AsString())
-                    {
-                        case "kind": kind = fields[f + 1].AsString(); break;
-                        case "id": id = fields[f + 1].AsString(); break;
-                    }
-                }
+                _lastId = (string?)entry.Id ?? _lastId;
+                string? kind = entry["kind"], id = entry["id"];
                 if (kind == "token") tokens.Invalidate();
                 else if (kind == "sub" && Guid.TryParseExact(id, "N", out Guid sid)) states.Invalidate(sid);
                 else states.InvalidateAll();
             }
-            if (entries.Length < 1000) return;
+            if (entries.Length < FeedPage) return;
         }
     }
 
@@ -97,16 +92,14 @@ internal sealed partial class CacheMaintenance(
     {
         List<KeyValuePair<Guid, long>> seen = activity.Drain();
         if (seen.Count == 0) return;
-        var args = new string[1 + (seen.Count * 2)];
-        args[0] = RedisKeys.NodeLastSeen;
+        var fields = new HashEntry[seen.Count];
         for (int i = 0; i < seen.Count; i++)
         {
-            args[1 + (2 * i)] = seen[i].Key.ToString("N");
-            args[2 + (2 * i)] = seen[i].Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            fields[i] = new HashEntry(seen[i].Key.ToString("N"), seen[i].Value);
         }
         try
         {
-            await redis.ExecuteAsync("HSET", args, ct);
+            await redis.HashSetAsync(RedisKeys.NodeLastSeen, fields).WaitAsync(ct);
         }
         catch
         {

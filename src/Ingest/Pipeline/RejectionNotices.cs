@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Ingest.Pipeline;
 
@@ -15,6 +14,8 @@ internal sealed class RejectionNotices(TimeProvider time)
 {
     private const long HourMs = 3_600_000;
     private const int StreamLength = 10_000;
+    // Set at any moment of its hour, a marker of two hours lasts past the end of that hour (and covers clocks a little apart).
+    private static readonly TimeSpan MarkerLifetime = TimeSpan.FromMilliseconds(2 * HourMs);
 
     private readonly ConcurrentDictionary<Guid, long> _pending = new();
     // The hour each node's notice was last claimed in (by this instance or another): no Redis command for the rest of it.
@@ -24,7 +25,7 @@ internal sealed class RejectionNotices(TimeProvider time)
         => _pending.AddOrUpdate(nodeId, static (_, n) => n, static (_, old, n) => old + n, (long)rejected);
 
     /// <summary>Publishes the notices of nodes not yet noticed this hour; returns how many notices were added.</summary>
-    public async Task<int> PublishAsync(RedisClient redis, CancellationToken ct)
+    public async Task<int> PublishAsync(IDatabase redis, CancellationToken ct)
     {
         if (_pending.IsEmpty) return 0;
         long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -35,22 +36,21 @@ internal sealed class RejectionNotices(TimeProvider time)
             if (!_pending.TryRemove(pair)) continue;
             (Guid node, long rejected) = pair;
             if (_claimed.TryGetValue(node, out long claimedHour) && claimedHour == hour) continue;
-            string id = node.ToString("N");
             string marker = RedisKeys.RejectionMarker(node, hour);
-            RespValue set = await redis.ExecuteAsync("SET", [marker, "1", "NX", "PX", (2 * HourMs).ToString(CultureInfo.InvariantCulture)], ct);
+            bool set = await redis.StringSetAsync(marker, "1", MarkerLifetime, When.NotExists).WaitAsync(ct);
             _claimed[node] = hour;
-            if (set.IsNull) continue; // another instance noticed this node this hour
+            if (!set) continue; // another instance noticed this node this hour
             try
             {
-                await redis.ExecuteAsync("XADD", [RedisKeys.NodeRejections, "MAXLEN", "~", StreamLength.ToString(CultureInfo.InvariantCulture), "*",
-                    "node", id, "hour", hour.ToString(CultureInfo.InvariantCulture), "rejected", rejected.ToString(CultureInfo.InvariantCulture),
-                    "at", nowMs.ToString(CultureInfo.InvariantCulture)], ct);
+                await redis.StreamAddAsync(RedisKeys.NodeRejections,
+                    [new("node", node.ToString("N")), new("hour", hour), new("rejected", rejected), new("at", nowMs)],
+                    maxLength: StreamLength, useApproximateMaxLength: true).WaitAsync(ct);
             }
             catch
             {
                 // Give the hour back, so the next tick (or another instance) notices the node instead of nobody.
                 _claimed.TryRemove(node, out _);
-                await redis.DelAsync([marker], CancellationToken.None);
+                await redis.KeyDeleteAsync(marker);
                 _pending.AddOrUpdate(node, rejected, (_, old) => old + rejected);
                 throw;
             }

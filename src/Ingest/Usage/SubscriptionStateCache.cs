@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Ingest.Usage;
 
@@ -19,7 +19,7 @@ namespace Vpn.Perf.Ingest.Usage;
 /// generation it started under still holds after storing them (and takes them back out otherwise), which is the
 /// check Npgsql's pool does with its clear counter.
 /// </remarks>
-internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions options)
+internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions options)
 {
     private const int MaxEntries = 1_000_000;
     // Distinct scopes, not subscriptions: subscriptions share the few their plans and groups give them.
@@ -35,6 +35,13 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     private readonly ConcurrentDictionary<string, SubscriptionScope> _scopes = new(StringComparer.Ordinal);
     private readonly long _maxAgeMs = (long)MaxAge.TotalMilliseconds;
     private long _generation;
+
+    // The HMGET's fields, in the order Parse reads them; the library only reads the array, so every load shares it.
+    private static readonly RedisValue[] StateFields =
+    [
+        SubscriptionState.Fields.MaxTraffic, SubscriptionState.Fields.ExpiresAt, SubscriptionState.Fields.Suspended,
+        SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Scope,
+    ];
 
     /// <summary>The cached scope alone, for access events (one slot read, see <see cref="SubscriptionTable"/>).</summary>
     public bool TryGetScope(Guid subscriptionId, long nowMs, out SubscriptionScope scope)
@@ -102,13 +109,10 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
         {
             // All HMGETs are queued before the first await, so they travel pipelined. Not cancelled with the request that
             // started them: other requests may be waiting for the same reads.
-            var pending = new Task<RespValue>[loads.Count];
+            var pending = new Task<RedisValue[]>[loads.Count];
             for (int i = 0; i < loads.Count; i++)
             {
-                pending[i] = redis.ExecuteAsync("HMGET",
-                    [RedisKeys.SubscriptionState(loads[i].Id, options.BucketCount), SubscriptionState.Fields.MaxTraffic,
-                     SubscriptionState.Fields.ExpiresAt, SubscriptionState.Fields.Suspended,
-                     SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Scope], CancellationToken.None).AsTask();
+                pending[i] = redis.HashGetAsync(RedisKeys.SubscriptionState(loads[i].Id, options.BucketCount), StateFields);
             }
             if (_entries.Count + loads.Count > MaxEntries)
             {
@@ -118,9 +122,9 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
             var scopeIds = new string?[loads.Count];
             for (int i = 0; i < pending.Length; i++)
             {
-                RespValue reply = await pending[i];
+                RedisValue[] reply = await pending[i];
                 var fields = new string?[reply.Length];
-                for (int f = 0; f < fields.Length; f++) fields[f] = reply[f].AsString();
+                for (int f = 0; f < fields.Length; f++) fields[f] = reply[f];
                 states[i] = Parse(fields);
                 scopeIds[i] = fields.Length > 5 && !string.IsNullOrEmpty(fields[5]) ? fields[5] : null;
             }
@@ -148,18 +152,18 @@ internal sealed class SubscriptionStateCache(RedisClient redis, IngestOptions op
     /// </summary>
     private async Task ResolveScopesAsync(SubscriptionState[] states, string?[] scopeIds)
     {
-        Dictionary<string, Task<RespValue>>? reads = null;
+        Dictionary<string, Task<RedisValue>>? reads = null;
         foreach (string? id in scopeIds)
         {
             if (id is null || _scopes.ContainsKey(id) || (reads?.ContainsKey(id) ?? false)) continue;
-            (reads ??= new(StringComparer.Ordinal))[id] = redis.ExecuteAsync("GET", [RedisKeys.Scope(id)], CancellationToken.None).AsTask();
+            (reads ??= new(StringComparer.Ordinal))[id] = redis.StringGetAsync(RedisKeys.Scope(id));
         }
         if (reads is not null)
         {
             if (_scopes.Count + reads.Count > MaxScopes) _scopes.Clear();
-            foreach ((string id, Task<RespValue> read) in reads)
+            foreach ((string id, Task<RedisValue> read) in reads)
             {
-                string? text = (await read).AsString();
+                string? text = await read;
                 if (text is not null && SubscriptionScope.TryParse(text, out SubscriptionScope scope) && SubscriptionScope.IdOf(text) == id)
                 {
                     _scopes[id] = scope;

@@ -3,8 +3,8 @@ using System.Buffers.Text;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Ingest.Usage;
 
@@ -35,13 +35,12 @@ internal sealed class UsageApplier : IAsyncDisposable
     // Two rounds in flight: the next round is gathered and encoded while Redis works on the previous one.
     private const int RoundsInFlight = 2;
 
-    private readonly RedisClient _redis;
-    private readonly RedisScript _script = new(UsageScript.Source);
+    private readonly IDatabase _redis;
     private readonly SubscriptionStateCache _states;
     private readonly int _bucketCount;
-    private readonly byte[][] _usagePrefixes;
-    private readonly byte[][] _seqPrefixes;
-    private readonly byte[][] _eventKeys;
+    private readonly RedisKey[] _usagePrefixes;
+    private readonly RedisKey[] _seqPrefixes;
+    private readonly RedisKey[] _eventKeys;
     // Which key each (subscription, period) got in the call being built; only the loop's thread uses it.
     private readonly Dictionary<UsageKey, int> _keyIndex = [];
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -49,15 +48,17 @@ internal sealed class UsageApplier : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
 
-    public UsageApplier(RedisClient redis, SubscriptionStateCache states, IngestOptions options)
+    public UsageApplier(IDatabase redis, SubscriptionStateCache states, IngestOptions options)
     {
         _redis = redis;
         _states = states;
         _bucketCount = options.BucketCount;
-        // Key names per bucket, encoded once: the hot path copies bytes, it never formats strings.
-        _usagePrefixes = new byte[_bucketCount][];
-        _seqPrefixes = new byte[_bucketCount][];
-        _eventKeys = new byte[_bucketCount][];
+        // Key names per bucket, encoded once. A usage or dedup key is one of these prefixes with the id after it
+        // (RedisKey.Prepend keeps both arrays as they are and the library writes one after the other), so the hot path
+        // never formats a string and never copies a prefix.
+        _usagePrefixes = new RedisKey[_bucketCount];
+        _seqPrefixes = new RedisKey[_bucketCount];
+        _eventKeys = new RedisKey[_bucketCount];
         for (int b = 0; b < _bucketCount; b++)
         {
             _usagePrefixes[b] = Encoding.UTF8.GetBytes(RedisKeys.UsagePrefix(b));
@@ -149,8 +150,8 @@ internal sealed class UsageApplier : IAsyncDisposable
     /// <summary>
     /// Applies the batch's accepted reports (after <see cref="PrepareAsync"/>) and adds to <paramref name="cutoff"/>
     /// (each once) the subscriptions now over their limit. A report whose usage counter would pass int64 is rejected
-    /// (<see cref="ReportVerdict.Overflow"/>) and the rest applied without it. Throws the Redis client's exceptions
-    /// when Redis fails. Once the batch is queued it is applied even if <paramref name="ct"/> fires, so a counted
+    /// (<see cref="ReportVerdict.Overflow"/>) and the rest applied without it. Throws StackExchange.Redis's exceptions
+    /// when Redis fails (<see cref="RedisFailure"/>). Once the batch is queued it is applied even if <paramref name="ct"/> fires, so a counted
     /// batch is never left half done by a client that hung up.
     /// </summary>
     public async ValueTask<UsageOutcome> ApplyAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
@@ -221,7 +222,7 @@ internal sealed class UsageApplier : IAsyncDisposable
         int[] next = ArrayPool<int>.Shared.Rent(_bucketCount);
         Entry[] order = ArrayPool<Entry>.Shared.Rent(reportCount);
         int[] keyOf = ArrayPool<int>.Shared.Rent(reportCount);
-        var calls = new List<(Slice Slice, int Keys, Task<RespValue> Reply)>(Math.Min(_bucketCount, reportCount));
+        var calls = new List<(Slice Slice, int Keys, Task<RedisResult> Reply)>(Math.Min(_bucketCount, reportCount));
         try
         {
             Array.Clear(start, 0, _bucketCount + 1);
@@ -245,22 +246,23 @@ internal sealed class UsageApplier : IAsyncDisposable
             }
 
             // Every first build runs here, on the loop's thread, before this method's first await: the shared
-            // key index is never used by two builds at once.
+            // key index is never used by two builds at once. Each call is written to the connection as it is made, so
+            // the round's calls travel pipelined and are awaited after the last is sent.
             for (int b = 0; b < _bucketCount; b++)
             {
                 if (start[b] == start[b + 1]) continue;
                 var slice = new Slice(b, round, order, keyOf, start[b], start[b + 1]);
-                RespCommand command = BuildCall(slice, excluded: null, _keyIndex, out int keys);
-                calls.Add((slice, keys, _redis.EvalShaAsync(_script, command, CancellationToken.None).AsTask()));
+                Task<RedisResult> reply = SendCall(slice, excluded: null, _keyIndex, out int keys);
+                calls.Add((slice, keys, reply));
             }
 
-            foreach ((Slice slice, int keys, Task<RespValue> pending) in calls)
+            foreach ((Slice slice, int keys, Task<RedisResult> pending) in calls)
             {
                 try
                 {
                     await CompleteCallAsync(slice, keys, await pending);
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
+                catch (Exception ex) when (RedisFailure.Is(ex) || ex is InvalidOperationException)
                 {
                     for (int e = slice.From; e < slice.To; e++) round[order[e].Batch].Error ??= ex;
                 }
@@ -276,15 +278,21 @@ internal sealed class UsageApplier : IAsyncDisposable
     }
 
     /// <summary>
-    /// Builds one bucket's script call: the dedup key and seq of each portion not <paramref name="excluded"/>, and
-    /// each distinct usage key once with the sum of its reports' deltas (<see cref="UsageScript"/>). Records in
+    /// Builds and sends one bucket's script call: the dedup key and seq of each portion not <paramref name="excluded"/>,
+    /// and each distinct usage key once with the sum of its reports' deltas (<see cref="UsageScript"/>). Records in
     /// <see cref="Slice.KeyOf"/> which key each report went to, for reading the reply.
     /// </summary>
-    private RespCommand BuildCall(Slice slice, bool[]? excluded, Dictionary<UsageKey, int> keyIndex, out int keyCount)
+    /// <remarks>
+    /// The KEYS and ARGV arrays are allocated at their exact size for each call: the library sends an array's whole
+    /// length and holds the arrays until the reply (it sends them again after NOSCRIPT), so they cannot come from a
+    /// pool. Every value is a number, which <see cref="RedisValue"/> holds inline; the one other allocation is the id
+    /// part of each distinct usage key (the dedup key's id is the batch's own, made once per batch).
+    /// </remarks>
+    private Task<RedisResult> SendCall(Slice slice, bool[]? excluded, Dictionary<UsageKey, int> keyIndex, out int keyCount)
     {
         keyIndex.Clear();
         int entries = slice.To - slice.From;
-        KeySlot[] keys = ArrayPool<KeySlot>.Shared.Rent(entries);
+        KeySlot[] slots = ArrayPool<KeySlot>.Shared.Rent(entries);
         int[] firstKeys = ArrayPool<int>.Shared.Rent(entries); // per portion: how many keys first appear in it
         try
         {
@@ -310,15 +318,15 @@ internal sealed class UsageApplier : IAsyncDisposable
                     ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(keyIndex, new UsageKey(r.SubscriptionId, r.PeriodStart), out bool seen);
                     // A sum that would overflow a long starts a second entry for the same key (INCRBY refuses what
                     // Redis cannot hold anyway); each delta is at most 2^51.
-                    if (seen && keys[slot].Delta <= long.MaxValue - r.Delta)
+                    if (seen && slots[slot].Delta <= long.MaxValue - r.Delta)
                     {
-                        keys[slot].Delta += r.Delta;
-                        keys[slot].Limit = r.Limit; // the latest batch's state
+                        slots[slot].Delta += r.Delta;
+                        slots[slot].Limit = r.Limit; // the latest batch's state
                     }
                     else
                     {
                         slot = count;
-                        keys[count++] = new KeySlot(e, r.Limit, r.Delta);
+                        slots[count++] = new KeySlot(e, r.Limit, r.Delta);
                     }
                     slice.KeyOf[e] = slot;
                 }
@@ -326,53 +334,44 @@ internal sealed class UsageApplier : IAsyncDisposable
             }
             keyCount = count;
 
-            // Size: header and the events key ~60 bytes; per portion a dedup key, seq and count (~90 bytes with
-            // framing); per key a usage key (prefix + 32 + 1 + 13 bytes), a limit and a delta of up to 20 digits.
-            RespCommand command = _script.CreateCommand(keyCount: 1 + portions + count, sizeHint: 128 + (portions * 90) + (count * 130));
-            command.Arg(_eventKeys[slice.Bucket]);
-
-            // A key is a per-bucket prefix ("{b<int>}:u:" or "{b<int>}:seq:", under 32 bytes) and a hex id, then for
-            // usage ':' and the period start.
-            Span<byte> key = stackalloc byte[32 + RedisKeys.IdChars + 1 + 20];
-            byte[] seqPrefix = _seqPrefixes[slice.Bucket];
-            seqPrefix.CopyTo(key);
-            for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
-            {
-                e1 = slice.PortionEnd(e0);
-                if (excluded is not null && excluded[slice.Order[e0].Batch]) continue;
-                RedisKeys.WriteId(slice.Round[slice.Order[e0].Batch].Node, key[seqPrefix.Length..]);
-                command.Arg(key[..(seqPrefix.Length + RedisKeys.IdChars)]);
-            }
-
-            byte[] usagePrefix = _usagePrefixes[slice.Bucket];
-            usagePrefix.CopyTo(key);
-            Span<byte> id = key[usagePrefix.Length..];
-            for (int k = 0; k < count; k++)
-            {
-                ref PendingReport r = ref slice.Report(keys[k].Entry);
-                RedisKeys.WriteId(r.SubscriptionId, id);
-                id[RedisKeys.IdChars] = (byte)':';
-                Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
-                command.Arg(key[..(usagePrefix.Length + RedisKeys.IdChars + 1 + digits)]);
-            }
-
-            command.Arg(portions).Arg(now);
+            // KEYS: the events key, a dedup key per portion, then the usage keys. ARGV: the portion count and the time,
+            // (seq, keys first seen) per portion, then (limit, delta) per usage key.
+            var keys = new RedisKey[1 + portions + count];
+            var values = new RedisValue[2 + (2 * portions) + (2 * count)];
+            keys[0] = _eventKeys[slice.Bucket];
+            values[0] = portions;
+            values[1] = now;
+            RedisKey seqPrefix = _seqPrefixes[slice.Bucket];
             int portion = 0;
             for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
             {
                 e1 = slice.PortionEnd(e0);
                 if (excluded is not null && excluded[slice.Order[e0].Batch]) continue;
-                command.Arg(slice.Round[slice.Order[e0].Batch].Batch.Header.Seq).Arg(firstKeys[portion++]);
+                Pending p = slice.Round[slice.Order[e0].Batch];
+                keys[1 + portion] = p.NodeId.Prepend(seqPrefix);
+                values[2 + (2 * portion)] = p.Batch.Header.Seq; // a ulong: sent as its exact decimal digits
+                values[3 + (2 * portion)] = firstKeys[portion];
+                portion++;
             }
-            for (int k = 0; k < count; k++)
+
+            RedisKey usagePrefix = _usagePrefixes[slice.Bucket];
+            // The id part of a usage key: the subscription's 32 hex digits, ':' and the period start (up to 20 digits).
+            Span<byte> id = stackalloc byte[RedisKeys.IdChars + 1 + 20];
+            id[RedisKeys.IdChars] = (byte)':';
+            for (int k = 0, key = 1 + portions, value = 2 + (2 * portions); k < count; k++, key++, value += 2)
             {
-                command.Arg(keys[k].Limit).Arg(keys[k].Delta);
+                ref PendingReport r = ref slice.Report(slots[k].Entry);
+                RedisKeys.WriteId(r.SubscriptionId, id);
+                Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
+                keys[key] = ((RedisKey)id[..(RedisKeys.IdChars + 1 + digits)].ToArray()).Prepend(usagePrefix);
+                values[value] = slots[k].Limit;
+                values[value + 1] = slots[k].Delta;
             }
-            return command;
+            return _redis.ScriptEvaluateAsync(UsageScript.Source, keys, values);
         }
         finally
         {
-            ArrayPool<KeySlot>.Shared.Return(keys);
+            ArrayPool<KeySlot>.Shared.Return(slots);
             ArrayPool<int>.Shared.Return(firstKeys);
         }
     }
@@ -383,27 +382,26 @@ internal sealed class UsageApplier : IAsyncDisposable
     /// When an increment would have passed int64, it applied nothing either: the reports of that key are rejected
     /// (<see cref="ReportVerdict.Overflow"/>) and the call goes again without them.
     /// </summary>
-    private async ValueTask CompleteCallAsync(Slice slice, int keyCount, RespValue reply)
+    private async ValueTask CompleteCallAsync(Slice slice, int keyCount, RedisResult reply)
     {
         bool[]? excluded = null;
         long code;
-        while ((code = reply[0].AsInt64()) != UsageScript.Applied)
+        while ((code = (long)reply[0]) != UsageScript.Applied)
         {
             excluded ??= new bool[slice.Round.Count];
             if (code == UsageScript.Overflow)
             {
-                RejectOverflow(slice, excluded, (int)reply[1][0].AsInt64());
+                RejectOverflow(slice, excluded, (int)reply[1][0]);
             }
             else if (!ExcludeDuplicates(slice, excluded, reply[1]))
             {
                 return;
             }
             // Possibly concurrent with the loop building the next round: a key index of its own (rare path).
-            RespCommand command = BuildCall(slice, excluded, new Dictionary<UsageKey, int>(), out keyCount);
-            reply = await _redis.EvalShaAsync(_script, command, CancellationToken.None);
+            reply = await SendCall(slice, excluded, new Dictionary<UsageKey, int>(), out keyCount);
         }
 
-        RespValue over = reply[1];
+        RedisResult over = reply[1];
         if (over.Length == 0)
         {
             return;
@@ -412,7 +410,7 @@ internal sealed class UsageApplier : IAsyncDisposable
         try
         {
             Array.Clear(isOver, 0, keyCount);
-            for (int k = 0; k < over.Length; k++) isOver[(int)over[k].AsInt64()] = true;
+            for (int k = 0; k < over.Length; k++) isOver[(int)over[k]] = true;
             for (int e = slice.From; e < slice.To; e++)
             {
                 Entry entry = slice.Order[e];
@@ -445,7 +443,7 @@ internal sealed class UsageApplier : IAsyncDisposable
     /// Excludes the portions the script reported as applied before (their 0-based indexes among the portions of
     /// the call, ascending) and counts each as a duplicate; false when no portion is left to send.
     /// </summary>
-    private static bool ExcludeDuplicates(Slice slice, bool[] excluded, RespValue duplicates)
+    private static bool ExcludeDuplicates(Slice slice, bool[] excluded, RedisResult duplicates)
     {
         int portion = 0, d = 0;
         bool left = false;
@@ -454,7 +452,7 @@ internal sealed class UsageApplier : IAsyncDisposable
             e1 = slice.PortionEnd(e0);
             int batch = slice.Order[e0].Batch;
             if (excluded[batch]) continue;
-            if (d < duplicates.Length && duplicates[d].AsInt64() == portion)
+            if (d < duplicates.Length && (long)duplicates[d] == portion)
             {
                 excluded[batch] = true;
                 slice.Round[batch].Duplicates++;
@@ -530,12 +528,20 @@ internal sealed class UsageApplier : IAsyncDisposable
     private sealed class Pending(BatchContext batch, Guid node, long nowMs, List<Guid> cutoff)
     {
         public BatchContext Batch { get; } = batch;
-        public Guid Node { get; } = node;
+        /// <summary>The node's id as its dedup keys end (32 hex digits): made once per batch, not per bucket call.</summary>
+        public RedisKey NodeId { get; } = HexId(node);
         public long NowMs { get; } = nowMs;
         public List<Guid> Cutoff { get; } = cutoff;
         public int Portions { get; set; }
         public int Duplicates { get; set; }
         public Exception? Error { get; set; }
         public TaskCompletionSource<UsageOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private static byte[] HexId(Guid id)
+        {
+            var hex = new byte[RedisKeys.IdChars];
+            RedisKeys.WriteId(id, hex);
+            return hex;
+        }
     }
 }

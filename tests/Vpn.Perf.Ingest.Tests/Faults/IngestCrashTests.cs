@@ -123,7 +123,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
 
             // Redis comes back empty (no persistence), and meanwhile the other subscription was linked too: a replay that
             // decided again would count it. The spooled verdicts say it was rejected when the batch was accepted.
-            await _world.Redis.Client.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
+            await _world.Redis.FlushAsync();
             token = await _world.Redis.SeedNodeTokenAsync(node);
             await _world.Redis.LinkAsync(node, [linked, unlinked], inbound);
             await ingest.RestartAsync(new Dictionary<string, string> { ["Ingest__FlushInterval"] = "00:00:00.200" });

@@ -6,9 +6,11 @@ using Xunit.Abstractions;
 namespace Vpn.Perf.Ingest.Tests.Faults;
 
 /// <summary>
-/// Redis unreachable (through a blocked proxy): Ingest answers 503 with Retry-After, the node retries the same seq
-/// after the outage and gets a 200; each batch is counted once in Redis and stored once in ClickHouse, although the
-/// spool holds the refused copies too.
+/// Redis unreachable (a blocked proxy: every connection reset), unreachable from the start, or stuck (a paused proxy:
+/// connected, nothing answered): Ingest answers 503 with Retry-After (at once when there is no connection, the
+/// library's backlog being fail-fast; after the command timeout when Redis is stuck), recovers by itself when Redis
+/// is back, and the node's retry of the same seq gets a 200. Each batch is counted once in Redis and stored once in
+/// ClickHouse, although the spool holds the refused copies too and a stuck call may still reach Redis after its 503.
 /// </summary>
 public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -30,52 +32,131 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         try
         {
             // Batches 1..2 of each node go through while Redis is up.
-            foreach (Guid node in work.Nodes)
-            {
-                for (ulong seq = 1; seq <= 2; seq++) await ingest.PostAcceptedAsync(work.Body(node, seq), tokens[node]);
-            }
+            await SendAsync(ingest, work, tokens, fromSeq: 1, toSeq: 2);
 
             proxy.Block();
             // During the outage every attempt (cached token or not, cached state or not) is a 503 the node may retry.
             Guid first = work.Nodes[0];
             for (int attempt = 0; attempt < 8; attempt++)
             {
-                using HttpResponseMessage refused = await ingest.PostReportAsync(work.Body(first, 3), tokens[first]);
-                Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable,
-                    $"attempt {attempt}: {(int)refused.StatusCode} {await refused.Content.ReadAsStringAsync()}");
-                Assert.Equal("redis-unavailable", refused.Headers.GetValues("X-Reject-Reason").Single());
-                Assert.NotNull(refused.Headers.RetryAfter);
+                await AssertRefusedAsync(ingest, work.Body(first, 3), tokens[first], attempt);
                 await Task.Delay(250); // spread over the cache maintenance ticks that drop caches on failure
             }
             Assert.True(await ingest.MetricAsync("vpnperf_ingest_redis_failures_total") >= 1);
 
             proxy.Unblock();
-            // The node's retry loop: the same seq until a 2xx; anything else must be a 503.
-            await Poll.UntilAsync(async () =>
-            {
-                using HttpResponseMessage r = await ingest.PostReportAsync(work.Body(first, 3), tokens[first]);
-                Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)r.StatusCode}");
-                if (r.StatusCode != HttpStatusCode.OK) return false;
-                Assert.False(ReportResponse.Parse(await r.Content.ReadAsByteArrayAsync()).Duplicate);
-                return true;
-            }, Deadline, "Ingest to accept the retried batch after Redis came back");
-
-            foreach (Guid node in work.Nodes)
-            {
-                for (ulong seq = node == first ? 4UL : 3UL; seq <= (ulong)work.BatchesPerNode; seq++)
-                {
-                    await ingest.PostAcceptedAsync(work.Body(node, seq), tokens[node]);
-                }
-            }
-
-            await work.AssertRedisCountersAsync(_world.Redis);
-            await Poll.UntilAsync(async () => await ingest.MetricAsync("vpnperf_ingest_spool_backlog_bytes") == 0, Deadline,
-                "the spool to drain into ClickHouse");
-            await work.AssertExactlyOnceAsync(_world.ClickHouse);
+            Assert.False((await RetryUntilAcceptedAsync(ingest, work.Body(first, 3), tokens[first])).Duplicate);
+            await SendAsync(ingest, work, tokens, fromSeq: 3, toSeq: (ulong)work.BatchesPerNode, skip: (first, 3));
+            await AssertCountedOnceAsync(ingest, work);
         }
         finally
         {
             ingest.WriteLogTo(output);
         }
+    }
+
+    [Fact]
+    public async Task PostReport_RedisDownWhenIngestStarts_503ThenAcceptedWithoutRestart()
+    {
+        TcpFaultProxy proxy = _world.RedisProxy!;
+        var work = new Workload(nodes: 2, batchesPerNode: 3, subscriptions: 10, reportsPerBatch: 5, seed: 6);
+        Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
+        proxy.Block();
+        // Ingest starts without Redis: the connection keeps trying in the background and every request is refused.
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment());
+        try
+        {
+            Guid first = work.Nodes[0];
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                await AssertRefusedAsync(ingest, work.Body(first, 1), tokens[first], attempt);
+            }
+            Assert.True(proxy.Accepted >= 1, "Ingest never tried to connect to Redis");
+
+            proxy.Unblock();
+            Assert.False((await RetryUntilAcceptedAsync(ingest, work.Body(first, 1), tokens[first])).Duplicate);
+            await SendAsync(ingest, work, tokens, fromSeq: 1, toSeq: (ulong)work.BatchesPerNode, skip: (first, 1));
+            await AssertCountedOnceAsync(ingest, work);
+        }
+        finally
+        {
+            ingest.WriteLogTo(output);
+        }
+    }
+
+    [Fact]
+    public async Task PostReport_RedisStuck_503AfterTheCommandTimeoutThenRetryCountedOnce()
+    {
+        TcpFaultProxy proxy = _world.RedisProxy!;
+        // Two subscriptions in 10-report batches: batches 1..2 name both, so from then on the token and the states are
+        // cached and what meets the stuck Redis is the script call.
+        var work = new Workload(nodes: 2, batchesPerNode: 4, subscriptions: 2, reportsPerBatch: 10, seed: 7);
+        Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment());
+        try
+        {
+            await SendAsync(ingest, work, tokens, fromSeq: 1, toSeq: 2);
+
+            proxy.Pause();
+            // Connected, but nothing comes back: the request waits for the command timeout (RedisConnector's
+            // asyncTimeout), not for ever, and the node is told to retry.
+            Guid first = work.Nodes[0];
+            await AssertRefusedAsync(ingest, work.Body(first, 3), tokens[first], attempt: 0);
+
+            // The held commands now reach Redis, the script call of the refused batch among them: it may count the batch
+            // after its 503. The node's retry then finds its seq and counts nothing again.
+            proxy.Resume();
+            await RetryUntilAcceptedAsync(ingest, work.Body(first, 3), tokens[first]);
+            await SendAsync(ingest, work, tokens, fromSeq: 3, toSeq: (ulong)work.BatchesPerNode, skip: (first, 3));
+            await AssertCountedOnceAsync(ingest, work);
+        }
+        finally
+        {
+            ingest.WriteLogTo(output);
+        }
+    }
+
+    private static async Task SendAsync(IngestProcess ingest, Workload work, Dictionary<Guid, string> tokens, ulong fromSeq, ulong toSeq,
+        (Guid Node, ulong Seq) skip = default)
+    {
+        foreach (Guid node in work.Nodes)
+        {
+            for (ulong seq = fromSeq; seq <= toSeq; seq++)
+            {
+                if ((node, seq) != skip) await ingest.PostAcceptedAsync(work.Body(node, seq), tokens[node]);
+            }
+        }
+    }
+
+    private static async Task AssertRefusedAsync(IngestProcess ingest, byte[] body, string token, int attempt)
+    {
+        using HttpResponseMessage refused = await ingest.PostReportAsync(body, token);
+        Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable,
+            $"attempt {attempt}: {(int)refused.StatusCode} {await refused.Content.ReadAsStringAsync()}");
+        Assert.Equal("redis-unavailable", refused.Headers.GetValues("X-Reject-Reason").Single());
+        Assert.NotNull(refused.Headers.RetryAfter);
+    }
+
+    /// <summary>The node's retry loop: the same seq until a 2xx; anything else must be a 503.</summary>
+    private static async Task<ReportResponse> RetryUntilAcceptedAsync(IngestProcess ingest, byte[] body, string token)
+    {
+        ReportResponse? accepted = null;
+        await Poll.UntilAsync(async () =>
+        {
+            using HttpResponseMessage r = await ingest.PostReportAsync(body, token);
+            Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)r.StatusCode}");
+            if (r.StatusCode != HttpStatusCode.OK) return false;
+            accepted = ReportResponse.Parse(await r.Content.ReadAsByteArrayAsync());
+            return true;
+        }, Deadline, "Ingest to accept the retried batch after Redis came back");
+        return accepted!;
+    }
+
+    private async Task AssertCountedOnceAsync(IngestProcess ingest, Workload work)
+    {
+        await work.AssertRedisCountersAsync(_world.Redis);
+        await Poll.UntilAsync(async () => await ingest.MetricAsync("vpnperf_ingest_spool_backlog_bytes") == 0, Deadline,
+            "the spool to drain into ClickHouse");
+        await work.AssertExactlyOnceAsync(_world.ClickHouse);
     }
 }

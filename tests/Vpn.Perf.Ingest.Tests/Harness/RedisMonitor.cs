@@ -1,12 +1,13 @@
 using System.Net.Sockets;
 using System.Text;
-using Vpn.Perf.Shared.Redis;
+using StackExchange.Redis;
 
 namespace Vpn.Perf.Ingest.Tests.Harness;
 
 /// <summary>
 /// A Redis <c>MONITOR</c> connection of its own: counts the commands the server received, which no reply shows (for
 /// example that two requests shared one read). Reading stops at a marker command the test sends after the work.
+/// A plain socket, since StackExchange.Redis has no MONITOR: after <c>+OK</c> the server sends one line per command.
 /// </summary>
 internal sealed class RedisMonitor : IAsyncDisposable
 {
@@ -19,12 +20,13 @@ internal sealed class RedisMonitor : IAsyncDisposable
         _reader = reader;
     }
 
-    public static async Task<RedisMonitor> StartAsync(RedisOptions options)
+    public static async Task<RedisMonitor> StartAsync()
     {
+        TestServers.RedisServer server = TestServers.RedisBase;
         var tcp = new TcpClient();
-        await tcp.ConnectAsync(options.Host, options.Port);
+        await tcp.ConnectAsync(server.Host, server.Port);
         NetworkStream stream = tcp.GetStream();
-        string auth = options.Password is { } password ? $"AUTH {password}\r\n" : "";
+        string auth = server.Password is not { } password ? "" : server.User is { } user ? $"AUTH {user} {password}\r\n" : $"AUTH {password}\r\n";
         await stream.WriteAsync(Encoding.UTF8.GetBytes(auth + "MONITOR\r\n"));
         var reader = new StreamReader(stream, Encoding.UTF8);
         // +OK for AUTH (when sent) and for MONITOR: from here on every line is one command the server ran.
@@ -37,13 +39,13 @@ internal sealed class RedisMonitor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends <c>ECHO</c> with a fresh marker through <paramref name="client"/>, then counts the monitored lines before it
-    /// that name <paramref name="command"/> and contain <paramref name="text"/>.
+    /// Sends <c>EXISTS</c> of a fresh marker key through <paramref name="redis"/>, then counts the monitored lines before
+    /// it that name <paramref name="command"/> and contain <paramref name="text"/>.
     /// </summary>
-    public async Task<int> CountAsync(RedisClient client, string command, string text)
+    public async Task<int> CountAsync(IDatabase redis, string command, string text)
     {
         string marker = "monitor-marker-" + Guid.NewGuid().ToString("N");
-        await client.ExecuteAsync("ECHO", [marker], CancellationToken.None);
+        await redis.KeyExistsAsync(marker);
         // Bounded only so that a broken server cannot hang the suite; the marker normally arrives at once.
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         int count = 0;

@@ -1,53 +1,73 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Ingest.Tests.Harness;
 
 /// <summary>
-/// A client on one test class's own Redis database (see <see cref="TestServers.RedisDb"/>), flushed when opened, with
+/// A connection to one test class's own Redis database (see <see cref="TestServers.RedisDb"/>), flushed when opened, with
 /// helpers that publish what the Api would publish (node tokens, subscription state, change notices) and read usage.
 /// </summary>
 internal sealed class TestRedis : IAsyncDisposable
 {
-    private TestRedis(RedisClient client, int db, int bucketCount)
+    private TestRedis(ConnectionMultiplexer connection, int db, int bucketCount)
     {
-        Client = client;
+        Connection = connection;
+        Db = connection.GetDatabase(db);
         Database = db;
         BucketCount = bucketCount;
     }
 
-    public RedisClient Client { get; }
+    public ConnectionMultiplexer Connection { get; }
+
+    /// <summary>Commands on this class's database.</summary>
+    public IDatabase Db { get; }
 
     public int Database { get; }
 
     public int BucketCount { get; }
 
+    /// <summary>The server, for the admin commands (FLUSHDB, SCRIPT FLUSH, SCRIPT EXISTS) tests use.</summary>
+    public IServer Server => Connection.GetServer(Connection.GetEndPoints()[0]);
+
     public static async Task<TestRedis> OpenAsync(int db, int bucketCount)
     {
         if (db is < 1 or > 15) throw new ArgumentOutOfRangeException(nameof(db), "Ingest tests own Redis databases 1..15.");
-        RedisOptions options = RedisOptions.Parse(TestServers.RedisFor(db)) with { ConnectTimeout = TimeSpan.FromSeconds(3) };
-        RedisClient client;
-        try
-        {
-            client = await RedisClient.ConnectAsync(options, null, CancellationToken.None);
-        }
-        catch (RedisConnectionException ex)
-        {
-            throw new InvalidOperationException(
-                $"Redis is not reachable at {options.EndPointText} (ConnectionStrings__Redis): {ex.Message} Start the test servers with `{TestServers.StartCommand}`.", ex);
-        }
-        await client.ExecuteAsync("FLUSHDB", [], CancellationToken.None);
-        return new TestRedis(client, db, bucketCount);
+        ConnectionMultiplexer connection = await ConnectAsync(TestServers.RedisFor(db));
+        var redis = new TestRedis(connection, db, bucketCount);
+        await redis.FlushAsync();
+        return redis;
     }
+
+    /// <summary>
+    /// Connects as Ingest does (<see cref="RedisConnector"/>), with admin commands allowed; a server that does not answer
+    /// within the connect timeout fails the test with the command that starts it.
+    /// </summary>
+    public static async Task<ConnectionMultiplexer> ConnectAsync(string connectionString)
+    {
+        ConfigurationOptions options = RedisConnector.Parse(connectionString, "vpnperf-ingest-tests");
+        options.AllowAdmin = true;
+        ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(options);
+        if (!connection.IsConnected)
+        {
+            await connection.DisposeAsync();
+            TestServers.RedisServer server = TestServers.RedisBase;
+            throw new InvalidOperationException(
+                $"Redis is not reachable at {server.Host}:{server.Port} (ConnectionStrings__Redis). Start the test servers with `{TestServers.StartCommand}`.");
+        }
+        return connection;
+    }
+
+    /// <summary>Empties this class's database (as after a Redis restart without persistence).</summary>
+    public Task FlushAsync() => Server.FlushDatabaseAsync(Database);
 
     /// <summary>Publishes a node token as the Api does and returns its key (what the node sends as Bearer).</summary>
     public async Task<string> SeedNodeTokenAsync(Guid nodeId)
     {
         string key = Guid.NewGuid().ToString("N"); // 32 characters, like a real token key
-        await Client.ExecuteAsync("HSET", [TokenKey(key), "node_id", nodeId.ToString("N"), "token_id", Guid.NewGuid().ToString("N")], CancellationToken.None);
+        await Db.HashSetAsync(TokenKey(key), [new("node_id", nodeId.ToString("N")), new("token_id", Guid.NewGuid().ToString("N"))]);
         return key;
     }
 
@@ -56,26 +76,21 @@ internal sealed class TestRedis : IAsyncDisposable
     /// <summary>Revokes as the Api does: delete the hash, then tell Ingest's caches.</summary>
     public async Task RevokeNodeTokenAsync(string key)
     {
-        await Client.DelAsync([TokenKey(key)], CancellationToken.None);
-        await Client.ExecuteAsync("XADD", [RedisKeys.StateChanges, "*", "kind", "token", "id", "x"], CancellationToken.None);
+        await Db.KeyDeleteAsync(TokenKey(key));
+        await Db.StreamAddAsync(RedisKeys.StateChanges, [new("kind", "token"), new("id", "x")]);
     }
 
     /// <summary>Writes a subscription's state hash; null fields are left out (no restriction).</summary>
     public async Task SeedSubscriptionAsync(Guid sid, long? maxTraffic = null, long? expiresAtMs = null, bool suspended = false,
         string? resetPeriod = null, long? resetAnchorMs = null)
     {
-        var args = new List<string> { RedisKeys.SubscriptionState(sid, BucketCount) };
-        void Add(string field, string value)
-        {
-            args.Add(field);
-            args.Add(value);
-        }
-        if (maxTraffic is { } m) Add(SubscriptionState.Fields.MaxTraffic, m.ToString(CultureInfo.InvariantCulture));
-        if (expiresAtMs is { } e) Add(SubscriptionState.Fields.ExpiresAt, e.ToString(CultureInfo.InvariantCulture));
-        Add(SubscriptionState.Fields.Suspended, suspended ? "1" : "0");
-        if (resetPeriod is not null) Add(SubscriptionState.Fields.ResetPeriod, resetPeriod);
-        if (resetAnchorMs is { } a) Add(SubscriptionState.Fields.ResetAnchor, a.ToString(CultureInfo.InvariantCulture));
-        await Client.ExecuteAsync("HSET", args.ToArray(), CancellationToken.None);
+        var fields = new List<HashEntry>();
+        if (maxTraffic is { } m) fields.Add(new(SubscriptionState.Fields.MaxTraffic, m));
+        if (expiresAtMs is { } e) fields.Add(new(SubscriptionState.Fields.ExpiresAt, e));
+        fields.Add(new(SubscriptionState.Fields.Suspended, suspended ? "1" : "0"));
+        if (resetPeriod is not null) fields.Add(new(SubscriptionState.Fields.ResetPeriod, resetPeriod));
+        if (resetAnchorMs is { } a) fields.Add(new(SubscriptionState.Fields.ResetAnchor, a));
+        await Db.HashSetAsync(RedisKeys.SubscriptionState(sid, BucketCount), fields.ToArray());
     }
 
     /// <summary>
@@ -104,41 +119,40 @@ internal sealed class TestRedis : IAsyncDisposable
 
     private async Task<SubscriptionScope> ScopeAsync(Guid sid)
     {
-        string? id = await Client.HGetAsync(RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Scope, CancellationToken.None);
-        string? text = string.IsNullOrEmpty(id) ? null : (await Client.ExecuteAsync("GET", [RedisKeys.Scope(id)], CancellationToken.None)).AsString();
+        string? id = await Db.HashGetAsync(RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Scope);
+        string? text = string.IsNullOrEmpty(id) ? null : (string?)await Db.StringGetAsync(RedisKeys.Scope(id));
         return text is not null && SubscriptionScope.TryParse(text, out SubscriptionScope scope) ? scope : SubscriptionScope.Empty;
     }
 
     private async Task WriteScopeAsync(Guid sid, SubscriptionScope scope)
     {
-        if (scope.Count > 0) await Client.ExecuteAsync("SET", [RedisKeys.Scope(scope.Id), scope.Format()], CancellationToken.None);
-        await Client.ExecuteAsync("HSET", [RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Scope, scope.Id], CancellationToken.None);
+        if (scope.Count > 0) await Db.StringSetAsync(RedisKeys.Scope(scope.Id), scope.Format());
+        await Db.HashSetAsync(RedisKeys.SubscriptionState(sid, BucketCount), SubscriptionState.Fields.Scope, scope.Id);
     }
 
     public async Task NotifySubscriptionChangedAsync(Guid sid) =>
-        await Client.ExecuteAsync("XADD", [RedisKeys.StateChanges, "*", "kind", "sub", "id", sid.ToString("N")], CancellationToken.None);
+        await Db.StreamAddAsync(RedisKeys.StateChanges, [new("kind", "sub"), new("id", sid.ToString("N"))]);
 
     /// <summary>Bytes used in the period starting at <paramref name="periodStartMs"/> (0 = never resets); 0 when absent.</summary>
     public async Task<long> UsedAsync(Guid sid, long periodStartMs = 0)
     {
-        string? value = await Client.GetStringAsync(RedisKeys.Usage(sid, periodStartMs, BucketCount), CancellationToken.None);
-        return value is null ? 0 : long.Parse(value, CultureInfo.InvariantCulture);
+        RedisValue value = await Db.StringGetAsync(RedisKeys.Usage(sid, periodStartMs, BucketCount));
+        return value.IsNull ? 0 : (long)value;
     }
 
     /// <summary>The over-limit events in <paramref name="sid"/>'s bucket stream that name it, as field maps.</summary>
     public async Task<List<Dictionary<string, string>>> EventsForAsync(Guid sid)
     {
-        RespValue entries = await Client.ExecuteAsync("XRANGE", [RedisKeys.Events(Buckets.Of(sid, BucketCount)), "-", "+"], CancellationToken.None);
+        StreamEntry[] entries = await Db.StreamRangeAsync(RedisKeys.Events(Buckets.Of(sid, BucketCount)));
         var result = new List<Dictionary<string, string>>();
-        for (int i = 0; i < entries.Length; i++)
+        foreach (StreamEntry entry in entries)
         {
-            RespValue fields = entries[i][1];
             var map = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (int f = 0; f + 1 < fields.Length; f += 2) map[fields[f].AsString()!] = fields[f + 1].AsString()!;
+            foreach (NameValueEntry field in entry.Values) map[field.Name!] = field.Value!;
             if (map.GetValueOrDefault("subscription") == sid.ToString("N")) result.Add(map);
         }
         return result;
     }
 
-    public ValueTask DisposeAsync() => Client.DisposeAsync();
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using StackExchange.Redis;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Redis;
 
@@ -40,14 +42,28 @@ internal static class TestServers
     public static string ClickHouseConnectionString =>
         Environment.GetEnvironmentVariable("ConnectionStrings__ClickHouse") is { Length: > 0 } cs ? cs : "http://default@127.0.0.1:58123/vpnperf";
 
-    public static RedisOptions RedisBase => RedisOptions.Parse(RedisConnectionString);
+    /// <summary>The test Redis: the first server <see cref="RedisConnectionString"/> names, with its credentials.</summary>
+    public static RedisServer RedisBase
+    {
+        get
+        {
+            ConfigurationOptions o = RedisConnector.Parse(RedisConnectionString);
+            (string host, int port) = o.EndPoints[0] switch
+            {
+                IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+                DnsEndPoint dns => (dns.Host, dns.Port),
+                EndPoint other => throw new InvalidOperationException($"The test Redis must be a host and port, not {other}."),
+            };
+            return new RedisServer(host, port == 0 ? 6379 : port, o.User, o.Password);
+        }
+    }
 
     public static ClickHouseOptions ClickHouseBase => ClickHouseOptions.Parse(ClickHouseConnectionString);
 
     /// <summary>The Redis connection string for <paramref name="db"/>, optionally through a proxy port.</summary>
     public static string RedisFor(int db, int? port = null)
     {
-        RedisOptions o = RedisBase;
+        RedisServer o = RedisBase;
         string auth = o.Password is null ? "" : $"{Uri.EscapeDataString(o.User ?? "")}:{Uri.EscapeDataString(o.Password)}@";
         return $"redis://{auth}{o.Host}:{port ?? o.Port}/{db}";
     }
@@ -59,6 +75,9 @@ internal static class TestServers
         string auth = Uri.EscapeDataString(o.User) + (o.Password.Length > 0 ? ":" + Uri.EscapeDataString(o.Password) : "");
         return $"{o.Endpoint.Scheme}://{auth}@{o.Endpoint.Host}:{port ?? o.Endpoint.Port}/{database}";
     }
+
+    /// <summary>Where the test Redis listens and how to log in (User null: the default user).</summary>
+    public sealed record RedisServer(string Host, int Port, string? User, string? Password);
 
     public static string RepoRoot
     {

@@ -1,7 +1,7 @@
+using StackExchange.Redis;
 using Vpn.Perf.Ingest.Pipeline;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.Contracts;
-using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Ingest.Tests.Pipeline;
 
@@ -18,20 +18,20 @@ public sealed class RejectionNoticesTests
 
         first.Record(node, 3);
         first.Record(other, 1);
-        Assert.Equal(2, await first.PublishAsync(redis.Client, CancellationToken.None));
+        Assert.Equal(2, await first.PublishAsync(redis.Db, CancellationToken.None));
         first.Record(node, 4);
         second.Record(node, 2);
         time.Advance(TimeSpan.FromMinutes(44)); // 10:59, same hour
-        Assert.Equal(0, await first.PublishAsync(redis.Client, CancellationToken.None));
-        Assert.Equal(0, await second.PublishAsync(redis.Client, CancellationToken.None));
+        Assert.Equal(0, await first.PublishAsync(redis.Db, CancellationToken.None));
+        Assert.Equal(0, await second.PublishAsync(redis.Db, CancellationToken.None));
 
         time.Advance(TimeSpan.FromMinutes(2)); // 11:01
         second.Record(node, 1);
-        Assert.Equal(1, await second.PublishAsync(redis.Client, CancellationToken.None));
+        Assert.Equal(1, await second.PublishAsync(redis.Db, CancellationToken.None));
 
-        RespValue entries = await redis.Client.ExecuteAsync("XRANGE", [RedisKeys.NodeRejections, "-", "+"], CancellationToken.None);
+        StreamEntry[] entries = await redis.Db.StreamRangeAsync(RedisKeys.NodeRejections);
         Assert.Equal(3, entries.Length);
-        Assert.Equal(2, Enumerable.Range(0, entries.Length).Count(i => entries[i][1][1].AsString() == node.ToString("N")));
+        Assert.Equal(2, entries.Count(e => e["node"] == node.ToString("N")));
     }
 
     private sealed class HandClock(DateTimeOffset start) : TimeProvider

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Buffers;
+using StackExchange.Redis;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Contracts;
@@ -28,7 +28,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         _redis = await TestRedis.OpenAsync(TestServers.RedisDb.UsageApplier, Buckets);
         var options = new IngestOptions { BucketCount = Buckets };
-        _applier = new UsageApplier(_redis.Client, new SubscriptionStateCache(_redis.Client, options), options);
+        _applier = new UsageApplier(_redis.Db, new SubscriptionStateCache(_redis.Db, options), options);
     }
 
     [Fact]
@@ -36,11 +36,11 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         var sid = Guid.NewGuid();
         await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
-        RedisOptions direct = RedisOptions.Parse(TestServers.RedisFor(_redis.Database));
+        TestServers.RedisServer direct = TestServers.RedisBase;
         await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
-        await using RedisClient held = await RedisClient.ConnectAsync(direct with { Host = "127.0.0.1", Port = proxy.Port }, null, CancellationToken.None);
-        var cache = new SubscriptionStateCache(held, new IngestOptions { BucketCount = Buckets });
-        await using RedisMonitor monitor = await RedisMonitor.StartAsync(direct);
+        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(_redis.Database, proxy.Port));
+        var cache = new SubscriptionStateCache(held.GetDatabase(), new IngestOptions { BucketCount = Buckets });
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
 
         // The proxy holds the first read, so the second request certainly misses while it is under way (without the hold,
         // the first read could finish before the second call, which then rightly reads again).
@@ -51,7 +51,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
         SubscriptionState[] a = await first, b = await second;
 
         Assert.Equal([500L, 500L, 500L], [a[0].MaxTraffic!.Value, a[1].MaxTraffic!.Value, b[0].MaxTraffic!.Value]);
-        Assert.Equal(1, await monitor.CountAsync(_redis.Client, "HMGET", sid.ToString("N")));
+        Assert.Equal(1, await monitor.CountAsync(_redis.Db, "HMGET", sid.ToString("N")));
         Assert.True(cache.TryGet(sid, 1, out SubscriptionState cached));
         Assert.Equal(500L, cached.MaxTraffic);
     }
@@ -64,8 +64,8 @@ public sealed class UsageApplierTests : IAsyncLifetime
         foreach (Guid sid in sids) await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
         await _redis.LinkAsync(node, sids, inbound);
         string scopeKey = RedisKeys.Scope(SubscriptionScope.Of([new InboundLink(inbound, node)]).Id);
-        var cache = new SubscriptionStateCache(_redis.Client, new IngestOptions { BucketCount = Buckets });
-        await using RedisMonitor monitor = await RedisMonitor.StartAsync(RedisOptions.Parse(TestServers.RedisFor(_redis.Database)));
+        var cache = new SubscriptionStateCache(_redis.Db, new IngestOptions { BucketCount = Buckets });
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
 
         SubscriptionState[] first = await cache.LoadAsync(sids, 0, CancellationToken.None);
         cache.InvalidateAll();
@@ -77,7 +77,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
             Assert.False(state.Scope.Allows(inbound, Guid.NewGuid()));
         }
         Assert.Same(first[0].Scope, first[2].Scope);
-        Assert.Equal(1, await monitor.CountAsync(_redis.Client, "GET", scopeKey));
+        Assert.Equal(1, await monitor.CountAsync(_redis.Db, "GET", scopeKey));
     }
 
     [Fact]
@@ -87,18 +87,18 @@ public sealed class UsageApplierTests : IAsyncLifetime
         await _redis.SeedSubscriptionAsync(sid);
         await _redis.LinkAsync(node, [sid], inbound);
         SubscriptionScope scope = SubscriptionScope.Of([new InboundLink(inbound, node)]);
-        var cache = new SubscriptionStateCache(_redis.Client, new IngestOptions { BucketCount = Buckets });
+        var cache = new SubscriptionStateCache(_redis.Db, new IngestOptions { BucketCount = Buckets });
 
-        await _redis.Client.ExecuteAsync("DEL", [RedisKeys.Scope(scope.Id)], CancellationToken.None);
+        await _redis.Db.KeyDeleteAsync(RedisKeys.Scope(scope.Id));
         Assert.Equal(0, (await cache.LoadAsync([sid], 0, CancellationToken.None))[0].Scope.Count);
 
         // Another node's link under this id: a hand edit or a bug, never what the Api writes for it.
         string forged = SubscriptionScope.Of([new InboundLink(inbound, Guid.NewGuid())]).Format();
-        await _redis.Client.ExecuteAsync("SET", [RedisKeys.Scope(scope.Id), forged], CancellationToken.None);
+        await _redis.Db.StringSetAsync(RedisKeys.Scope(scope.Id), forged);
         cache.Invalidate(sid);
         Assert.Equal(0, (await cache.LoadAsync([sid], 0, CancellationToken.None))[0].Scope.Count);
 
-        await _redis.Client.ExecuteAsync("SET", [RedisKeys.Scope(scope.Id), scope.Format()], CancellationToken.None);
+        await _redis.Db.StringSetAsync(RedisKeys.Scope(scope.Id), scope.Format());
         cache.Invalidate(sid);
         Assert.True((await cache.LoadAsync([sid], 0, CancellationToken.None))[0].Scope.Allows(inbound, node));
     }
@@ -208,15 +208,15 @@ public sealed class UsageApplierTests : IAsyncLifetime
         int bucket = Shared.Contracts.Buckets.Of(sid, Buckets);
         string seqKey = RedisKeys.SeqPrefix(bucket) + node.ToString("N");
         string first = RedisKeys.Usage(sid, 0, Buckets), second = RedisKeys.Usage(full, 0, Buckets);
-        await _redis.Client.ExecuteAsync("SET", [second, (long.MaxValue - 5).ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+        await _redis.Db.StringSetAsync(second, long.MaxValue - 5);
 
         // KEYS: events, the portion's seq key, two usage keys; ARGV: 1 portion, now, seq 9 with 2 keys, (limit, delta) each.
-        RespValue reply = await _redis.Client.ExecuteAsync("EVAL",
-            [UsageScript.Source, "4", RedisKeys.Events(bucket), seqKey, first, second, "1", "1", "9", "2", "-1", "100", "-1", "6"], CancellationToken.None);
+        RedisResult reply = await _redis.Db.ScriptEvaluateAsync(UsageScript.Source,
+            [RedisKeys.Events(bucket), seqKey, first, second], [1, 1, 9, 2, -1, 100, -1, 6]);
 
-        Assert.Equal(UsageScript.Overflow, reply[0].AsInt64());
-        Assert.Equal(1, reply[1][0].AsInt64()); // the second usage key
-        Assert.Null(await _redis.Client.GetStringAsync(seqKey, CancellationToken.None)); // no seq recorded
+        Assert.Equal(UsageScript.Overflow, (long)reply[0]);
+        Assert.Equal(1, (long)reply[1][0]); // the second usage key
+        Assert.False(await _redis.Db.KeyExistsAsync(seqKey)); // no seq recorded
         Assert.Equal(0, await _redis.UsedAsync(sid)); // the first increment was taken back
         Assert.Equal(long.MaxValue - 5, await _redis.UsedAsync(full));
     }
@@ -226,7 +226,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         Guid node = Guid.NewGuid(), sid = Guid.NewGuid(), full = Guid.NewGuid();
         while (Shared.Contracts.Buckets.Of(full, Buckets) != Shared.Contracts.Buckets.Of(sid, Buckets)) full = Guid.NewGuid();
-        await _redis.Client.ExecuteAsync("SET", [RedisKeys.Usage(full, 0, Buckets), (long.MaxValue - 5).ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+        await _redis.Db.StringSetAsync(RedisKeys.Usage(full, 0, Buckets), long.MaxValue - 5);
 
         using var batch = new BatchContext();
         var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
@@ -241,6 +241,29 @@ public sealed class UsageApplierTests : IAsyncLifetime
         Assert.Equal(101, await _redis.UsedAsync(sid));
         Assert.Equal(long.MaxValue - 5, await _redis.UsedAsync(full));
         Assert.True((await ApplyOutcomeAsync(node, 3, Anchor, (sid, 1))).Duplicate); // the seq was recorded with the rest
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ScriptFlushedBeforeEachBatch_LoadedAgainAndEachBatchCountedOnce()
+    {
+        // SCRIPT FLUSH (like a Redis restart or a failover to a replica that never ran the script) empties the server's
+        // script cache while the client still holds the script as loaded: its next EVALSHA meets NOSCRIPT, and the
+        // library loads the script and sends the call again. NOSCRIPT means the script did not run, so the second
+        // send cannot count anything twice. (Another client may reload the script first, e.g. an Ingest of another test
+        // class; the EVALSHA then simply succeeds. Both paths must count once.)
+        Guid node = Guid.NewGuid(), a = Guid.NewGuid(), b = Guid.NewGuid();
+        Assert.False((await ApplyOutcomeAsync(node, 1, Anchor, (a, 10), (b, 20))).Duplicate);
+        for (ulong seq = 2; seq <= 4; seq++)
+        {
+            await _redis.Server.ScriptFlushAsync();
+            Assert.False((await ApplyOutcomeAsync(node, seq, Anchor, (a, 10), (b, 20))).Duplicate);
+            Assert.True(await _redis.Server.ScriptExistsAsync(UsageScript.Source));
+        }
+        await _redis.Server.ScriptFlushAsync();
+        Assert.True((await ApplyOutcomeAsync(node, 4, Anchor, (a, 10), (b, 20))).Duplicate); // a node's retry across the flush
+
+        Assert.Equal(40, await _redis.UsedAsync(a));
+        Assert.Equal(80, await _redis.UsedAsync(b));
     }
 
     private async Task<List<Guid>> ApplyAsync(Guid node, ulong seq, long nowMs, params (Guid Sid, ulong Bytes)[] reports)
