@@ -27,32 +27,17 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         TcpFaultProxy proxy = _world.RedisProxy!;
         var work = new Workload(nodes: 2, batchesPerNode: 6, subscriptions: 10, reportsPerBatch: 5, seed: 5);
-        Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
-        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment());
-        try
+        ReportResponse retried = await OutageThenRecoveryAsync(work, proxy.Block, async (ingest, body, token) =>
         {
-            // Batches 1..2 of each node go through while Redis is up.
-            await SendAsync(ingest, work, tokens, fromSeq: 1, toSeq: 2);
-
-            proxy.Block();
             // During the outage every attempt (cached token or not, cached state or not) is a 503 the node may retry.
-            Guid first = work.Nodes[0];
             for (int attempt = 0; attempt < 8; attempt++)
             {
-                await AssertRefusedAsync(ingest, work.Body(first, 3), tokens[first], attempt);
+                await AssertRefusedAsync(ingest, body, token, attempt);
                 await Task.Delay(250); // spread over the cache maintenance ticks that drop caches on failure
             }
             Assert.True(await ingest.MetricAsync("vpnperf_ingest_redis_failures_total") >= 1);
-
-            proxy.Unblock();
-            Assert.False((await RetryUntilAcceptedAsync(ingest, work.Body(first, 3), tokens[first])).Duplicate);
-            await SendAsync(ingest, work, tokens, fromSeq: 3, toSeq: (ulong)work.BatchesPerNode, skip: (first, 3));
-            await AssertCountedOnceAsync(ingest, work);
-        }
-        finally
-        {
-            ingest.WriteLogTo(output);
-        }
+        }, proxy.Unblock);
+        Assert.False(retried.Duplicate);
     }
 
     [Fact]
@@ -91,24 +76,32 @@ public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
         // Two subscriptions in 10-report batches: batches 1..2 name both, so from then on the token and the states are
         // cached and what meets the stuck Redis is the script call.
         var work = new Workload(nodes: 2, batchesPerNode: 4, subscriptions: 2, reportsPerBatch: 10, seed: 7);
+        // Connected, but nothing comes back: the request waits for the command timeout (RedisConnector's asyncTimeout),
+        // not for ever, and the node is told to retry. On Resume the held commands reach Redis, the refused batch's script
+        // call among them, which may count the batch after its 503: the retry then finds its seq and counts nothing again.
+        await OutageThenRecoveryAsync(work, proxy.Pause, (ingest, body, token) => AssertRefusedAsync(ingest, body, token, attempt: 0), proxy.Resume);
+    }
+
+    /// <summary>
+    /// Batches 1..2 of each node while Redis is up, then <paramref name="fault"/>, <paramref name="whileFaulty"/> with the
+    /// first node's batch 3, and <paramref name="heal"/>; then the node's retries of that batch until a 200 (returned),
+    /// the remaining batches, and each batch counted once in Redis and stored once in ClickHouse.
+    /// </summary>
+    private async Task<ReportResponse> OutageThenRecoveryAsync(Workload work, Action fault, Func<IngestProcess, byte[], string, Task> whileFaulty, Action heal)
+    {
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment());
         try
         {
             await SendAsync(ingest, work, tokens, fromSeq: 1, toSeq: 2);
-
-            proxy.Pause();
-            // Connected, but nothing comes back: the request waits for the command timeout (RedisConnector's
-            // asyncTimeout), not for ever, and the node is told to retry.
             Guid first = work.Nodes[0];
-            await AssertRefusedAsync(ingest, work.Body(first, 3), tokens[first], attempt: 0);
-
-            // The held commands now reach Redis, the script call of the refused batch among them: it may count the batch
-            // after its 503. The node's retry then finds its seq and counts nothing again.
-            proxy.Resume();
-            await RetryUntilAcceptedAsync(ingest, work.Body(first, 3), tokens[first]);
+            fault();
+            await whileFaulty(ingest, work.Body(first, 3), tokens[first]);
+            heal();
+            ReportResponse retried = await RetryUntilAcceptedAsync(ingest, work.Body(first, 3), tokens[first]);
             await SendAsync(ingest, work, tokens, fromSeq: 3, toSeq: (ulong)work.BatchesPerNode, skip: (first, 3));
             await AssertCountedOnceAsync(ingest, work);
+            return retried;
         }
         finally
         {
