@@ -126,7 +126,7 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
                 var fields = new string?[reply.Length];
                 for (int f = 0; f < fields.Length; f++) fields[f] = reply[f];
                 states[i] = Parse(fields);
-                scopeIds[i] = fields.Length > 5 && !string.IsNullOrEmpty(fields[5]) ? fields[5] : null;
+                scopeIds[i] = string.IsNullOrEmpty(fields[5]) ? null : fields[5]; // StateFields' last
             }
             await ResolveScopesAsync(states, scopeIds);
             Store(loads, states, generation, nowMs);

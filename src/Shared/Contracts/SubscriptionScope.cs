@@ -46,7 +46,7 @@ public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
     public ReadOnlySpan<InboundLink> Links => _links;
 
     /// <summary>The scope of these links, duplicates dropped.</summary>
-    public static SubscriptionScope Of(IEnumerable<InboundLink> links) => From(new List<InboundLink>(links).ToArray());
+    public static SubscriptionScope Of(IEnumerable<InboundLink> links) => From([.. links]);
 
     /// <summary>True when <paramref name="inbound"/> is linked and belongs to <paramref name="node"/>. Allocates nothing.</summary>
     public bool Allows(Guid inbound, Guid node) => _set.Contains(new InboundLink(inbound, node));
