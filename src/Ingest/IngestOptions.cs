@@ -38,8 +38,15 @@ internal sealed class IngestOptions
     /// <summary>Seconds a client is told to wait in Retry-After when Ingest is overloaded.</summary>
     public int RetryAfterSeconds { get; set; } = 2;
 
-    /// <summary>Longest time a node token or subscription state is served from memory without asking Redis.</summary>
+    /// <summary>Longest time a node token is served from memory without asking Redis (the change feed acts sooner).</summary>
     public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// Longest time a subscription's state and scope are served from memory without asking Redis, in case a change
+    /// notice was lost. Longer than <see cref="CacheMaxAge"/>: every report and access event needs a state, and each
+    /// expiry is a read of every active subscription (tens of thousands) where tokens are one per node.
+    /// </summary>
+    public TimeSpan StateCacheMaxAge { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the change feed is read (invalidations reach caches within this).</summary>
     public TimeSpan ChangeFeedInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -8,14 +8,14 @@ namespace Vpn.Perf.Ingest.Usage;
 /// <summary>
 /// Subscription state (limit, expiry, suspension, reset period) as the Api publishes it to Redis, held in
 /// memory so the hot path reads it with one table lookup per report (<see cref="SubscriptionTable"/>). Entries are dropped by the change
-/// feed as soon as the Api changes them and refreshed after <see cref="MaxAge"/> in any case.
+/// feed as soon as the Api changes them and refreshed after <see cref="IngestOptions.StateCacheMaxAge"/> in any case.
 /// </summary>
 /// <remarks>
 /// A state names its scope by id (<see cref="SubscriptionScope"/>); each distinct scope is read and held once.
 /// The state carries the subscription's scope (its linked inbounds and their nodes), so a stale entry could count
 /// usage a node may no longer report. A load races the change feed: the HMGET can read the old hash, the feed then
 /// drops the (absent) entry, and the load stores the old value after the drop, where nothing would remove it before
-/// <see cref="MaxAge"/>. Every invalidation therefore bumps a generation; a load stores its values only when the
+/// the max age. Every invalidation therefore bumps a generation; a load stores its values only when the
 /// generation it started under still holds after storing them (and takes them back out otherwise), which is the
 /// check Npgsql's pool does with its clear counter.
 /// </remarks>
@@ -25,15 +25,12 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
     // Distinct scopes, not subscriptions: subscriptions share the few their plans and groups give them.
     private const int MaxScopes = 100_000;
 
-    /// <summary>Upper bound on staleness if a change notice is lost (the feed normally acts within a second).</summary>
-    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
-
     private readonly SubscriptionTable _entries = new();
     // The read under way per id; requests that miss the same id wait for it instead of sending their own.
     private readonly ConcurrentDictionary<Guid, Task<SubscriptionState>> _inFlight = new();
     // By scope id. Never invalidated: the text under an id never changes (the id is drawn from it).
     private readonly ConcurrentDictionary<string, SubscriptionScope> _scopes = new(StringComparer.Ordinal);
-    private readonly long _maxAgeMs = (long)MaxAge.TotalMilliseconds;
+    private readonly long _maxAgeMs = (long)options.StateCacheMaxAge.TotalMilliseconds;
     private long _generation;
 
     // The HMGET's fields, in the order Parse reads them; the library only reads the array, so every load shares it.

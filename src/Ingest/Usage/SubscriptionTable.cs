@@ -90,7 +90,7 @@ internal sealed class SubscriptionTable
             while (slots[i].Key != id && slots[i].Key != default) i = (i + 1) & mask;
             if (slots[i].Key == default && (_keyed + 1) * 2 > slots.Length)
             {
-                Rebuild(Math.Max(MinCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)(_live + 1) * 4)));
+                Rebuild(Math.Max(MinCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)(_live + 1) * 3)));
                 Store(id, state, fetchedAtMs);
                 return;
             }

@@ -212,12 +212,13 @@ internal sealed class UsageApplier : IAsyncDisposable
         }
         finally
         {
-            _slots.Release();
             foreach (Pending p in round)
             {
                 if (p.Error is { } error) p.Done.TrySetException(error);
                 else p.Done.TrySetResult(new UsageOutcome(p.Duplicates == p.Portions));
             }
+            // Last: DisposeAsync waits for every slot, so once it holds them all no round has a batch left to complete.
+            _slots.Release();
         }
     }
 
@@ -504,6 +505,8 @@ internal sealed class UsageApplier : IAsyncDisposable
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync();
         await _loop;
+        // Rounds already sent run to the end (each Redis call has its timeout) and complete their batches.
+        for (int i = 0; i < RoundsInFlight; i++) await _slots.WaitAsync();
         _stopping.Dispose();
         _slots.Dispose();
     }

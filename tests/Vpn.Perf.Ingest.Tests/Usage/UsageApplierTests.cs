@@ -104,6 +104,50 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DisposeAsync_WhileARoundIsInFlight_WaitsForItAndCompletesItsBatch()
+    {
+        Guid sid = Guid.NewGuid(), node = Guid.NewGuid();
+        await _redis.SeedSubscriptionAsync(sid);
+        TestServers.RedisServer direct = TestServers.RedisBase;
+        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
+        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(_redis.Database, proxy.Port));
+        var options = new IngestOptions { BucketCount = Buckets };
+        var applier = new UsageApplier(held.GetDatabase(), new SubscriptionStateCache(held.GetDatabase(), options), options);
+        // The first batch loads the state and the script, so the second goes out at once as one EVALSHA.
+        await ApplyBodyAsync(TestBatch.Build(1, [TestBatch.Report(sid, 10, 0)]), node, 0, [], applier);
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
+
+        // Redis runs the round's call; its answer is held until the applier is being disposed.
+        proxy.PauseReplies();
+        Task<UsageOutcome> apply = ApplyBodyAsync(TestBatch.Build(2, [TestBatch.Report(sid, 5, 0)]), node, 0, [], applier);
+        int calls = 0;
+        await Poll.UntilAsync(async () => (calls += await monitor.CountAsync(_redis.Db, "EVALSHA", node.ToString("N"))) > 0,
+            TimeSpan.FromSeconds(30), "the round's call to reach Redis", () => Task.FromResult(calls.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        ValueTask disposing = applier.DisposeAsync();
+        proxy.Resume();
+
+        // Bounded only so that the hang this test guards against fails it instead of the suite.
+        UsageOutcome outcome = await apply.WaitAsync(TimeSpan.FromMinutes(1));
+        await disposing;
+        Assert.False(outcome.Duplicate);
+        Assert.Equal(15, await _redis.UsedAsync(sid));
+    }
+
+    [Fact]
+    public async Task TryGet_StateOlderThanStateCacheMaxAge_MissesSoItIsReadAgain()
+    {
+        var sid = Guid.NewGuid();
+        await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
+        var cache = new SubscriptionStateCache(_redis.Db, new IngestOptions { BucketCount = Buckets, StateCacheMaxAge = TimeSpan.FromSeconds(2) });
+
+        await cache.LoadAsync([sid], nowMs: 10_000, CancellationToken.None);
+
+        Assert.True(cache.TryGet(sid, 11_999, out _));
+        Assert.False(cache.TryGet(sid, 12_000, out _));
+        Assert.False(cache.TryGetScope(sid, 12_000, out _));
+    }
+
+    [Fact]
     public async Task ApplyAsync_AcrossResetBoundary_NewPeriodStartsAtZeroAndOldKeepsValue()
     {
         var node = Guid.NewGuid();
@@ -282,14 +326,15 @@ public sealed class UsageApplierTests : IAsyncLifetime
         return await ApplyBodyAsync(body, node, nowMs, cutoff);
     }
 
-    private async Task<UsageOutcome> ApplyBodyAsync(byte[] body, Guid node, long nowMs, List<Guid> cutoff)
+    private async Task<UsageOutcome> ApplyBodyAsync(byte[] body, Guid node, long nowMs, List<Guid> cutoff, UsageApplier? applier = null)
     {
+        applier ??= _applier;
         using var batch = new BatchContext();
         var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
         TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
         // These tests are about counting: the scope is decided (and tested) at the endpoint, so this applies as a replay does.
-        await _applier.PrepareAsync(batch, node, nowMs, cutoff, decideScope: false, CancellationToken.None);
-        return await _applier.ApplyAsync(batch, node, nowMs, cutoff, CancellationToken.None);
+        await applier.PrepareAsync(batch, node, nowMs, cutoff, decideScope: false, CancellationToken.None);
+        return await applier.ApplyAsync(batch, node, nowMs, cutoff, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
