@@ -7,7 +7,8 @@ namespace Vpn.Perf.Testing;
 /// A TCP forwarder between a service under test and one real server (Redis or ClickHouse) that simulates faults
 /// without touching the shared server. <see cref="Block"/> resets every open connection and answers each new one with
 /// an immediate reset; <see cref="Unblock"/> forwards again. <see cref="Pause"/> holds the bytes the client sends (a
-/// slow server) until <see cref="Resume"/>. Listens on 127.0.0.1 at an ephemeral port. Compiled into each test project
+/// slow server) until <see cref="Resume"/>; <see cref="PauseReplies"/> lets requests through and holds the answers (a
+/// server that acted but whose answer is late). Listens on 127.0.0.1 at an ephemeral port. Compiled into each test project
 /// that needs it (linked from tests/Shared).
 /// </summary>
 internal sealed class TcpFaultProxy : IAsyncDisposable
@@ -20,6 +21,7 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
     private readonly Task _acceptLoop;
     private bool _blocked;
     private TaskCompletionSource _gate = NewOpenGate();
+    private TaskCompletionSource _replyGate = NewOpenGate();
 
     public TcpFaultProxy(string targetHost, int targetPort)
     {
@@ -67,9 +69,23 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Bytes from the server are held (not lost) until <see cref="Resume"/>.</summary>
+    public void PauseReplies()
+    {
+        lock (_lock)
+        {
+            if (_replyGate.Task.IsCompleted) _replyGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Releases what <see cref="Pause"/> and <see cref="PauseReplies"/> hold.</summary>
     public void Resume()
     {
-        lock (_lock) _gate.TrySetResult();
+        lock (_lock)
+        {
+            _gate.TrySetResult();
+            _replyGate.TrySetResult();
+        }
     }
 
     private static TaskCompletionSource NewOpenGate()
@@ -135,8 +151,8 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
             Reset(upstream);
             return;
         }
-        Task a = PumpAsync(client, upstream, gated: true);
-        Task b = PumpAsync(upstream, client, gated: false);
+        Task a = PumpAsync(client, upstream, fromClient: true);
+        Task b = PumpAsync(upstream, client, fromClient: false);
         await Task.WhenAny(a, b);
         // One side ended: end the other too, so neither end waits on a half-open pair.
         lock (_lock)
@@ -154,7 +170,7 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
         lock (_lock) return _open.Contains(s);
     }
 
-    private async Task PumpAsync(Socket from, Socket to, bool gated)
+    private async Task PumpAsync(Socket from, Socket to, bool fromClient)
     {
         byte[] buffer = new byte[64 * 1024];
         try
@@ -167,12 +183,9 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
                     to.Shutdown(SocketShutdown.Send);
                     return;
                 }
-                if (gated)
-                {
-                    Task gate;
-                    lock (_lock) gate = _gate.Task;
-                    await gate;
-                }
+                Task gate;
+                lock (_lock) gate = fromClient ? _gate.Task : _replyGate.Task;
+                await gate;
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
             }
         }

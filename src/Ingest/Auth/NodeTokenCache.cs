@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
@@ -20,6 +21,7 @@ internal sealed class NodeTokenCache(IDatabase redis, IngestOptions options, Tim
 
     private readonly ConcurrentDictionary<TokenKey, Entry> _entries = new();
     private readonly long _maxAgeMs = (long)options.CacheMaxAge.TotalMilliseconds;
+    private long _generation;
 
     /// <summary>Looks the token up; null when it is unknown or revoked.</summary>
     public ValueTask<Guid?> ResolveAsync(ReadOnlySpan<char> token, CancellationToken ct)
@@ -29,20 +31,24 @@ internal sealed class NodeTokenCache(IDatabase redis, IngestOptions options, Tim
         {
             return new((Guid?)null);
         }
-        Span<byte> utf8 = stackalloc byte[128 * 3]; // at most 3 UTF-8 bytes per UTF-16 char of a 128-char token
-        int n = Encoding.UTF8.GetBytes(token, utf8);
+        // The Api issues tokens in ASCII (base64url), so one byte per character; anything else is not a token.
+        Span<byte> ascii = stackalloc byte[128];
+        if (Ascii.FromUtf16(token, ascii, out int n) != OperationStatus.Done)
+        {
+            return new((Guid?)null);
+        }
         Span<byte> hash = stackalloc byte[32]; // SHA-256
-        SHA256.HashData(utf8[..n], hash);
+        SHA256.HashData(ascii[..n], hash);
         var key = new TokenKey(hash);
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (_entries.TryGetValue(key, out Entry entry) && now - entry.FetchedAtMs < _maxAgeMs)
         {
             return new(entry.NodeId);
         }
-        return FetchAsync(key, RedisKeys.NodeToken(hash), now, ct);
+        return FetchAsync(key, RedisKeys.NodeToken(hash), now, Volatile.Read(ref _generation), ct);
     }
 
-    private async ValueTask<Guid?> FetchAsync(TokenKey key, string redisKey, long now, CancellationToken ct)
+    private async ValueTask<Guid?> FetchAsync(TokenKey key, string redisKey, long now, long generation, CancellationToken ct)
     {
         // The library's commands take no token: the request stops waiting when it is cancelled, the read completes anyway.
         string? node = await redis.HashGetAsync(redisKey, "node_id").WaitAsync(ct);
@@ -55,12 +61,24 @@ internal sealed class NodeTokenCache(IDatabase redis, IngestOptions options, Tim
         {
             _entries.Clear();
         }
-        _entries[key] = new Entry(nodeId, now);
+        var entry = new Entry(nodeId, now);
+        _entries[key] = entry;
+        // An invalidation that ran while the read was under way may be the revocation of this very token: the answer read
+        // before it serves this request, but must not stay cached for the max age (the generation check of the state cache).
+        if (Volatile.Read(ref _generation) != generation)
+        {
+            _entries.TryRemove(new KeyValuePair<TokenKey, Entry>(key, entry));
+        }
         return nodeId;
     }
 
     /// <summary>Drops every cached token: called when the Api reports any token change.</summary>
-    public void Invalidate() => _entries.Clear();
+    public void Invalidate()
+    {
+        // Bumped before the clear: a read that stores after the clear sees the new generation and takes its value back.
+        Interlocked.Increment(ref _generation);
+        _entries.Clear();
+    }
 
     private readonly record struct Entry(Guid NodeId, long FetchedAtMs);
 

@@ -1,5 +1,9 @@
 using System.Net;
+using StackExchange.Redis;
+using Vpn.Perf.Ingest.Auth;
 using Vpn.Perf.Ingest.Tests.Harness;
+using Vpn.Perf.Shared.Redis;
+using Vpn.Perf.Testing;
 using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
@@ -43,6 +47,43 @@ public sealed class ReportEndpointAuthTests(AuthFixture fixture, ITestOutputHelp
         // And it stays refused.
         using HttpResponseMessage again = await Ingest.PostReportAsync(TestBatch.Build(seq, [TestBatch.Report(sid, 1, 1)]), token);
         Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_TokenRevokedWhileItsReadIsUnderWay_IsNotKeptInTheCache()
+    {
+        string token = await fixture.Redis.SeedNodeTokenAsync(Guid.NewGuid());
+        TestServers.RedisServer direct = TestServers.RedisBase;
+        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
+        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(fixture.Redis.Database, proxy.Port));
+        // A max age no test run outlasts: only the invalidation can end the entry.
+        var cache = new NodeTokenCache(held.GetDatabase(), new IngestOptions { CacheMaxAge = TimeSpan.FromHours(1) }, TimeProvider.System);
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
+
+        // Redis reads the token before it is revoked; the answer arrives after the revocation's invalidation.
+        proxy.PauseReplies();
+        Task<Guid?> read = cache.ResolveAsync(token, CancellationToken.None).AsTask();
+        int reads = 0;
+        await Poll.UntilAsync(async () => (reads += await monitor.CountAsync(fixture.Redis.Db, "HGET", "nodetoken:")) > 0,
+            TimeSpan.FromSeconds(30), "the token's read to reach Redis", () => Task.FromResult(reads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await fixture.Redis.RevokeNodeTokenAsync(token);
+        cache.Invalidate();
+        proxy.Resume();
+
+        Assert.NotNull(await read); // read before the revocation: that request was still the node's
+        Assert.Null(await cache.ResolveAsync(token, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("tökén")]
+    [InlineData("токен-узла-не-ascii")]
+    public async Task ResolveAsync_NonAsciiToken_IsUnknownWithoutAskingRedis(string token)
+    {
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
+        var cache = new NodeTokenCache(fixture.Redis.Db, new IngestOptions(), TimeProvider.System);
+
+        Assert.Null(await cache.ResolveAsync(token, CancellationToken.None));
+        Assert.Equal(0, await monitor.CountAsync(fixture.Redis.Db, "HGET", "nodetoken:"));
     }
 
     public void Dispose() => fixture.WriteLogTo(output);
