@@ -40,7 +40,8 @@ internal sealed partial class ReportEndpoint(
     public async Task HandleAsync(HttpContext context)
     {
         long started = Stopwatch.GetTimestamp();
-        int status;
+        // What the client gets when an exception escapes: counted too, so a fault shows in the metrics.
+        int status = StatusCodes.Status500InternalServerError;
         try
         {
             // Checked before anything is read: an overload costs neither memory for a body nor work downstream.
@@ -54,11 +55,17 @@ internal sealed partial class ReportEndpoint(
             // durable is recognised then. Nothing to answer and nothing to log.
             status = StatusCodes.Status499ClientClosedRequest;
         }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own verdict on the request (a body shorter than its Content-Length, too slow): it answers it.
+            status = ex.StatusCode;
+            throw;
+        }
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+            metrics.RequestCompleted(status, Stopwatch.GetTimestamp() - started);
         }
-        metrics.RequestCompleted(status, Stopwatch.GetTimestamp() - started);
     }
 
     private async Task<int> ProcessAsync(HttpContext context)

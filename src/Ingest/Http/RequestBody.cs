@@ -15,7 +15,7 @@ internal struct RequestBody : IDisposable
 
     public ReadOnlySequence<byte> Data { get; private set; }
 
-    public enum Status { Ok, TooLarge, Truncated, BadGzip }
+    public enum Status { Ok, TooLarge, BadGzip }
 
     /// <summary>
     /// Reads the whole body. Identity bodies stay in the pipe: the loop advances with consumed = start and
@@ -36,7 +36,13 @@ internal struct RequestBody : IDisposable
                 pipe.AdvanceTo(buffer.End);
                 return (Status.TooLarge, default);
             }
-            if (read.IsCompleted || read.IsCanceled)
+            if (read.IsCanceled)
+            {
+                // Only CancelPendingRead does this, and only server shutdown would call it: the body is not complete.
+                pipe.AdvanceTo(buffer.Start);
+                throw new OperationCanceledException("The request body read was cancelled.");
+            }
+            if (read.IsCompleted)
             {
                 return (Status.Ok, new RequestBody { _pipe = pipe, Data = buffer });
             }
@@ -50,6 +56,7 @@ internal struct RequestBody : IDisposable
         // fills the buffer and stops there. Start small and grow, so a small body costs a small buffer.
         byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         int length = 0;
+        bool handedOver = false;
         var counting = new CountingStream(pipe.AsStream(leaveOpen: true), maxWireBytes);
         try
         {
@@ -63,35 +70,37 @@ internal struct RequestBody : IDisposable
                         // One more byte would be over the limit: check whether the stream has any.
                         int probe = await gz.ReadAsync(new byte[1], ct);
                         if (probe == 0) break;
-                        ArrayPool<byte>.Shared.Return(buffer);
                         return (Status.TooLarge, default);
                     }
                     byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxDecodedBytes));
                     buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
+                    (buffer, bigger) = (bigger, buffer);
+                    ArrayPool<byte>.Shared.Return(bigger);
                 }
                 int n = await gz.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, maxDecodedBytes) - length), ct);
                 if (n == 0) break;
                 length += n;
             }
+            if (length > maxDecodedBytes)
+            {
+                return (Status.TooLarge, default);
+            }
+            handedOver = true;
+            return (Status.Ok, new RequestBody { _rented = buffer, Data = new ReadOnlySequence<byte>(buffer, 0, length) });
         }
         catch (InvalidDataException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             return (counting.Exceeded ? Status.TooLarge : Status.BadGzip, default);
         }
         catch (IOException) when (counting.Exceeded)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             return (Status.TooLarge, default);
         }
-        if (length > maxDecodedBytes)
+        finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            return (Status.TooLarge, default);
+            // Every way out but the body itself gives the buffer back: a verdict, a cancelled request, a failed read.
+            if (!handedOver) ArrayPool<byte>.Shared.Return(buffer);
         }
-        return (Status.Ok, new RequestBody { _rented = buffer, Data = new ReadOnlySequence<byte>(buffer, 0, length) });
     }
 
     public void Dispose()
