@@ -166,6 +166,10 @@ public sealed class WebhookTests
         string state = await kit.StateAsync();
         await ProblemAssert.IsAsync(await kit.SendAsync(BillingKit.Event("payment.succeeded", payment), provider: "other"), HttpStatusCode.NotFound, "not-found");
         await ProblemAssert.IsAsync(await kit.SendAsync(BillingKit.Event("payment.succeeded", Ids.NewId())), HttpStatusCode.NotFound, "not-found");
+        // Whatever an anonymous caller puts in the route is not written back into the message (the instance is the path, encoded).
+        JsonElement echoed = await ProblemAssert.IsAsync(
+            await kit.SendAsync(BillingKit.Event("payment.succeeded", payment), provider: "%3Cscript%3Ealert(1)%3C%2Fscript%3E"), HttpStatusCode.NotFound, "not-found");
+        Assert.DoesNotContain("script", echoed.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(state, await kit.StateAsync());
     }
 

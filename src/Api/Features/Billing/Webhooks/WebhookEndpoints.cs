@@ -34,7 +34,8 @@ internal static class WebhookEndpoints
         CancellationToken ct)
     {
         ILogger logger = loggers.CreateLogger(typeof(WebhookEndpoints).FullName!);
-        if (!options.Providers.TryGetValue(provider, out byte[][]? secrets)) return Problem.NotFound("payment provider", provider);
+        // The route value is the caller's, unauthenticated: not echoed back.
+        if (!options.Providers.TryGetValue(provider, out byte[][]? secrets)) return Problem.Of(ProblemTypes.NotFound, "No payment provider of that name is configured.");
         int max = options.WebhookMaxBodyBytes;
         if (request.ContentLength > max) return TooLarge(max);
 
