@@ -2,7 +2,7 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
-using Vpn.Perf.Api.Features.AuditLog;
+using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Auth;
 using Vpn.Perf.Api.Features.Billing;
 using Vpn.Perf.Api.Features.Configs;

@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Nodes;
-using Vpn.Perf.Api.Redis;
+using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 

@@ -1,3 +1,4 @@
+using Vpn.Perf.Api.Features.StateSync;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Redis;
 

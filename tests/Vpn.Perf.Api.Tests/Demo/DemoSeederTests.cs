@@ -4,7 +4,7 @@ using System.Text;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Demo;
-using Vpn.Perf.Api.Redis;
+using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 

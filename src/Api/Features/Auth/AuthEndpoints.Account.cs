@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Auth;

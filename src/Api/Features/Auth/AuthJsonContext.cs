@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 
 namespace Vpn.Perf.Api.Features.Auth;
 

@@ -6,7 +6,7 @@ using Vpn.Perf.Api.Features.Billing.Lifecycle;
 using Vpn.Perf.Api.Features.Billing.Payments;
 using Vpn.Perf.Api.Features.Billing.Plans;
 using Vpn.Perf.Api.Features.Billing.Webhooks;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 
 namespace Vpn.Perf.Api.Features.Billing;
 

@@ -8,7 +8,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Groups;

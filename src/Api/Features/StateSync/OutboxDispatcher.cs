@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.StateSync;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Features.Audit;
-using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.StateSync;

@@ -1,7 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
 using StackExchange.Redis;
-using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.StateSync;

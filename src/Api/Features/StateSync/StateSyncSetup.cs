@@ -1,5 +1,4 @@
 using StackExchange.Redis;
-using Vpn.Perf.Api.Redis;
 
 namespace Vpn.Perf.Api.Features.StateSync;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 
 namespace Vpn.Perf.Api.Features.Subscriptions;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 
 namespace Vpn.Perf.Api.Features.Subscriptions;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Auth;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Tests.Hosting;
 
 namespace Vpn.Perf.Api.Tests.Features.Auth;

@@ -5,7 +5,8 @@ using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Billing.Payments;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Billing.Invoices;

@@ -6,7 +6,8 @@ using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Features.Audit;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Problems;
 

@@ -1,6 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Data;
 
 namespace Vpn.Perf.Api.Features.Billing.Payments;
 

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Features.Audit;
-using Vpn.Perf.Api.Features.Common;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Billing.Payments;

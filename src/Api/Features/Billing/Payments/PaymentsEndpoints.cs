@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Billing.Payments;

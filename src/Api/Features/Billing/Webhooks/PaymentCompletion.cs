@@ -6,7 +6,6 @@ using NpgsqlTypes;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Billing.Invoices;
 using Vpn.Perf.Api.Features.Billing.Payments;
-using Vpn.Perf.Api.Features.Common;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.Billing.Webhooks;

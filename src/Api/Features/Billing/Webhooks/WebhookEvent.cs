@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 
 namespace Vpn.Perf.Api.Features.Billing.Webhooks;
 

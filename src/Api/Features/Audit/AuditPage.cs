@@ -1,4 +1,4 @@
-namespace Vpn.Perf.Api.Features.AuditLog;
+namespace Vpn.Perf.Api.Features.Audit;
 
 /// <summary>
 /// A page of the audit log, newest first. The log is keyed by a bigint identity rather than a UUIDv7, so its cursor

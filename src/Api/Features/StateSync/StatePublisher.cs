@@ -2,7 +2,7 @@ using System.Globalization;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 
-namespace Vpn.Perf.Api.Redis;
+namespace Vpn.Perf.Api.Features.StateSync;
 
 /// <summary>
 /// Publishes what Ingest needs from Postgres into Redis (see <see cref="RedisKeys"/>): subscription state

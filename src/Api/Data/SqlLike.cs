@@ -1,4 +1,4 @@
-namespace Vpn.Perf.Api.Features.Common;
+namespace Vpn.Perf.Api.Data;
 
 /// <summary>
 /// LIKE patterns from user text: the wildcards <c>%</c> and <c>_</c> and the escape character are escaped, so a

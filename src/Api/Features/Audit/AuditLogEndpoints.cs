@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Features.Common;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
-namespace Vpn.Perf.Api.Features.AuditLog;
+namespace Vpn.Perf.Api.Features.Audit;
 
 /// <summary>The audit log of every operator and superuser change, readable by superusers only (DESIGN.md).</summary>
 internal static class AuditLogEndpoints

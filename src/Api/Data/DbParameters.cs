@@ -1,7 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Vpn.Perf.Api.Features.Common;
+namespace Vpn.Perf.Api.Data;
 
 /// <summary>
 /// Positional parameters with an explicit Postgres type, so a null (an absent filter, "no restriction") is still

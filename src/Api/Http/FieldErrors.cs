@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Vpn.Perf.Api.Problems;
 
-namespace Vpn.Perf.Api.Features.Common;
+namespace Vpn.Perf.Api.Http;
 
 /// <summary>
 /// Collects per-field messages keyed by the request's JSON property names, so one 400 <c>validation</c> answer lists

@@ -1,4 +1,4 @@
-namespace Vpn.Perf.Api.Features.Common;
+namespace Vpn.Perf.Api.Http;
 
 /// <summary>
 /// One page of a list. Lists use keyset pagination on the UUIDv7 id (newest first), so page N costs the same as

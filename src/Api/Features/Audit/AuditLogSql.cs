@@ -1,4 +1,4 @@
-namespace Vpn.Perf.Api.Features.AuditLog;
+namespace Vpn.Perf.Api.Features.Audit;
 
 internal static class AuditLogSql
 {
