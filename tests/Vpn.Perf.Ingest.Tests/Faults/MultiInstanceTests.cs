@@ -14,7 +14,7 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
     private FaultWorld _world = null!;
 
     public async Task InitializeAsync() =>
-        _world = await FaultWorld.CreateAsync(TestServers.RedisDb.MultiInstance, nameof(MultiInstanceTests), proxyClickHouse: true);
+        _world = await FaultWorld.CreateAsync(TestServers.RedisDb.MultiInstance, nameof(MultiInstanceTests), proxyRedis: true, proxyClickHouse: true);
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
@@ -103,6 +103,46 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
             proxy.Resume();
             a.WriteLogTo(output);
             b.WriteLogTo(output);
+        }
+    }
+
+    /// <summary>
+    /// Redis fails between a batch's acceptance and its flush: the sink cannot claim, so it inserts nothing (the spool
+    /// holds the rows) and retries; once Redis is back the batch is claimed and lands once. The first flush is held at its
+    /// insert so that the second batch is accepted, and Redis cut, before the flush that carries it claims.
+    /// </summary>
+    [Fact]
+    public async Task Flush_RedisDownAtClaim_NothingInsertedUntilClaimed()
+    {
+        TcpFaultProxy clickHouse = _world.ClickHouseProxy!, redis = _world.RedisProxy!;
+        var first = new Workload(nodes: 1, batchesPerNode: 1, subscriptions: 3, reportsPerBatch: 4, seed: 24);
+        var second = new Workload(nodes: 1, batchesPerNode: 1, subscriptions: 3, reportsPerBatch: 5, seed: 25);
+        Dictionary<Guid, string> tokens = await _world.SeedAsync(first, second);
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment());
+        try
+        {
+            Task insertHeld = clickHouse.PauseOnAsync("query=INSERT");
+            await first.SendAllAsync(ingest, tokens);
+            await insertHeld.WaitAsync(Deadline);
+            await second.SendAllAsync(ingest, tokens);
+
+            redis.Block();
+            clickHouse.Resume(); // the first flush lands; the next one, with the second batch, cannot claim
+            await Poll.UntilAsync(async () => await ingest.MetricAsync("vpnperf_ingest_clickhouse_claim_failures_total") >= 1, Deadline,
+                "a flush to fail claiming");
+            await first.AssertExactlyOnceAsync(_world.ClickHouse);
+            Assert.Equal(0, await second.RowsInClickHouseAsync(_world.ClickHouse));
+
+            redis.Unblock();
+            await WaitForDrainAsync(ingest);
+            await second.AssertExactlyOnceAsync(_world.ClickHouse);
+            await first.AssertExactlyOnceAsync(_world.ClickHouse);
+        }
+        finally
+        {
+            redis.Unblock();
+            clickHouse.Resume();
+            ingest.WriteLogTo(output);
         }
     }
 
