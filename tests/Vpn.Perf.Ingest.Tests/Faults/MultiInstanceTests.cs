@@ -37,15 +37,7 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
         await using IngestProcess b = await IngestProcess.StartAsync(_world.Environment(DirectClickHouse));
         try
         {
-            Task insertHeld = proxy.PauseOnAsync("query=INSERT");
-            await work.SendAllAsync(a, tokens);
-            await insertHeld.WaitAsync(Deadline); // A's sink passed its ledger check and its insert waits in the proxy
-
-            foreach ((Guid node, ulong seq) in work.Expected.Keys)
-            {
-                ReportResponse retry = await b.PostAcceptedAsync(work.Body(node, seq), tokens[node]);
-                Assert.True(retry.Duplicate); // Redis counted it once already
-            }
+            await HoldInsertOnAThenRetryOnBAsync(a, b, work, tokens);
             await Poll.UntilAsync(
                 async () => await work.RowsInClickHouseAsync(_world.ClickHouse) >= work.TotalRows
                     || await b.MetricAsync("vpnperf_ingest_clickhouse_claim_waits_total") >= 1,
@@ -80,10 +72,7 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
         await using IngestProcess b = await IngestProcess.StartAsync(_world.Environment(DirectClickHouse));
         try
         {
-            Task insertHeld = proxy.PauseOnAsync("query=INSERT");
-            await work.SendAllAsync(a, tokens);
-            await insertHeld.WaitAsync(Deadline);
-            foreach ((Guid node, ulong seq) in work.Expected.Keys) await b.PostAcceptedAsync(work.Body(node, seq), tokens[node]);
+            await HoldInsertOnAThenRetryOnBAsync(a, b, work, tokens);
             await Poll.UntilAsync(async () => await b.MetricAsync("vpnperf_ingest_clickhouse_claim_waits_total") >= 1, Deadline,
                 "B to wait for A's claims");
 
@@ -200,6 +189,22 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
             proxy.Resume();
             a.WriteLogTo(output);
             b.WriteLogTo(output);
+        }
+    }
+
+    /// <summary>
+    /// Every batch goes to A, whose first flush claims, passes its ledger check and then waits in the proxy at its insert;
+    /// then every batch is retried on B (a duplicate for Redis, which counted it once already).
+    /// </summary>
+    private async Task HoldInsertOnAThenRetryOnBAsync(IngestProcess a, IngestProcess b, Workload work, Dictionary<Guid, string> tokens)
+    {
+        Task insertHeld = _world.ClickHouseProxy!.PauseOnAsync("query=INSERT");
+        await work.SendAllAsync(a, tokens);
+        await insertHeld.WaitAsync(Deadline);
+        foreach ((Guid node, ulong seq) in work.Expected.Keys)
+        {
+            ReportResponse retry = await b.PostAcceptedAsync(work.Body(node, seq), tokens[node]);
+            Assert.True(retry.Duplicate);
         }
     }
 
