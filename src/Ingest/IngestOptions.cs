@@ -74,4 +74,11 @@ internal sealed class IngestOptions
     public int FlushBytes { get; set; } = 64 << 20;
 
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Lease of the claim a flush takes on its batches before inserting them (several instances may hold the same batch;
+    /// docs/ingest.md). It bounds how long another instance waits for a claimer that died and never came back, and must
+    /// be at least 6 × the ClickHouse request timeout (checked at startup) so that it outlasts any flush.
+    /// </summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(5);
 }

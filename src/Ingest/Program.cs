@@ -2,13 +2,17 @@ using StackExchange.Redis;
 using Vpn.Perf.Ingest;
 using Vpn.Perf.Ingest.Auth;
 using Vpn.Perf.Ingest.ClickHouse;
+using Vpn.Perf.Ingest.Commands;
 using Vpn.Perf.Ingest.Http;
 using Vpn.Perf.Ingest.Metrics;
 using Vpn.Perf.Ingest.Pipeline;
 using Vpn.Perf.Ingest.Spool;
-using Vpn.Perf.Ingest.Usage;
-using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Redis;
+
+if (args is [DrainSpoolCommand.Name, ..])
+{
+    return await DrainSpoolCommand.RunAsync(args[1..]);
+}
 
 var builder = WebApplication.CreateSlimBuilder(args);
 var options = builder.Configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions();
@@ -26,28 +30,17 @@ builder.WebHost.ConfigureKestrel(k =>
 // The hot path logs nothing per request: console logging per request halves Kestrel's throughput here.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-builder.Services.AddSingleton(options);
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<IngestMetrics>();
 // One multiplexer for the process (it is thread-safe and pipelines every caller's commands), connected before the host
 // is built so that nothing waits for it later. While Redis is down this returns after the connect timeout and keeps
 // reconnecting in the background; commands fail at once meanwhile, which requests answer with 503 (RedisConnector).
 await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(redisConnection, clientName: "vpnperf-ingest");
-builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
-builder.Services.AddSingleton(redis.GetDatabase());
-builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(clickHouseConnection)));
-builder.Services.AddSingleton(sp => DurableSpool.Open(
-    new SpoolOptions { Directory = options.SpoolDirectory, MaxBacklogBytes = options.SpoolMaxBacklogBytes },
-    sp.GetRequiredService<ILogger<DurableSpool>>(),
-    sp.GetRequiredService<TimeProvider>()));
+builder.Services.AddIngestCore(options, redis, clickHouseConnection);
 builder.Services.AddSingleton<NodeTokenCache>();
-builder.Services.AddSingleton<SubscriptionStateCache>();
-builder.Services.AddSingleton<UsageApplier>();
 builder.Services.AddSingleton<NodeActivity>();
 builder.Services.AddSingleton<RejectionNotices>();
 builder.Services.AddSingleton<ReportEndpoint>();
 builder.Services.AddHostedService<CacheMaintenance>();
-builder.Services.AddHostedService<ClickHouseSink>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ClickHouseSink>());
 
 var app = builder.Build();
 
@@ -73,6 +66,7 @@ app.MapGet("/metrics", (HttpContext context, IngestMetrics m) => metricsAccess.A
     : MetricsAccess.Challenge(context));
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, public so tests can host Ingest.</summary>
 public partial class Program;

@@ -7,8 +7,10 @@ namespace Vpn.Perf.Testing;
 /// A TCP forwarder between a service under test and one real server (Redis or ClickHouse) that simulates faults
 /// without touching the shared server. <see cref="Block"/> resets every open connection and answers each new one with
 /// an immediate reset; <see cref="Unblock"/> forwards again. <see cref="Pause"/> holds the bytes the client sends (a
-/// slow server) until <see cref="Resume"/>; <see cref="PauseReplies"/> lets requests through and holds the answers (a
-/// server that acted but whose answer is late). Listens on 127.0.0.1 at an ephemeral port. Compiled into each test project
+/// slow server) until <see cref="Resume"/>; <see cref="PauseOnAsync"/> does so at a chosen request (e.g. the first
+/// ClickHouse INSERT), which places a test between two steps of the client; <see cref="PauseReplies"/> lets requests
+/// through and holds the answers (a server that acted but whose answer is late). Listens on 127.0.0.1 at an ephemeral
+/// port. Compiled into each test project
 /// that needs it (linked from tests/Shared).
 /// </summary>
 internal sealed class TcpFaultProxy : IAsyncDisposable
@@ -22,6 +24,8 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
     private bool _blocked;
     private TaskCompletionSource _gate = NewOpenGate();
     private TaskCompletionSource _replyGate = NewOpenGate();
+    private byte[]? _pauseMarker;
+    private TaskCompletionSource? _paused;
 
     public TcpFaultProxy(string targetHost, int targetPort)
     {
@@ -86,6 +90,38 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
             _gate.TrySetResult();
             _replyGate.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// Arms a one-time pause: the first chunk a client sends that contains <paramref name="marker"/> (ASCII) is held, with
+    /// everything sent after it, as by <see cref="Pause"/>, before any of it reaches the server. Completes once that chunk
+    /// is held, so the test knows the client is waiting right there; <see cref="Resume"/> lets it through.
+    /// A request line and its headers go out in one write, so a marker in them (<c>query=INSERT</c>) is never split.
+    /// </summary>
+    public Task PauseOnAsync(string marker)
+    {
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _pauseMarker = System.Text.Encoding.ASCII.GetBytes(marker);
+            _paused = paused;
+        }
+        return paused.Task;
+    }
+
+    /// <summary>Closes the gate if <paramref name="chunk"/> carries the armed marker (then disarms it).</summary>
+    private void PauseIfMarked(ReadOnlySpan<byte> chunk)
+    {
+        TaskCompletionSource? paused = null;
+        lock (_lock)
+        {
+            if (_pauseMarker is null || chunk.IndexOf(_pauseMarker) < 0) return;
+            _pauseMarker = null;
+            if (_gate.Task.IsCompleted) _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            paused = _paused;
+            _paused = null;
+        }
+        paused?.TrySetResult();
     }
 
     private static TaskCompletionSource NewOpenGate()
@@ -183,6 +219,7 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
                     to.Shutdown(SocketShutdown.Send);
                     return;
                 }
+                if (fromClient) PauseIfMarked(buffer.AsSpan(0, n));
                 Task gate;
                 lock (_lock) gate = fromClient ? _gate.Task : _replyGate.Task;
                 await gate;

@@ -29,6 +29,8 @@ internal sealed class IngestMetrics
     private long _clickHouseInserts;
     private long _clickHouseFailures;
     private long _clickHouseSkippedBatches;
+    private long _claimWaits;
+    private long _claimFailures;
 
     /// <summary>The spool whose gauges are rendered (set once at start-up).</summary>
     public Spool.DurableSpool? Spool { get; set; }
@@ -74,6 +76,12 @@ internal sealed class IngestMetrics
 
     public void ClickHouseSkippedLanded(int batches) => Interlocked.Add(ref _clickHouseSkippedBatches, batches);
 
+    /// <summary>A flush round found batches another instance claimed and had not stored yet, and waited.</summary>
+    public void ClaimWaited() => Interlocked.Increment(ref _claimWaits);
+
+    /// <summary>A flush could not take its claims because Redis failed, and was retried.</summary>
+    public void ClaimFailed() => Interlocked.Increment(ref _claimFailures);
+
     public long ClickHouseRows => Volatile.Read(ref _clickHouseRows);
 
     /// <summary>Renders the Prometheus text exposition (per scrape, so allocation is fine here).</summary>
@@ -114,6 +122,8 @@ internal sealed class IngestMetrics
         Counter(sb, "vpnperf_ingest_clickhouse_inserts_total", "ClickHouse insert requests that succeeded.", _clickHouseInserts);
         Counter(sb, "vpnperf_ingest_clickhouse_failures_total", "ClickHouse flushes that failed and were retried.", _clickHouseFailures);
         Counter(sb, "vpnperf_ingest_clickhouse_replayed_batches_skipped_total", "Spooled batches skipped because ClickHouse already had them.", _clickHouseSkippedBatches);
+        Counter(sb, "vpnperf_ingest_clickhouse_claim_waits_total", "Flush rounds that waited for batches another Ingest instance claimed and had not stored yet.", _claimWaits);
+        Counter(sb, "vpnperf_ingest_clickhouse_claim_failures_total", "Flushes retried because Redis failed while claiming their batches.", _claimFailures);
         sb.Append("# HELP vpnperf_ingest_spool_backlog_bytes Spooled bytes not yet in ClickHouse.\n# TYPE vpnperf_ingest_spool_backlog_bytes gauge\n");
         sb.Append(c, $"vpnperf_ingest_spool_backlog_bytes {Spool?.BacklogBytes ?? 0}\n");
         sb.Append("# HELP vpnperf_ingest_spool_segments Spool segment files on disk.\n# TYPE vpnperf_ingest_spool_segments gauge\n");

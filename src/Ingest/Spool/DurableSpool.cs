@@ -48,8 +48,9 @@ internal sealed partial class DurableSpool : IAsyncDisposable
     private long _syncCount;
     private int _disposed;
 
-    private DurableSpool(SpoolOptions options, string directory, ILogger<DurableSpool> logger, TimeProvider timeProvider, SafeFileHandle lockHandle, RecoveredState state)
+    private DurableSpool(SpoolOptions options, string directory, ILogger<DurableSpool> logger, TimeProvider timeProvider, SafeFileHandle lockHandle, Guid id, RecoveredState state)
     {
+        Id = id;
         _options = options;
         _directory = directory;
         _logger = logger;
@@ -66,6 +67,12 @@ internal sealed partial class DurableSpool : IAsyncDisposable
         _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "spool-writer" };
         _writerThread.Start();
     }
+
+    /// <summary>
+    /// The spool's identity (file <see cref="SpoolFormat.IdFileName"/>): made once, when the directory is first opened, and
+    /// the same after every restart and for any process that opens the directory later.
+    /// </summary>
+    public Guid Id { get; }
 
     /// <summary>The single consumer of the spool (the ClickHouse writer). Records are visible once fsynced.</summary>
     public SpoolReader Reader => _reader;
@@ -148,9 +155,10 @@ internal sealed partial class DurableSpool : IAsyncDisposable
         SafeFileHandle lockHandle = File.OpenHandle(Path.Combine(directory, SpoolFormat.LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         try
         {
+            Guid id = ReadOrCreateId(directory);
             RecoveredState state = Recover(directory, logger);
-            SpoolLog.Opened(logger, directory, state.Segments.Count, state.BacklogRecords, state.BacklogBytes, state.Checkpoint);
-            return new DurableSpool(options, directory, logger, timeProvider, lockHandle, state);
+            SpoolLog.Opened(logger, directory, id, state.Segments.Count, state.BacklogRecords, state.BacklogBytes, state.Checkpoint);
+            return new DurableSpool(options, directory, logger, timeProvider, lockHandle, id, state);
         }
         catch
         {

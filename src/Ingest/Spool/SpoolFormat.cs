@@ -44,6 +44,10 @@ namespace Vpn.Perf.Ingest.Spool;
 /// |     16 |    8 | offset inside that segment, i64: every record before it is consumed |
 /// |     24 |    4 | CRC-32C, u32, over bytes [0, 24)                             |
 /// </code>
+/// Identity file <c>spool-id</c>: the spool's id, 32 lowercase hex digits and a newline, written once when the directory
+/// is first opened (temp file, fsync, rename, directory fsync) and never changed. The ClickHouse sink claims batches
+/// under it, so whoever reads this spool later (the same instance after a restart, or <c>drain-spool</c>) is recognised
+/// as the owner of the claims it left.
 /// </remarks>
 internal static class SpoolFormat
 {
@@ -72,6 +76,8 @@ internal static class SpoolFormat
     public const string CheckpointFileName = "checkpoint";
     public const string CheckpointTempFileName = "checkpoint.tmp";
     public const string LockFileName = "spool.lock";
+    public const string IdFileName = "spool-id";
+    public const string IdTempFileName = "spool-id.tmp";
 
     private static ReadOnlySpan<byte> SegmentMagic => "VPSPSEG1"u8;
 

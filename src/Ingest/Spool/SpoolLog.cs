@@ -12,8 +12,8 @@ internal static partial class SpoolLog
     public static partial void SegmentReinitialized(ILogger logger, string path, long length);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information,
-        Message = "Spool opened in {Directory}: {SegmentCount} segments, {BacklogRecords} records ({BacklogBytes} bytes) not yet committed, checkpoint {Checkpoint}.")]
-    public static partial void Opened(ILogger logger, string directory, int segmentCount, long backlogRecords, long backlogBytes, SpoolPosition checkpoint);
+        Message = "Spool {Id} opened in {Directory}: {SegmentCount} segments, {BacklogRecords} records ({BacklogBytes} bytes) not yet committed, checkpoint {Checkpoint}.")]
+    public static partial void Opened(ILogger logger, string directory, Guid id, int segmentCount, long backlogRecords, long backlogBytes, SpoolPosition checkpoint);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Critical,
         Message = "Spool write or fsync failed in {Directory}; the spool refuses further appends until restarted ({PendingRecords} pending appends failed).")]

@@ -15,6 +15,7 @@ namespace Vpn.Perf.Shared.Contracts;
 /// <item><term><c>scope:&lt;id&gt;</c></term><description>string, a scope's links (<see cref="SubscriptionScope"/>), content-addressed: the value under an id never changes. Written by the Api before any hash names it, with a time to live of <see cref="ScopeRetention"/> that the Api's reconciler renews for every scope still named, so a scope nobody uses any more goes by itself.</description></item>
 /// <item><term><c>{bN}:u:&lt;sid&gt;:&lt;period start ms&gt;</c></term><description>integer, bytes used (up + down) in that period; a new period is a new key, so usage resets by itself at each boundary. One key per subscription and period rather than fields of a bucket hash: a hash small enough to be a listpack costs a linear scan per increment.</description></item>
 /// <item><term><c>{bN}:seq:&lt;node&gt;</c></term><description>the highest batch seq of that node applied to this bucket (dedup); a key per node, not a hash, so a lookup never scans a listpack.</description></item>
+/// <item><term><c>{bN}:claim:&lt;node&gt;:&lt;seq&gt;</c></term><description>string, the id of the Ingest spool whose sink claimed that batch for its ClickHouse insert, with a lease (time to live); N is the node's bucket, so one script call claims all of a flush's batches of a bucket. Written and read by Ingest only (docs/ingest.md).</description></item>
 /// <item><term><c>{bN}:events</c></term><description>stream of over-limit events for the Api.</description></item>
 /// <item><term><c>nodetoken:&lt;sha256 hex&gt;</c></term><description>hash <c>node_id</c>, <c>token_id</c>: a live node token, by the SHA-256 of its key; deleted on revocation.</description></item>
 /// <item><term><c>nodes:last_seen</c></term><description>hash, node → unix ms of its last accepted batch.</description></item>
@@ -54,6 +55,10 @@ public static class RedisKeys
 
     /// <summary>What the dedup keys of a bucket start with: <c>{bN}:seq:</c>, then the node id.</summary>
     public static string SeqPrefix(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:seq:");
+
+    /// <summary>The claim on inserting batch <paramref name="seq"/> of <paramref name="nodeId"/> into ClickHouse (in the node's bucket).</summary>
+    public static string BatchClaim(Guid nodeId, ulong seq, int bucketCount)
+        => string.Create(CultureInfo.InvariantCulture, $"{{b{Buckets.Of(nodeId, bucketCount)}}}:claim:{nodeId:N}:{seq}");
 
     public static string Events(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:events");
 

@@ -37,6 +37,10 @@ internal sealed class FaultWorld : IAsyncDisposable
             proxyClickHouse ? new TcpFaultProxy(c.Endpoint.Host, c.Endpoint.Port) : null);
     }
 
+    /// <summary>Settings under which nothing reaches ClickHouse: the flush interval is an hour and the thresholds unreachable.</summary>
+    public static (string, string)[] HoldEverything =>
+        [("Ingest__FlushInterval", "01:00:00"), ("Ingest__FlushRows", "100000000"), ("Ingest__FlushBytes", "1000000000")];
+
     /// <summary>The Ingest environment: through the proxies where there are any, plus <paramref name="settings"/>.</summary>
     public Dictionary<string, string> Environment(params (string Key, string Value)[] settings)
     {

@@ -21,16 +21,12 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
-    /// <summary>Nothing reaches ClickHouse before the kill: the flush interval is an hour and the row threshold unreachable.</summary>
-    private static (string, string)[] HoldEverything =>
-        [("Ingest__FlushInterval", "01:00:00"), ("Ingest__FlushRows", "100000000"), ("Ingest__FlushBytes", "1000000000")];
-
     [Fact]
     public async Task Restart_AfterSigkillWithUnflushedSpool_EveryRowInClickHouseExactlyOnce()
     {
         var work = new Workload(nodes: 4, batchesPerNode: 25, subscriptions: 60, reportsPerBatch: 12, seed: 7);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
-        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(FaultWorld.HoldEverything));
         try
         {
             await work.SendAllAsync(ingest, tokens);
@@ -56,7 +52,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var work = new Workload(nodes: 2, batchesPerNode: 10, subscriptions: 20, reportsPerBatch: 6, seed: 9);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
-        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(FaultWorld.HoldEverything));
         try
         {
             await work.SendAllAsync(ingest, tokens);
@@ -85,7 +81,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var work = new Workload(nodes: 3, batchesPerNode: 20, subscriptions: 40, reportsPerBatch: 10, seed: 11);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
-        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(FaultWorld.HoldEverything));
         try
         {
             await work.SendAllAsync(ingest, tokens);
@@ -113,7 +109,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
         Guid node = Guid.NewGuid(), inbound = Guid.NewGuid(), linked = Guid.NewGuid(), unlinked = Guid.NewGuid();
         string token = await _world.Redis.SeedNodeTokenAsync(node);
         await _world.Redis.LinkAsync(node, [linked], inbound);
-        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(HoldEverything));
+        await using IngestProcess ingest = await IngestProcess.StartAsync(_world.Environment(FaultWorld.HoldEverything));
         try
         {
             ReportResponse r = await ingest.PostAcceptedAsync(

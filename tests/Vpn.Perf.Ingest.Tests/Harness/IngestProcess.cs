@@ -81,14 +81,49 @@ internal sealed class IngestProcess : IAsyncDisposable
         }
     }
 
+    private static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath
+            ? hostPath
+            : Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+
+    /// <summary>
+    /// Runs <c>dotnet Vpn.Perf.Ingest.dll drain-spool --spool <paramref name="spoolDirectory"/></c> with
+    /// <paramref name="environment"/> to its end (killed after <paramref name="deadline"/>) and returns its exit code and
+    /// everything it printed.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunDrainSpoolAsync(IDictionary<string, string> environment, string spoolDirectory, TimeSpan deadline)
+    {
+        var start = new ProcessStartInfo(DotnetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(BinaryPath);
+        start.ArgumentList.Add("drain-spool");
+        start.ArgumentList.Add("--spool");
+        start.ArgumentList.Add(spoolDirectory);
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        start.Environment["DOTNET_gcServer"] = "0";
+        foreach ((string key, string value) in environment) start.Environment[key] = value;
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start Ingest drain-spool");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(deadline);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            await process.WaitForExitAsync(CancellationToken.None);
+            return (-1, $"drain-spool did not finish within {deadline.TotalSeconds} s and was killed.\n{await stdout}\n{await stderr}");
+        }
+        return (process.ExitCode, (await stdout) + (await stderr));
+    }
+
     private async Task LaunchAsync()
     {
         int generation = ++_generation;
         int port = FreePort();
-        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath
-            ? hostPath
-            : Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        var start = new ProcessStartInfo(host)
+        var start = new ProcessStartInfo(DotnetHost)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

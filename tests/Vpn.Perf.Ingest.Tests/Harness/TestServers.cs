@@ -33,6 +33,9 @@ internal static class TestServers
         public const int RedisOutage = 8;     // Faults/RedisOutageTests
         public const int Scope = 9;           // Http/ReportEndpointScopeTests (scope, bounds, verdicts across a crash)
         public const int RejectionNotices = 10; // Pipeline/RejectionNoticesTests
+        public const int MultiInstance = 11;  // Faults/MultiInstanceTests (issue 11: two Ingest processes, one Redis and ClickHouse)
+        public const int SpoolDrain = 12;     // Faults/SpoolDrainTests (issue 11: drain-spool of an instance that never came back)
+        public const int BatchClaims = 14;    // ClickHouse/BatchClaimsTests (issue 11: the claims several instances take before inserting)
         public const int Hardening = 13;      // Http/HardeningTests (issue 10: /metrics token, headers, header timeout)
     }
 

@@ -41,6 +41,35 @@ public sealed class DurableSpoolRecoveryTests
     }
 
     [Fact]
+    public async Task Open_Reopened_KeepsTheIdItMadeFirst()
+    {
+        using var dir = new SpoolTestDirectory();
+        Guid first;
+        await using (DurableSpool spool = Open(dir.Path))
+        {
+            first = spool.Id;
+        }
+
+        Assert.NotEqual(Guid.Empty, first);
+        Assert.Equal(first.ToString("N") + "\n", File.ReadAllText(Path.Combine(dir.Path, SpoolFormat.IdFileName)));
+        await using DurableSpool again = Open(dir.Path);
+        Assert.Equal(first, again.Id); // the claims it made are recognised after a restart
+    }
+
+    [Fact]
+    public async Task Open_DamagedIdFile_ThrowsSpoolCorruptException()
+    {
+        using var dir = new SpoolTestDirectory();
+        await using (Open(dir.Path))
+        {
+        }
+
+        File.WriteAllText(Path.Combine(dir.Path, SpoolFormat.IdFileName), "not an id\n");
+        SpoolCorruptException ex = Assert.Throws<SpoolCorruptException>(() => Open(dir.Path));
+        Assert.Contains(SpoolFormat.IdFileName, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Open_LastRecordCutAtEveryOffset_TruncatesItAndKeepsEverythingBefore()
     {
         using var dir = new SpoolTestDirectory();

@@ -1,0 +1,34 @@
+using StackExchange.Redis;
+using Vpn.Perf.Ingest.ClickHouse;
+using Vpn.Perf.Ingest.Metrics;
+using Vpn.Perf.Ingest.Spool;
+using Vpn.Perf.Ingest.Usage;
+using Vpn.Perf.Shared.ClickHouse;
+
+namespace Vpn.Perf.Ingest;
+
+/// <summary>
+/// What the service and the <c>drain-spool</c> command share: the spool, Redis, ClickHouse, the usage applier and the
+/// sink, wired the same way, so a drain takes exactly the path a running instance takes.
+/// </summary>
+internal static class IngestServices
+{
+    public static IServiceCollection AddIngestCore(this IServiceCollection services, IngestOptions options, IConnectionMultiplexer redis, string clickHouseConnection)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IngestMetrics>();
+        services.AddSingleton(redis);
+        services.AddSingleton(redis.GetDatabase());
+        services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(clickHouseConnection)));
+        services.AddSingleton(sp => DurableSpool.Open(
+            new SpoolOptions { Directory = options.SpoolDirectory, MaxBacklogBytes = options.SpoolMaxBacklogBytes },
+            sp.GetRequiredService<ILogger<DurableSpool>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<SubscriptionStateCache>();
+        services.AddSingleton<UsageApplier>();
+        services.AddSingleton<BatchClaims>();
+        services.AddSingleton<ClickHouseSink>();
+        return services;
+    }
+}
