@@ -49,7 +49,7 @@ internal sealed partial class ClickHouseSink(
     private long _firstReadAt;
 
     /// <summary>Where one batch's rows sit in the insert buffers.</summary>
-    private readonly record struct PendingBatch(Guid Node, ulong Seq, int TrafficStart, int TrafficEnd, int AccessStart, int AccessEnd);
+    private readonly record struct PendingBatch(Guid Node, ulong Seq, int TrafficStart, int TrafficEnd, int TrafficRows, int AccessStart, int AccessEnd, int AccessRows);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -177,7 +177,8 @@ internal sealed partial class ClickHouseSink(
             return;
         }
         _rows += encoder.TrafficRows + encoder.AccessRows;
-        _batches.Add(new PendingBatch(record.NodeId, record.Seq, trafficStart, _traffic.WrittenCount, accessStart, _access.WrittenCount));
+        _batches.Add(new PendingBatch(record.NodeId, record.Seq, trafficStart, _traffic.WrittenCount, encoder.TrafficRows,
+            accessStart, _access.WrittenCount, encoder.AccessRows));
     }
 
     private async Task ReapplyToRedisAsync(SpoolRecord record, CancellationToken ct)
@@ -308,13 +309,13 @@ internal sealed partial class ClickHouseSink(
         if (_traffic.WrittenCount > 0)
         {
             int rows = await InsertAsync(TrafficTables.Traffic, TrafficTables.TrafficColumnList, _traffic, inTraffic, heldElsewhere,
-                static b => (b.TrafficStart, b.TrafficEnd), TrafficTables.TrafficRowBytes, ct);
+                static b => (b.TrafficStart, b.TrafficEnd, b.TrafficRows), ct);
             metrics.ClickHouseInserted(rows);
         }
         if (_access.WrittenCount > 0)
         {
             int rows = await InsertAsync(TrafficTables.AccessLog, TrafficTables.AccessLogColumnList, _access, inAccess, heldElsewhere,
-                static b => (b.AccessStart, b.AccessEnd), 0, ct);
+                static b => (b.AccessStart, b.AccessEnd, b.AccessRows), ct);
             metrics.ClickHouseInserted(rows);
         }
 
@@ -332,14 +333,13 @@ internal sealed partial class ClickHouseSink(
     /// <summary>
     /// Sends the batches of the buffer that this instance holds and <paramref name="landed"/> lacks, as one insert. In
     /// the common case that is every batch and the buffer goes as it is; otherwise the batches to send are copied into a
-    /// fresh buffer first. Returns the rows sent (counted exactly only for fixed-size rows; access rows are counted as
-    /// batches' bytes are not rows).
+    /// fresh buffer first. Returns the rows sent.
     /// </summary>
     private async Task<int> InsertAsync(string table, string columns, PooledBufferWriter buffer, HashSet<(Guid Node, ulong Seq)> landed,
-        Dictionary<(Guid Node, ulong Seq), string> heldElsewhere, Func<PendingBatch, (int Start, int End)> range, int fixedRowBytes,
+        Dictionary<(Guid Node, ulong Seq), string> heldElsewhere, Func<PendingBatch, (int Start, int End, int Rows)> range,
         CancellationToken ct)
     {
-        int skippedLanded = 0, left = 0;
+        int skippedLanded = 0, left = 0, rows = 0;
         foreach (PendingBatch b in _batches)
         {
             var key = (b.Node, b.Seq);
@@ -352,6 +352,10 @@ internal sealed partial class ClickHouseSink(
                 skippedLanded++;
                 left++;
             }
+            else
+            {
+                rows += range(b).Rows;
+            }
         }
         if (skippedLanded > 0)
         {
@@ -362,14 +366,14 @@ internal sealed partial class ClickHouseSink(
         if (left == 0)
         {
             await clickHouse.InsertRowBinaryAsync(table, columns, buffer.WrittenMemory, ct);
-            return fixedRowBytes > 0 ? buffer.WrittenCount / fixedRowBytes : 0;
+            return rows;
         }
         using var kept = new PooledBufferWriter(Math.Max(buffer.WrittenCount, 1024));
         foreach (PendingBatch b in _batches)
         {
             var key = (b.Node, b.Seq);
             if (_stored.Contains(key) || heldElsewhere.ContainsKey(key) || landed.Contains(key)) continue;
-            (int start, int end) = range(b);
+            (int start, int end, _) = range(b);
             buffer.WrittenSpan[start..end].CopyTo(kept.GetSpan(end - start));
             kept.Advance(end - start);
         }
@@ -377,7 +381,7 @@ internal sealed partial class ClickHouseSink(
         {
             await clickHouse.InsertRowBinaryAsync(table, columns, kept.WrittenMemory, ct);
         }
-        return fixedRowBytes > 0 ? kept.WrittenCount / fixedRowBytes : 0;
+        return rows;
     }
 
     /// <summary>Releases the claims of stored batches. Best effort: a claim left behind lapses with its lease and holds nobody up, since its batch is in the ledgers.</summary>

@@ -213,6 +213,23 @@ public sealed class ReportEndpointBodyTests(BodyFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task ClickHouseRowsMetric_BatchWithReportsAndAccessEvents_CountsBothKinds()
+    {
+        Guid node = Guid.NewGuid(), first = Guid.NewGuid(), second = Guid.NewGuid();
+        string token = await fixture.Redis.SeedNodeTokenAsync(node);
+        await fixture.Redis.LinkAsync(node, first, second);
+        const string Sample = "vpnperf_ingest_clickhouse_rows_total";
+        double before = await Ingest.MetricAsync(Sample) ?? 0;
+
+        await Ingest.PostAcceptedAsync(TestBatch.Build(1, [TestBatch.Report(first, 1, 1), TestBatch.Report(second, 2, 2)], accessEvents: 3), token);
+
+        double after = before;
+        await Poll.UntilAsync(async () => (after = await Ingest.MetricAsync(Sample) ?? 0) >= before + 5, TimeSpan.FromSeconds(30),
+            "two traffic rows and three access_log rows to be counted", () => Task.FromResult($"{before} -> {after}"));
+        Assert.Equal(before + 5, after);
+    }
+
+    [Fact]
     public async Task GetHealthz_Running_ReturnsOk()
     {
         using HttpResponseMessage response = await Ingest.Http.GetAsync("healthz");
