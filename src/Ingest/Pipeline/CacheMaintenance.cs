@@ -79,10 +79,14 @@ internal sealed partial class CacheMaintenance(
             foreach (StreamEntry entry in entries)
             {
                 _lastId = (string?)entry.Id ?? _lastId;
-                string? kind = entry["kind"], id = entry["id"];
-                if (kind == "token") tokens.Invalidate();
-                else if (kind == "sub" && Guid.TryParseExact(id, "N", out Guid sid)) states.Invalidate(sid);
-                else states.InvalidateAll();
+                if (!StateChange.TryParse(entry, out StateChange change))
+                {
+                    // A notice from a newer Api, or damaged: whatever it named may have changed.
+                    tokens.Invalidate();
+                    states.InvalidateAll();
+                }
+                else if (change.Kind == StateChangeKind.Token) tokens.Invalidate();
+                else states.Invalidate(change.Id);
             }
             if (entries.Length < FeedPage) return;
         }

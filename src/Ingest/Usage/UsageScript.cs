@@ -1,3 +1,5 @@
+using Vpn.Perf.Shared.Contracts;
+
 namespace Vpn.Perf.Ingest.Usage;
 
 /// <summary>
@@ -32,7 +34,7 @@ internal static class UsageScript
     public const long Duplicates = 1;
     public const long Overflow = 2;
 
-    public const string Source = """
+    public const string Source = $$$"""
         local portions = tonumber(ARGV[1])
         local now = ARGV[2]
         local stored = redis.call('MGET', unpack(KEYS, 2, portions + 1))
@@ -76,8 +78,9 @@ internal static class UsageScript
               if total - tonumber(ARGV[args + k * 2 - 1]) < tonumber(limit) then
                 local sid, start = string.match(KEYS[first + k - 1], ':u:(%x+):(%d+)$')
                 redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*',
-                  'subscription', sid, 'period_start', start, 'used', total, 'limit', limit,
-                  'node', string.match(KEYS[p + 1], ':seq:(%x+)$'), 'at', now)
+                  '{{{OverLimitEvent.Fields.Subscription}}}', sid, '{{{OverLimitEvent.Fields.PeriodStart}}}', start,
+                  '{{{OverLimitEvent.Fields.Used}}}', total, '{{{OverLimitEvent.Fields.Limit}}}', limit,
+                  '{{{OverLimitEvent.Fields.Node}}}', string.match(KEYS[p + 1], ':seq:(%x+)$'), '{{{OverLimitEvent.Fields.At}}}', now)
               end
             end
             k = k + 1

@@ -77,7 +77,7 @@ internal sealed class TestRedis : IAsyncDisposable
     public async Task RevokeNodeTokenAsync(string key)
     {
         await Db.KeyDeleteAsync(TokenKey(key));
-        await Db.StreamAddAsync(RedisKeys.StateChanges, [new("kind", "token"), new("id", "x")]);
+        await Db.StreamAddAsync(RedisKeys.StateChanges, new StateChange(StateChangeKind.Token, Guid.NewGuid()).ToEntry());
     }
 
     /// <summary>Writes a subscription's state hash; null fields are left out (no restriction).</summary>
@@ -131,7 +131,7 @@ internal sealed class TestRedis : IAsyncDisposable
     }
 
     public async Task NotifySubscriptionChangedAsync(Guid sid) =>
-        await Db.StreamAddAsync(RedisKeys.StateChanges, [new("kind", "sub"), new("id", sid.ToString("N"))]);
+        await Db.StreamAddAsync(RedisKeys.StateChanges, new StateChange(StateChangeKind.Subscription, sid).ToEntry());
 
     /// <summary>Bytes used in the period starting at <paramref name="periodStartMs"/> (0 = never resets); 0 when absent.</summary>
     public async Task<long> UsedAsync(Guid sid, long periodStartMs = 0)

@@ -168,10 +168,13 @@ public sealed class UsageApplierTests : IAsyncLifetime
 
         Assert.Equal([sid], await ApplyAsync(node, 4, after, (sid, 70)));            // 120 >= 120 crosses again
         Assert.Equal(120, await _redis.UsedAsync(sid, newStart));
-        List<Dictionary<string, string>> events = await _redis.EventsForAsync(sid);
-        Assert.Equal(2, events.Count); // one crossing per period
-        Assert.Equal([oldStart.ToString(System.Globalization.CultureInfo.InvariantCulture), newStart.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            events.Select(e => e["period_start"]).ToArray());
+        // Read as the Api's consumer reads them (the contract both sides share).
+        OverLimitEvent[] events = [.. (await _redis.Db.StreamRangeAsync(RedisKeys.Events(Shared.Contracts.Buckets.Of(sid, Buckets))))
+            .Select(e => OverLimitEvent.TryParse(e, out OverLimitEvent parsed) ? parsed : throw new InvalidOperationException($"unreadable event {e.Id}"))
+            .Where(e => e.SubscriptionId == sid)];
+        Assert.Equal(
+            [new OverLimitEvent(sid, oldStart, 130, 120, node, beforeBoundary), new OverLimitEvent(sid, newStart, 120, 120, node, after)],
+            events); // one crossing per period
     }
 
     [Fact]

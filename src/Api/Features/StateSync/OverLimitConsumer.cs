@@ -162,7 +162,7 @@ internal sealed class OverLimitConsumer(
                     StateSyncLog.MalformedEvent(logger, stream.ToString(), entry.Id.ToString());
                 }
             }
-            else if (Guid.TryParseExact((string?)entry["subscription"], "N", out Guid subscriptionId)) await evaluator.EvaluateAsync(subscriptionId, "event", ct);
+            else if (OverLimitEvent.TryParse(entry, out OverLimitEvent crossed)) await evaluator.EvaluateAsync(crossed.SubscriptionId, "event", ct);
             else if (!trimmed) StateSyncLog.MalformedEvent(logger, stream.ToString(), entry.Id.ToString());
             done[i] = entry.Id;
         }

@@ -65,7 +65,7 @@ internal sealed class StatePublisher(IDatabase redis, int bucketCount)
         }
         await Task.WhenAll(writes).WaitAsync(ct);
         var notices = new Task[changes.Count];
-        for (int i = 0; i < changes.Count; i++) notices[i] = NotifyAsync("sub", changes[i].Key);
+        for (int i = 0; i < changes.Count; i++) notices[i] = NotifyAsync(StateChangeKind.Subscription, changes[i].Key);
         await Task.WhenAll(notices).WaitAsync(ct);
     }
 
@@ -109,13 +109,13 @@ internal sealed class StatePublisher(IDatabase redis, int bucketCount)
     public async Task PublishNodeTokenAsync(ReadOnlyMemory<byte> keySha256, Guid nodeId, Guid tokenId, CancellationToken ct)
     {
         await redis.HashSetAsync(RedisKeys.NodeToken(keySha256.Span), [new("node_id", nodeId.ToString("N")), new("token_id", tokenId.ToString("N"))]).WaitAsync(ct);
-        await NotifyAsync("token", tokenId).WaitAsync(ct);
+        await NotifyAsync(StateChangeKind.Token, tokenId).WaitAsync(ct);
     }
 
     public async Task RevokeNodeTokenAsync(ReadOnlyMemory<byte> keySha256, Guid tokenId, CancellationToken ct)
     {
         await redis.KeyDeleteAsync(RedisKeys.NodeToken(keySha256.Span)).WaitAsync(ct);
-        await NotifyAsync("token", tokenId).WaitAsync(ct);
+        await NotifyAsync(StateChangeKind.Token, tokenId).WaitAsync(ct);
     }
 
     /// <summary>Every field in one command (HashSetAsync sends one HMSET), so a reader never sees half a state.</summary>
@@ -127,6 +127,6 @@ internal sealed class StatePublisher(IDatabase redis, int bucketCount)
         return entries;
     }
 
-    private Task<RedisValue> NotifyAsync(string kind, Guid id)
-        => redis.StreamAddAsync(RedisKeys.StateChanges, [new("kind", kind), new("id", id.ToString("N"))], maxLength: ChangeStreamLength, useApproximateMaxLength: true);
+    private Task<RedisValue> NotifyAsync(StateChangeKind kind, Guid id)
+        => redis.StreamAddAsync(RedisKeys.StateChanges, new StateChange(kind, id).ToEntry(), maxLength: ChangeStreamLength, useApproximateMaxLength: true);
 }
