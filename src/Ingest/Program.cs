@@ -34,7 +34,7 @@ builder.Services.AddSingleton<IngestMetrics>();
 // reconnecting in the background; commands fail at once meanwhile, which requests answer with 503 (RedisConnector).
 await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(redisConnection, clientName: "vpnperf-ingest");
 builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
-builder.Services.AddSingleton(redis.GetDatabase());
+builder.Services.AddSingleton(RedisConnector.Database(redis, builder.Configuration["Redis:KeyPrefix"]));
 builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(clickHouseConnection)));
 builder.Services.AddSingleton(sp => DurableSpool.Open(
     new SpoolOptions { Directory = options.SpoolDirectory, MaxBacklogBytes = options.SpoolMaxBacklogBytes },

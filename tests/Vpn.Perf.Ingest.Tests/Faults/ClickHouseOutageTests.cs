@@ -11,7 +11,7 @@ public sealed class ClickHouseOutageTests(ITestOutputHelper output) : IAsyncLife
     private FaultWorld _world = null!;
 
     public async Task InitializeAsync() =>
-        _world = await FaultWorld.CreateAsync(TestServers.RedisDb.ClickHouseOutage, nameof(ClickHouseOutageTests), proxyClickHouse: true);
+        _world = await FaultWorld.CreateAsync(nameof(ClickHouseOutageTests), proxyClickHouse: true);
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 

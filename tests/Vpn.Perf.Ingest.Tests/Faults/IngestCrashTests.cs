@@ -17,7 +17,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
     private static readonly TimeSpan SinkDeadline = TimeSpan.FromSeconds(30);
     private FaultWorld _world = null!;
 
-    public async Task InitializeAsync() => _world = await FaultWorld.CreateAsync(TestServers.RedisDb.Crash, nameof(IngestCrashTests));
+    public async Task InitializeAsync() => _world = await FaultWorld.CreateAsync(nameof(IngestCrashTests));
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
