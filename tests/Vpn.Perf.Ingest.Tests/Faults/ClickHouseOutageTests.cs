@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace Vpn.Perf.Ingest.Tests.Faults;
 
 /// <summary>ClickHouse unreachable (through a blocked proxy): batches are still acknowledged from the spool and land exactly once later.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ClickHouseOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);

@@ -5,6 +5,7 @@ using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 using Xunit.Abstractions;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Faults;
 
@@ -12,6 +13,7 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 /// kill -9 of the real Ingest with acknowledged batches only in its spool and Redis: after a restart every row
 /// reaches ClickHouse exactly once and the Redis counters equal the sums.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan SinkDeadline = TimeSpan.FromSeconds(30);

@@ -15,8 +15,9 @@ namespace Vpn.Perf.Ingest.Tests.Harness;
 /// another and use fresh random node and subscription ids, so they never read each other's counters.
 /// </para>
 /// <para>
-/// Classes that need one server (a fault proxy in front of it) carry <c>[Trait(RedisTopology.Trait, RedisTopology.SingleServer)]</c>
-/// and are left out of the Cluster run; Cluster-only classes carry <c>RedisTopology.Cluster</c> and run only there.
+/// Classes that touch Redis carry <c>[Trait(RedisTopology.Trait, RedisTopology.Any)]</c> and run against both; tests
+/// that need one server (a fault proxy in front of it) carry <c>RedisTopology.SingleServer</c> and Cluster-only ones
+/// <c>RedisTopology.Cluster</c> (see tests/Shared/RedisTopology.cs).
 /// </para>
 /// <para>ClickHouse: each class gets a database of its own (<see cref="TestClickHouse"/>), dropped when it ends.</para>
 /// </summary>

@@ -1,9 +1,11 @@
 using System.Net;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Xunit.Abstractions;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ReportEndpointAuthTests(AuthFixture fixture, ITestOutputHelper output) : IClassFixture<AuthFixture>, IDisposable
 {
     private IngestProcess Ingest => fixture.Ingest;

@@ -2,10 +2,12 @@ using StackExchange.Redis;
 using Vpn.Perf.Ingest.Pipeline;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Pipeline;
 
 /// <summary><see cref="RejectionNotices"/> against the real Redis (its own key prefix) with a clock moved by hand.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class RejectionNoticesTests
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace Vpn.Perf.Ingest.Tests.Usage;
 /// reset-period boundaries can be crossed without waiting for them.
 /// </summary>
 #pragma warning disable CA1001 // xunit disposes through IAsyncLifetime.DisposeAsync
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class UsageApplierTests : IAsyncLifetime
 #pragma warning restore CA1001
 {

@@ -5,10 +5,12 @@ using StackExchange.Redis;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
 using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 
-/// <summary>Owns Redis database <see cref="SyncTest.OverLimitDb"/>: the consumer reads whole streams, so each test flushes it first.</summary>
+/// <summary>The consumer reads whole streams, so each test has a key prefix of its own (<see cref="FreshRedisAsync"/>).</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class OverLimitTests
 {
     private const string Group = "api";
@@ -16,9 +18,9 @@ public sealed class OverLimitTests
     [Fact]
     public async Task OverLimitEvent_Repeated_SetsFlagOnceWithOneAuditEntry()
     {
-        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        await using SyncRedis connection = await FreshRedisAsync();
         IDatabase redis = connection.GetDatabase();
-        await using var api = await ApiFactory.StartAsync(nameof(OverLimitEvent_Repeated_SetsFlagOnceWithOneAuditEntry), Settings(OverLimitDb));
+        await using var api = await ApiFactory.StartAsync(nameof(OverLimitEvent_Repeated_SetsFlagOnceWithOneAuditEntry), Settings(connection.KeyPrefix));
         await using NpgsqlDataSource db = api.OpenDataSource();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
@@ -41,9 +43,9 @@ public sealed class OverLimitTests
     [Fact]
     public async Task OverLimitEvent_StreamsFlushedUnderTheConsumer_GroupsAreRecreatedAndTheEventCounts()
     {
-        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        await using SyncRedis connection = await FreshRedisAsync();
         IDatabase redis = connection.GetDatabase();
-        await using var api = await ApiFactory.StartAsync(nameof(OverLimitEvent_StreamsFlushedUnderTheConsumer_GroupsAreRecreatedAndTheEventCounts), Settings(OverLimitDb));
+        await using var api = await ApiFactory.StartAsync(nameof(OverLimitEvent_StreamsFlushedUnderTheConsumer_GroupsAreRecreatedAndTheEventCounts), Settings(connection.KeyPrefix));
         await using NpgsqlDataSource db = api.OpenDataSource();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
@@ -54,7 +56,7 @@ public sealed class OverLimitTests
 
         // Redis loses the streams and their groups (a flush, a restart without persistence): the consumer's next read
         // is answered NOGROUP, and it must create the groups again rather than fail forever.
-        await FlushAsync(connection);
+        await connection.FlushAsync();
         await redis.StringSetAsync(RedisKeys.Usage(sub, 0, Buckets.DefaultCount), "1500");
         await AddEventAsync(redis, sub, 1500);
 
@@ -65,9 +67,9 @@ public sealed class OverLimitTests
     [Fact]
     public async Task RejectionNotice_SameNodeAndHourTwice_OneAuditEntryPerHour()
     {
-        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        await using SyncRedis connection = await FreshRedisAsync();
         IDatabase redis = connection.GetDatabase();
-        await using var api = await ApiFactory.StartAsync(nameof(RejectionNotice_SameNodeAndHourTwice_OneAuditEntryPerHour), Settings(OverLimitDb));
+        await using var api = await ApiFactory.StartAsync(nameof(RejectionNotice_SameNodeAndHourTwice_OneAuditEntryPerHour), Settings(connection.KeyPrefix));
         await using NpgsqlDataSource db = api.OpenDataSource();
         _ = api.Services;
         Guid node = Ids.NewId();
@@ -93,9 +95,9 @@ public sealed class OverLimitTests
     [Fact]
     public async Task OverLimitEvent_PendingWhenTheApiStopped_IsProcessedAfterRestart()
     {
-        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        await using SyncRedis connection = await FreshRedisAsync();
         IDatabase redis = connection.GetDatabase();
-        Dictionary<string, string?> settings = Settings(OverLimitDb);
+        Dictionary<string, string?> settings = Settings(connection.KeyPrefix);
         settings["StateSync:ConsumerName"] = "restarted";
         settings["StateSync:ClaimMinIdle"] = "00:00:00.200";
         await using var first = await ApiFactory.StartAsync(nameof(OverLimitEvent_PendingWhenTheApiStopped_IsProcessedAfterRestart), settings);
@@ -134,9 +136,9 @@ public sealed class OverLimitTests
     [Fact]
     public async Task OverLimitFlag_LimitRises_IsClearedWithAuditEntry()
     {
-        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        await using SyncRedis connection = await FreshRedisAsync();
         IDatabase redis = connection.GetDatabase();
-        await using var api = await ApiFactory.StartAsync(nameof(OverLimitFlag_LimitRises_IsClearedWithAuditEntry), Settings(OverLimitDb));
+        await using var api = await ApiFactory.StartAsync(nameof(OverLimitFlag_LimitRises_IsClearedWithAuditEntry), Settings(connection.KeyPrefix));
         await using NpgsqlDataSource db = api.OpenDataSource();
         _ = api.Services;
         Guid sub = await InsertSubscriptionAsync(db, await InsertUserAsync(db), maxTraffic: 1000);
@@ -156,9 +158,9 @@ public sealed class OverLimitTests
     [Fact]
     public async Task OverLimitFlag_PeriodReset_IsClearedByTheReconciler()
     {
-        await using ConnectionMultiplexer connection = await FreshRedisAsync();
+        await using SyncRedis connection = await FreshRedisAsync();
         IDatabase redis = connection.GetDatabase();
-        Dictionary<string, string?> settings = Settings(OverLimitDb);
+        Dictionary<string, string?> settings = Settings(connection.KeyPrefix);
         settings["StateSync:ReconcileInterval"] = "00:00:00.300";
         await using var api = await ApiFactory.StartAsync(nameof(OverLimitFlag_PeriodReset_IsClearedByTheReconciler), settings);
         await using NpgsqlDataSource db = api.OpenDataSource();
@@ -178,14 +180,7 @@ public sealed class OverLimitTests
             "select meta->>'source' from audit_log where action = 'subscription.within_limit' and target = $1", "subscription:" + sub));
     }
 
-    private static async Task<ConnectionMultiplexer> FreshRedisAsync()
-    {
-        ConnectionMultiplexer connection = await ConnectAsync(OverLimitDb);
-        await FlushAsync(connection);
-        return connection;
-    }
-
-    private static Task FlushAsync(ConnectionMultiplexer connection) => connection.GetServer(connection.GetEndPoints()[0]).FlushDatabaseAsync(OverLimitDb);
+    private static Task<SyncRedis> FreshRedisAsync() => ConnectAsync(TestServers.RedisPrefix("overlimit"));
 
     /// <summary>XADD as Ingest's usage script writes it.</summary>
     private static async Task<string> AddEventAsync(IDatabase redis, Guid sub, long used)

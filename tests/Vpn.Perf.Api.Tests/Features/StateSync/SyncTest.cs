@@ -7,28 +7,28 @@ using Vpn.Perf.Shared.Contracts;
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 
 /// <summary>
-/// Shared pieces of the state sync tests. Redis: each test class owns one database number (listed here and nowhere
-/// else; tests/Vpn.Perf.Ingest.Tests uses 1-8) and uses fresh UUIDv7 subscription ids, so only the over-limit class,
-/// which reads whole streams, flushes its database.
+/// Shared pieces of the state sync tests. Redis: each test class owns a key prefix (the over-limit class, which reads
+/// whole streams, a fresh one per test) that its Api gets as <c>Redis:KeyPrefix</c>, so the classes never meet on one
+/// server or on a Cluster; tests use fresh UUIDv7 subscription ids.
 /// </summary>
 internal static class SyncTest
 {
-    public const int DispatcherDb = 10;
-    public const int OverLimitDb = 11;
-    public const int ReconcilerDb = 12;
+    public static readonly string DispatcherKeys = TestServers.RedisPrefix("dispatcher");
+    public static readonly string ReconcilerKeys = TestServers.RedisPrefix("reconciler");
 
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    /// <summary>This class's own connection to its database of the test Redis.</summary>
-    public static Task<ConnectionMultiplexer> ConnectAsync(int db) => TestServers.ConnectRedisAsync(db);
+    /// <summary>A connection of the test's own to the test Redis, through <paramref name="keyPrefix"/>.</summary>
+    public static async Task<SyncRedis> ConnectAsync(string keyPrefix) => new(await TestServers.ConnectRedisAsync(), keyPrefix);
 
     /// <summary>
-    /// Fast loops so tests wait for milliseconds, not the production defaults; the Api's Redis is database
-    /// <paramref name="db"/>, optionally through a proxy port and with another command timeout.
+    /// Fast loops so tests wait for milliseconds, not the production defaults; the Api's keys start with
+    /// <paramref name="keyPrefix"/>, and its Redis is optionally behind a proxy port and has another command timeout.
     /// </summary>
-    public static Dictionary<string, string?> Settings(int db, int? port = null, TimeSpan? asyncTimeout = null) => new()
+    public static Dictionary<string, string?> Settings(string keyPrefix, int? port = null, TimeSpan? asyncTimeout = null) => new()
     {
-        ["ConnectionStrings:Redis"] = TestServers.RedisFor(db, port, asyncTimeout),
+        ["ConnectionStrings:Redis"] = TestServers.RedisFor(port, asyncTimeout),
+        ["Redis:KeyPrefix"] = keyPrefix,
         ["StateSync:Enabled"] = "true",
         ["StateSync:PollInterval"] = "00:00:00.200",
         ["StateSync:RetryBaseDelay"] = "00:00:00.050",
