@@ -39,9 +39,6 @@ internal static class TestServers
         return options.ToString(includePassword: true);
     }
 
-    /// <summary>A key prefix of its own for one test or class (<c>Redis:KeyPrefix</c>): <paramref name="owner"/>, then a random part.</summary>
-    public static string RedisPrefix(string owner) => $"t:{owner}:{Guid.NewGuid().ToString("N")[..12]}:";
-
     /// <summary>
     /// A connection of the test's own to the test Redis that may also run admin commands; fails when Redis is not
     /// reachable.

@@ -3,12 +3,13 @@ using System.Text;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Harness;
 
 /// <summary>
 /// A connection to the test Redis (one server or a Cluster) seen through one test class's own key prefix (see
-/// <see cref="TestServers.RedisPrefix"/>), with helpers that publish what the Api would publish (node tokens, subscription
+/// <see cref="TestKeyPrefix.For"/>), with helpers that publish what the Api would publish (node tokens, subscription
 /// state, change notices) and read usage. Its keys are deleted when it is disposed.
 /// </summary>
 internal sealed class TestRedis : IAsyncDisposable
@@ -47,7 +48,7 @@ internal sealed class TestRedis : IAsyncDisposable
     public static async Task<TestRedis> OpenAsync(string owner, int bucketCount)
     {
         ConnectionMultiplexer connection = await ConnectAsync(TestServers.RedisConnectionString);
-        return new TestRedis(connection, TestServers.RedisPrefix(owner), bucketCount);
+        return new TestRedis(connection, TestKeyPrefix.For(owner), bucketCount);
     }
 
     /// <summary>
@@ -69,23 +70,8 @@ internal sealed class TestRedis : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>
-    /// Deletes every key of this class (as a Redis restart without persistence would lose them), on every primary. One
-    /// key per DEL: a Cluster refuses a DEL whose keys are in different slots.
-    /// </summary>
-    public async Task FlushAsync()
-    {
-        IDatabase raw = Connection.GetDatabase();
-        var deletes = new List<Task>();
-        foreach (IServer server in Primaries)
-        {
-            await foreach (RedisKey key in server.KeysAsync(pattern: KeyPrefix + "*", pageSize: 1000))
-            {
-                deletes.Add(raw.KeyDeleteAsync(key));
-            }
-        }
-        await Task.WhenAll(deletes);
-    }
+    /// <summary>Deletes every key of this class, on every primary (as a Redis restart without persistence would lose them).</summary>
+    public Task FlushAsync() => TestKeyPrefix.DeleteKeysAsync(Connection, KeyPrefix);
 
     /// <summary>SCRIPT FLUSH on every primary (as a restart or a failover to a replica that never ran a script).</summary>
     public async Task ScriptFlushAsync()

@@ -9,7 +9,7 @@ namespace Vpn.Perf.Ingest.Tests.Harness;
 /// The real servers the test command starts, and how the Ingest tests share them.
 /// <para>
 /// Redis: one server or a Cluster (<c>ConnectionStrings__Redis</c>; the test command runs the suite against each, see
-/// docs/ingest.md). Each test class that touches Redis owns a key prefix (<see cref="RedisPrefix"/>: its name and a
+/// docs/ingest.md). Each test class that touches Redis owns a key prefix (<c>TestKeyPrefix.For</c>: its name and a
 /// random part), which its Ingest gets as <c>Redis__KeyPrefix</c>, so a class starts on an empty keyspace of its own
 /// without flushing anything, in either topology (a Cluster has only database 0). Tests inside a class run one after
 /// another and use fresh random node and subscription ids, so they never read each other's counters.
@@ -24,9 +24,6 @@ namespace Vpn.Perf.Ingest.Tests.Harness;
 internal static class TestServers
 {
     public const string StartCommand = "bash tests/infra/test.sh";
-
-    /// <summary>A key prefix of its own for one test class (or test): <paramref name="owner"/>, then a random part.</summary>
-    public static string RedisPrefix(string owner) => $"t:{owner}:{Guid.NewGuid().ToString("N")[..12]}:";
 
     public static string RedisConnectionString =>
         Environment.GetEnvironmentVariable("ConnectionStrings__Redis") is { Length: > 0 } cs ? cs : "redis://127.0.0.1:56379";

@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Redis;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 
@@ -14,21 +15,8 @@ internal sealed class SyncRedis(ConnectionMultiplexer connection, string keyPref
     /// <summary>The prefixed view; the Api's own database is the same view (<c>Redis:KeyPrefix</c>).</summary>
     public IDatabase GetDatabase() => RedisConnector.Database(connection, keyPrefix);
 
-    /// <summary>
-    /// Deletes every key under the prefix on every primary (as a flush or a restart without persistence would), one key
-    /// per DEL: a Cluster refuses a DEL whose keys are in different slots.
-    /// </summary>
-    public async Task FlushAsync()
-    {
-        IDatabase raw = connection.GetDatabase();
-        var deletes = new List<Task>();
-        foreach (IServer server in connection.GetServers())
-        {
-            if (server.IsReplica) continue;
-            await foreach (RedisKey key in server.KeysAsync(pattern: keyPrefix + "*", pageSize: 1000)) deletes.Add(raw.KeyDeleteAsync(key));
-        }
-        await Task.WhenAll(deletes);
-    }
+    /// <summary>Deletes every key under the prefix on every primary (as a flush or a restart without persistence would).</summary>
+    public Task FlushAsync() => TestKeyPrefix.DeleteKeysAsync(connection, keyPrefix);
 
     public ValueTask DisposeAsync() => connection.DisposeAsync();
 }

@@ -3,6 +3,7 @@ using Vpn.Perf.Api.Data;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 
@@ -13,8 +14,8 @@ namespace Vpn.Perf.Api.Tests.Features.StateSync;
 /// </summary>
 internal static class SyncTest
 {
-    public static readonly string DispatcherKeys = TestServers.RedisPrefix("dispatcher");
-    public static readonly string ReconcilerKeys = TestServers.RedisPrefix("reconciler");
+    public static readonly string DispatcherKeys = TestKeyPrefix.For("dispatcher");
+    public static readonly string ReconcilerKeys = TestKeyPrefix.For("reconciler");
 
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -70,13 +71,17 @@ internal static class SyncTest
 
     /// <summary>
     /// Waits until the dispatcher has finished with everything queued so far, including its over-limit check after
-    /// the publish: it handles batches one after another, so once a subscription inserted now is published, every
-    /// earlier one was done.
+    /// the publish. It handles batches one after another and checks a batch after publishing it, so a marker seen
+    /// published says only that its batch was taken: a second marker, inserted after that, lands in a later batch, and
+    /// once it is published the first marker's batch (and every change queued before it) was checked too.
     /// </summary>
     public static async Task SettleAsync(NpgsqlDataSource db, IDatabase redis, Guid owner)
     {
-        Guid marker = await InsertSubscriptionAsync(db, owner);
-        await UntilAsync(async () => (await HashAsync(redis, marker)).Count > 0, "the dispatcher to publish a marker subscription");
+        for (int marker = 0; marker < 2; marker++)
+        {
+            Guid id = await InsertSubscriptionAsync(db, owner);
+            await UntilAsync(async () => (await HashAsync(redis, id)).Count > 0, "the dispatcher to publish a marker subscription");
+        }
     }
 
     public static Task<long> OutboxCountAsync(NpgsqlDataSource db) => ScalarAsync<long>(db, "select count(*) from state_outbox");
