@@ -10,9 +10,10 @@ internal static class RedisSetup
 
     /// <summary>
     /// The process's one Redis connection (<c>ConnectionStrings:Redis</c>, either form <see cref="RedisConnector"/>
-    /// reads), its default database (behind <paramref name="keyPrefix"/>, <c>Redis:KeyPrefix</c>, when set), and the <see cref="StatePublisher"/> over it. The multiplexer is thread-safe and
-    /// pipelines concurrent commands by itself, so every feature shares it. It connects on first use, so the
-    /// administrative commands that never touch Redis (migrate, create-superuser) need no Redis setting.
+    /// reads), its default database (seen through <paramref name="keyPrefix"/>, <c>Redis:KeyPrefix</c>, when set), and
+    /// the <see cref="StatePublisher"/> over it. The multiplexer is thread-safe and pipelines concurrent commands by
+    /// itself, so every feature shares it. It connects on first use, so the administrative commands that never touch
+    /// Redis (migrate, create-superuser) need no Redis setting.
     /// </summary>
     public static IServiceCollection AddRedis(this IServiceCollection services, string? connectionString, string? keyPrefix, int bucketCount)
     {
