@@ -27,7 +27,7 @@ string postgres = builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (env ConnectionStrings__Postgres).");
 string? redis = builder.Configuration.GetConnectionString("Redis");
 string? clickHouse = builder.Configuration.GetConnectionString("ClickHouse");
-// Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
+// Ingest and Api must agree on the key buckets and the key prefix; both read Ingest:BucketCount and Redis:KeyPrefix.
 int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
 bool isCommand = args is ["migrate", ..] or ["seed-demo", ..] or ["create-superuser", ..];
 var httpLimits = HttpLimitsOptions.FromConfiguration(builder.Configuration);
@@ -41,7 +41,7 @@ builder.WebHost.ConfigureKestrel(k =>
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
 builder.Services.AddSingleton<SchemaMigrator>();
-builder.Services.AddRedis(redis, bucketCount);
+builder.Services.AddRedis(redis, builder.Configuration["Redis:KeyPrefix"], bucketCount);
 builder.Services.AddSingleton<DemoSeeder>();
 builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(
     clickHouse ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse)."))));

@@ -4,6 +4,7 @@ using Vpn.Perf.Ingest.Metrics;
 using Vpn.Perf.Ingest.Spool;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.ClickHouse;
+using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Ingest;
 
@@ -13,13 +14,15 @@ namespace Vpn.Perf.Ingest;
 /// </summary>
 internal static class IngestServices
 {
-    public static IServiceCollection AddIngestCore(this IServiceCollection services, IngestOptions options, IConnectionMultiplexer redis, string clickHouseConnection)
+    public static IServiceCollection AddIngestCore(this IServiceCollection services, IngestOptions options, IConnectionMultiplexer redis, string? keyPrefix,
+        string clickHouseConnection)
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton(redis);
-        services.AddSingleton(redis.GetDatabase());
+        // Redis:KeyPrefix (docs/ingest.md): without one, the connection's own database, so the hot path pays nothing for it.
+        services.AddSingleton(RedisConnector.Database(redis, keyPrefix));
         services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(clickHouseConnection)));
         services.AddSingleton(sp => DurableSpool.Open(
             new SpoolOptions { Directory = options.SpoolDirectory, MaxBacklogBytes = options.SpoolMaxBacklogBytes },

@@ -34,7 +34,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // is built so that nothing waits for it later. While Redis is down this returns after the connect timeout and keeps
 // reconnecting in the background; commands fail at once meanwhile, which requests answer with 503 (RedisConnector).
 await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(redisConnection, clientName: "vpnperf-ingest");
-builder.Services.AddIngestCore(options, redis, clickHouseConnection);
+builder.Services.AddIngestCore(options, redis, builder.Configuration["Redis:KeyPrefix"], clickHouseConnection);
 builder.Services.AddSingleton<NodeTokenCache>();
 builder.Services.AddSingleton<NodeActivity>();
 builder.Services.AddSingleton<RejectionNotices>();

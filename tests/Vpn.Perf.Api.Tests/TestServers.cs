@@ -24,13 +24,12 @@ internal static class TestServers
     };
 
     /// <summary>
-    /// The test Redis as a StackExchange.Redis configuration string: optionally another database, another port (a
-    /// proxy's, on the same host) or another command timeout.
+    /// The test Redis (one server or a Cluster) as a StackExchange.Redis configuration string: optionally another port (a
+    /// proxy's, on the same host; one server only) or another command timeout.
     /// </summary>
-    public static string RedisFor(int? database = null, int? port = null, TimeSpan? asyncTimeout = null)
+    public static string RedisFor(int? port = null, TimeSpan? asyncTimeout = null)
     {
         ConfigurationOptions options = RedisConnector.Parse(Redis);
-        if (database is { } db) options.DefaultDatabase = db;
         if (port is { } p)
         {
             options.EndPoints.Clear();
@@ -41,12 +40,12 @@ internal static class TestServers
     }
 
     /// <summary>
-    /// A connection of the test's own to the test Redis (database <paramref name="database"/>, else the one the
-    /// connection string names) that may also run admin commands such as FLUSHDB; fails when Redis is not reachable.
+    /// A connection of the test's own to the test Redis that may also run admin commands; fails when Redis is not
+    /// reachable.
     /// </summary>
-    public static async Task<ConnectionMultiplexer> ConnectRedisAsync(int? database = null)
+    public static async Task<ConnectionMultiplexer> ConnectRedisAsync()
     {
-        ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(RedisFor(database) + ",allowAdmin=true");
+        ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(RedisFor() + ",allowAdmin=true");
         if (!connection.IsConnected)
         {
             await connection.DisposeAsync();

@@ -8,6 +8,8 @@
 #   ConnectionStrings__Postgres    Npgsql connection string
 #   ConnectionStrings__Redis       redis://[:password@]host:port
 #   ConnectionStrings__ClickHouse  http://[user[:password]@]host:port/database
+#   VPNPERF_REDIS_CLUSTER          a Redis Cluster's nodes as a StackExchange.Redis configuration string
+#                                  (test.sh only: NEED_REDIS_CLUSTER=1 before sourcing this file)
 
 set -euo pipefail
 
@@ -20,9 +22,11 @@ CH_HTTP_PORT=${VPNPERF_CH_HTTP_PORT:-58123}
 CH_TCP_PORT=${VPNPERF_CH_TCP_PORT:-59000}
 PG_BIN=/usr/lib/postgresql/15/bin
 
-LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_CH=0
+NEED_REDIS_CLUSTER=${NEED_REDIS_CLUSTER:-0}
+LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_REDIS_CLUSTER=0; LOCAL_CH=0
 [ -z "${ConnectionStrings__Postgres:-}" ] && LOCAL_PG=1
 [ -z "${ConnectionStrings__Redis:-}" ] && LOCAL_REDIS=1
+[ "$NEED_REDIS_CLUSTER" = 1 ] && [ -z "${VPNPERF_REDIS_CLUSTER:-}" ] && LOCAL_REDIS_CLUSTER=1
 [ -z "${ConnectionStrings__ClickHouse:-}" ] && LOCAL_CH=1
 
 log() { printf '\033[1m[vpnperf]\033[0m %s\n' "$*" >&2; }
@@ -32,7 +36,7 @@ die() { printf '[vpnperf] error: %s\n' "$*" >&2; exit 1; }
 install_packages() {
   local wanted=(curl ca-certificates python3-msgpack python3-bcrypt python3-jwt postgresql-client redis-tools)
   [ "$LOCAL_PG" = 1 ] && wanted+=(postgresql)
-  [ "$LOCAL_REDIS" = 1 ] && wanted+=(redis-server)
+  { [ "$LOCAL_REDIS" = 1 ] || [ "$LOCAL_REDIS_CLUSTER" = 1 ]; } && wanted+=(redis-server)
   [ "$LOCAL_CH" = 1 ] && wanted+=(clickhouse-server clickhouse-client)
   local missing=()
   for p in "${wanted[@]}"; do

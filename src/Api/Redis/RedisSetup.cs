@@ -11,16 +11,17 @@ internal static class RedisSetup
 
     /// <summary>
     /// The process's one Redis connection (<c>ConnectionStrings:Redis</c>, either form <see cref="RedisConnector"/>
-    /// reads), its default database, and the <see cref="StatePublisher"/> over it. The multiplexer is thread-safe and
-    /// pipelines concurrent commands by itself, so every feature shares it. It connects on first use, so the
-    /// administrative commands that never touch Redis (migrate, create-superuser) need no Redis setting.
+    /// reads), its default database (seen through <paramref name="keyPrefix"/>, <c>Redis:KeyPrefix</c>, when set), and
+    /// the <see cref="StatePublisher"/> over it. The multiplexer is thread-safe and pipelines concurrent commands by
+    /// itself, so every feature shares it. It connects on first use, so the administrative commands that never touch
+    /// Redis (migrate, create-superuser) need no Redis setting.
     /// </summary>
-    public static IServiceCollection AddRedis(this IServiceCollection services, string? connectionString, int bucketCount)
+    public static IServiceCollection AddRedis(this IServiceCollection services, string? connectionString, string? keyPrefix, int bucketCount)
     {
         services.AddSingleton<IConnectionMultiplexer>(sp => Connect(
             connectionString ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis)."),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RedisConnector))));
-        services.AddSingleton(sp => sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase());
+        services.AddSingleton(sp => RedisConnector.Database(sp.GetRequiredService<IConnectionMultiplexer>(), keyPrefix));
         services.AddSingleton(sp => new StatePublisher(sp.GetRequiredService<IDatabase>(), bucketCount));
         return services;
     }

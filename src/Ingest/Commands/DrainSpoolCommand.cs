@@ -37,7 +37,7 @@ internal static partial class DrainSpoolCommand
             ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse).");
 
         await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(redisConnection, clientName: "vpnperf-ingest-drain");
-        builder.Services.AddIngestCore(options, redis, clickHouseConnection);
+        builder.Services.AddIngestCore(options, redis, builder.Configuration["Redis:KeyPrefix"], clickHouseConnection);
         await using ServiceProvider services = builder.Services.BuildServiceProvider();
         ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DrainSpoolCommand));
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
 
 namespace Vpn.Perf.Shared.Redis;
 
@@ -57,6 +58,26 @@ public static class RedisConnector
             connection.ConnectionRestored += (_, e) => RedisConnectorLog.ConnectionRestored(logger, e.EndPoint, e.ConnectionType);
         }
         return connection;
+    }
+
+    /// <summary>
+    /// The database both services use: the connection's default one, or, when <paramref name="keyPrefix"/>
+    /// (<c>Redis:KeyPrefix</c>) is set, a view of it that puts the prefix before every key, so that several deployments
+    /// (or test classes) share one Redis or Cluster without meeting. Without a prefix this is the multiplexer's own
+    /// database and costs nothing; with one, the library copies each command's keys (never a script's arguments,
+    /// which is why no script builds a key name itself).
+    /// </summary>
+    /// <exception cref="FormatException">The prefix holds <c>{</c> or <c>}</c>: Redis Cluster would take the prefix's
+    /// braces for the hash tag, and a bucket's keys (<c>{bN}:...</c>) would no longer share a slot.</exception>
+    public static IDatabase Database(IConnectionMultiplexer connection, string? keyPrefix)
+    {
+        IDatabase database = connection.GetDatabase();
+        if (string.IsNullOrEmpty(keyPrefix)) return database;
+        if (keyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            throw new FormatException($"Redis:KeyPrefix must not contain '{{' or '}}' (got {keyPrefix.Length} characters): a Cluster hashes the first {{...}} of a key, and each bucket's keys must share theirs ({{bN}}).");
+        }
+        return database.WithKeyPrefix(keyPrefix);
     }
 
     /// <summary>

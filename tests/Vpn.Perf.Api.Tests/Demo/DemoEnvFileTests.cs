@@ -3,10 +3,12 @@ using StackExchange.Redis;
 using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Demo;
 
 /// <summary>Issue 10 §3: <c>.data/demo.env</c> holds a node token, so only its owner may read it.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class DemoEnvFileTests
 {
     [Fact]

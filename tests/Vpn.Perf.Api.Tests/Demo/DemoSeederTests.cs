@@ -7,9 +7,11 @@ using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Wire.TrafficReport;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Demo;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class DemoSeederTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Ingest.Tests.Spool;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.ClickHouse;
 
@@ -14,6 +15,7 @@ namespace Vpn.Perf.Ingest.Tests.ClickHouse;
 /// The claims are only read and written here; the sinks that use them are tested in Faults/MultiInstanceTests.
 /// </summary>
 #pragma warning disable CA1001 // xunit disposes through IAsyncLifetime.DisposeAsync
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class BatchClaimsTests : IAsyncLifetime
 #pragma warning restore CA1001
 {
@@ -23,7 +25,7 @@ public sealed class BatchClaimsTests : IAsyncLifetime
     private readonly ClickHouseClient _clickHouse = new(ClickHouseOptions.Parse("http://127.0.0.1:9/unused")); // only its request timeout is read
     private TestRedis _redis = null!;
 
-    public async Task InitializeAsync() => _redis = await TestRedis.OpenAsync(TestServers.RedisDb.BatchClaims, Buckets);
+    public async Task InitializeAsync() => _redis = await TestRedis.OpenAsync(nameof(BatchClaimsTests), Buckets);
 
     public async Task DisposeAsync()
     {

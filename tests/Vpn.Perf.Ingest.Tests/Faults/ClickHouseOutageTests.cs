@@ -5,13 +5,14 @@ using Xunit.Abstractions;
 namespace Vpn.Perf.Ingest.Tests.Faults;
 
 /// <summary>ClickHouse unreachable (through a blocked proxy): batches are still acknowledged from the spool and land exactly once later.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ClickHouseOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private FaultWorld _world = null!;
 
     public async Task InitializeAsync() =>
-        _world = await FaultWorld.CreateAsync(TestServers.RedisDb.ClickHouseOutage, nameof(ClickHouseOutageTests), proxyClickHouse: true);
+        _world = await FaultWorld.CreateAsync(nameof(ClickHouseOutageTests), proxyClickHouse: true);
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 

@@ -5,7 +5,7 @@ using Vpn.Perf.Ingest.Tests.Harness;
 namespace Vpn.Perf.Ingest.Tests.Faults;
 
 /// <summary>
-/// The servers of one fault test class: its Redis database, its ClickHouse database, and optional fault proxies in
+/// The servers of one fault test class: its Redis key prefix, its ClickHouse database, and optional fault proxies in
 /// front of either, from which the Ingest environment is derived.
 /// </summary>
 internal sealed class FaultWorld : IAsyncDisposable
@@ -26,9 +26,9 @@ internal sealed class FaultWorld : IAsyncDisposable
 
     public TcpFaultProxy? ClickHouseProxy { get; }
 
-    public static async Task<FaultWorld> CreateAsync(int redisDb, string owner, bool proxyRedis = false, bool proxyClickHouse = false)
+    public static async Task<FaultWorld> CreateAsync(string owner, bool proxyRedis = false, bool proxyClickHouse = false)
     {
-        TestRedis redis = await TestRedis.OpenAsync(redisDb, IngestFixture.BucketCount);
+        TestRedis redis = await TestRedis.OpenAsync(owner, IngestFixture.BucketCount);
         TestClickHouse clickHouse = await TestClickHouse.CreateAsync(owner);
         var r = TestServers.RedisBase;
         var c = TestServers.ClickHouseBase;
@@ -46,12 +46,12 @@ internal sealed class FaultWorld : IAsyncDisposable
     {
         var env = new Dictionary<string, string>
         {
-            ["ConnectionStrings__Redis"] = TestServers.RedisFor(Redis.Database, RedisProxy?.Port),
             ["ConnectionStrings__ClickHouse"] = TestServers.ClickHouseFor(ClickHouse.Name, ClickHouseProxy?.Port),
             ["Ingest__BucketCount"] = IngestFixture.BucketCount.ToString(CultureInfo.InvariantCulture),
             ["Ingest__FlushInterval"] = "00:00:00.200",
             ["Ingest__ChangeFeedInterval"] = "00:00:00.200",
         };
+        foreach ((string key, string value) in Redis.IngestSettings(RedisProxy?.Port)) env[key] = value;
         foreach ((string key, string value) in settings) env[key] = value;
         return env;
     }

@@ -5,6 +5,7 @@ using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 using Xunit.Abstractions;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Faults;
 
@@ -12,12 +13,13 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 /// kill -9 of the real Ingest with acknowledged batches only in its spool and Redis: after a restart every row
 /// reaches ClickHouse exactly once and the Redis counters equal the sums.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan SinkDeadline = TimeSpan.FromSeconds(30);
     private FaultWorld _world = null!;
 
-    public async Task InitializeAsync() => _world = await FaultWorld.CreateAsync(TestServers.RedisDb.Crash, nameof(IngestCrashTests));
+    public async Task InitializeAsync() => _world = await FaultWorld.CreateAsync(nameof(IngestCrashTests));
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 

@@ -8,13 +8,14 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 /// Two real Ingest processes on one Redis and one ClickHouse, each with its own spool, a node's batches reaching either
 /// (issue 11): every report counted once in Redis and stored once in ClickHouse.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one Redis
 public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private FaultWorld _world = null!;
 
     public async Task InitializeAsync() =>
-        _world = await FaultWorld.CreateAsync(TestServers.RedisDb.MultiInstance, nameof(MultiInstanceTests), proxyRedis: true, proxyClickHouse: true);
+        _world = await FaultWorld.CreateAsync(nameof(MultiInstanceTests), proxyRedis: true, proxyClickHouse: true);
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
@@ -229,11 +230,11 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Fail("a batch was not accepted by either instance within 600 attempts");
     }
 
-    /// <summary>Deletes every batch claim in this class's database: what the end of their lease does.</summary>
+    /// <summary>Deletes every batch claim under this class's key prefix: what the end of their lease does.</summary>
     private async Task<int> ExpireClaimsAsync()
     {
         int deleted = 0;
-        await foreach (StackExchange.Redis.RedisKey key in _world.Redis.Server.KeysAsync(_world.Redis.Database, "*:claim:*"))
+        foreach (StackExchange.Redis.RedisKey key in await _world.Redis.KeysAsync("*:claim:*"))
         {
             if (await _world.Redis.Db.KeyDeleteAsync(key)) deleted++;
         }

@@ -11,14 +11,16 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 /// library's backlog being fail-fast; after the command timeout when Redis is stuck), recovers by itself when Redis
 /// is back, and the node's retry of the same seq gets a 200. Each batch is counted once in Redis and stored once in
 /// ClickHouse, although the spool holds the refused copies too and a stuck call may still reach Redis after its 503.
+/// One server only: the proxy stands in front of one Redis, and a Cluster's nodes redirect clients to their own addresses.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.SingleServer)]
 public sealed class RedisOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private FaultWorld _world = null!;
 
     public async Task InitializeAsync() =>
-        _world = await FaultWorld.CreateAsync(TestServers.RedisDb.RedisOutage, nameof(RedisOutageTests), proxyRedis: true);
+        _world = await FaultWorld.CreateAsync(nameof(RedisOutageTests), proxyRedis: true);
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 

@@ -8,6 +8,7 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 /// An instance that never comes back: <c>drain-spool</c> stores its spool (issue 11), through the claims it left and the
 /// same ledgers, counting nothing twice in Redis.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class SpoolDrainTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
@@ -15,7 +16,7 @@ public sealed class SpoolDrainTests(ITestOutputHelper output) : IAsyncLifetime
     private FaultWorld _world = null!;
 
     public async Task InitializeAsync() =>
-        _world = await FaultWorld.CreateAsync(TestServers.RedisDb.SpoolDrain, nameof(SpoolDrainTests), proxyClickHouse: true);
+        _world = await FaultWorld.CreateAsync(nameof(SpoolDrainTests), proxyClickHouse: true);
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
@@ -101,10 +102,5 @@ public sealed class SpoolDrainTests(ITestOutputHelper output) : IAsyncLifetime
         return log;
     }
 
-    private async Task<List<StackExchange.Redis.RedisKey>> ClaimKeysAsync()
-    {
-        var keys = new List<StackExchange.Redis.RedisKey>();
-        await foreach (StackExchange.Redis.RedisKey key in _world.Redis.Server.KeysAsync(_world.Redis.Database, "*:claim:*")) keys.Add(key);
-        return keys;
-    }
+    private Task<List<StackExchange.Redis.RedisKey>> ClaimKeysAsync() => _world.Redis.KeysAsync("*:claim:*");
 }

@@ -3,22 +3,20 @@ using Xunit.Abstractions;
 namespace Vpn.Perf.Ingest.Tests.Harness;
 
 /// <summary>
-/// One test class's world: its Redis database (flushed), its ClickHouse database (schema applied, dropped at the end)
-/// and one Ingest process wired to both. Derived per class so each class gets its own database number.
+/// One test class's world: its Redis key prefix (<see cref="TestRedis"/>), its ClickHouse database (schema applied, dropped at the end)
+/// and one Ingest process wired to both. Derived per class so each class gets its own prefix and database.
 /// </summary>
 public abstract class IngestFixture : IAsyncLifetime
 {
     public const int BucketCount = 8;
 
-    private readonly int _redisDb;
     private readonly string _owner;
     private TestRedis? _redis;
     private TestClickHouse? _clickHouse;
     private IngestProcess? _ingest;
 
-    protected IngestFixture(int redisDb, string owner)
+    protected IngestFixture(string owner)
     {
-        _redisDb = redisDb;
         _owner = owner;
     }
 
@@ -33,16 +31,16 @@ public abstract class IngestFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _redis = await TestRedis.OpenAsync(_redisDb, BucketCount);
+        _redis = await TestRedis.OpenAsync(_owner, BucketCount);
         _clickHouse = await TestClickHouse.CreateAsync(_owner);
         var env = new Dictionary<string, string>
         {
-            ["ConnectionStrings__Redis"] = TestServers.RedisFor(_redisDb),
             ["ConnectionStrings__ClickHouse"] = TestServers.ClickHouseFor(_clickHouse.Name),
             ["Ingest__BucketCount"] = BucketCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ingest__FlushInterval"] = "00:00:00.200",
             ["Ingest__ChangeFeedInterval"] = "00:00:00.200",
         };
+        foreach ((string key, string value) in _redis.IngestSettings()) env[key] = value;
         foreach ((string key, string value) in Settings) env[key] = value;
         _ingest = await IngestProcess.StartAsync(env);
     }

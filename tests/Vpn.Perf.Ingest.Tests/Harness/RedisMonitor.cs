@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using StackExchange.Redis;
@@ -5,28 +6,37 @@ using StackExchange.Redis;
 namespace Vpn.Perf.Ingest.Tests.Harness;
 
 /// <summary>
-/// A Redis <c>MONITOR</c> connection of its own: counts the commands the server received, which no reply shows (for
-/// example that two requests shared one read). Reading stops at a marker command the test sends after the work.
-/// A plain socket, since StackExchange.Redis has no MONITOR: after <c>+OK</c> the server sends one line per command.
+/// A Redis <c>MONITOR</c> connection of its own to one server (in a Cluster, the node of the keys a test watches):
+/// counts the commands that server received, which no reply shows (for example that two requests shared one read).
+/// Reading stops at a marker command the test sends to the same server after the work. A plain socket, since
+/// StackExchange.Redis has no MONITOR: after <c>+OK</c> the server sends one line per command.
 /// </summary>
 internal sealed class RedisMonitor : IAsyncDisposable
 {
     private readonly TcpClient _tcp;
     private readonly StreamReader _reader;
+    private readonly IServer _server;
 
-    private RedisMonitor(TcpClient tcp, StreamReader reader)
+    private RedisMonitor(TcpClient tcp, StreamReader reader, IServer server)
     {
         _tcp = tcp;
         _reader = reader;
+        _server = server;
     }
 
-    public static async Task<RedisMonitor> StartAsync()
+    public static async Task<RedisMonitor> StartAsync(IServer server)
     {
-        TestServers.RedisServer server = TestServers.RedisBase;
+        TestServers.RedisServer login = TestServers.RedisBase;
+        (string host, int port) = server.EndPoint switch
+        {
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            EndPoint other => throw new InvalidOperationException($"Unexpected Redis endpoint {other}."),
+        };
         var tcp = new TcpClient();
-        await tcp.ConnectAsync(server.Host, server.Port);
+        await tcp.ConnectAsync(host, port);
         NetworkStream stream = tcp.GetStream();
-        string auth = server.Password is not { } password ? "" : server.User is { } user ? $"AUTH {user} {password}\r\n" : $"AUTH {password}\r\n";
+        string auth = login.Password is not { } password ? "" : login.User is { } user ? $"AUTH {user} {password}\r\n" : $"AUTH {password}\r\n";
         await stream.WriteAsync(Encoding.UTF8.GetBytes(auth + "MONITOR\r\n"));
         var reader = new StreamReader(stream, Encoding.UTF8);
         // +OK for AUTH (when sent) and for MONITOR: from here on every line is one command the server ran.
@@ -35,17 +45,17 @@ internal sealed class RedisMonitor : IAsyncDisposable
             string? line = await reader.ReadLineAsync();
             if (line != "+OK") throw new InvalidOperationException($"MONITOR was refused: {line}");
         }
-        return new RedisMonitor(tcp, reader);
+        return new RedisMonitor(tcp, reader, server);
     }
 
     /// <summary>
-    /// Sends <c>EXISTS</c> of a fresh marker key through <paramref name="redis"/>, then counts the monitored lines before
-    /// it that name <paramref name="command"/> and contain <paramref name="text"/>.
+    /// Sends <c>ECHO</c> of a fresh marker to the monitored server (a command without a key, so any Cluster node runs
+    /// it), then counts the monitored lines before it that name <paramref name="command"/> and contain <paramref name="text"/>.
     /// </summary>
-    public async Task<int> CountAsync(IDatabase redis, string command, string text)
+    public async Task<int> CountAsync(string command, string text)
     {
         string marker = "monitor-marker-" + Guid.NewGuid().ToString("N");
-        await redis.KeyExistsAsync(marker);
+        await _server.ExecuteAsync("ECHO", marker);
         // Bounded only so that a broken server cannot hang the suite; the marker normally arrives at once.
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         int count = 0;

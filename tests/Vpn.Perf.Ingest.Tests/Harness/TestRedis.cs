@@ -3,42 +3,52 @@ using System.Text;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Harness;
 
 /// <summary>
-/// A connection to one test class's own Redis database (see <see cref="TestServers.RedisDb"/>), flushed when opened, with
-/// helpers that publish what the Api would publish (node tokens, subscription state, change notices) and read usage.
+/// A connection to the test Redis (one server or a Cluster) seen through one test class's own key prefix (see
+/// <see cref="TestKeyPrefix.For"/>), with helpers that publish what the Api would publish (node tokens, subscription
+/// state, change notices) and read usage. Its keys are deleted when it is disposed.
 /// </summary>
 internal sealed class TestRedis : IAsyncDisposable
 {
-    private TestRedis(ConnectionMultiplexer connection, int db, int bucketCount)
+    private TestRedis(ConnectionMultiplexer connection, string keyPrefix, int bucketCount)
     {
         Connection = connection;
-        Db = connection.GetDatabase(db);
-        Database = db;
+        KeyPrefix = keyPrefix;
+        Db = RedisConnector.Database(connection, keyPrefix);
         BucketCount = bucketCount;
     }
 
     public ConnectionMultiplexer Connection { get; }
 
-    /// <summary>Commands on this class's database.</summary>
-    public IDatabase Db { get; }
+    /// <summary>What every key of this class starts with; Ingest gets it as <c>Redis__KeyPrefix</c>.</summary>
+    public string KeyPrefix { get; }
 
-    public int Database { get; }
+    /// <summary>Commands on this class's keys (the prefix is added to each).</summary>
+    public IDatabase Db { get; }
 
     public int BucketCount { get; }
 
-    /// <summary>The server, for the admin commands (FLUSHDB, SCRIPT FLUSH, SCRIPT EXISTS) tests use.</summary>
-    public IServer Server => Connection.GetServer(Connection.GetEndPoints()[0]);
+    /// <summary>Every primary: one for a single server, each master of a Cluster.</summary>
+    public IServer[] Primaries => [.. Connection.GetServers().Where(s => !s.IsReplica)];
 
-    public static async Task<TestRedis> OpenAsync(int db, int bucketCount)
+    /// <summary>The server that holds <paramref name="key"/> of this class (the prefix is added here).</summary>
+    public IServer ServerOf(RedisKey key) => Connection.GetServer(key.Prepend(KeyPrefix));
+
+    /// <summary>The Ingest settings that point it at this class's keys (Redis connection and key prefix).</summary>
+    public IEnumerable<KeyValuePair<string, string>> IngestSettings(int? proxyPort = null) =>
+    [
+        new("ConnectionStrings__Redis", TestServers.RedisFor(proxyPort)),
+        new("Redis__KeyPrefix", KeyPrefix),
+    ];
+
+    public static async Task<TestRedis> OpenAsync(string owner, int bucketCount)
     {
-        if (db is < 1 or > 15) throw new ArgumentOutOfRangeException(nameof(db), "Ingest tests own Redis databases 1..15.");
-        ConnectionMultiplexer connection = await ConnectAsync(TestServers.RedisFor(db));
-        var redis = new TestRedis(connection, db, bucketCount);
-        await redis.FlushAsync();
-        return redis;
+        ConnectionMultiplexer connection = await ConnectAsync(TestServers.RedisConnectionString);
+        return new TestRedis(connection, TestKeyPrefix.For(owner), bucketCount);
     }
 
     /// <summary>
@@ -60,8 +70,35 @@ internal sealed class TestRedis : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Empties this class's database (as after a Redis restart without persistence).</summary>
-    public Task FlushAsync() => Server.FlushDatabaseAsync(Database);
+    /// <summary>Deletes every key of this class, on every primary (as a Redis restart without persistence would lose them).</summary>
+    public Task FlushAsync() => TestKeyPrefix.DeleteKeysAsync(Connection, KeyPrefix);
+
+    /// <summary>This prefix's keys that match <paramref name="pattern"/> (a SCAN pattern after the prefix), on every primary, as <see cref="Db"/> names them (without the prefix).</summary>
+    public async Task<List<RedisKey>> KeysAsync(string pattern)
+    {
+        var keys = new List<RedisKey>();
+        foreach (IServer server in Primaries)
+        {
+            await foreach (RedisKey key in server.KeysAsync(pattern: KeyPrefix + pattern, pageSize: 1000)) keys.Add(((string)key!)[KeyPrefix.Length..]);
+        }
+        return keys;
+    }
+
+    /// <summary>SCRIPT FLUSH on every primary (as a restart or a failover to a replica that never ran a script).</summary>
+    public async Task ScriptFlushAsync()
+    {
+        foreach (IServer server in Primaries) await server.ScriptFlushAsync();
+    }
+
+    /// <summary>Whether some primary has <paramref name="script"/> cached (in a Cluster, the node of the slot a call went to).</summary>
+    public async Task<bool> ScriptLoadedAnywhereAsync(string script)
+    {
+        foreach (IServer server in Primaries)
+        {
+            if (await server.ScriptExistsAsync(script)) return true;
+        }
+        return false;
+    }
 
     /// <summary>Publishes a node token as the Api does and returns its key (what the node sends as Bearer).</summary>
     public async Task<string> SeedNodeTokenAsync(Guid nodeId)
@@ -154,5 +191,16 @@ internal sealed class TestRedis : IAsyncDisposable
         return result;
     }
 
-    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await FlushAsync();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // best effort: keys left behind under a random prefix never meet another test
+        }
+        await Connection.DisposeAsync();
+    }
 }

@@ -8,36 +8,22 @@ namespace Vpn.Perf.Ingest.Tests.Harness;
 /// <summary>
 /// The real servers the test command starts, and how the Ingest tests share them.
 /// <para>
-/// Redis: Ingest's keys have fixed names (<c>{bN}:u:...</c>, <c>state:changes</c>, ...), so a key prefix cannot isolate
-/// a test. Each test class that touches Redis owns one database number instead, listed below and nowhere else; its
-/// fixture runs FLUSHDB on it first. Tests inside a class run one after another and use fresh random node and
-/// subscription ids, so they never read each other's counters. Database 0 belongs to the other suites (they use key
-/// prefixes there and never flush); numbers not listed are free.
+/// Redis: one server or a Cluster (<c>ConnectionStrings__Redis</c>; the test command runs the suite against each, see
+/// docs/ingest.md). Each test class that touches Redis owns a key prefix (<c>TestKeyPrefix.For</c>: its name and a
+/// random part), which its Ingest gets as <c>Redis__KeyPrefix</c>, so a class starts on an empty keyspace of its own
+/// without flushing anything, in either topology (a Cluster has only database 0). Tests inside a class run one after
+/// another and use fresh random node and subscription ids, so they never read each other's counters.
+/// </para>
+/// <para>
+/// Classes that touch Redis carry <c>[Trait(RedisTopology.Trait, RedisTopology.Any)]</c> and run against both; tests
+/// that need one server (a fault proxy in front of it) carry <c>RedisTopology.SingleServer</c> and Cluster-only ones
+/// <c>RedisTopology.Cluster</c> (see tests/Shared/RedisTopology.cs).
 /// </para>
 /// <para>ClickHouse: each class gets a database of its own (<see cref="TestClickHouse"/>), dropped when it ends.</para>
 /// </summary>
 internal static class TestServers
 {
     public const string StartCommand = "bash tests/infra/test.sh";
-
-    /// <summary>Redis database numbers, one per test class (1..15).</summary>
-    public static class RedisDb
-    {
-        public const int Malformed = 1;       // Http/ReportEndpointMalformedTests
-        public const int Auth = 2;            // Http/ReportEndpointAuthTests
-        public const int Body = 3;            // Http/ReportEndpointBodyTests (content type, size, gzip, /metrics, /healthz)
-        public const int Usage = 4;           // Http/ReportEndpointUsageTests (retries, cutoff, reset periods)
-        public const int UsageApplier = 5;    // Usage/UsageApplierTests
-        public const int Crash = 6;           // Faults/IngestCrashTests
-        public const int ClickHouseOutage = 7; // Faults/ClickHouseOutageTests
-        public const int RedisOutage = 8;     // Faults/RedisOutageTests
-        public const int Scope = 9;           // Http/ReportEndpointScopeTests (scope, bounds, verdicts across a crash)
-        public const int RejectionNotices = 10; // Pipeline/RejectionNoticesTests
-        public const int MultiInstance = 11;  // Faults/MultiInstanceTests (issue 11: two Ingest processes, one Redis and ClickHouse)
-        public const int SpoolDrain = 12;     // Faults/SpoolDrainTests (issue 11: drain-spool of an instance that never came back)
-        public const int BatchClaims = 14;    // ClickHouse/BatchClaimsTests (issue 11: the claims several instances take before inserting)
-        public const int Hardening = 13;      // Http/HardeningTests (issue 10: /metrics token, headers, header timeout)
-    }
 
     public static string RedisConnectionString =>
         Environment.GetEnvironmentVariable("ConnectionStrings__Redis") is { Length: > 0 } cs ? cs : "redis://127.0.0.1:56379";
@@ -63,12 +49,17 @@ internal static class TestServers
 
     public static ClickHouseOptions ClickHouseBase => ClickHouseOptions.Parse(ClickHouseConnectionString);
 
-    /// <summary>The Redis connection string for <paramref name="db"/>, optionally through a proxy port.</summary>
-    public static string RedisFor(int db, int? port = null)
+    /// <summary>The test Redis as a StackExchange.Redis configuration string, optionally through a proxy port (one server only).</summary>
+    public static string RedisFor(int? port = null)
     {
-        RedisServer o = RedisBase;
-        string auth = o.Password is null ? "" : $"{Uri.EscapeDataString(o.User ?? "")}:{Uri.EscapeDataString(o.Password)}@";
-        return $"redis://{auth}{o.Host}:{port ?? o.Port}/{db}";
+        ConfigurationOptions options = RedisConnector.Parse(RedisConnectionString);
+        if (port is { } p)
+        {
+            RedisServer server = RedisBase;
+            options.EndPoints.Clear();
+            options.EndPoints.Add(server.Host, p);
+        }
+        return options.ToString(includePassword: true);
     }
 
     /// <summary>The ClickHouse connection string for <paramref name="database"/>, optionally through a proxy port.</summary>

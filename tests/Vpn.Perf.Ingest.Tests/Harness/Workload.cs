@@ -11,10 +11,16 @@ internal sealed class Workload
     private readonly Dictionary<(Guid Node, ulong Seq), byte[]> _bodies = [];
 
     public Workload(int nodes, int batchesPerNode, int subscriptions, int reportsPerBatch, int seed)
+        : this(nodes, batchesPerNode, [.. Enumerable.Range(0, subscriptions).Select(_ => Guid.NewGuid())], reportsPerBatch, seed)
+    {
+    }
+
+    /// <summary>A workload over the given subscriptions (for example ones chosen by their bucket).</summary>
+    public Workload(int nodes, int batchesPerNode, IReadOnlyList<Guid> subscriptions, int reportsPerBatch, int seed)
     {
         var random = new Random(seed);
         Nodes = [.. Enumerable.Range(0, nodes).Select(_ => Guid.NewGuid())];
-        Subscriptions = [.. Enumerable.Range(0, subscriptions).Select(_ => Guid.NewGuid())];
+        Subscriptions = subscriptions;
         foreach (Guid node in Nodes)
         {
             for (ulong seq = 1; seq <= (ulong)batchesPerNode; seq++)

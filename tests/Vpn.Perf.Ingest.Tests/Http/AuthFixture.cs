@@ -2,5 +2,5 @@ using Vpn.Perf.Ingest.Tests.Harness;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
-/// <summary>The Ingest process, Redis database and ClickHouse database shared by <see cref="ReportEndpointAuthTests"/>.</summary>
-public sealed class AuthFixture() : IngestFixture(TestServers.RedisDb.Auth, nameof(ReportEndpointAuthTests));
+/// <summary>The Ingest process, Redis key prefix and ClickHouse database shared by <see cref="ReportEndpointAuthTests"/>.</summary>
+public sealed class AuthFixture() : IngestFixture(nameof(ReportEndpointAuthTests));

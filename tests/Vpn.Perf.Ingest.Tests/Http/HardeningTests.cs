@@ -4,10 +4,12 @@ using System.Net.Sockets;
 using System.Text;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Xunit.Abstractions;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
 /// <summary>Issue 10 §3: the /metrics bearer token, headers on every answer, the request-header timeout.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class HardeningTests(HardeningFixture fixture, ITestOutputHelper output) : IClassFixture<HardeningFixture>, IDisposable
 {
     private IngestProcess Ingest => fixture.Ingest;

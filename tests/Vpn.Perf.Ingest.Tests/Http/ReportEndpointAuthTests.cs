@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ReportEndpointAuthTests(AuthFixture fixture, ITestOutputHelper output) : IClassFixture<AuthFixture>, IDisposable
 {
     private IngestProcess Ingest => fixture.Ingest;
@@ -50,21 +51,22 @@ public sealed class ReportEndpointAuthTests(AuthFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
     public async Task ResolveAsync_TokenRevokedWhileItsReadIsUnderWay_IsNotKeptInTheCache()
     {
         string token = await fixture.Redis.SeedNodeTokenAsync(Guid.NewGuid());
         TestServers.RedisServer direct = TestServers.RedisBase;
         await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
-        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(fixture.Redis.Database, proxy.Port));
+        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
         // A max age no test run outlasts: only the invalidation can end the entry.
-        var cache = new NodeTokenCache(held.GetDatabase(), new IngestOptions { CacheMaxAge = TimeSpan.FromHours(1) }, TimeProvider.System);
-        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
+        var cache = new NodeTokenCache(RedisConnector.Database(held, fixture.Redis.KeyPrefix), new IngestOptions { CacheMaxAge = TimeSpan.FromHours(1) }, TimeProvider.System);
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(fixture.Redis.ServerOf(TestRedis.TokenKey(token)));
 
         // Redis reads the token before it is revoked; the answer arrives after the revocation's invalidation.
         proxy.PauseReplies();
         Task<Guid?> read = cache.ResolveAsync(token, CancellationToken.None).AsTask();
         int reads = 0;
-        await Poll.UntilAsync(async () => (reads += await monitor.CountAsync(fixture.Redis.Db, "HGET", "nodetoken:")) > 0,
+        await Poll.UntilAsync(async () => (reads += await monitor.CountAsync("HGET", "nodetoken:")) > 0,
             TimeSpan.FromSeconds(30), "the token's read to reach Redis", () => Task.FromResult(reads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await fixture.Redis.RevokeNodeTokenAsync(token);
         cache.Invalidate();
@@ -79,11 +81,11 @@ public sealed class ReportEndpointAuthTests(AuthFixture fixture, ITestOutputHelp
     [InlineData("токен-узла-не-ascii")]
     public async Task ResolveAsync_NonAsciiToken_IsUnknownWithoutAskingRedis(string token)
     {
-        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(fixture.Redis.ServerOf(TestRedis.TokenKey(token)));
         var cache = new NodeTokenCache(fixture.Redis.Db, new IngestOptions(), TimeProvider.System);
 
         Assert.Null(await cache.ResolveAsync(token, CancellationToken.None));
-        Assert.Equal(0, await monitor.CountAsync(fixture.Redis.Db, "HGET", "nodetoken:"));
+        Assert.Equal(0, await monitor.CountAsync("HGET", "nodetoken:"));
     }
 
     public void Dispose() => fixture.WriteLogTo(output);

@@ -1,10 +1,12 @@
 using System.Net;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Xunit.Abstractions;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
 /// <summary>Content type, size limits and gzip handling of <c>POST /v1/reports</c>, plus <c>/metrics</c> and <c>/healthz</c>.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ReportEndpointBodyTests(BodyFixture fixture, ITestOutputHelper output) : IClassFixture<BodyFixture>, IDisposable
 {
     private const int MaxWireBytes = 4 << 20; // IngestOptions.MaxRequestBodyBytes default

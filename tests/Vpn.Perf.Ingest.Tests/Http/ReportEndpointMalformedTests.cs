@@ -2,10 +2,12 @@ using System.Net;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 using Xunit.Abstractions;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
 /// <summary>Broken and mutated batches against the real Ingest: always a 400 with a reason (or a 200 when still valid), never a 5xx.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ReportEndpointMalformedTests(MalformedFixture fixture, ITestOutputHelper output) : IClassFixture<MalformedFixture>, IDisposable
 {
     private IngestProcess Ingest => fixture.Ingest;

@@ -2,6 +2,7 @@ using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 using Xunit.Abstractions;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
@@ -9,6 +10,7 @@ namespace Vpn.Perf.Ingest.Tests.Http;
 /// Issue 10, part 1: a node token counts usage only for reports within its node's scope and within the bounds of a real
 /// link; everything else is answered 200 with <c>rejected</c>, and neither counted in Redis nor stored in ClickHouse.
 /// </summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ReportEndpointScopeTests(ScopeFixture fixture, ITestOutputHelper output) : IClassFixture<ScopeFixture>, IDisposable
 {
     private static readonly TimeSpan SinkDeadline = TimeSpan.FromSeconds(20);

@@ -2,10 +2,12 @@ using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Contracts;
 using Xunit.Abstractions;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 
 /// <summary>Counting, retries, limits and reset periods through the real endpoint, Redis and ClickHouse.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ReportEndpointUsageTests(UsageFixture fixture, ITestOutputHelper output) : IClassFixture<UsageFixture>, IDisposable
 {
     private static readonly TimeSpan SinkDeadline = TimeSpan.FromSeconds(20);

@@ -2,16 +2,18 @@ using StackExchange.Redis;
 using Vpn.Perf.Ingest.Pipeline;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Pipeline;
 
-/// <summary><see cref="RejectionNotices"/> against the real Redis (its own database) with a clock moved by hand.</summary>
+/// <summary><see cref="RejectionNotices"/> against the real Redis (its own key prefix) with a clock moved by hand.</summary>
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class RejectionNoticesTests
 {
     [Fact]
     public async Task PublishAsync_ManyRejectionsAcrossInstancesInOneHour_OneNoticePerNodeAndHour()
     {
-        await using TestRedis redis = await TestRedis.OpenAsync(TestServers.RedisDb.RejectionNotices, IngestFixture.BucketCount);
+        await using TestRedis redis = await TestRedis.OpenAsync(nameof(RejectionNoticesTests), IngestFixture.BucketCount);
         var time = new HandClock(DateTimeOffset.Parse("2026-03-01T10:15:00Z", System.Globalization.CultureInfo.InvariantCulture));
         RejectionNotices first = new(time), second = new(time); // two Ingest instances
         Guid node = Guid.NewGuid(), other = Guid.NewGuid();

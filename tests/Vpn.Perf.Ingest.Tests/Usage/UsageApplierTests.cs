@@ -10,10 +10,11 @@ using Vpn.Perf.Testing;
 namespace Vpn.Perf.Ingest.Tests.Usage;
 
 /// <summary>
-/// <see cref="UsageApplier"/> in process against the real Redis (its own database), with explicit clock values, so
+/// <see cref="UsageApplier"/> in process against the real Redis (its own key prefix), with explicit clock values, so
 /// reset-period boundaries can be crossed without waiting for them.
 /// </summary>
 #pragma warning disable CA1001 // xunit disposes through IAsyncLifetime.DisposeAsync
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class UsageApplierTests : IAsyncLifetime
 #pragma warning restore CA1001
 {
@@ -26,21 +27,22 @@ public sealed class UsageApplierTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _redis = await TestRedis.OpenAsync(TestServers.RedisDb.UsageApplier, Buckets);
+        _redis = await TestRedis.OpenAsync(nameof(UsageApplierTests), Buckets);
         var options = new IngestOptions { BucketCount = Buckets };
         _applier = new UsageApplier(_redis.Db, new SubscriptionStateCache(_redis.Db, options), options);
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
     public async Task LoadAsync_SubscriptionMissedTwiceInABatchAndByAnotherRequest_ReadOnce()
     {
         var sid = Guid.NewGuid();
         await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
         TestServers.RedisServer direct = TestServers.RedisBase;
         await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
-        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(_redis.Database, proxy.Port));
-        var cache = new SubscriptionStateCache(held.GetDatabase(), new IngestOptions { BucketCount = Buckets });
-        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
+        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
+        var cache = new SubscriptionStateCache(RedisConnector.Database(held, _redis.KeyPrefix), new IngestOptions { BucketCount = Buckets });
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.SubscriptionState(sid, Buckets)));
 
         // The proxy holds the first read, so the second request certainly misses while it is under way (without the hold,
         // the first read could finish before the second call, which then rightly reads again).
@@ -51,7 +53,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
         SubscriptionState[] a = await first, b = await second;
 
         Assert.Equal([500L, 500L, 500L], [a[0].MaxTraffic!.Value, a[1].MaxTraffic!.Value, b[0].MaxTraffic!.Value]);
-        Assert.Equal(1, await monitor.CountAsync(_redis.Db, "HMGET", sid.ToString("N")));
+        Assert.Equal(1, await monitor.CountAsync("HMGET", sid.ToString("N")));
         Assert.True(cache.TryGet(sid, 1, out SubscriptionState cached));
         Assert.Equal(500L, cached.MaxTraffic);
     }
@@ -65,7 +67,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
         await _redis.LinkAsync(node, sids, inbound);
         string scopeKey = RedisKeys.Scope(SubscriptionScope.Of([new InboundLink(inbound, node)]).Id);
         var cache = new SubscriptionStateCache(_redis.Db, new IngestOptions { BucketCount = Buckets });
-        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(scopeKey));
 
         SubscriptionState[] first = await cache.LoadAsync(sids, 0, CancellationToken.None);
         cache.InvalidateAll();
@@ -77,7 +79,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
             Assert.False(state.Scope.Allows(inbound, Guid.NewGuid()));
         }
         Assert.Same(first[0].Scope, first[2].Scope);
-        Assert.Equal(1, await monitor.CountAsync(_redis.Db, "GET", scopeKey));
+        Assert.Equal(1, await monitor.CountAsync("GET", scopeKey));
     }
 
     [Fact]
@@ -104,24 +106,26 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
     public async Task DisposeAsync_WhileARoundIsInFlight_WaitsForItAndCompletesItsBatch()
     {
         Guid sid = Guid.NewGuid(), node = Guid.NewGuid();
         await _redis.SeedSubscriptionAsync(sid);
         TestServers.RedisServer direct = TestServers.RedisBase;
         await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
-        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(_redis.Database, proxy.Port));
+        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
+        IDatabase db = RedisConnector.Database(held, _redis.KeyPrefix);
         var options = new IngestOptions { BucketCount = Buckets };
-        var applier = new UsageApplier(held.GetDatabase(), new SubscriptionStateCache(held.GetDatabase(), options), options);
+        var applier = new UsageApplier(db, new SubscriptionStateCache(db, options), options);
         // The first batch loads the state and the script, so the second goes out at once as one EVALSHA.
         await ApplyBodyAsync(TestBatch.Build(1, [TestBatch.Report(sid, 10, 0)]), node, 0, [], applier);
-        await using RedisMonitor monitor = await RedisMonitor.StartAsync();
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.Events(Shared.Contracts.Buckets.Of(sid, Buckets))));
 
         // Redis runs the round's call; its answer is held until the applier is being disposed.
         proxy.PauseReplies();
         Task<UsageOutcome> apply = ApplyBodyAsync(TestBatch.Build(2, [TestBatch.Report(sid, 5, 0)]), node, 0, [], applier);
         int calls = 0;
-        await Poll.UntilAsync(async () => (calls += await monitor.CountAsync(_redis.Db, "EVALSHA", node.ToString("N"))) > 0,
+        await Poll.UntilAsync(async () => (calls += await monitor.CountAsync("EVALSHA", node.ToString("N"))) > 0,
             TimeSpan.FromSeconds(30), "the round's call to reach Redis", () => Task.FromResult(calls.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         ValueTask disposing = applier.DisposeAsync();
         proxy.Resume();
@@ -302,11 +306,11 @@ public sealed class UsageApplierTests : IAsyncLifetime
         Assert.False((await ApplyOutcomeAsync(node, 1, Anchor, (a, 10), (b, 20))).Duplicate);
         for (ulong seq = 2; seq <= 4; seq++)
         {
-            await _redis.Server.ScriptFlushAsync();
+            await _redis.ScriptFlushAsync();
             Assert.False((await ApplyOutcomeAsync(node, seq, Anchor, (a, 10), (b, 20))).Duplicate);
-            Assert.True(await _redis.Server.ScriptExistsAsync(UsageScript.Source));
+            Assert.True(await _redis.ScriptLoadedAnywhereAsync(UsageScript.Source));
         }
-        await _redis.Server.ScriptFlushAsync();
+        await _redis.ScriptFlushAsync();
         Assert.True((await ApplyOutcomeAsync(node, 4, Anchor, (a, 10), (b, 20))).Duplicate); // a node's retry across the flush
 
         Assert.Equal(40, await _redis.UsedAsync(a));

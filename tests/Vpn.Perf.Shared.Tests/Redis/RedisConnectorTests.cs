@@ -24,6 +24,45 @@ public class RedisConnectorTests
     }
 
     [Fact]
+    public async Task Database_KeyPrefix_CommandKeysAndScriptKeysCarryIt()
+    {
+        await using ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(RedisTestServer.ConnectionString);
+        string prefix = $"vpnperf-test:{Guid.NewGuid():N}:";
+        IDatabase prefixed = RedisConnector.Database(connection, prefix);
+        IDatabase raw = connection.GetDatabase();
+        try
+        {
+            await prefixed.StringSetAsync("{b1}:a", "1");
+            await prefixed.ScriptEvaluateAsync("redis.call('INCRBY', KEYS[1], 2) return redis.call('INCRBY', KEYS[2], 3)", ["{b1}:a", "{b1}:b"]);
+
+            Assert.Equal(3, (long)await raw.StringGetAsync(prefix + "{b1}:a"));
+            Assert.Equal(3, (long)await raw.StringGetAsync(prefix + "{b1}:b"));
+            Assert.Equal(3, (long)await prefixed.StringGetAsync("{b1}:b"));
+        }
+        finally
+        {
+            await raw.KeyDeleteAsync(prefix + "{b1}:a");
+            await raw.KeyDeleteAsync(prefix + "{b1}:b");
+        }
+    }
+
+    [Fact]
+    public async Task Database_NoPrefix_IsTheConnectionsOwnDatabase()
+    {
+        await using ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(RedisTestServer.ConnectionString);
+        Assert.Same(connection.GetDatabase(), RedisConnector.Database(connection, null));
+        Assert.Same(connection.GetDatabase(), RedisConnector.Database(connection, ""));
+    }
+
+    [Fact]
+    public async Task Database_PrefixWithABrace_ThrowsFormatException()
+    {
+        await using ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(RedisTestServer.ConnectionString);
+        Assert.Throws<FormatException>(() => RedisConnector.Database(connection, "tenant{1}:"));
+        Assert.Throws<FormatException>(() => RedisConnector.Database(connection, "tenant}"));
+    }
+
+    [Fact]
     public async Task ConnectAsync_ClientName_IsWhatTheServerSees()
     {
         await using ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(RedisTestServer.ConnectionString, clientName: "vpnperf-test-name");

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Options;
 using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.Configs;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ConfigCacheTests
 {
     private static readonly CachedConfig Entry = new(Guid.NewGuid(), true, SubscriptionState.Unrestricted, [1], "\"e\"", "t", "attachment");

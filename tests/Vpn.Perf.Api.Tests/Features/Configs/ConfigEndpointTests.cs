@@ -11,9 +11,11 @@ using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Api.Tests.SingBox;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.Configs;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ConfigEndpointTests
 {
     private static readonly DateTimeOffset Anchor = DateTimeOffset.Parse("2025-01-31T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);

@@ -9,9 +9,11 @@ using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
 using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.Nodes;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class NodeTokensTests
 {
     [Fact]

@@ -13,6 +13,7 @@ using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;
 
 namespace Vpn.Perf.Api.Tests.Features.Nodes;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class NodesEndpointsTests
 {
     [Fact]
@@ -104,6 +105,7 @@ public sealed class NodesEndpointsTests
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
     public async Task GetNode_RedisStalledOrDown_Answers503AndRecoversWithoutRestart()
     {
         await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);

@@ -8,14 +8,15 @@ using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class OutboxDispatcherTests
 {
     [Fact]
     public async Task Dispatch_CommittedChange_IsPublishedAndRolledBackOneIsNot()
     {
-        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_CommittedChange_IsPublishedAndRolledBackOneIsNot), Settings(DispatcherDb));
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_CommittedChange_IsPublishedAndRolledBackOneIsNot), Settings(DispatcherKeys));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        await using SyncRedis connection = await ConnectAsync(DispatcherKeys);
         IDatabase redis = connection.GetDatabase();
         _ = api.Services; // starts the host and its background services
         Guid owner = await InsertUserAsync(db);
@@ -59,6 +60,7 @@ public sealed class OutboxDispatcherTests
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
     public async Task Dispatch_ChangeRacingThePublish_IsPublishedAgain()
     {
         await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
@@ -67,9 +69,9 @@ public sealed class OutboxDispatcherTests
         // outlasts every wait of the test together (each gives up after SyncTest.Deadline), so nothing races it.
         TimeSpan stallLongerThanTheTest = TimeSpan.FromMinutes(5);
         await using var api = await ApiFactory.StartAsync(nameof(Dispatch_ChangeRacingThePublish_IsPublishedAgain),
-            Settings(DispatcherDb, proxy.Port, asyncTimeout: stallLongerThanTheTest));
+            Settings(DispatcherKeys, proxy.Port, asyncTimeout: stallLongerThanTheTest));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        await using SyncRedis connection = await ConnectAsync(DispatcherKeys);
         IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
@@ -98,12 +100,13 @@ public sealed class OutboxDispatcherTests
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
     public async Task Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns()
     {
         await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
-        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns), Settings(DispatcherDb, proxy.Port));
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns), Settings(DispatcherKeys, proxy.Port));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        await using SyncRedis connection = await ConnectAsync(DispatcherKeys);
         IDatabase redis = connection.GetDatabase();
         proxy.Block();
         _ = api.Services;
@@ -124,9 +127,9 @@ public sealed class OutboxDispatcherTests
     [Fact]
     public async Task Dispatch_DeletedSubscription_RemovesItsHash()
     {
-        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_DeletedSubscription_RemovesItsHash), Settings(DispatcherDb));
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_DeletedSubscription_RemovesItsHash), Settings(DispatcherKeys));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        await using SyncRedis connection = await ConnectAsync(DispatcherKeys);
         IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
@@ -141,9 +144,9 @@ public sealed class OutboxDispatcherTests
     [Fact]
     public async Task Dispatch_InboundLinkedUnlinkedOrMoved_ScopeIsPublished()
     {
-        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_InboundLinkedUnlinkedOrMoved_ScopeIsPublished), Settings(DispatcherDb));
+        await using var api = await ApiFactory.StartAsync(nameof(Dispatch_InboundLinkedUnlinkedOrMoved_ScopeIsPublished), Settings(DispatcherKeys));
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using ConnectionMultiplexer connection = await ConnectAsync(DispatcherDb);
+        await using SyncRedis connection = await ConnectAsync(DispatcherKeys);
         IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);

@@ -8,17 +8,18 @@ using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class StateReconcilerTests
 {
     [Fact]
     public async Task Reconcile_DeletedHashAndTamperedField_AreRepaired()
     {
-        Dictionary<string, string?> settings = Settings(ReconcilerDb);
+        Dictionary<string, string?> settings = Settings(ReconcilerKeys);
         settings["StateSync:ReconcileInterval"] = "00:00:00.300";
         settings["StateSync:ReconcilePageSize"] = "2"; // several keyset pages for four subscriptions
         await using var api = await ApiFactory.StartAsync(nameof(Reconcile_DeletedHashAndTamperedField_AreRepaired), settings);
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using ConnectionMultiplexer connection = await ConnectAsync(ReconcilerDb);
+        await using SyncRedis connection = await ConnectAsync(ReconcilerKeys);
         IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
@@ -41,11 +42,11 @@ public sealed class StateReconcilerTests
     [Fact]
     public async Task Reconcile_LostScopeKey_IsWrittenAgain()
     {
-        Dictionary<string, string?> settings = Settings(ReconcilerDb);
+        Dictionary<string, string?> settings = Settings(ReconcilerKeys);
         settings["StateSync:ReconcileInterval"] = "00:00:00.300";
         await using var api = await ApiFactory.StartAsync(nameof(Reconcile_LostScopeKey_IsWrittenAgain), settings);
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using ConnectionMultiplexer connection = await ConnectAsync(ReconcilerDb);
+        await using SyncRedis connection = await ConnectAsync(ReconcilerKeys);
         IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);
@@ -65,13 +66,14 @@ public sealed class StateReconcilerTests
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
     public async Task Reconcile_RedisBackAfterOutageWithoutItsData_RepairsWithoutWaitingForTheInterval()
     {
         await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
-        Dictionary<string, string?> settings = Settings(ReconcilerDb, proxy.Port); // next periodic pass: in an hour
+        Dictionary<string, string?> settings = Settings(ReconcilerKeys, proxy.Port); // next periodic pass: in an hour
         await using var api = await ApiFactory.StartAsync(nameof(Reconcile_RedisBackAfterOutageWithoutItsData_RepairsWithoutWaitingForTheInterval), settings);
         await using NpgsqlDataSource db = api.OpenDataSource();
-        await using ConnectionMultiplexer connection = await ConnectAsync(ReconcilerDb);
+        await using SyncRedis connection = await ConnectAsync(ReconcilerKeys);
         IDatabase redis = connection.GetDatabase();
         _ = api.Services;
         Guid owner = await InsertUserAsync(db);

@@ -3,32 +3,33 @@ using Vpn.Perf.Api.Data;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 
 /// <summary>
-/// Shared pieces of the state sync tests. Redis: each test class owns one database number (listed here and nowhere
-/// else; tests/Vpn.Perf.Ingest.Tests uses 1-8) and uses fresh UUIDv7 subscription ids, so only the over-limit class,
-/// which reads whole streams, flushes its database.
+/// Shared pieces of the state sync tests. Redis: each test class owns a key prefix (the over-limit class, which reads
+/// whole streams, a fresh one per test) that its Api gets as <c>Redis:KeyPrefix</c>, so the classes never meet on one
+/// server or on a Cluster; tests use fresh UUIDv7 subscription ids.
 /// </summary>
 internal static class SyncTest
 {
-    public const int DispatcherDb = 10;
-    public const int OverLimitDb = 11;
-    public const int ReconcilerDb = 12;
+    public static readonly string DispatcherKeys = TestKeyPrefix.For("dispatcher");
+    public static readonly string ReconcilerKeys = TestKeyPrefix.For("reconciler");
 
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    /// <summary>This class's own connection to its database of the test Redis.</summary>
-    public static Task<ConnectionMultiplexer> ConnectAsync(int db) => TestServers.ConnectRedisAsync(db);
+    /// <summary>A connection of the test's own to the test Redis, through <paramref name="keyPrefix"/>.</summary>
+    public static async Task<SyncRedis> ConnectAsync(string keyPrefix) => new(await TestServers.ConnectRedisAsync(), keyPrefix);
 
     /// <summary>
-    /// Fast loops so tests wait for milliseconds, not the production defaults; the Api's Redis is database
-    /// <paramref name="db"/>, optionally through a proxy port and with another command timeout.
+    /// Fast loops so tests wait for milliseconds, not the production defaults; the Api's keys start with
+    /// <paramref name="keyPrefix"/>, and its Redis is optionally behind a proxy port and has another command timeout.
     /// </summary>
-    public static Dictionary<string, string?> Settings(int db, int? port = null, TimeSpan? asyncTimeout = null) => new()
+    public static Dictionary<string, string?> Settings(string keyPrefix, int? port = null, TimeSpan? asyncTimeout = null) => new()
     {
-        ["ConnectionStrings:Redis"] = TestServers.RedisFor(db, port, asyncTimeout),
+        ["ConnectionStrings:Redis"] = TestServers.RedisFor(port, asyncTimeout),
+        ["Redis:KeyPrefix"] = keyPrefix,
         ["StateSync:Enabled"] = "true",
         ["StateSync:PollInterval"] = "00:00:00.200",
         ["StateSync:RetryBaseDelay"] = "00:00:00.050",
@@ -70,13 +71,17 @@ internal static class SyncTest
 
     /// <summary>
     /// Waits until the dispatcher has finished with everything queued so far, including its over-limit check after
-    /// the publish: it handles batches one after another, so once a subscription inserted now is published, every
-    /// earlier one was done.
+    /// the publish. It handles batches one after another and checks a batch after publishing it, so a marker seen
+    /// published says only that its batch was taken: a second marker, inserted after that, lands in a later batch, and
+    /// once it is published the first marker's batch (and every change queued before it) was checked too.
     /// </summary>
     public static async Task SettleAsync(NpgsqlDataSource db, IDatabase redis, Guid owner)
     {
-        Guid marker = await InsertSubscriptionAsync(db, owner);
-        await UntilAsync(async () => (await HashAsync(redis, marker)).Count > 0, "the dispatcher to publish a marker subscription");
+        for (int marker = 0; marker < 2; marker++)
+        {
+            Guid id = await InsertSubscriptionAsync(db, owner);
+            await UntilAsync(async () => (await HashAsync(redis, id)).Count > 0, "the dispatcher to publish a marker subscription");
+        }
     }
 
     public static Task<long> OutboxCountAsync(NpgsqlDataSource db) => ScalarAsync<long>(db, "select count(*) from state_outbox");

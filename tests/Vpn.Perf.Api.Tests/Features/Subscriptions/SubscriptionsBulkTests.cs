@@ -5,9 +5,11 @@ using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Shared.Contracts;
 using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.Subscriptions;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class SubscriptionsBulkTests
 {
     [Fact]
@@ -102,7 +104,8 @@ public sealed class SubscriptionsBulkTests
         }
         finally
         {
-            await redis.KeyDeleteAsync([.. keys.Select(k => (RedisKey)k)]);
+            // One DEL per key: the keys are in different buckets, and a Cluster refuses a DEL across slots.
+            await Task.WhenAll(keys.Select(k => redis.KeyDeleteAsync(k)));
         }
     }
 

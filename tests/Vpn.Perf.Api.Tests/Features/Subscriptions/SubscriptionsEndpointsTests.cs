@@ -8,9 +8,11 @@ using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
 using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.Subscriptions;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class SubscriptionsEndpointsTests
 {
     [Fact]

@@ -5,9 +5,11 @@ using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Subscriptions;
 using Vpn.Perf.Api.Tests.Hosting;
 using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.Subscriptions;
 
+[Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class SubscriptionsListTests
 {
     [Fact]
