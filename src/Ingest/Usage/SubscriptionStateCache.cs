@@ -7,7 +7,7 @@ namespace Vpn.Perf.Ingest.Usage;
 
 /// <summary>
 /// Subscription state (limit, expiry, suspension, reset period) as the Api publishes it to Redis, held in
-/// memory so the hot path reads it with one table lookup per report (<see cref="SubscriptionTable"/>). Entries are dropped by the change
+/// memory so the hot path reads it with one dictionary lookup per report. Entries are dropped by the change
 /// feed as soon as the Api changes them and refreshed after <see cref="IngestOptions.StateCacheMaxAge"/> in any case.
 /// </summary>
 /// <remarks>
@@ -25,7 +25,10 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
     // Distinct scopes, not subscriptions: subscriptions share the few their plans and groups give them.
     private const int MaxScopes = 100_000;
 
-    private readonly SubscriptionTable _entries = new();
+    // Ids come from nodes, and every id a node names is loaded and kept (an unknown one as linked nowhere): with Guid's own
+    // hash code (the XOR of its four words) a node could name ids that all share one bucket and make every lookup walk
+    // them. The comparer draws the hash from all 128 bits with this process's random seed.
+    private readonly ConcurrentDictionary<Guid, Entry> _entries = new(RandomizedGuidComparer.Instance);
     // The read under way per id; requests that miss the same id wait for it instead of sending their own.
     private readonly ConcurrentDictionary<Guid, Task<SubscriptionState>> _inFlight = new();
     // By scope id. Never invalidated: the text under an id never changes (the id is drawn from it).
@@ -40,12 +43,12 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Scope,
     ];
 
-    /// <summary>The cached scope alone, for access events.</summary>
+    /// <summary>The cached scope alone, for access events (see <see cref="Entry"/>).</summary>
     public bool TryGetScope(Guid subscriptionId, long nowMs, out SubscriptionScope scope)
     {
-        if (_entries.TryGet(subscriptionId, out _, out SubscriptionScope? s, out long at) && nowMs - at < _maxAgeMs)
+        if (_entries.TryGetValue(subscriptionId, out Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
         {
-            scope = s;
+            scope = e.Scope;
             return true;
         }
         scope = SubscriptionScope.Empty;
@@ -54,17 +57,14 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
 
     public bool TryGet(Guid subscriptionId, long nowMs, out SubscriptionState state)
     {
-        if (_entries.TryGet(subscriptionId, out SubscriptionState? s, out _, out long at) && nowMs - at < _maxAgeMs)
+        if (_entries.TryGetValue(subscriptionId, out Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
         {
-            state = s;
+            state = e.State;
             return true;
         }
         state = SubscriptionState.Unrestricted;
         return false;
     }
-
-    /// <summary>Starts bringing <paramref name="subscriptionId"/>'s entry into the CPU's cache (<see cref="SubscriptionTable.Prefetch"/>).</summary>
-    public void Prefetch(Guid subscriptionId) => _entries.Prefetch(subscriptionId);
 
     /// <summary>
     /// Loads the given subscriptions from Redis, pipelined, caches them and returns them in the same order. Each id is
@@ -184,11 +184,16 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         // The callers use what was loaded either way (they raced the change, and the change may be a moment older); only
         // the cache must not keep a value an invalidation has overtaken.
         if (Volatile.Read(ref _generation) != generation) return;
-        for (int i = 0; i < loads.Count; i++) _entries.Store(loads[i].Id, states[i], nowMs);
+        var stored = new Entry[loads.Count];
+        for (int i = 0; i < loads.Count; i++)
+        {
+            stored[i] = new Entry(states[i], states[i].Scope, nowMs);
+            _entries[loads[i].Id] = stored[i];
+        }
         if (Volatile.Read(ref _generation) != generation)
         {
             // An invalidation ran while storing: remove what this load put there (not a newer load's values).
-            for (int i = 0; i < loads.Count; i++) _entries.Remove(loads[i].Id, only: states[i]);
+            for (int i = 0; i < loads.Count; i++) _entries.TryRemove(new KeyValuePair<Guid, Entry>(loads[i].Id, stored[i]));
         }
     }
 
@@ -208,7 +213,7 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
     {
         // Bumped before the removal: a load that stores after this removal sees the new generation and takes its value back.
         Interlocked.Increment(ref _generation);
-        _entries.Remove(subscriptionId);
+        _entries.TryRemove(subscriptionId, out _);
         // A request that misses from now on must read the new hash, not join a read that may predate the change.
         _inFlight.TryRemove(subscriptionId, out _);
     }
@@ -219,6 +224,10 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         _entries.Clear();
         _inFlight.Clear();
     }
+
+    // The scope beside the state, inline in the dictionary's node: an access event needs only the scope, and this saves
+    // it a dereference of the state (a cache miss per event across tens of thousands of subscriptions).
+    private readonly record struct Entry(SubscriptionState State, SubscriptionScope Scope, long FetchedAtMs);
 
     /// <summary>One id's read, shared by every request that missed it while it was under way.</summary>
     private sealed class Load(Guid id)

@@ -32,9 +32,6 @@ internal sealed class UsageApplier : IAsyncDisposable
     // Bounds one round: ARGV per bucket call stays in the low thousands and a round's buffers stay small.
     private const int MaxReportsPerRound = 32_768;
     private const int MaxBatchesPerRound = 256;
-    // How many ids ahead of its lookup a batch prefetches the state table's slot: enough to cover a memory access with the
-    // checks of the ids in between, few enough that the prefetched lines are still in the cache when their turn comes.
-    private const int PrefetchDistance = 8;
     // Two rounds in flight: the next round is gathered and encoded while Redis works on the previous one.
     private const int RoundsInFlight = 2;
 
@@ -84,10 +81,8 @@ internal sealed class UsageApplier : IAsyncDisposable
         PendingReport[] reports = batch.Reports;
         int[]? missing = null;
         int missingCount = 0;
-        for (int i = 0; i < Math.Min(PrefetchDistance, batch.ReportCount); i++) _states.Prefetch(reports[i].SubscriptionId);
         for (int i = 0; i < batch.ReportCount; i++)
         {
-            if (i + PrefetchDistance < batch.ReportCount) _states.Prefetch(reports[i + PrefetchDistance].SubscriptionId);
             ref PendingReport r = ref reports[i];
             if (r.Verdict != ReportVerdict.Accepted) continue;
             if (_states.TryGet(r.SubscriptionId, nowMs, out SubscriptionState state))
@@ -103,10 +98,8 @@ internal sealed class UsageApplier : IAsyncDisposable
         if (decideScope)
         {
             PendingAccess[] access = batch.Access;
-            for (int a = 0; a < Math.Min(PrefetchDistance, batch.AccessCount); a++) _states.Prefetch(access[a].SubscriptionId);
             for (int a = 0; a < batch.AccessCount; a++)
             {
-                if (a + PrefetchDistance < batch.AccessCount) _states.Prefetch(access[a + PrefetchDistance].SubscriptionId);
                 ref PendingAccess e = ref access[a];
                 if (_states.TryGetScope(e.SubscriptionId, nowMs, out SubscriptionScope scope))
                 {
