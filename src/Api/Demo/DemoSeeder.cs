@@ -1,9 +1,9 @@
-using Vpn.Perf.Api.Data;
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Nodes;
 using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Shared.Contracts;

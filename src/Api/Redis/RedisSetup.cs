@@ -1,5 +1,5 @@
-using Vpn.Perf.Api.Features.StateSync;
 using StackExchange.Redis;
+using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Redis;

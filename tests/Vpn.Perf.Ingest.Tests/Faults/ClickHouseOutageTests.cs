@@ -1,5 +1,5 @@
-using Vpn.Perf.Testing;
 using Vpn.Perf.Ingest.Tests.Harness;
+using Vpn.Perf.Testing;
 using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Faults;

@@ -1,6 +1,6 @@
-using Vpn.Perf.Testing;
 using System.Globalization;
 using Vpn.Perf.Ingest.Tests.Harness;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Ingest.Tests.Faults;
 

@@ -1,6 +1,6 @@
-using Vpn.Perf.Testing;
 using System.Net;
 using Vpn.Perf.Ingest.Tests.Harness;
+using Vpn.Perf.Testing;
 using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Faults;

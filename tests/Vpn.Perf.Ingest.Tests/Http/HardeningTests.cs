@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Vpn.Perf.Ingest.Tests.Harness;
-using Xunit.Abstractions;
 using Vpn.Perf.Testing;
+using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 

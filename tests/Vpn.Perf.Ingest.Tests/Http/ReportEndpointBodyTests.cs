@@ -1,7 +1,7 @@
 using System.Net;
 using Vpn.Perf.Ingest.Tests.Harness;
-using Xunit.Abstractions;
 using Vpn.Perf.Testing;
+using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 

@@ -1,8 +1,8 @@
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Contracts;
-using Xunit.Abstractions;
 using Vpn.Perf.Testing;
+using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Http;
 

@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Features.Billing.Payments;
 using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Features.Billing.Payments;
 using Vpn.Perf.Api.Http;
 
 namespace Vpn.Perf.Api.Features.Billing;

@@ -1,7 +1,7 @@
 using Npgsql;
 using StackExchange.Redis;
-using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Api.Features.StateSync;
+using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.Nodes;

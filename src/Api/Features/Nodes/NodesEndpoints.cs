@@ -1,19 +1,18 @@
-using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Http;
-using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 
 namespace Vpn.Perf.Api.Features.Nodes;
 
-/// <summary>Nodes and their tokens (staff only). Every change writes an audit entry in its own transaction.</summary>
+/// <summary>Nodes (staff only; their tokens: <see cref="NodeTokensEndpoints"/>). Every change writes an audit entry in its own transaction.</summary>
 internal static class NodesEndpoints
 {
     public static RouteGroupBuilder MapNodes(this IEndpointRouteBuilder app)
@@ -24,11 +23,7 @@ internal static class NodesEndpoints
         g.MapGet("/{id:guid}", GetNode).WithName(nameof(GetNode)).WithSummary("Read a node with its last report time and activity.");
         g.MapPut("/{id:guid}", UpdateNode).WithName(nameof(UpdateNode)).WithSummary("Replace a node's name, description, geo and purpose.");
         g.MapDelete("/{id:guid}", DeleteNode).WithName(nameof(DeleteNode)).WithSummary("Delete a node with its inbounds and tokens (the tokens stop working in Ingest).");
-        g.MapPost("/{id:guid}/tokens", CreateToken).NoStore().WithName(nameof(CreateToken))
-            .WithSummary("Create a node token; its key is in this answer only, and Ingest accepts it once the answer is 201.");
-        g.MapGet("/{id:guid}/tokens", ListTokens).WithName(nameof(ListTokens)).WithSummary("List a node's tokens, newest first (never the keys).");
-        g.MapDelete("/{id:guid}/tokens/{tokenId:guid}", RevokeToken).WithName(nameof(RevokeToken))
-            .WithSummary("Revoke a node token (idempotent: repeating it repeats the removal from Redis).");
+        g.MapNodeTokens();
         return g;
     }
 
@@ -150,118 +145,6 @@ internal static class NodesEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Created<NodeTokenCreated>, ProblemHttpResult>> CreateToken(
-        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, NodeTokenPublication publication, CancellationToken ct)
-    {
-        string key = NodeTokenKey.Create();
-        byte[] hash = NodeTokenKey.Hash(key);
-        Guid tokenId = Ids.NewId();
-        Guid actor = user.UserId();
-        DateTimeOffset createdAt;
-        await using (NpgsqlConnection conn = await db.OpenConnectionAsync(ct))
-        await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct))
-        {
-            await using (var cmd = new NpgsqlCommand(NodesSql.InsertToken, conn, tx))
-            {
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-                cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
-                if (await cmd.ExecuteScalarAsync(ct) is not DateTime at) return Problem.NotFound("node", id);
-                createdAt = new DateTimeOffset(at, TimeSpan.Zero);
-            }
-            await AuditWriter.AddAsync(conn, tx, actor, "node_token.create", AuditWriter.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
-            await tx.CommitAsync(ct);
-        }
-        try
-        {
-            await publication.PublishAsync(tokenId, id, hash, ct);
-        }
-        catch (Exception ex) when (RedisFailure.Is(ex))
-        {
-            // The key is never shown, so nobody could use this token: withdraw it rather than leave an active token no
-            // one holds. Should the withdrawal fail too, the reconciler publishes it later and an operator can revoke it.
-            await WithdrawAsync(db, tokenId, id, actor, ct);
-            return Problem.Of(ProblemTypes.Unavailable,
-                "Redis is unavailable, so the new token could not be published for Ingest; it was withdrawn and its key discarded. Retry the request.");
-        }
-        return TypedResults.Created($"/api/v1/nodes/{id}/tokens/{tokenId}", new NodeTokenCreated(tokenId, id, key, createdAt));
-    }
-
-    private static async Task<Results<Ok<Page<NodeTokenResponse>>, ProblemHttpResult>> ListTokens(
-        Guid id, int? limit, Guid? after, NpgsqlDataSource db, CancellationToken ct)
-    {
-        int take = Page<NodeTokenResponse>.Limit(limit);
-        await using NpgsqlBatch batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(NodesSql.Exists) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(NodesSql.ListTokens)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = id },
-                new NpgsqlParameter<Guid?> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid, TypedValue = after },
-                new NpgsqlParameter<int> { TypedValue = take + 1 },
-            },
-        });
-        await using NpgsqlDataReader r = await batch.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return Problem.NotFound("node", id);
-        await r.NextResultAsync(ct);
-        var rows = new List<NodeTokenResponse>();
-        while (await r.ReadAsync(ct))
-        {
-            rows.Add(new NodeTokenResponse(r.GetGuid(0), id, r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2)));
-        }
-        return TypedResults.Ok(Page<NodeTokenResponse>.From(rows, take, t => t.Id));
-    }
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeToken(
-        Guid id, Guid tokenId, ClaimsPrincipal user, NpgsqlDataSource db, NodeTokenPublication publication, CancellationToken ct)
-    {
-        byte[] hash;
-        await using (NpgsqlConnection conn = await db.OpenConnectionAsync(ct))
-        await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct))
-        {
-            bool newly;
-            await using (var cmd = new NpgsqlCommand(NodesSql.RevokeToken, conn, tx))
-            {
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-                await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-                if (!await r.ReadAsync(ct)) return Problem.NotFound("node token", tokenId);
-                hash = r.GetFieldValue<byte[]>(0);
-                newly = r.GetBoolean(1);
-            }
-            if (newly)
-            {
-                await AuditWriter.AddAsync(conn, tx, user.UserId(), "node_token.revoke", AuditWriter.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
-            }
-            await tx.CommitAsync(ct);
-        }
-        try
-        {
-            await publication.RemoveAsync(tokenId, hash, ct);
-        }
-        catch (Exception ex) when (RedisFailure.Is(ex))
-        {
-            return Problem.Of(ProblemTypes.Unavailable,
-                "The token is revoked, but Redis is unavailable, so Ingest may still accept it until the removal reaches Redis. Repeat the request, or the token reconciler removes it (Nodes:TokenReconcileInterval).");
-        }
-        return TypedResults.NoContent();
-    }
-
-    private static async Task WithdrawAsync(NpgsqlDataSource db, Guid tokenId, Guid nodeId, Guid actor, CancellationToken ct)
-    {
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(NodesSql.WithdrawToken, conn, tx))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-        await AuditWriter.AddAsync(conn, tx, actor, "node_token.revoke", AuditWriter.Target("node_token", tokenId),
-            Meta(new { nodeId, reason = "publish-failed" }), ct);
-        await tx.CommitAsync(ct);
-    }
-
     private static async Task<List<NodeResponse>?> WithActivityAsync(List<NodeRow> rows, IDatabase redis, NodesOptions options, TimeProvider time,
         CancellationToken ct)
     {
@@ -305,7 +188,7 @@ internal static class NodesEndpoints
         return rows;
     }
 
-    private static JsonElement Meta<T>(T value) => JsonSerializer.SerializeToElement(value);
+    internal static JsonElement Meta<T>(T value) => JsonSerializer.SerializeToElement(value);
 
     private sealed record NodeRow(Guid Id, string Name, string Description, string Geo, string Purpose, DateTimeOffset CreatedAt)
     {

@@ -1,4 +1,3 @@
-using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -8,10 +7,11 @@ using Npgsql;
 using NpgsqlTypes;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Hosting;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
-using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Features.Configs;
+using Vpn.Perf.Api.Hosting;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;

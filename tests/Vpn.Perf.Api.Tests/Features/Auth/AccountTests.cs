@@ -1,7 +1,7 @@
-using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Json;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Auth;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Tests.Hosting;

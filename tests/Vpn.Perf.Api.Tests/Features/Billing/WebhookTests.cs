@@ -1,8 +1,8 @@
-using Vpn.Perf.Api.Data;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Billing.Webhooks;
 using Vpn.Perf.Api.Tests.Features.Configs;
 using Vpn.Perf.Api.Tests.Hosting;

@@ -1,4 +1,3 @@
-using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -7,6 +6,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using StackExchange.Redis;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Api.Tests.SingBox;

@@ -1,4 +1,3 @@
-using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,10 +5,11 @@ using System.Text.Json;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;
 using Vpn.Perf.Testing;
+using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;
 
 namespace Vpn.Perf.Api.Tests.Features.Nodes;
 

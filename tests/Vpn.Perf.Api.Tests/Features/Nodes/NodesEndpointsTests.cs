@@ -1,10 +1,10 @@
-using Vpn.Perf.Api.Data;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Tests.Features.StateSync;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;

@@ -1,12 +1,12 @@
-using Vpn.Perf.Api.Data;
-using Vpn.Perf.Api.Features.StateSync;
 using System.Globalization;
 using Npgsql;
 using StackExchange.Redis;
+using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
 using Vpn.Perf.Testing;
+using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;
 

@@ -1,9 +1,9 @@
-using Vpn.Perf.Api.Data;
-using Vpn.Perf.Testing;
 using Npgsql;
 using StackExchange.Redis;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
+using Vpn.Perf.Testing;
 using static Vpn.Perf.Api.Tests.Features.StateSync.SyncTest;
 
 namespace Vpn.Perf.Api.Tests.Features.StateSync;

@@ -1,7 +1,7 @@
-using Vpn.Perf.Api.Tests.Hosting;
-using Vpn.Perf.Api.Data;
 using Npgsql;
 using StackExchange.Redis;
+using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Testing;
 

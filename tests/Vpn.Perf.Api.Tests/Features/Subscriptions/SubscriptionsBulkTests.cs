@@ -4,8 +4,8 @@ using System.Text.Json;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Shared.Contracts;
-using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 using Vpn.Perf.Testing;
+using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 
 namespace Vpn.Perf.Api.Tests.Features.Subscriptions;
 

@@ -1,14 +1,14 @@
-using Vpn.Perf.Api.Data;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
-using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 using Vpn.Perf.Testing;
+using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 
 namespace Vpn.Perf.Api.Tests.Features.Subscriptions;
 

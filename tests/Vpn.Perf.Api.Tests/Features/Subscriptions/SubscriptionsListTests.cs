@@ -4,8 +4,8 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Subscriptions;
 using Vpn.Perf.Api.Tests.Hosting;
-using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 using Vpn.Perf.Testing;
+using static Vpn.Perf.Api.Tests.Features.AdminTestKit;
 
 namespace Vpn.Perf.Api.Tests.Features.Subscriptions;
 

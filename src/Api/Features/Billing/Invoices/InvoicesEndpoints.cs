@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Features.Billing.Payments;
 using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Features.Billing.Payments;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 

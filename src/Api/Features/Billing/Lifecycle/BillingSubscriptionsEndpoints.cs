@@ -4,11 +4,11 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Hosting;
-using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Data;
-using Vpn.Perf.Api.Http;
+using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Configs;
+using Vpn.Perf.Api.Hosting;
+using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Billing.Lifecycle;

@@ -1,10 +1,10 @@
-using Vpn.Perf.Api.Data;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;

@@ -1,8 +1,8 @@
-using Vpn.Perf.Api.Data;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Billing.Invoices;
 using Vpn.Perf.Api.Features.Billing.Payments;

@@ -3,9 +3,9 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using NpgsqlTypes;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Billing.Payments;
-using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
