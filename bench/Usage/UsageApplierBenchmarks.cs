@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using Vpn.Perf.Benchmarks.Redis;
 using Vpn.Perf.Benchmarks.Wire;
 using Vpn.Perf.Ingest;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using StackExchange.Redis;
 using Vpn.Perf.Benchmarks.Redis;
 using Vpn.Perf.Ingest;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Contracts;
 

@@ -2,6 +2,7 @@ using StackExchange.Redis;
 using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Ingest.Metrics;
 using Vpn.Perf.Ingest.Spool;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Redis;

@@ -1,12 +1,11 @@
 using StackExchange.Redis;
 using Vpn.Perf.Ingest;
-using Vpn.Perf.Ingest.Auth;
 using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Ingest.Commands;
 using Vpn.Perf.Ingest.Http;
 using Vpn.Perf.Ingest.Metrics;
-using Vpn.Perf.Ingest.Pipeline;
 using Vpn.Perf.Ingest.Spool;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Shared.Redis;
 
 if (args is [DrainSpoolCommand.Name, ..])

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Primitives;
-using Vpn.Perf.Ingest.Auth;
 using Vpn.Perf.Ingest.Metrics;
-using Vpn.Perf.Ingest.Pipeline;
 using Vpn.Perf.Ingest.Spool;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared;
 using Vpn.Perf.Shared.Wire;

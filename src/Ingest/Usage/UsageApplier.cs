@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
 using StackExchange.Redis;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Ingest.Usage;

@@ -1,6 +1,6 @@
 using System.Net;
 using StackExchange.Redis;
-using Vpn.Perf.Ingest.Auth;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.Redis;
 using Vpn.Perf.Testing;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Vpn.Perf.Ingest.Usage;
+using Vpn.Perf.Ingest.StateSync;
 
 namespace Vpn.Perf.Ingest.Tests.Usage;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using StackExchange.Redis;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Contracts;

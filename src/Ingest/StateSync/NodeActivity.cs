@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Vpn.Perf.Ingest.Pipeline;
+namespace Vpn.Perf.Ingest.StateSync;
 
 /// <summary>
 /// The last time each node had a batch accepted. Requests only touch memory; <see cref="CacheMaintenance"/>

@@ -3,7 +3,7 @@ using System.Globalization;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 
-namespace Vpn.Perf.Ingest.Usage;
+namespace Vpn.Perf.Ingest.StateSync;
 
 /// <summary>
 /// Subscription state (limit, expiry, suspension, reset period) as the Api publishes it to Redis, held in

@@ -6,7 +6,7 @@ using System.Text;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 
-namespace Vpn.Perf.Ingest.Auth;
+namespace Vpn.Perf.Ingest.StateSync;
 
 /// <summary>
 /// Resolves a node token to its node id. Tokens live in Redis only as the SHA-256 of the key (the Api

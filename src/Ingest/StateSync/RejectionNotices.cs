@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 
-namespace Vpn.Perf.Ingest.Pipeline;
+namespace Vpn.Perf.Ingest.StateSync;
 
 /// <summary>
 /// Nodes that had reports rejected, for the audit log (which lives in Postgres, where Ingest never goes). Requests

@@ -1,9 +1,7 @@
 using StackExchange.Redis;
-using Vpn.Perf.Ingest.Auth;
-using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Contracts;
 
-namespace Vpn.Perf.Ingest.Pipeline;
+namespace Vpn.Perf.Ingest.StateSync;
 
 /// <summary>
 /// Once per <see cref="IngestOptions.ChangeFeedInterval"/>: reads the Api's change stream and drops the

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Vpn.Perf.Ingest.Usage;
+namespace Vpn.Perf.Ingest.StateSync;
 
 /// <summary>
 /// Guid equality with a hash drawn from all four words through <see cref="HashCode"/> (seeded at random per process), for

@@ -1,10 +1,10 @@
 using StackExchange.Redis;
-using Vpn.Perf.Ingest.Pipeline;
+using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Testing;
 
-namespace Vpn.Perf.Ingest.Tests.Pipeline;
+namespace Vpn.Perf.Ingest.Tests.StateSync;
 
 /// <summary><see cref="RejectionNotices"/> against the real Redis (its own key prefix) with a clock moved by hand.</summary>
 [Trait(RedisTopology.Trait, RedisTopology.Any)]
