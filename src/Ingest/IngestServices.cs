@@ -15,16 +15,25 @@ namespace Vpn.Perf.Ingest;
 /// </summary>
 internal static class IngestServices
 {
-    public static IServiceCollection AddIngestCore(this IServiceCollection services, IngestOptions options, IConnectionMultiplexer redis, string? keyPrefix,
-        string clickHouseConnection)
+    /// <summary>The settings both read: <c>Ingest:*</c>, the two required connection strings and <c>Redis:KeyPrefix</c>.</summary>
+    public static IngestSettings ReadSettings(IConfiguration configuration) => new(
+        configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions(),
+        configuration.GetConnectionString("Redis")
+            ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis)."),
+        configuration.GetConnectionString("ClickHouse")
+            ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse)."),
+        configuration["Redis:KeyPrefix"]);
+
+    public static IServiceCollection AddIngestCore(this IServiceCollection services, IngestSettings settings, IConnectionMultiplexer redis)
     {
+        IngestOptions options = settings.Options;
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton(redis);
         // Redis:KeyPrefix (docs/ingest.md): without one, the connection's own database, so the hot path pays nothing for it.
-        services.AddSingleton(RedisConnector.Database(redis, keyPrefix));
-        services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(clickHouseConnection)));
+        services.AddSingleton(RedisConnector.Database(redis, settings.RedisKeyPrefix));
+        services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(settings.ClickHouseConnection)));
         services.AddSingleton(sp => DurableSpool.Open(
             new SpoolOptions { Directory = options.SpoolDirectory, MaxBacklogBytes = options.SpoolMaxBacklogBytes },
             sp.GetRequiredService<ILogger<DurableSpool>>(),

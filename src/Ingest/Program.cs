@@ -14,11 +14,8 @@ if (args is [DrainSpoolCommand.Name, ..])
 }
 
 var builder = WebApplication.CreateSlimBuilder(args);
-var options = builder.Configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions();
-string redisConnection = builder.Configuration.GetConnectionString("Redis")
-    ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis).");
-string clickHouseConnection = builder.Configuration.GetConnectionString("ClickHouse")
-    ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse).");
+IngestSettings settings = IngestServices.ReadSettings(builder.Configuration);
+IngestOptions options = settings.Options;
 
 builder.WebHost.ConfigureKestrel(k =>
 {
@@ -32,8 +29,8 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // One multiplexer for the process (it is thread-safe and pipelines every caller's commands), connected before the host
 // is built so that nothing waits for it later. While Redis is down this returns after the connect timeout and keeps
 // reconnecting in the background; commands fail at once meanwhile, which requests answer with 503 (RedisConnector).
-await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(redisConnection, clientName: "vpnperf-ingest");
-builder.Services.AddIngestCore(options, redis, builder.Configuration["Redis:KeyPrefix"], clickHouseConnection);
+await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(settings.RedisConnection, clientName: "vpnperf-ingest");
+builder.Services.AddIngestCore(settings, redis);
 builder.Services.AddSingleton<NodeTokenCache>();
 builder.Services.AddSingleton<NodeActivity>();
 builder.Services.AddSingleton<RejectionNotices>();

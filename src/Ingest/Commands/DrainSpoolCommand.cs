@@ -29,15 +29,11 @@ internal static partial class DrainSpoolCommand
         }
 
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-        IngestOptions options = builder.Configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions();
-        options.SpoolDirectory = directory;
-        string redisConnection = builder.Configuration.GetConnectionString("Redis")
-            ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis).");
-        string clickHouseConnection = builder.Configuration.GetConnectionString("ClickHouse")
-            ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse).");
+        IngestSettings settings = IngestServices.ReadSettings(builder.Configuration);
+        settings.Options.SpoolDirectory = directory;
 
-        await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(redisConnection, clientName: "vpnperf-ingest-drain");
-        builder.Services.AddIngestCore(options, redis, builder.Configuration["Redis:KeyPrefix"], clickHouseConnection);
+        await using ConnectionMultiplexer redis = await RedisConnector.ConnectAsync(settings.RedisConnection, clientName: "vpnperf-ingest-drain");
+        builder.Services.AddIngestCore(settings, redis);
         await using ServiceProvider services = builder.Services.BuildServiceProvider();
         ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DrainSpoolCommand));
 
@@ -72,7 +68,7 @@ internal static partial class DrainSpoolCommand
     [LoggerMessage(Level = LogLevel.Information, Message = "Draining spool {Directory} (id {Id}): {Bytes} bytes after its checkpoint")]
     private static partial void LogStarting(ILogger logger, string directory, Guid id, long bytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Drained spool {Directory}: {Bytes} bytes read, {Rows} traffic rows inserted (the rest were in ClickHouse already)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drained spool {Directory}: {Bytes} bytes read, {Rows} rows inserted (traffic and access_log; the rest were in ClickHouse already)")]
     private static partial void LogDrained(ILogger logger, string directory, long bytes, long rows);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Drain interrupted; {Bytes} bytes remain after the checkpoint; run it again to finish")]

@@ -53,8 +53,7 @@ internal sealed partial class CacheMaintenance(
                 if (healthy) LogFeedFailed(logger, ex.Message);
                 healthy = false;
                 _lastId = null;
-                tokens.Invalidate();
-                states.InvalidateAll();
+                DropCaches();
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -67,8 +66,7 @@ internal sealed partial class CacheMaintenance(
             // Start at the stream's current end: caches are empty or were just dropped, so nothing before matters.
             StreamEntry[] last = await redis.StreamRangeAsync(RedisKeys.StateChanges, count: 1, messageOrder: Order.Descending).WaitAsync(ct);
             _lastId = last.Length > 0 ? (string?)last[0].Id ?? "0-0" : "0-0";
-            tokens.Invalidate();
-            states.InvalidateAll();
+            DropCaches();
             return;
         }
         while (true)
@@ -77,17 +75,18 @@ internal sealed partial class CacheMaintenance(
             foreach (StreamEntry entry in entries)
             {
                 _lastId = (string?)entry.Id ?? _lastId;
-                if (!StateChange.TryParse(entry, out StateChange change))
-                {
-                    // A notice from a newer Api, or damaged: whatever it named may have changed.
-                    tokens.Invalidate();
-                    states.InvalidateAll();
-                }
+                if (!StateChange.TryParse(entry, out StateChange change)) DropCaches(); // a newer Api's notice, or damaged: anything may have changed
                 else if (change.Kind == StateChangeKind.Token) tokens.Invalidate();
                 else states.Invalidate(change.Id);
             }
             if (entries.Length < FeedPage) return;
         }
+    }
+
+    private void DropCaches()
+    {
+        tokens.Invalidate();
+        states.InvalidateAll();
     }
 
     private async Task PublishActivityAsync(CancellationToken ct)
