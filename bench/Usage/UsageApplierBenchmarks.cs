@@ -42,7 +42,8 @@ public class UsageApplierBenchmarks
         _redis = await BenchRedis.ConnectAsync();
         await BenchRedis.Server(_redis).FlushDatabaseAsync(BenchRedis.Database);
         IDatabase db = _redis.GetDatabase(BenchRedis.Database);
-        _applier = new UsageApplier(db, new SubscriptionStateCache(db, _options), _options);
+        var decider = new BatchDecider(new SubscriptionStateCache(db, _options));
+        _applier = new UsageApplier(db, _options);
 
         var body = new ArrayBufferWriter<byte>();
         TrafficBatchPayload.Create().WriteTo(body);
@@ -54,7 +55,7 @@ public class UsageApplierBenchmarks
             _cutoffs[n] = [];
             var handler = new CollectingHandler(_batches[n], _options.BucketCount, ReportBounds.None);
             TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body.WrittenMemory), ref handler);
-            await _applier.PrepareAsync(_batches[n], _nodes[n], nowMs, _cutoffs[n], decideScope: false, CancellationToken.None);
+            await decider.DecideAsync(_batches[n], _nodes[n], nowMs, _cutoffs[n], decideScope: false, CancellationToken.None);
         }
     }
 

@@ -34,7 +34,8 @@ internal static class UsageThroughput
         await server.FlushDatabaseAsync(BenchRedis.Database);
         var ingestOptions = new IngestOptions { BucketCount = buckets };
         var states = new SubscriptionStateCache(redis, ingestOptions);
-        var applier = new UsageApplier(redis, states, ingestOptions);
+        var decider = new BatchDecider(states);
+        var applier = new UsageApplier(redis, ingestOptions);
 
         var ids = new Guid[subscriptions];
         for (int i = 0; i < ids.Length; i++) ids[i] = Guid.CreateVersion7();
@@ -87,7 +88,7 @@ internal static class UsageThroughput
                     cutoff.Clear();
                     // The limits and periods come from the seeded states, as for a request (cached after the first reads).
                     long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                    await applier.PrepareAsync(batch, node, now, cutoff, decideScope: false, CancellationToken.None);
+                    await decider.DecideAsync(batch, node, now, cutoff, decideScope: false, CancellationToken.None);
                     await applier.ApplyAsync(batch, node, now, cutoff, CancellationToken.None);
                     Interlocked.Add(ref applied, ReportsPerBatch);
                 }

@@ -39,6 +39,7 @@ internal static class IngestServices
             sp.GetRequiredService<ILogger<DurableSpool>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SubscriptionStateCache>();
+        services.AddSingleton<BatchDecider>();
         services.AddSingleton<UsageApplier>();
         services.AddSingleton<BatchClaims>();
         services.AddSingleton<ClickHouseSink>();

@@ -25,6 +25,7 @@ namespace Vpn.Perf.Ingest.ClickHouse;
 internal sealed partial class ClickHouseSink(
     DurableSpool spool,
     ClickHouseClient clickHouse,
+    BatchDecider decider,
     UsageApplier usage,
     BatchClaims claims,
     IngestMetrics metrics,
@@ -200,7 +201,7 @@ internal sealed partial class ClickHouseSink(
         {
             try
             {
-                await usage.PrepareAsync(batch, record.NodeId, record.ReceivedAtMs, [], decideScope: false, ct);
+                await decider.DecideAsync(batch, record.NodeId, record.ReceivedAtMs, [], decideScope: false, ct);
                 await usage.ApplyAsync(batch, record.NodeId, record.ReceivedAtMs, [], ct);
                 return;
             }

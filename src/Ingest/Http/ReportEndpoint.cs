@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Primitives;
 using Vpn.Perf.Ingest.Metrics;
 using Vpn.Perf.Ingest.Spool;
@@ -19,6 +20,7 @@ namespace Vpn.Perf.Ingest.Http;
 /// </summary>
 internal sealed partial class ReportEndpoint(
     NodeTokenCache tokens,
+    BatchDecider decider,
     UsageApplier usage,
     DurableSpool spool,
     NodeActivity activity,
@@ -67,21 +69,59 @@ internal sealed partial class ReportEndpoint(
         }
     }
 
+    /// <summary>The stages in order; each either hands the request on or refuses it (<see cref="Refusal"/>).</summary>
     private async Task<int> ProcessAsync(HttpContext context)
     {
         HttpRequest request = context.Request;
         CancellationToken ct = context.RequestAborted;
+        if (CheckHeaders(request, out bool gzip) is { } badHeaders) return await RefuseAsync(context, badHeaders);
+        (Guid nodeId, Refusal? unauthenticated) = await AuthenticateAsync(request, ct);
+        if (unauthenticated is { } refused) return await RefuseAsync(context, refused);
 
+        (RequestBody.Status bodyStatus, RequestBody body) = await RequestBody.ReadAsync(request.BodyReader, gzip, options.MaxRequestBodyBytes, Limits.MaxBatchBytes, ct);
+        using (body)
+        {
+            if (CheckBody(bodyStatus) is { } badBody) return await RefuseAsync(context, badBody);
+            using var batch = new BatchContext();
+            long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (Decode(body.Data, batch, nowMs) is { } malformed) return await RefuseAsync(context, malformed);
+            var cutoff = new List<Guid>();
+            if (await DecideAsync(batch, nodeId, nowMs, cutoff, ct) is { } undecided) return await RefuseAsync(context, undecided);
+            (UsageOutcome outcome, Refusal? uncommitted) = await CommitAsync(batch, nodeId, nowMs, body.Data, cutoff, ct);
+            if (uncommitted is { } notDurable) return await RefuseAsync(context, notDurable);
+            return await AnswerAsync(context, batch, nodeId, nowMs, body.Data.Length, outcome, cutoff);
+        }
+    }
+
+    /// <summary>Media type, declared length and encoding: checked before anything is read.</summary>
+    private Refusal? CheckHeaders(HttpRequest request, out bool gzip)
+    {
+        gzip = false;
         if (!IsMsgPack(request.ContentType))
         {
-            return await RejectAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type",
+            return new Refusal(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type",
                 "Content-Type must be application/msgpack (or application/x-msgpack, application/vnd.msgpack).");
         }
         if (request.ContentLength > options.MaxRequestBodyBytes)
         {
-            return await RejectAsync(context, StatusCodes.Status413PayloadTooLarge, "body-too-large",
+            return new Refusal(StatusCodes.Status413PayloadTooLarge, "body-too-large",
                 $"The body has {request.ContentLength} bytes; the limit is {options.MaxRequestBodyBytes} (Ingest:MaxRequestBodyBytes).");
         }
+        StringValues encoding = request.Headers.ContentEncoding;
+        if (encoding.Count == 0) return null;
+        if (encoding.Count == 1 && string.Equals(encoding[0], "gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            gzip = true;
+            return null;
+        }
+        return encoding.Count == 1 && string.Equals(encoding[0], "identity", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : new Refusal(StatusCodes.Status415UnsupportedMediaType, "unsupported-encoding", "Content-Encoding must be gzip or absent.");
+    }
+
+    /// <summary>The node the bearer token names; a token not in the cache needs Redis, and while it is down the node must retry, not see a 500 or a 401.</summary>
+    private async ValueTask<(Guid Node, Refusal? Refusal)> AuthenticateAsync(HttpRequest request, CancellationToken ct)
+    {
         Guid? node;
         try
         {
@@ -89,115 +129,111 @@ internal sealed partial class ReportEndpoint(
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
-            // A token not in the cache needs Redis; while it is down the node must retry, not see a 500 or a 401.
             metrics.RedisFailed();
             if (ShouldLogRedisFailure()) LogTokenLookupFailed(logger, ex.Message);
-            return await OverloadedAsync(context, "redis-unavailable", "Node tokens are unavailable; retry the same batch later.");
+            return (default, Refusal.Overloaded("redis-unavailable", "Node tokens are unavailable; retry the same batch later."));
         }
-        if (node is not { } nodeId)
+        return node is { } id
+            ? (id, null)
+            : (default, new Refusal(StatusCodes.Status401Unauthorized, "bad-token", "The node token is missing, unknown or revoked."));
+    }
+
+    private Refusal? CheckBody(RequestBody.Status status) => status switch
+    {
+        RequestBody.Status.TooLarge => new Refusal(StatusCodes.Status413PayloadTooLarge, "body-too-large",
+            $"The body is larger than {options.MaxRequestBodyBytes} bytes as sent or {Limits.MaxBatchBytes} bytes decoded."),
+        RequestBody.Status.BadGzip => new Refusal(StatusCodes.Status400BadRequest, "bad-gzip", "The body is not a valid gzip stream."),
+        _ => null,
+    };
+
+    /// <summary>Decodes the batch into <paramref name="batch"/>, rejecting the reports outside the configured bounds as it goes.</summary>
+    private Refusal? Decode(System.Buffers.ReadOnlySequence<byte> data, BatchContext batch, long nowMs)
+    {
+        try
         {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            return await RejectAsync(context, StatusCodes.Status401Unauthorized, "bad-token", "The node token is missing, unknown or revoked.");
+            var handler = new CollectingHandler(batch, options.BucketCount, new ReportBounds(options, nowMs));
+            TrafficBatchParser.Parse(data, ref handler);
+            return null;
         }
-
-        bool gzip = false;
-        StringValues encoding = request.Headers.ContentEncoding;
-        if (encoding.Count > 0)
+        catch (WireFormatException ex)
         {
-            if (encoding.Count == 1 && string.Equals(encoding[0], "gzip", StringComparison.OrdinalIgnoreCase))
-            {
-                gzip = true;
-            }
-            else if (!(encoding.Count == 1 && string.Equals(encoding[0], "identity", StringComparison.OrdinalIgnoreCase)))
-            {
-                return await RejectAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported-encoding", "Content-Encoding must be gzip or absent.");
-            }
+            return new Refusal(StatusCodes.Status400BadRequest, ex.Reason.ToString(), ex.Message);
         }
+    }
 
-        (RequestBody.Status bodyStatus, RequestBody body) = await RequestBody.ReadAsync(request.BodyReader, gzip, options.MaxRequestBodyBytes, Limits.MaxBatchBytes, ct);
-        using (body)
+    /// <summary>
+    /// The verdicts (scope, bounds) are made here, once, and spooled with the batch: Redis, ClickHouse and every replay
+    /// follow them, whatever the scope is by the time they run.
+    /// </summary>
+    private async ValueTask<Refusal?> DecideAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
+    {
+        try
         {
-            switch (bodyStatus)
-            {
-                case RequestBody.Status.TooLarge:
-                    return await RejectAsync(context, StatusCodes.Status413PayloadTooLarge, "body-too-large",
-                        $"The body is larger than {options.MaxRequestBodyBytes} bytes as sent or {Limits.MaxBatchBytes} bytes decoded.");
-                case RequestBody.Status.BadGzip:
-                    return await RejectAsync(context, StatusCodes.Status400BadRequest, "bad-gzip", "The body is not a valid gzip stream.");
-            }
-
-            using var batch = new BatchContext();
-            long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            try
-            {
-                var handler = new CollectingHandler(batch, options.BucketCount, new ReportBounds(options, nowMs));
-                TrafficBatchParser.Parse(body.Data, ref handler);
-            }
-            catch (WireFormatException ex)
-            {
-                return await RejectAsync(context, StatusCodes.Status400BadRequest, ex.Reason.ToString(), ex.Message);
-            }
-
-            // The verdicts (scope, bounds) are made here, once, and spooled with the batch: Redis, ClickHouse and every
-            // replay follow them, whatever the scope is by the time they run.
-            var cutoff = new List<Guid>();
-            try
-            {
-                ValueTask preparing = usage.PrepareAsync(batch, nodeId, nowMs, cutoff, decideScope: true, ct);
-                if (!preparing.IsCompletedSuccessfully) await preparing;
-            }
-            catch (Exception ex) when (RedisFailure.Is(ex))
-            {
-                metrics.RedisFailed();
-                if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, ex.Message);
-                return await OverloadedAsync(context, "redis-unavailable", "Subscription states are unavailable; retry the same batch later.");
-            }
-
-            ValueTask<SpoolAppendResult> appending = AppendToSpool(batch, nodeId, nowMs, body.Data, ct);
-            // A full or faulted spool answers at once: nothing is applied to Redis for a batch the node must resend.
-            // Otherwise Redis works while the spool waits for its group-commit fsync, so the answer waits for the
-            // slower stage rather than for both in turn. Either stage may finish first: both recognise the retried
-            // seq after a 503 (docs/ingest.md), and the answer still waits for both.
-            Task<UsageAttempt> applying = appending.IsCompleted ? Task.FromResult(default(UsageAttempt)) : ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
-            SpoolAppendResult appended;
-            UsageAttempt attempt;
-            try
-            {
-                appended = await appending;
-            }
-            finally
-            {
-                // Always waited for, even when the spool failed: the usage round reads this request's batch buffers.
-                attempt = await applying;
-            }
-            switch (appended.Status)
-            {
-                case SpoolAppendStatus.Full:
-                    return await OverloadedAsync(context, "spool-full", "The durable buffer is full while ClickHouse catches up; retry the same batch later.");
-                case SpoolAppendStatus.Faulted:
-                    return await OverloadedAsync(context, "spool-faulted", "The durable buffer failed a disk write and accepts nothing until Ingest restarts; retry the same batch later.");
-            }
-            if (!attempt.Applied)
-            {
-                // Spool appended synchronously (not the usual path): apply now, in turn.
-                attempt = await ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
-            }
-            if (attempt.RedisError is { } redisError)
-            {
-                metrics.RedisFailed();
-                if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, redisError.Message);
-                return await OverloadedAsync(context, "redis-unavailable", "Usage counters are unavailable; retry the same batch later.");
-            }
-            UsageOutcome outcome = attempt.Outcome;
-
-            activity.Seen(nodeId, nowMs);
-            int rejected = batch.Rejected;
-            if (rejected > 0) Rejected(batch, nodeId);
-            metrics.Accepted(batch.ReportCount - batch.RejectedReports, batch.AccessCount - batch.RejectedAccess, body.Data.Length, outcome.Duplicate, cutoff.Count);
-            WriteAccepted(context.Response, batch.ReportCount + batch.AccessCount - rejected, rejected, outcome.Duplicate, cutoff);
-            await context.Response.BodyWriter.FlushAsync(ct);
-            return StatusCodes.Status200OK;
+            ValueTask deciding = decider.DecideAsync(batch, nodeId, nowMs, cutoff, decideScope: true, ct);
+            if (!deciding.IsCompletedSuccessfully) await deciding;
+            return null;
         }
+        catch (Exception ex) when (RedisFailure.Is(ex))
+        {
+            metrics.RedisFailed();
+            if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, ex.Message);
+            return Refusal.Overloaded("redis-unavailable", "Subscription states are unavailable; retry the same batch later.");
+        }
+    }
+
+    /// <summary>
+    /// Makes the batch durable in the spool and applies it to the usage counters. A full or faulted spool answers at
+    /// once: nothing is applied to Redis for a batch the node must resend. Otherwise Redis works while the spool waits
+    /// for its group-commit fsync, so the answer waits for the slower stage rather than for both in turn. Either stage
+    /// may finish first: both recognise the retried seq after a 503 (docs/ingest.md), and the answer waits for both.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(UsageOutcome Outcome, Refusal? Refusal)> CommitAsync(
+        BatchContext batch, Guid nodeId, long nowMs, System.Buffers.ReadOnlySequence<byte> data, List<Guid> cutoff, CancellationToken ct)
+    {
+        ValueTask<SpoolAppendResult> appending = AppendToSpool(batch, nodeId, nowMs, data, ct);
+        Task<UsageAttempt> applying = appending.IsCompleted ? Task.FromResult(default(UsageAttempt)) : ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
+        SpoolAppendResult appended;
+        UsageAttempt attempt;
+        try
+        {
+            appended = await appending;
+        }
+        finally
+        {
+            // Always waited for, even when the spool failed: the usage round reads this request's batch buffers.
+            attempt = await applying;
+        }
+        switch (appended.Status)
+        {
+            case SpoolAppendStatus.Full:
+                return (default, Refusal.Overloaded("spool-full", "The durable buffer is full while ClickHouse catches up; retry the same batch later."));
+            case SpoolAppendStatus.Faulted:
+                return (default, Refusal.Overloaded("spool-faulted", "The durable buffer failed a disk write and accepts nothing until Ingest restarts; retry the same batch later."));
+        }
+        if (!attempt.Applied)
+        {
+            // Spool appended synchronously (not the usual path): apply now, in turn.
+            attempt = await ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
+        }
+        if (attempt.RedisError is { } redisError)
+        {
+            metrics.RedisFailed();
+            if (ShouldLogRedisFailure()) LogRedisFailed(logger, nodeId, batch.Header.Seq, redisError.Message);
+            return (default, Refusal.Overloaded("redis-unavailable", "Usage counters are unavailable; retry the same batch later."));
+        }
+        return (attempt.Outcome, null);
+    }
+
+    private async Task<int> AnswerAsync(HttpContext context, BatchContext batch, Guid nodeId, long nowMs, long bodyBytes, UsageOutcome outcome, List<Guid> cutoff)
+    {
+        activity.Seen(nodeId, nowMs);
+        int rejected = batch.Rejected;
+        if (rejected > 0) Rejected(batch, nodeId);
+        metrics.Accepted(batch.ReportCount - batch.RejectedReports, batch.AccessCount - batch.RejectedAccess, bodyBytes, outcome.Duplicate, cutoff.Count);
+        WriteAccepted(context.Response, batch.ReportCount + batch.AccessCount - rejected, rejected, outcome.Duplicate, cutoff);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        return StatusCodes.Status200OK;
     }
 
     /// <summary>The usage stage's result, with a Redis failure as a value so the spool stage is still awaited.</summary>
@@ -282,28 +318,27 @@ internal sealed partial class ReportEndpoint(
         writer.Flush();
     }
 
-    private async Task<int> TooManyAsync(HttpContext context)
-    {
-        context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await RejectAsync(context, StatusCodes.Status429TooManyRequests, "too-many-requests",
-            $"More than {options.MaxConcurrentRequests} report requests are in progress (Ingest:MaxConcurrentRequests); retry the same batch later.");
-    }
-
-    private async Task<int> OverloadedAsync(HttpContext context, string reason, string message)
-    {
-        context.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await RejectAsync(context, StatusCodes.Status503ServiceUnavailable, reason, message);
-    }
+    private Task<int> TooManyAsync(HttpContext context) => RefuseAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, "too-many-requests",
+        $"More than {options.MaxConcurrentRequests} report requests are in progress (Ingest:MaxConcurrentRequests); retry the same batch later."));
 
     /// <summary>Errors are a status, a machine-readable reason header and a plain-text message; never the input echoed.</summary>
-    private static async Task<int> RejectAsync(HttpContext context, int status, string reason, string message)
+    private async Task<int> RefuseAsync(HttpContext context, Refusal refusal)
     {
         HttpResponse response = context.Response;
-        response.StatusCode = status;
-        response.Headers["X-Reject-Reason"] = reason;
+        response.StatusCode = refusal.Status;
+        if (refusal.Status == StatusCodes.Status401Unauthorized)
+        {
+            response.Headers.WWWAuthenticate = "Bearer";
+        }
+        else if (refusal.Status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        {
+            // The node retries the same batch: when, not whether.
+            response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        response.Headers["X-Reject-Reason"] = refusal.Reason;
         response.ContentType = "text/plain; charset=utf-8";
-        await response.WriteAsync(message, context.RequestAborted);
-        return status;
+        await response.WriteAsync(refusal.Message, context.RequestAborted);
+        return refusal.Status;
     }
 
     private static bool IsMsgPack(string? contentType)

@@ -24,13 +24,15 @@ public sealed class UsageApplierTests : IAsyncLifetime
     private const long Hour = 3_600_000L;
 
     private TestRedis _redis = null!;
+    private BatchDecider _decider = null!;
     private UsageApplier _applier = null!;
 
     public async Task InitializeAsync()
     {
         _redis = await TestRedis.OpenAsync(nameof(UsageApplierTests), Buckets);
         var options = new IngestOptions { BucketCount = Buckets };
-        _applier = new UsageApplier(_redis.Db, new SubscriptionStateCache(_redis.Db, options), options);
+        _decider = new BatchDecider(new SubscriptionStateCache(_redis.Db, options));
+        _applier = new UsageApplier(_redis.Db, options);
     }
 
     [Fact]
@@ -117,7 +119,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
         await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
         IDatabase db = RedisConnector.Database(held, _redis.KeyPrefix);
         var options = new IngestOptions { BucketCount = Buckets };
-        var applier = new UsageApplier(db, new SubscriptionStateCache(db, options), options);
+        var applier = new UsageApplier(db, options);
         // The first batch loads the state and the script, so the second goes out at once as one EVALSHA.
         await ApplyBodyAsync(TestBatch.Build(1, [TestBatch.Report(sid, 10, 0)]), node, 0, [], applier);
         await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.Events(Shared.Contracts.Buckets.Of(sid, Buckets))));
@@ -284,7 +286,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
         var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
         byte[] body = TestBatch.Build(3, [TestBatch.Report(sid, 60, 40), TestBatch.Report(full, 3, 3), TestBatch.Report(sid, 1, 0)]);
         TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
-        await _applier.PrepareAsync(batch, node, Anchor, [], decideScope: false, CancellationToken.None);
+        await _decider.DecideAsync(batch, node, Anchor, [], decideScope: false, CancellationToken.None);
         UsageOutcome outcome = await _applier.ApplyAsync(batch, node, Anchor, [], CancellationToken.None);
 
         Assert.False(outcome.Duplicate);
@@ -341,7 +343,7 @@ public sealed class UsageApplierTests : IAsyncLifetime
         var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
         TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
         // These tests are about counting: the scope is decided (and tested) at the endpoint, so this applies as a replay does.
-        await applier.PrepareAsync(batch, node, nowMs, cutoff, decideScope: false, CancellationToken.None);
+        await _decider.DecideAsync(batch, node, nowMs, cutoff, decideScope: false, CancellationToken.None);
         return await applier.ApplyAsync(batch, node, nowMs, cutoff, CancellationToken.None);
     }
 

@@ -1,0 +1,106 @@
+using System.Buffers;
+using Vpn.Perf.Ingest.StateSync;
+using Vpn.Perf.Shared.Contracts;
+
+namespace Vpn.Perf.Ingest.Usage;
+
+/// <summary>
+/// The decide stage, between decoding and committing a batch: each report's subscription state (limit, period, and
+/// whether to cut it off) from the state cache, loading misses from Redis in one pipelined round, and, for a batch
+/// being accepted, the scope verdict of every report and access event.
+/// </summary>
+internal sealed class BatchDecider(SubscriptionStateCache states)
+{
+    /// <summary>
+    /// Completes <paramref name="batch"/> for <see cref="UsageApplier.ApplyAsync"/>. When <paramref name="decideScope"/>,
+    /// each report and access event is out of scope unless its inbound belongs to <paramref name="nodeId"/> and its
+    /// subscription is linked to that inbound; a replay passes false, its verdicts having been made at acceptance and
+    /// read back from the spool. Adds to <paramref name="cutoff"/> only subscriptions of accepted reports, so a node
+    /// learns nothing of subscriptions it does not serve. Throws StackExchange.Redis's exceptions when a load fails.
+    /// </summary>
+    public ValueTask DecideAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope, CancellationToken ct)
+    {
+        PendingReport[] reports = batch.Reports;
+        int[]? missing = null;
+        int missingCount = 0;
+        for (int i = 0; i < batch.ReportCount; i++)
+        {
+            ref PendingReport r = ref reports[i];
+            if (r.Verdict != ReportVerdict.Accepted) continue;
+            if (states.TryGet(r.SubscriptionId, nowMs, out SubscriptionState state))
+            {
+                Decide(batch, ref r, state, nodeId, nowMs, cutoff, decideScope);
+            }
+            else
+            {
+                missing ??= ArrayPool<int>.Shared.Rent(batch.ReportCount + (decideScope ? batch.AccessCount : 0));
+                missing[missingCount++] = i;
+            }
+        }
+        if (decideScope)
+        {
+            PendingAccess[] access = batch.Access;
+            for (int a = 0; a < batch.AccessCount; a++)
+            {
+                ref PendingAccess e = ref access[a];
+                if (states.TryGetScope(e.SubscriptionId, nowMs, out SubscriptionScope scope))
+                {
+                    if (!scope.Allows(e.InboundId, nodeId)) batch.Reject(ref e, ReportVerdict.OutOfScope);
+                }
+                else
+                {
+                    missing ??= ArrayPool<int>.Shared.Rent(batch.ReportCount + batch.AccessCount);
+                    missing[missingCount++] = batch.ReportCount + a; // past the reports: an access event
+                }
+            }
+        }
+        return missing is null ? ValueTask.CompletedTask : LoadMissingAsync(batch, nodeId, nowMs, cutoff, decideScope, missing, missingCount, ct);
+    }
+
+    private async ValueTask LoadMissingAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope, int[] missing, int missingCount, CancellationToken ct)
+    {
+        try
+        {
+            // The states come back from the load itself, not from a second cache lookup that an invalidation
+            // could empty in between (which would treat a limited subscription as unlimited for this batch).
+            var ids = new Guid[missingCount];
+            for (int m = 0; m < missingCount; m++)
+            {
+                int i = missing[m];
+                ids[m] = i < batch.ReportCount ? batch.Reports[i].SubscriptionId : batch.Access[i - batch.ReportCount].SubscriptionId;
+            }
+            SubscriptionState[] loaded = await states.LoadAsync(ids, nowMs, ct);
+            for (int m = 0; m < missingCount; m++)
+            {
+                int i = missing[m];
+                if (i < batch.ReportCount)
+                {
+                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, cutoff, decideScope);
+                }
+                else if (!loaded[m].Scope.Allows(batch.Access[i - batch.ReportCount].InboundId, nodeId))
+                {
+                    batch.Reject(ref batch.Access[i - batch.ReportCount], ReportVerdict.OutOfScope);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(missing);
+        }
+    }
+
+    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope)
+    {
+        if (decideScope && !state.Scope.Allows(report.InboundId, nodeId))
+        {
+            batch.Reject(ref report, ReportVerdict.OutOfScope);
+            return;
+        }
+        report.PeriodStart = state.PeriodStart(nowMs);
+        report.Limit = state.MaxTraffic ?? -1;
+        if (state.IsBlocked(nowMs))
+        {
+            Cutoff.AddOnce(cutoff, report.SubscriptionId);
+        }
+    }
+}

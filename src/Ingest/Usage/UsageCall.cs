@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Runtime.InteropServices;
+using StackExchange.Redis;
+using Vpn.Perf.Shared.Contracts;
+
+namespace Vpn.Perf.Ingest.Usage;
+
+/// <summary>
+/// One bucket's <see cref="UsageScript"/> call within a round of <see cref="UsageApplier"/>: lays out KEYS and ARGV
+/// as the script reads them, sends the call, and reads the reply into the round's batches (their cutoffs, duplicates,
+/// overflow verdicts and failures), sending the call again without the portions a reply excludes.
+/// </summary>
+internal sealed class UsageCall
+{
+    private readonly IDatabase _redis;
+    private readonly UsageKeyNames _names;
+    private readonly RoundSlice _slice;
+    private Task<RedisResult> _reply;
+    private int _keyCount;
+
+    private UsageCall(IDatabase redis, UsageKeyNames names, RoundSlice slice)
+    {
+        _redis = redis;
+        _names = names;
+        _slice = slice;
+        _reply = Task.FromResult(RedisResult.Create(RedisValue.Null));
+    }
+
+    /// <summary>
+    /// Lays out and sends the call for <paramref name="slice"/>, counting a portion for each of its batches. The call is
+    /// written to the connection before this returns, so a round's calls travel pipelined. <paramref name="keyIndex"/> is
+    /// scratch space its caller owns and never shares with another build running at the same time.
+    /// </summary>
+    public static UsageCall Send(IDatabase redis, UsageKeyNames names, RoundSlice slice, Dictionary<UsageKey, int> keyIndex)
+    {
+        var call = new UsageCall(redis, names, slice);
+        call._reply = call.Send(excluded: null, keyIndex);
+        return call;
+    }
+
+    /// <summary>
+    /// Awaits the reply and hands the bucket's batches their result; a Redis failure becomes the error of every batch
+    /// with a portion in this call (so their requests answer 503), leaving the other buckets' calls applied.
+    /// </summary>
+    public async Task CompleteAsync()
+    {
+        try
+        {
+            await CompleteAsync(await _reply);
+        }
+        catch (Exception ex) when (RedisFailure.Is(ex) || ex is InvalidOperationException)
+        {
+            for (int e = _slice.From; e < _slice.To; e++) _slice.BatchOf(e).Error ??= ex;
+        }
+    }
+
+    /// <summary>
+    /// Builds and sends the call: the dedup key and seq of each portion not <paramref name="excluded"/>, and each distinct
+    /// usage key once with the sum of its reports' deltas. Records in <see cref="RoundSlice.KeyOf"/> which key each report
+    /// went to, for reading the reply.
+    /// </summary>
+    /// <remarks>
+    /// The KEYS and ARGV arrays are allocated at their exact size for each call: the library sends an array's whole
+    /// length and holds the arrays until the reply (it sends them again after NOSCRIPT), so they cannot come from a
+    /// pool. Every value is a number, which <see cref="RedisValue"/> holds inline; the one other allocation is the id
+    /// part of each distinct usage key (the dedup key's id is the batch's own, made once per batch).
+    /// </remarks>
+    private Task<RedisResult> Send(bool[]? excluded, Dictionary<UsageKey, int> keyIndex)
+    {
+        RoundSlice slice = _slice;
+        keyIndex.Clear();
+        int entries = slice.To - slice.From;
+        KeySlot[] slots = ArrayPool<KeySlot>.Shared.Rent(entries);
+        int[] firstKeys = ArrayPool<int>.Shared.Rent(entries); // per portion: how many keys first appear in it
+        try
+        {
+            int portions = 0, count = 0;
+            long now = 0;
+            for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
+            {
+                e1 = slice.PortionEnd(e0);
+                QueuedBatch p = slice.BatchOf(e0);
+                if (excluded is null) p.Portions++;
+                else if (excluded[slice.Order[e0].Batch]) continue;
+                now = Math.Max(now, p.NowMs);
+                int before = count;
+                PendingReport[] reports = p.Batch.Reports;
+                for (int e = e0; e < e1; e++)
+                {
+                    ref PendingReport r = ref reports[slice.Order[e].Report];
+                    if (r.Verdict != ReportVerdict.Accepted)
+                    {
+                        slice.KeyOf[e] = -1; // rejected for overflow by an earlier attempt of this call
+                        continue;
+                    }
+                    ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(keyIndex, new UsageKey(r.SubscriptionId, r.PeriodStart), out bool seen);
+                    // A sum that would overflow a long starts a second entry for the same key (INCRBY refuses what
+                    // Redis cannot hold anyway); each delta is at most 2^51.
+                    if (seen && slots[slot].Delta <= long.MaxValue - r.Delta)
+                    {
+                        slots[slot].Delta += r.Delta;
+                        slots[slot].Limit = r.Limit; // the latest batch's state
+                    }
+                    else
+                    {
+                        slot = count;
+                        slots[count++] = new KeySlot(e, r.Limit, r.Delta);
+                    }
+                    slice.KeyOf[e] = slot;
+                }
+                firstKeys[portions++] = count - before;
+            }
+            _keyCount = count;
+
+            // KEYS: the events key, a dedup key per portion, then the usage keys. ARGV: the portion count and the time,
+            // (seq, keys first seen) per portion, then (limit, delta) per usage key.
+            var keys = new RedisKey[1 + portions + count];
+            var values = new RedisValue[2 + (2 * portions) + (2 * count)];
+            keys[0] = _names.Events(slice.Bucket);
+            values[0] = portions;
+            values[1] = now;
+            RedisKey seqPrefix = _names.SeqPrefix(slice.Bucket);
+            int portion = 0;
+            for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
+            {
+                e1 = slice.PortionEnd(e0);
+                if (excluded is not null && excluded[slice.Order[e0].Batch]) continue;
+                QueuedBatch p = slice.BatchOf(e0);
+                keys[1 + portion] = p.NodeId.Prepend(seqPrefix);
+                values[2 + (2 * portion)] = p.Batch.Header.Seq; // a ulong: sent as its exact decimal digits
+                values[3 + (2 * portion)] = firstKeys[portion];
+                portion++;
+            }
+
+            RedisKey usagePrefix = _names.UsagePrefix(slice.Bucket);
+            // The id part of a usage key: the subscription's 32 hex digits, ':' and the period start (up to 20 digits).
+            Span<byte> id = stackalloc byte[RedisKeys.IdChars + 1 + 20];
+            id[RedisKeys.IdChars] = (byte)':';
+            for (int k = 0, key = 1 + portions, value = 2 + (2 * portions); k < count; k++, key++, value += 2)
+            {
+                ref PendingReport r = ref slice.Report(slots[k].Entry);
+                RedisKeys.WriteId(r.SubscriptionId, id);
+                Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
+                keys[key] = ((RedisKey)id[..(RedisKeys.IdChars + 1 + digits)].ToArray()).Prepend(usagePrefix);
+                values[value] = slots[k].Limit;
+                values[value + 1] = slots[k].Delta;
+            }
+            return _redis.ScriptEvaluateAsync(UsageScript.Source, keys, values);
+        }
+        finally
+        {
+            ArrayPool<KeySlot>.Shared.Return(slots);
+            ArrayPool<int>.Shared.Return(firstKeys);
+        }
+    }
+
+    /// <summary>
+    /// When the script found portions it had applied before (a node's retry), it applied nothing: those portions are
+    /// counted as duplicates and the call goes again without them. When an increment would have passed int64, it applied
+    /// nothing either: the reports of that key are rejected (<see cref="ReportVerdict.Overflow"/>) and the call goes
+    /// again without them. Once applied, the batches of the keys now over their limit get their subscription cut off.
+    /// </summary>
+    private async ValueTask CompleteAsync(RedisResult reply)
+    {
+        bool[]? excluded = null;
+        long code;
+        while ((code = (long)reply[0]) != UsageScript.Applied)
+        {
+            excluded ??= new bool[_slice.Round.Count];
+            if (code == UsageScript.Overflow)
+            {
+                RejectOverflow(excluded, (int)reply[1][0]);
+            }
+            else if (!ExcludeDuplicates(excluded, reply[1]))
+            {
+                return;
+            }
+            // Possibly concurrent with the loop building the next round: a key index of its own (rare path).
+            reply = await Send(excluded, []);
+        }
+
+        RedisResult over = reply[1];
+        if (over.Length == 0)
+        {
+            return;
+        }
+        bool[] isOver = ArrayPool<bool>.Shared.Rent(_keyCount);
+        try
+        {
+            Array.Clear(isOver, 0, _keyCount);
+            for (int k = 0; k < over.Length; k++) isOver[(int)over[k]] = true;
+            for (int e = _slice.From; e < _slice.To; e++)
+            {
+                RoundEntry entry = _slice.Order[e];
+                if ((excluded is null || !excluded[entry.Batch]) && _slice.KeyOf[e] >= 0 && isOver[_slice.KeyOf[e]])
+                {
+                    QueuedBatch p = _slice.Round[entry.Batch];
+                    Cutoff.AddOnce(p.Cutoff, p.Batch.Reports[entry.Report].SubscriptionId);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(isOver);
+        }
+    }
+
+    /// <summary>Rejects every report of the call that went to usage key <paramref name="key"/> (the one that would overflow).</summary>
+    private void RejectOverflow(bool[] excluded, int key)
+    {
+        for (int e = _slice.From; e < _slice.To; e++)
+        {
+            // An excluded portion was left out of the call that answered, so its key indexes are from an older one.
+            if (_slice.KeyOf[e] != key || excluded[_slice.Order[e].Batch]) continue;
+            BatchContext batch = _slice.BatchOf(e).Batch;
+            batch.Reject(ref batch.Reports[_slice.Order[e].Report], ReportVerdict.Overflow);
+        }
+    }
+
+    /// <summary>
+    /// Excludes the portions the script reported as applied before (their 0-based indexes among the portions of
+    /// the call, ascending) and counts each as a duplicate; false when no portion is left to send.
+    /// </summary>
+    private bool ExcludeDuplicates(bool[] excluded, RedisResult duplicates)
+    {
+        int portion = 0, d = 0;
+        bool left = false;
+        for (int e0 = _slice.From, e1; e0 < _slice.To; e0 = e1)
+        {
+            e1 = _slice.PortionEnd(e0);
+            int batch = _slice.Order[e0].Batch;
+            if (excluded[batch]) continue;
+            if (d < duplicates.Length && (long)duplicates[d] == portion)
+            {
+                excluded[batch] = true;
+                _slice.Round[batch].Duplicates++;
+                d++;
+            }
+            else
+            {
+                left = true;
+            }
+            portion++;
+        }
+        return left;
+    }
+
+    /// <summary>A usage counter: one per subscription and period.</summary>
+    public readonly record struct UsageKey(Guid Subscription, long PeriodStart);
+
+    /// <summary>One distinct usage key of a call: the entry that first named it, its limit and its summed delta.</summary>
+    private record struct KeySlot(int Entry, long Limit, long Delta);
+}
