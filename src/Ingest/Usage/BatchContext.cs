@@ -42,6 +42,9 @@ internal sealed class BatchContext : IDisposable
 
     public int Rejected => RejectedReports + RejectedAccess;
 
+    /// <summary>The scope verdicts made so far, for the batch's node (<see cref="BatchDecider"/>).</summary>
+    public ScopeVerdicts ScopeVerdicts;
+
     public void EnsureCapacity(int reports)
     {
         if (Reports.Length < reports)

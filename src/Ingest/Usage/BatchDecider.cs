@@ -45,7 +45,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
                 ref PendingAccess e = ref access[a];
                 if (states.TryGetScope(e.SubscriptionId, nowMs, out SubscriptionScope scope))
                 {
-                    if (!scope.Allows(e.InboundId, nodeId)) batch.Reject(ref e, ReportVerdict.OutOfScope);
+                    if (!batch.ScopeVerdicts.Allows(scope, e.InboundId, nodeId)) batch.Reject(ref e, ReportVerdict.OutOfScope);
                 }
                 else
                 {
@@ -77,7 +77,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
                 {
                     Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, cutoff, decideScope);
                 }
-                else if (!loaded[m].Scope.Allows(batch.Access[i - batch.ReportCount].InboundId, nodeId))
+                else if (!batch.ScopeVerdicts.Allows(loaded[m].Scope, batch.Access[i - batch.ReportCount].InboundId, nodeId))
                 {
                     batch.Reject(ref batch.Access[i - batch.ReportCount], ReportVerdict.OutOfScope);
                 }
@@ -91,7 +91,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
 
     private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope)
     {
-        if (decideScope && !state.Scope.Allows(report.InboundId, nodeId))
+        if (decideScope && !batch.ScopeVerdicts.Allows(state.Scope, report.InboundId, nodeId))
         {
             batch.Reject(ref report, ReportVerdict.OutOfScope);
             return;
