@@ -41,6 +41,7 @@ internal static class IngestServices
         services.AddSingleton<SubscriptionStateCache>();
         services.AddSingleton<BatchDecider>();
         services.AddSingleton<UsageApplier>();
+        services.AddSingleton<RecoveryReplay>();
         services.AddSingleton<BatchClaims>();
         services.AddSingleton<ClickHouseSink>();
         return services;

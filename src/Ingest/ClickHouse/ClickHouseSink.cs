@@ -1,7 +1,6 @@
 using System.Buffers;
 using Vpn.Perf.Ingest.Metrics;
 using Vpn.Perf.Ingest.Spool;
-using Vpn.Perf.Ingest.Usage;
 using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Wire;
@@ -19,14 +18,13 @@ namespace Vpn.Perf.Ingest.ClickHouse;
 /// reached another instance). Before every insert the loop claims its batches in Redis (<see cref="BatchClaims"/>),
 /// then asks the (node, seq) ledgers what already landed, and inserts only what it holds and the ledgers lack; a
 /// batch another instance holds is waited for until the ledgers list it or the claim lapses. Within one flush, a
-/// second copy of a batch is dropped as it is read. Batches received before this process started are also re-applied to Redis (the script
-/// ignores a (node, seq) it has seen), which covers a crash between the spool fsync and the Redis call.
+/// second copy of a batch is dropped as it is read. The batches the spool recovered at open are also re-applied to Redis as
+/// they are read (<see cref="RecoveryReplay"/>).
 /// </remarks>
 internal sealed partial class ClickHouseSink(
     DurableSpool spool,
     ClickHouseClient clickHouse,
-    BatchDecider decider,
-    UsageApplier usage,
+    RecoveryReplay replay,
     BatchClaims claims,
     IngestMetrics metrics,
     IngestOptions options,
@@ -44,7 +42,6 @@ internal sealed partial class ClickHouseSink(
     // Batches of the pending flush already stored (by this instance or, per the ledgers, another) while it waits for the rest.
     private readonly HashSet<(Guid, ulong)> _stored = [];
     private readonly byte[] _noteBuffer = new byte[Shared.Limits.MaxNoteBytes];
-    private readonly long _startedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     private SpoolPosition _flushEnd;
     private int _rows;
     private long _firstReadAt;
@@ -149,10 +146,10 @@ internal sealed partial class ClickHouseSink(
         {
             if (!reader.TryRead(out SpoolRecord record)) return false;
             _flushEnd = record.End;
-            if (record.ReceivedAtMs < _startedAtMs)
+            if (replay.Covers(record))
             {
                 // The payload buffer is only valid until the next read: re-apply before reading on.
-                await ReapplyToRedisAsync(record, ct);
+                await replay.ReapplyAsync(record, ct);
             }
             if (!_inFlush.Add((record.NodeId, record.Seq))) continue; // the same batch twice in one flush
             Encode(record);
@@ -180,38 +177,6 @@ internal sealed partial class ClickHouseSink(
         _rows += encoder.TrafficRows + encoder.AccessRows;
         _batches.Add(new PendingBatch(record.NodeId, record.Seq, trafficStart, _traffic.WrittenCount, encoder.TrafficRows,
             accessStart, _access.WrittenCount, encoder.AccessRows));
-    }
-
-    private async Task ReapplyToRedisAsync(SpoolRecord record, CancellationToken ct)
-    {
-        using var batch = new BatchContext();
-        // No bounds and no scope decided again: the verdicts made when the batch was accepted are read back.
-        var handler = new CollectingHandler(batch, options.BucketCount, ReportBounds.None);
-        try
-        {
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref handler);
-        }
-        catch (WireFormatException)
-        {
-            return; // Encode logs it.
-        }
-        batch.ReadVerdicts(record.Verdicts.Span);
-        TimeSpan backoff = TimeSpan.FromMilliseconds(250);
-        while (true)
-        {
-            try
-            {
-                await decider.DecideAsync(batch, record.NodeId, record.ReceivedAtMs, [], decideScope: false, ct);
-                await usage.ApplyAsync(batch, record.NodeId, record.ReceivedAtMs, [], ct);
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogReapplyFailed(logger, record.NodeId, record.Seq, ex.Message);
-                await Task.Delay(backoff, time, ct);
-                backoff = Min(backoff * 2, MaxBackoff);
-            }
-        }
     }
 
     private async Task FlushWithRetryAsync(SpoolReader reader, CancellationToken ct)
@@ -424,9 +389,6 @@ internal sealed partial class ClickHouseSink(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} spooled batches were already in {Table}; left out of the insert")]
     private static partial void LogSkippedLanded(ILogger logger, int count, string table);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-applying spooled batch {Seq} of node {Node} to Redis failed: {Error}; retrying")]
-    private static partial void LogReapplyFailed(ILogger logger, Guid node, ulong seq, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Spooled batch {Seq} of node {Node} at {Position} cannot be decoded and is dropped: {Error}")]
     private static partial void LogUndecodable(ILogger logger, Guid node, ulong seq, string position, string error);

@@ -63,6 +63,7 @@ internal sealed partial class DurableSpool : IAsyncDisposable
         _writeHandle = state.WriteHandle;
         _writeSegment = _segments[^1];
         _writeOffset = _writeSegment.DurableLength;
+        RecoveredEnd = new SpoolPosition(_writeSegment.Id, _writeOffset);
         _reader = new SpoolReader(this, state.Checkpoint);
         _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "spool-writer" };
         _writerThread.Start();
@@ -73,6 +74,12 @@ internal sealed partial class DurableSpool : IAsyncDisposable
     /// the same after every restart and for any process that opens the directory later.
     /// </summary>
     public Guid Id { get; }
+
+    /// <summary>
+    /// Where the records found on disk at open end: a record before it was appended by an earlier process (or by this
+    /// directory's instance before it died), one at or after it by this one. Positions only grow, whatever the clock does.
+    /// </summary>
+    public SpoolPosition RecoveredEnd { get; }
 
     /// <summary>The single consumer of the spool (the ClickHouse writer). Records are visible once fsynced.</summary>
     public SpoolReader Reader => _reader;

@@ -99,6 +99,32 @@ public sealed class DurableSpoolTests
     }
 
     [Fact]
+    public async Task Open_RecordsFoundOnDisk_BeforeRecoveredEndWhateverTheirTimestamps()
+    {
+        // What RecoveryReplay re-applies to Redis: a clock stepped back across the restart stamps the old record later
+        // than the new one, and the positions still tell which process appended which.
+        using var dir = new SpoolTestDirectory();
+        Guid node = NodeId(3);
+        long future = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds();
+        await using (DurableSpool spool = Open(dir.Path, segmentBytes: 16 * 1024))
+        {
+            Assert.Equal(SpoolAppendStatus.Appended,
+                (await spool.AppendAsync(node, 1, future, new ReadOnlySequence<byte>(Payload(3, 1, 500)), CancellationToken.None)).Status);
+        }
+
+        await using (DurableSpool reopened = Open(dir.Path, segmentBytes: 16 * 1024))
+        {
+            Assert.Equal(SpoolAppendStatus.Appended,
+                (await reopened.AppendAsync(node, 2, 0, new ReadOnlySequence<byte>(Payload(3, 2, 500)), CancellationToken.None)).Status);
+
+            List<ReadRecord> read = ReadAvailable(reopened.Reader);
+            Assert.Equal([1UL, 2UL], read.Select(r => r.Seq));
+            Assert.True(read[0].Position < reopened.RecoveredEnd);
+            Assert.True(read[1].Position >= reopened.RecoveredEnd);
+        }
+    }
+
+    [Fact]
     public async Task CommitAsync_PastSealedSegments_DeletesThemAndPersistsAcrossReopen()
     {
         using var dir = new SpoolTestDirectory();
