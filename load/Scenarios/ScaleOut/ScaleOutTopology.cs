@@ -227,7 +227,11 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
         await StopAsync(_ingest, i);
         string spool = SpoolDirectory(i);
         if (!last.IsEmpty && last.SpoolBacklogBytes == 0 && Directory.Exists(spool)) Directory.Delete(spool, recursive: true);
-        else if (Directory.Exists(spool)) Console.WriteLine($"Ingest {Name(i)} stopped with a spool backlog ({last.SpoolBacklogBytes} bytes): kept {spool}");
+        else if (Directory.Exists(spool))
+        {
+            string backlog = last.IsEmpty ? "its backlog unknown (no /metrics answer)" : $"a spool backlog of {last.SpoolBacklogBytes} bytes";
+            Console.WriteLine($"Ingest {Name(i)} stopped with {backlog}: kept {spool}");
+        }
     }
 
     private static async Task StopAsync(ChildProcess?[] processes, int i)
