@@ -49,7 +49,7 @@ internal static class ScaleOutScenario
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
 
         await using var topology = new ScaleOutTopology(s, root, outDir);
-        Task<int> run = RunCoreAsync(s, commandLine, topology, root, outDir, interrupt.Token);
+        Task<int> run = RunCoreAsync(s, commandLine, topology, outDir, interrupt.Token);
         var interrupted = new TaskCompletionSource();
         using CancellationTokenRegistration onInterrupt = interrupt.Token.Register(interrupted.SetResult);
         try
@@ -71,7 +71,7 @@ internal static class ScaleOutScenario
         }
     }
 
-    private static async Task<int> RunCoreAsync(ScaleOutSettings s, string commandLine, ScaleOutTopology topology, string root, string outDir, CancellationToken ct)
+    private static async Task<int> RunCoreAsync(ScaleOutSettings s, string commandLine, ScaleOutTopology topology, string outDir, CancellationToken ct)
     {
         IngestSettings si = s.Load;
         Fleet fleet = Fleet.Build(si);
