@@ -26,12 +26,14 @@ internal sealed class ApiCrossCheck
 
     private static readonly TimeSpan PropagationLimit = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly Uri Me = new("/api/v1/auth/me", UriKind.Relative);
 
     private readonly Uri _a;
     private readonly Uri _b;
     private readonly string _linkToken;
     private readonly Guid _subscription;
     private readonly LoginUser _staff;
+    private readonly List<CrossCheckStep> _prepared = [];
     private string? _token;
 
     private ApiCrossCheck(Uri a, Uri b, string linkToken, Guid subscription, LoginUser staff)
@@ -63,27 +65,48 @@ internal sealed class ApiCrossCheck
         return new ApiCrossCheck(a, b, linkToken, subscription, staff);
     }
 
+    private static Uri Config(string linkToken) => new($"/s/{linkToken}", UriKind.Relative);
+
+    /// <summary>
+    /// Before the load: signs in through Api A and warms both caches (the config fetched from each, the token used on B), so
+    /// what the run does mid-window tests invalidation, not a miss, and is not slowed by a fresh instance's first requests.
+    /// Failed preconditions are kept and reported by <see cref="RunAsync"/>.
+    /// </summary>
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using (var login = new HttpRequestMessage(HttpMethod.Post, new Uri(_a, "/api/v1/auth/login"))
+        {
+            Content = new ByteArrayContent(_staff.Body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        })
+        {
+            using HttpResponseMessage r = await http.SendAsync(login, ct);
+            if (r.IsSuccessStatusCode)
+            {
+                using JsonDocument body = JsonDocument.Parse(await r.Content.ReadAsStringAsync(ct));
+                _token = body.RootElement.TryGetProperty("accessToken", out JsonElement t) ? t.GetString() : null;
+            }
+        }
+        if (_token is null)
+        {
+            _prepared.Add(new CrossCheckStep("sign in through Api A", false, 0, "no access token"));
+            return;
+        }
+        // Each precondition is checked, whatever the one before gave, so the report lists every one that failed.
+        await ExpectAsync(_prepared, http, "config cached in Api A (200)", HttpMethod.Get, _a, Config(_linkToken), null, 200, ct);
+        await ExpectAsync(_prepared, http, "config cached in Api B (200)", HttpMethod.Get, _b, Config(_linkToken), null, 200, ct);
+        await ExpectAsync(_prepared, http, "token accepted by Api B (200)", HttpMethod.Get, _b, Me, _token, 200, ct);
+    }
+
+    /// <summary>Mid-run: each change through one instance, then the other polled until it answers the new state.</summary>
     public async Task<IReadOnlyList<CrossCheckStep>> RunAsync(CancellationToken ct)
     {
+        var steps = new List<CrossCheckStep>(_prepared);
+        if (_token is not { } token || steps.Count > 0) return steps;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var steps = new List<CrossCheckStep>();
-        Uri config = new($"/s/{_linkToken}", UriKind.Relative);
-        Uri me = new("/api/v1/auth/me", UriKind.Relative);
+        Uri config = Config(_linkToken);
         Uri suspend = new($"/api/v1/subscriptions/{_subscription}/suspend", UriKind.Relative);
         Uri resume = new($"/api/v1/subscriptions/{_subscription}/resume", UriKind.Relative);
-
-        string? token = _token;
-        if (token is null)
-        {
-            steps.Add(new CrossCheckStep("sign in through Api A (before the load)", false, 0, "no access token"));
-            return steps;
-        }
-        // Both caches hold the current answers before anything changes, so what follows tests invalidation, not a miss.
-        bool warm = await ExpectAsync(steps, http, "config cached in Api A (200)", HttpMethod.Get, _a, config, null, 200, ct)
-            & await ExpectAsync(steps, http, "config cached in Api B (200)", HttpMethod.Get, _b, config, null, 200, ct)
-            & await ExpectAsync(steps, http, "token accepted by Api B (200)", HttpMethod.Get, _b, me, token, 200, ct);
-        if (!warm) return steps;
-
         if (await ExpectAsync(steps, http, "suspend through Api A", HttpMethod.Post, _a, suspend, token, 204, ct, orOk: true))
         {
             steps.Add(await UntilAsync(http, "config: suspended through Api A, Api B answers 403", _b, config, null, 403, ct));
@@ -94,23 +117,9 @@ internal sealed class ApiCrossCheck
         }
         if (await ExpectAsync(steps, http, "sign out through Api A", HttpMethod.Post, _a, new Uri("/api/v1/auth/logout", UriKind.Relative), token, 204, ct))
         {
-            steps.Add(await UntilAsync(http, "access: signed out through Api A, Api B refuses the token (401)", _b, me, token, 401, ct));
+            steps.Add(await UntilAsync(http, "access: signed out through Api A, Api B refuses the token (401)", _b, Me, token, 401, ct));
         }
         return steps;
-    }
-
-    /// <summary>Signs in through Api A before the load starts: the first request through a fresh instance is slow on a busy machine.</summary>
-    public async Task SignInAsync(CancellationToken ct)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        using var login = new HttpRequestMessage(HttpMethod.Post, new Uri(_a, "/api/v1/auth/login"))
-        {
-            Content = new ByteArrayContent(_staff.Body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-        };
-        using HttpResponseMessage r = await http.SendAsync(login, ct);
-        if (!r.IsSuccessStatusCode) return;
-        using JsonDocument body = JsonDocument.Parse(await r.Content.ReadAsStringAsync(ct));
-        _token = body.RootElement.TryGetProperty("accessToken", out JsonElement t) ? t.GetString() : null;
     }
 
     /// <summary>Sends once; a step is recorded only when the answer is not the expected one (the preconditions are not results).</summary>

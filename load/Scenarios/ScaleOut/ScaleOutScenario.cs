@@ -79,7 +79,7 @@ internal static class ScaleOutScenario
             $"fleet: {si.Nodes} nodes x {si.VariantsPerNode} bodies, mean body {fleet.MeanBodyBytes / 1024:0.0} KiB, {si.Subscriptions} fresh subscriptions; out {outDir}"));
         await topology.StartAsync(ct);
         ApiCrossCheck crossCheck = await ApiCrossCheck.SeedAsync(topology.Postgres, s.ApiUrl(0), s.ApiUrl(1));
-        await crossCheck.SignInAsync(ct);
+        await crossCheck.PrepareAsync(ct);
         await using ConnectionMultiplexer redis = await LoadRedis.ConnectAsync(topology.Redis);
         await fleet.SeedAsync(redis.GetDatabase(), si.Limits, si.BucketCount);
         using var control = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
