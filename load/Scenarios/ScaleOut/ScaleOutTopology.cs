@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Npgsql;
 using Vpn.Perf.Load.Engine;
 using Vpn.Perf.Load.Scenarios.Api;
 
@@ -76,6 +77,16 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
             if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build it with `dotnet build Vpn.Perf.sln -c Release`.");
         }
         await CheckPortsFreeAsync(ct);
+        // Postgres first: a missing one is found before anything is started.
+        try
+        {
+            await ApiSeeder.CreateDatabaseAsync(_s.PostgresServer, ScaleOutSettings.Database, _apiDll, _outDir);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw new InvalidOperationException($"Postgres at '{_s.PostgresServer}' (LOAD_POSTGRES): {ex.Message}. Start it (tests/infra/servers.sh) " +
+                "or point the variable at a running one.", ex);
+        }
 
         Console.WriteLine($"starting a Redis Cluster of 3 masters on 127.0.0.1:{_s.RedisClusterPort}-{_s.RedisClusterPort + 2} (data and logs in {ClusterDirectory})");
         _clusterStarted = true; // from here on, stop it even if the start fails half-way
@@ -85,7 +96,6 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
 
         await StartClickHouseAsync(ct);
 
-        await ApiSeeder.CreateDatabaseAsync(_s.PostgresServer, ScaleOutSettings.Database, _apiDll, _outDir);
         for (int i = 0; i < 2; i++) await StartIngestAsync(i, ct);
         for (int i = 0; i < 2; i++) await StartApiAsync(i, ct);
     }
