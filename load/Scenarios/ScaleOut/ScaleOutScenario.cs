@@ -18,19 +18,20 @@ internal sealed record ScaleOutEvent(double AtSeconds, double TookSeconds, strin
 /// <summary>
 /// <c>load -- scale-out</c>: starts the whole topology on loopback (<see cref="ScaleOutTopology"/>), drives verified load
 /// with the nodes spread over both Ingest instances (a retry goes to the other one), and meanwhile, on three independent
-/// timelines through the measured window: SIGKILLs Ingest A and starts it again on its spool; checks that the two Api
+/// timelines through the run: SIGKILLs Ingest A and starts it again on its spool; checks that the two Api
 /// instances invalidate each other's caches (<see cref="ApiCrossCheck"/>); moves the Redis slot of the busiest bucket to
 /// another master (<see cref="SlotMigration"/>). Then verifies every counter and row as <c>load -- ingest --verify</c>
 /// does, writes the report, prints the verdict, and stops everything it started, also on failure or Ctrl+C.
 /// </summary>
 internal static class ScaleOutScenario
 {
-    // Early in the window, so that each is over before its end even on a loaded 2-core machine, where an Ingest took up to
-    // 20 s to start again (a .NET start and its spool's recovery beside two other services, a Cluster and the load).
+    // Shares of the whole run (warm-up and window). The kill comes early, so that the restarted instance is back and takes
+    // load before the window ends even on a loaded 2-core machine, where it took up to 25 s to be ready (a .NET start and
+    // its spool's recovery beside the other services, the Cluster and the load); the other two fall in the window.
     private const double KillAt = 0.1;
     private const double RestartAt = 0.15;
-    private const double CrossCheckAt = 0.3;
-    private const double MigrateAt = 0.5;
+    private const double CrossCheckAt = 0.6;
+    private const double MigrateAt = 0.75;
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
@@ -189,7 +190,7 @@ internal static class ScaleOutScenario
         var sb = new StringBuilder();
         sb.Append(C, $"scale-out: {r.ReportsPerSecond:0} reports/s ({r.RequestsPerSecond:0} batches/s) over {r.WindowSeconds:0.0} s through 2 Ingest instances, ");
         sb.Append(C, $"{r.Window.Failures} failed attempts, {r.Window.Retries} retries, {r.Window.GaveUp} given up; verify {verify?.Verdict ?? "not asked"}\n");
-        foreach (ScaleOutEvent e in events) sb.Append(C, $"  +{e.AtSeconds,5:0.0} s ({e.TookSeconds,4:0.0} s)  {(e.Pass ? "ok  " : "FAIL")}  {e.What}\n");
+        foreach (ScaleOutEvent e in events) sb.Append(C, $"  {e.AtSeconds,6:+0.0;-0.0} s ({e.TookSeconds,4:0.0} s)  {(e.Pass ? "ok  " : "FAIL")}  {e.What}\n");
         sb.Append(C, $"  Ingest A after its restart: {restarted.RequestsTotal:0} requests answered, {restarted.ClickHouseRows:0} rows stored\n");
         if (move is null) sb.Append("  no slot moved\n");
         if (steps.Count == 0) sb.Append("  no Api check ran\n");
@@ -214,7 +215,7 @@ internal static class ScaleOutScenario
         sb.Append(C, $"(database `{ScaleOutSettings.Database}`, one signing key), Redis Cluster `{topology.Redis}`, ClickHouse `{new Uri(topology.ClickHouse).GetLeftPart(UriPartial.Path)}`. ");
         sb.Append("Node k sends to instance k mod 2 and retries on the other one. The server rows above are empty: `/metrics` is per instance and ");
         sb.Append("Ingest A's restarts with it; the CPU row lists Ingest B only (A's process changes mid-window).\n\n");
-        sb.Append("| started (s into the window) | took (s) | event | result |\n|---:|---:|---|---|\n");
+        sb.Append("| started (s from the window's start; negative: in the warm-up) | took (s) | event | result |\n|---:|---:|---|---|\n");
         foreach (ScaleOutEvent e in events)
         {
             sb.Append(C, $"| {e.AtSeconds:0.0} | {e.TookSeconds:0.0} | {e.What.Replace("|", "\\|", StringComparison.Ordinal)} | {(e.Pass ? "ok" : "FAIL")} |\n");
@@ -234,7 +235,7 @@ internal static class ScaleOutScenario
         JsonSerializer.Serialize(w, new { events, apiCrossCheck = steps, slotMove = move }, WebJson);
     }
 
-    /// <summary>The run's event times, as fractions of the measured window, and what happened at each (several timelines add at once).</summary>
+    /// <summary>The run's event times, as shares of the run, and what happened at each, timed from the window's start (several timelines add at once).</summary>
     private sealed class Timeline(RunWindow window)
     {
         private readonly List<ScaleOutEvent> _events = [];
@@ -247,10 +248,10 @@ internal static class ScaleOutScenario
             }
         }
 
-        /// <summary>Waits until that share of the measured window has passed; returns the timestamp it woke at.</summary>
+        /// <summary>Waits until that share of the run (warm-up and window) has passed; returns the timestamp it woke at.</summary>
         public async Task<long> WaitUntilAsync(double fraction, CancellationToken ct)
         {
-            long at = window.MeasureStart + (long)((window.End - window.MeasureStart) * fraction);
+            long at = window.Start + (long)((window.End - window.Start) * fraction);
             await Task.Delay(RunWindow.Until(at), ct);
             return Stopwatch.GetTimestamp();
         }
@@ -265,7 +266,7 @@ internal static class ScaleOutScenario
             double at = (double)(started - window.MeasureStart) / Stopwatch.Frequency;
             double took = (double)(now - started) / Stopwatch.Frequency;
             if (now > window.End) what += " (ended after the measured window: the machine is slow for this --duration)";
-            Console.WriteLine(string.Create(C, $"[scale-out] +{at:0.0} s into the window ({took:0.0} s): {(pass ? "" : "FAIL: ")}{what}"));
+            Console.WriteLine(string.Create(C, $"[scale-out] {at:+0.0;-0.0} s from the window's start ({took:0.0} s): {(pass ? "" : "FAIL: ")}{what}"));
             lock (_events) _events.Add(new ScaleOutEvent(at, took, what, pass));
         }
     }
