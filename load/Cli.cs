@@ -2,6 +2,7 @@ using Vpn.Perf.Load.Reference;
 using Vpn.Perf.Load.Scenarios;
 using Vpn.Perf.Load.Scenarios.Api;
 using Vpn.Perf.Load.Scenarios.Mixed;
+using Vpn.Perf.Load.Scenarios.ScaleOut;
 using Vpn.Perf.Load.Suite;
 
 namespace Vpn.Perf.Load;
@@ -11,7 +12,7 @@ internal static class Cli
 {
     public const string CommandPrefix = "dotnet run -c Release --project load -- ";
 
-    public static string Usage => "usage:\n" + IngestSettings.Usage + "\n" + ApiLoadSettings.Usage + "\n" + MixedSettings.Usage + "\n" + SuiteSettings.Usage +
+    public static string Usage => "usage:\n" + IngestSettings.Usage + "\n" + ApiLoadSettings.Usage + "\n" + MixedSettings.Usage + "\n" + ScaleOutSettings.Usage + "\n" + SuiteSettings.Usage +
         "\n  load -- reference-server --port P [--config-body-bytes N]   bare Kestrel endpoint (started by --reference)";
 
     /// <summary>Runs one verb: 0 when done and checked, 2 when a check failed, 64 for a bad command line.</summary>
@@ -50,13 +51,16 @@ internal static class Cli
             case "mixed":
                 MixedSettings mixed = MixedSettings.Parse(args[1..]);
                 return () => MixedScenario.RunAsync(mixed, commandLine);
+            case "scale-out":
+                ScaleOutSettings scaleOut = ScaleOutSettings.Parse(args[1..]);
+                return () => ScaleOutScenario.RunAsync(scaleOut, commandLine);
             case "suite":
                 SuiteSettings suite = SuiteSettings.Parse(args[1..]);
                 return () => SuiteRunner.RunAsync(suite, commandLine);
             case "reference-server":
                 return () => ReferenceServer.RunAsync(args.AsMemory(1));
             default:
-                throw new ArgumentException($"Unknown scenario '{args[0]}'. Scenarios: ingest, config, login, mixed, suite, reference-server.");
+                throw new ArgumentException($"Unknown scenario '{args[0]}'. Scenarios: ingest, config, login, mixed, scale-out, suite, reference-server.");
         }
     }
 }

@@ -87,6 +87,14 @@ internal sealed class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGKILL, as a crash or the kernel's OOM killer would end it: no shutdown code runs. Returns once it has exited.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
     public async Task StopAsync(TimeSpan grace)
     {
         if (_process.HasExited) return;

@@ -103,7 +103,9 @@ internal static class ReportWriter
         }
     }
 
-    public static byte[] Json(IngestSettings s, string commandLine, double meanBodyBytes, RunResult ingest, RunResult? reference, VerifyResult? verify)
+    /// <summary><paramref name="extra"/> writes a scenario's own properties (e.g. scale-out's events) into the root object.</summary>
+    public static byte[] Json(IngestSettings s, string commandLine, double meanBodyBytes, RunResult ingest, RunResult? reference, VerifyResult? verify,
+        Action<Utf8JsonWriter>? extra = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -131,6 +133,7 @@ internal static class ReportWriter
             WriteRun(w, "ingest", ingest);
             if (reference is not null) WriteRun(w, "reference", reference);
             if (verify is not null) WriteVerify(w, verify);
+            extra?.Invoke(w);
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();

@@ -59,7 +59,7 @@ internal static class IngestScenario
             if (s.Verify)
             {
                 using var clickHouse = new ClickHouseClient(ClickHouseOptions.Parse(s.ClickHouseConnection));
-                var verifier = new IngestVerifier(fleet, redis.GetDatabase(), clickHouse, control, new Uri(s.Target, "/metrics"), s.BucketCount);
+                var verifier = new IngestVerifier(fleet, redis.GetDatabase(), clickHouse, control, [new Uri(s.Target, "/metrics")], s.BucketCount);
                 verify = await verifier.VerifyAsync(CancellationToken.None);
             }
         }
@@ -90,7 +90,7 @@ internal static class IngestScenario
         using HttpClient http = LoadHttp.Create(s.Nodes, s.RequestTimeout);
         var counters = new RunCounters();
         var latency = new LatencyRecorder();
-        var sender = new ReportSender(fleet.Nodes, http, new Uri(target, "/v1/reports"), s, counters, latency);
+        var sender = new ReportSender(fleet.Nodes, http, [new Uri(target, "/v1/reports")], s, counters, latency);
         var plan = new LoadPlan(label, s.Rate, s.Concurrency, s.Warmup, s.Duration, new Uri(target, "/metrics"), processes, probe);
         Console.WriteLine($"[{label}] {target} {(s.OpenModel ? $"open model, {s.Rate} batches/s" : $"closed model, concurrency {s.Concurrency}")}, " +
             $"warm-up {s.Warmup.TotalSeconds} s, measure {s.Duration.TotalSeconds} s");

@@ -20,9 +20,9 @@ internal sealed record VerifyResult(bool Pass, bool Conclusive, IReadOnlyList<Ve
 /// Speed that loses data does not count: after the run, waits (bounded) until Ingest's ClickHouse sink has emptied
 /// the spool, then checks that Redis and ClickHouse hold exactly what Ingest acknowledged to this fleet, byte for
 /// byte: every subscription's usage counter, and the traffic rows' count, byte sums and distinct batches of the
-/// fleet's node ids, plus the access_log rows.
+/// fleet's node ids, plus the access_log rows. With several Ingest instances, every one's spool must be empty.
 /// </summary>
-internal sealed class IngestVerifier(Fleet fleet, IDatabase redis, ClickHouseClient clickHouse, HttpClient control, Uri metricsUrl, int bucketCount)
+internal sealed class IngestVerifier(Fleet fleet, IDatabase redis, ClickHouseClient clickHouse, HttpClient control, Uri[] metricsUrls, int bucketCount)
 {
     // A large backlog (e.g. after --clickhouse-later) takes minutes to insert on a busy machine: wait as long as the
     // backlog keeps shrinking, give up after StallLimit without progress, and never beyond FlushLimit in all.
@@ -58,11 +58,11 @@ internal sealed class IngestVerifier(Fleet fleet, IDatabase redis, ClickHouseCli
         double lowest = double.MaxValue;
         while (Stopwatch.GetTimestamp() < Math.Min(deadline, stallDeadline))
         {
-            ServerMetrics m = await ServerMetrics.ScrapeAsync(control, metricsUrl, ct);
-            if (!m.IsEmpty && m.SpoolBacklogBytes == 0) break;
-            if (!m.IsEmpty && m.SpoolBacklogBytes < lowest)
+            double? backlog = await BacklogAsync(ct);
+            if (backlog == 0) break;
+            if (backlog < lowest)
             {
-                lowest = m.SpoolBacklogBytes;
+                lowest = backlog.Value;
                 stallDeadline = Stopwatch.GetTimestamp() + RunWindow.Ticks(StallLimit);
             }
             await Task.Delay(500, ct);
@@ -74,6 +74,19 @@ internal sealed class IngestVerifier(Fleet fleet, IDatabase redis, ClickHouseCli
             if (rows >= sent.Reports) return;
             await Task.Delay(500, ct);
         }
+    }
+
+    /// <summary>The spool backlog of every instance together; null while one of them does not answer.</summary>
+    private async Task<double?> BacklogAsync(CancellationToken ct)
+    {
+        double sum = 0;
+        foreach (Uri url in metricsUrls)
+        {
+            ServerMetrics m = await ServerMetrics.ScrapeAsync(control, url, ct);
+            if (m.IsEmpty) return null;
+            sum += m.SpoolBacklogBytes;
+        }
+        return sum;
     }
 
     private async Task<VerifyCheck> CheckRedisAsync(SentTotals sent)

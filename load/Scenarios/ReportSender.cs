@@ -6,9 +6,15 @@ namespace Vpn.Perf.Load.Scenarios;
 /// Sends a node's next batch as an exporter does: stamp the next seq into a pre-encoded body, POST it, and on a
 /// non-2xx or a transport error resend the very same bytes (same seq) after a pause (Retry-After, capped), up to
 /// <see cref="IngestSettings.MaxRetries"/> times. The latency recorded is that of the whole logical batch.
+/// <para>
+/// With several endpoints (Ingest instances behind no balancer, as in <c>load -- scale-out</c>) node k sends to
+/// endpoint k mod n, and each retry goes to the next endpoint, the way a balancer routes a retried request around an
+/// instance that is down: at once after a transport error (nothing listens there; the next one may), after the pause
+/// when every endpoint has been tried or the instance answered.
+/// </para>
 /// </summary>
 internal sealed class ReportSender(
-    SimNode[] nodes, HttpClient http, Uri endpoint, IngestSettings settings, RunCounters counters, LatencyRecorder latency) : ILaneIssuer
+    SimNode[] nodes, HttpClient http, Uri[] endpoints, IngestSettings settings, RunCounters counters, LatencyRecorder latency) : ILaneIssuer
 {
     private const string MsgPack = "application/msgpack";
     private static readonly TimeSpan TransportRetryDelay = TimeSpan.FromMilliseconds(200);
@@ -32,7 +38,7 @@ internal sealed class ReportSender(
             TimeSpan delay;
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new BodyContent(wire, MsgPack, settings.Gzip) };
+                using var request = new HttpRequestMessage(HttpMethod.Post, endpoints[(lane + attempt) % endpoints.Length]) { Content = new BodyContent(wire, MsgPack, settings.Gzip) };
                 request.Headers.TryAddWithoutValidation("Authorization", node.Authorization);
                 using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
                 int read = await ReadSmallAsync(response, node.ResponseBuffer, ct);
@@ -51,7 +57,7 @@ internal sealed class ReportSender(
             catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or IOException or TaskCanceledException)
             {
                 counters.Failed(0); // transport error or request timeout
-                delay = TransportRetryDelay;
+                delay = (attempt + 1) % endpoints.Length == 0 ? TransportRetryDelay : TimeSpan.Zero;
             }
             catch (OperationCanceledException)
             {

@@ -68,6 +68,12 @@ internal sealed record SuitePart(string Name, SuitePartKind Kind, string What, T
             ["mixed", "--ingest-target", IngestTarget, "--api-target", ApiTarget, "--reference-port", ReferencePort, "--start-ingest", "--start-api",
              "--database", SuiteSettings.Database, "--nodes", "32", "--reports-per-batch", "250", "--subscriptions", "20000",
              "--config-subscriptions", "2000", "--config-inbounds", "6", "--fetch-rate", "1000", "--reference", "--verify"]),
+        new("scale-out", SuitePartKind.Ingest,
+            "The scale-out topology on loopback (2 Ingest, a Redis Cluster of 3 masters, 2 Api on one Postgres): 32 nodes x 1 batch of 250 reports " +
+            "spread over both Ingest instances; mid-window one Ingest is SIGKILLed and restarted on its spool, the busiest bucket's Redis slot moves " +
+            "to another master, and the Api caches are checked across instances; verified byte for byte (no reference: its ports are its own)",
+            IngestWarmup,
+            ["scale-out", "--nodes", "32", "--reports-per-batch", "250", "--subscriptions", "20000", "--verify"]),
     ];
 
     /// <summary>The full scenario command line of this part in a suite run.</summary>

@@ -6,10 +6,16 @@ namespace Vpn.Perf.Load.Suite;
 /// <summary>The command line of <c>load -- suite</c>.</summary>
 internal sealed class SuiteSettings
 {
+    /// <summary>Moves the suite's three ports to P, P+1, P+2 (e.g. several suites on one machine); the scale-out part has its own.</summary>
+    public const string PortBaseVariable = "VPNPERF_SUITE_PORT";
+
+    private static readonly int? PortBase =
+        Environment.GetEnvironmentVariable(PortBaseVariable) is { Length: > 0 } p ? int.Parse(p, NumberStyles.None, CultureInfo.InvariantCulture) : null;
+
     /// <summary>Ports of the suite's own servers: apart from the scenarios' defaults, so a developer's running Ingest or Api is left alone.</summary>
-    public const int IngestPort = 5481;
-    public const int ApiPort = 5581;
-    public const int ReferencePort = 5491;
+    public static readonly int IngestPort = PortBase ?? 5481;
+    public static readonly int ApiPort = PortBase + 1 ?? 5581;
+    public static readonly int ReferencePort = PortBase + 2 ?? 5491;
 
     /// <summary>The suite's own database (dropped and recreated by each Api part; the name must start with vpnperf_load).</summary>
     public const string Database = "vpnperf_load_suite";
@@ -34,8 +40,10 @@ internal sealed class SuiteSettings
           --duration T              measured time of each part (20s)
           --warmup T                every part's warm-up (default per part: 25s with Ingest, 15s HTTP path, 10s config, 5s login)
           --verify-all              also send the HTTP-path part's spool to ClickHouse and verify it (~5 more minutes)
-          --only A,B                run only these parts: ingest-closed, ingest-http, config-200, config-304, login, mixed
-        Servers are started on 127.0.0.1:5481 (Ingest), :5581 (Api), :5491 (reference); database vpnperf_load_suite.
+          --only A,B                run only these parts: ingest-closed, ingest-http, config-200, config-304, login, mixed, scale-out
+        Servers are started on 127.0.0.1:5481 (Ingest), :5581 (Api), :5491 (reference), or P, P+1, P+2 with VPNPERF_SUITE_PORT=P;
+        database vpnperf_load_suite. The scale-out
+        part starts its own (load -- scale-out: ports from VPNPERF_SCALEOUT_PORT and VPNPERF_REDIS_CLUSTER_PORT).
         """;
 
     public static SuiteSettings Parse(string[] args)

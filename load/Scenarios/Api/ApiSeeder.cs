@@ -34,25 +34,29 @@ internal static class ApiSeeder
     ];
 
     /// <summary>Drops and recreates the tool's own database, then applies the schema with <c>dotnet &lt;Api.dll&gt; migrate schema/postgres</c>.</summary>
-    public static async Task CreateDatabaseAsync(ApiLoadSettings s, string apiDll, string outDir)
+    public static Task CreateDatabaseAsync(ApiLoadSettings s, string apiDll, string outDir)
+        => CreateDatabaseAsync(s.PostgresServer, s.Database, apiDll, outDir);
+
+    /// <summary>Drops and recreates <paramref name="database"/> on <paramref name="postgresServer"/> (a connection string without a database), then migrates it.</summary>
+    public static async Task CreateDatabaseAsync(string postgresServer, string database, string apiDll, string outDir)
     {
         // Only this tool's database is ever dropped: its name is checked, not taken on trust from a shared default.
-        if (!s.Database.StartsWith("vpnperf_load", StringComparison.Ordinal))
+        if (!database.StartsWith("vpnperf_load", StringComparison.Ordinal))
         {
-            throw new ArgumentException($"--database must start with vpnperf_load (it is dropped and recreated); got {s.Database}.");
+            throw new ArgumentException($"--database must start with vpnperf_load (it is dropped and recreated); got {database}.");
         }
-        await using (var admin = NpgsqlDataSource.Create($"{s.PostgresServer};Database=postgres"))
+        await using (var admin = NpgsqlDataSource.Create($"{postgresServer};Database=postgres"))
         {
-            await using (NpgsqlCommand drop = admin.CreateCommand($"drop database if exists {s.Database} with (force)")) await drop.ExecuteNonQueryAsync();
-            await using (NpgsqlCommand create = admin.CreateCommand($"create database {s.Database}")) await create.ExecuteNonQueryAsync();
+            await using (NpgsqlCommand drop = admin.CreateCommand($"drop database if exists {database} with (force)")) await drop.ExecuteNonQueryAsync();
+            await using (NpgsqlCommand create = admin.CreateCommand($"create database {database}")) await create.ExecuteNonQueryAsync();
         }
         string root = IngestScenario.RepoRoot();
-        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["ConnectionStrings__Postgres"] = s.SeedConnection };
+        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["ConnectionStrings__Postgres"] = $"{postgresServer};Database={database}" };
         await using ChildProcess migrate = ChildProcess.Start("dotnet", [apiDll, "migrate", Path.Combine(root, "schema", "postgres")], env, root,
             Path.Combine(outDir, "migrate.log"));
         int code = await migrate.WaitForExitAsync(TimeSpan.FromSeconds(120));
         if (code != 0) throw new InvalidOperationException($"`dotnet {apiDll} migrate` exited with {code}; see {Path.Combine(outDir, "migrate.log")}.");
-        Console.WriteLine($"database {s.Database}: created and migrated");
+        Console.WriteLine($"database {database}: created and migrated");
     }
 
     /// <summary>

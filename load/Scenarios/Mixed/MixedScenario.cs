@@ -89,7 +89,7 @@ internal static class MixedScenario
             if (si.Verify)
             {
                 using var clickHouse = new ClickHouseClient(ClickHouseOptions.Parse(si.ClickHouseConnection));
-                var verifier = new IngestVerifier(fleet, redis.GetDatabase(), clickHouse, control, new Uri(si.Target, "/metrics"), si.BucketCount);
+                var verifier = new IngestVerifier(fleet, redis.GetDatabase(), clickHouse, control, [new Uri(si.Target, "/metrics")], si.BucketCount);
                 verify = await verifier.VerifyAsync(CancellationToken.None);
             }
         }
@@ -149,7 +149,7 @@ internal static class MixedScenario
         using HttpClient ingestHttp = LoadHttp.Create(si.Nodes, si.RequestTimeout);
         var ingestCounters = new RunCounters();
         var ingestLatency = new LatencyRecorder();
-        var sender = new ReportSender(fleet.Nodes, ingestHttp, new Uri(ingestTarget, "/v1/reports"), si, ingestCounters, ingestLatency);
+        var sender = new ReportSender(fleet.Nodes, ingestHttp, [new Uri(ingestTarget, "/v1/reports")], si, ingestCounters, ingestLatency);
         var ingestPlan = new LoadPlan(label + "ingest", si.Rate, si.Concurrency, si.Warmup, si.Duration, new Uri(ingestTarget, "/metrics"), processes, probe);
         var configPlan = new LoadPlan(label + "config", sa.Rate, sa.Concurrency, sa.Warmup, sa.Duration, MetricsUrl: null, processes, Probe: null, Statuses: true);
         Console.WriteLine($"[{label}mixed] ingest {ingestTarget} {(si.OpenModel ? $"open model, {si.Rate} batches/s" : $"closed model, {si.Concurrency} in flight")}; " +
