@@ -56,6 +56,7 @@ if (!isCommand)
     builder.Services.AddGroups();
     builder.Services.AddSubscriptions(builder.Configuration);
     builder.Services.AddNodes(builder.Configuration);
+    builder.Services.AddAudit();
     builder.Services.AddStateSync(builder.Configuration);
     builder.Services.AddUsageHistory();
     builder.Services.AddAuthFeature(builder.Configuration);
@@ -100,7 +101,7 @@ app.MapSubscriptions();
 app.MapNodes();
 app.MapInbounds();
 app.MapSubscriptionInbounds();
-app.MapAuditLog();
+app.MapAudit();
 app.MapNodeSync();
 app.MapUsage();
 app.MapAuth();

@@ -71,7 +71,7 @@ internal static partial class AuthEndpoints
             revoked = await revoke.ExecuteNonQueryAsync(ct);
         }
         JsonElement meta = JsonSerializer.SerializeToElement(new Dictionary<string, int> { ["revokedSessions"] = revoked }, AuthJsonContext.Default.DictionaryStringInt32);
-        await AuditWriter.AddAsync(connection, tx, userId, "user.change-password", AuditWriter.Target("user", userId), meta, ct);
+        await AuditStore.AddAsync(connection, tx, userId, "user.change-password", AuditStore.Target("user", userId), meta, ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }

@@ -75,7 +75,7 @@ internal sealed class CreateSuperuserCommand(NpgsqlDataSource db, Passwords pass
             return await RefuseAsync(username, Roles.Superuser);
         }
         JsonElement meta = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["username"] = username }, AuthJsonContext.Default.DictionaryStringString);
-        await AuditWriter.AddAsync(connection, tx, null, "user.create-superuser", AuditWriter.Target("user", id), meta, ct);
+        await AuditStore.AddAsync(connection, tx, null, "user.create-superuser", AuditStore.Target("user", id), meta, ct);
         await tx.CommitAsync(ct);
         await output.WriteLineAsync($"create-superuser: superuser {username} created (id {id}).");
         return Created;

@@ -73,7 +73,7 @@ internal static class ConfigTemplateEndpoints
         }
         // Meta keeps versions, not the body: the body is in the table, and the audit log stays small.
         JsonElement meta = JsonSerializer.SerializeToElement(new Dictionary<string, long> { ["from_version"] = request.Version, ["version"] = version });
-        await AuditWriter.AddAsync(conn, tx, actor, "config_template.update", "config_template:1", meta, ct);
+        await AuditStore.AddAsync(conn, tx, actor, "config_template.update", "config_template:1", meta, ct);
         await tx.CommitAsync(ct);
         ConfigsLog.TemplateSaved(logger, version, actor);
         return TypedResults.Ok(new ConfigTemplateView(version, updatedAt, actor, request.Body));

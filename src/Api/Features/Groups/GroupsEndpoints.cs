@@ -51,7 +51,7 @@ internal static class GroupsEndpoints
         {
             return Problem.Of(ProblemTypes.Conflict, $"A group named '{request.Name}' already exists.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "group.create", AuditWriter.Target("group", id), Meta(request), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "group.create", AuditStore.Target("group", id), Meta(request), ct);
         GroupDto dto = (await ReadAsync(conn, tx, id, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/groups/{id}", dto);
@@ -95,7 +95,7 @@ internal static class GroupsEndpoints
         {
             return Problem.Of(ProblemTypes.Conflict, $"A group named '{request.Name}' already exists.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "group.update", AuditWriter.Target("group", id), Meta(request), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "group.update", AuditStore.Target("group", id), Meta(request), ct);
         GroupDto dto = (await ReadAsync(conn, tx, id, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(dto);
@@ -110,7 +110,7 @@ internal static class GroupsEndpoints
         {
             if (await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct) == 0) return Problem.NotFound("group", id);
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "group.delete", AuditWriter.Target("group", id), null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "group.delete", AuditStore.Target("group", id), null, ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }

@@ -47,7 +47,7 @@ internal static class InboundsEndpoints
         }
         if (rows.Count == 0) return Problem.NotFound("node", nodeId);
         InboundResponse created = rows[0];
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "inbound.create", AuditWriter.Target("inbound", created.Id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "inbound.create", AuditStore.Target("inbound", created.Id),
             JsonSerializer.SerializeToElement(new { nodeId, tag = created.Tag, protocol = created.Protocol }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/inbounds/{created.Id}", created);
@@ -104,7 +104,7 @@ internal static class InboundsEndpoints
             return TagTaken(request);
         }
         if (rows.Count == 0) return Problem.NotFound("inbound", id);
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "inbound.update", AuditWriter.Target("inbound", id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "inbound.update", AuditStore.Target("inbound", id),
             JsonSerializer.SerializeToElement(new { nodeId = rows[0].NodeId, tag = rows[0].Tag, protocol = rows[0].Protocol }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(rows[0]);
@@ -125,7 +125,7 @@ internal static class InboundsEndpoints
             nodeId = r.GetGuid(0);
             tag = r.GetString(1);
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "inbound.delete", AuditWriter.Target("inbound", id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "inbound.delete", AuditStore.Target("inbound", id),
             JsonSerializer.SerializeToElement(new { nodeId, tag }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();

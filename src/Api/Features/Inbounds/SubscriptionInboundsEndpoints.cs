@@ -65,7 +65,7 @@ internal static class SubscriptionInboundsEndpoints
         }
         if (added.Length + removed.Length > 0)
         {
-            await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.inbounds.replace", AuditWriter.Target("subscription", id),
+            await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbounds.replace", AuditStore.Target("subscription", id),
                 JsonSerializer.SerializeToElement(new { added, removed }), ct);
         }
         IReadOnlyList<Guid> now = await ListAsync(conn, tx, id, ct);
@@ -90,7 +90,7 @@ internal static class SubscriptionInboundsEndpoints
             if (await MissingAsync(conn, tx, id, inboundId, ct) is { } notFound) return notFound;
             return TypedResults.NoContent(); // already linked: nothing changed, nothing to audit
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditWriter.Target("subscription", id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditStore.Target("subscription", id),
             JsonSerializer.SerializeToElement(new { inboundId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
@@ -113,7 +113,7 @@ internal static class SubscriptionInboundsEndpoints
             if (await MissingAsync(conn, tx, id, inboundId, ct) is { } notFound) return notFound;
             return TypedResults.NoContent();
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.inbound.unlink", AuditWriter.Target("subscription", id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.unlink", AuditStore.Target("subscription", id),
             JsonSerializer.SerializeToElement(new { inboundId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();

@@ -46,7 +46,7 @@ internal static class NodeTokensEndpoints
                 if (await cmd.ExecuteScalarAsync(ct) is not DateTime at) return Problem.NotFound("node", id);
                 createdAt = new DateTimeOffset(at, TimeSpan.Zero);
             }
-            await AuditWriter.AddAsync(conn, tx, actor, "node_token.create", AuditWriter.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
+            await AuditStore.AddAsync(conn, tx, actor, "node_token.create", AuditStore.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
             await tx.CommitAsync(ct);
         }
         try
@@ -109,7 +109,7 @@ internal static class NodeTokensEndpoints
             }
             if (newly)
             {
-                await AuditWriter.AddAsync(conn, tx, user.UserId(), "node_token.revoke", AuditWriter.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
+                await AuditStore.AddAsync(conn, tx, user.UserId(), "node_token.revoke", AuditStore.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
             }
             await tx.CommitAsync(ct);
         }
@@ -134,7 +134,7 @@ internal static class NodeTokensEndpoints
             cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        await AuditWriter.AddAsync(conn, tx, actor, "node_token.revoke", AuditWriter.Target("node_token", tokenId),
+        await AuditStore.AddAsync(conn, tx, actor, "node_token.revoke", AuditStore.Target("node_token", tokenId),
             Meta(new { nodeId, reason = "publish-failed" }), ct);
         await tx.CommitAsync(ct);
     }

@@ -46,7 +46,7 @@ internal static class NodesEndpoints
         {
             return Problem.Of(ProblemTypes.Conflict, $"A node named '{request.Name}' already exists.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "node.create", AuditWriter.Target("node", row.Id), Meta(new { name = row.Name }), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "node.create", AuditStore.Target("node", row.Id), Meta(new { name = row.Name }), ct);
         await tx.CommitAsync(ct);
         // A node created just now has never reported.
         return TypedResults.Created($"/api/v1/nodes/{row.Id}", row.ToResponse(null, false));
@@ -106,7 +106,7 @@ internal static class NodesEndpoints
             return Problem.Of(ProblemTypes.Conflict, $"A node named '{request.Name}' already exists.");
         }
         if (rows.Count == 0) return Problem.NotFound("node", id);
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "node.update", AuditWriter.Target("node", id), Meta(new { name = rows[0].Name }), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "node.update", AuditStore.Target("node", id), Meta(new { name = rows[0].Name }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(rows[0].ToResponse(lastReport, NodeActivity.IsActive(lastReport, time.GetUtcNow(), options.ActiveWindow)));
     }
@@ -130,7 +130,7 @@ internal static class NodesEndpoints
                 }
             }
             if (!deleted) return Problem.NotFound("node", id);
-            await AuditWriter.AddAsync(conn, tx, user.UserId(), "node.delete", AuditWriter.Target("node", id), Meta(new { tokens = tokens.Count }), ct);
+            await AuditStore.AddAsync(conn, tx, user.UserId(), "node.delete", AuditStore.Target("node", id), Meta(new { tokens = tokens.Count }), ct);
             await tx.CommitAsync(ct);
         }
         try

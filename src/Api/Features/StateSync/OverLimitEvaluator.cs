@@ -78,7 +78,7 @@ internal sealed class OverLimitEvaluator(NpgsqlDataSource db, IDatabase redis, S
         {
             if (await update.ExecuteNonQueryAsync(ct) == 0) return false;
         }
-        await AuditWriter.AddAsync(conn, tx, null, over ? OverLimitAction : WithinLimitAction, AuditWriter.Target("subscription", subscriptionId),
+        await AuditStore.AddAsync(conn, tx, null, over ? OverLimitAction : WithinLimitAction, AuditStore.Target("subscription", subscriptionId),
             Meta(source, periodStart, used, state.MaxTraffic), ct);
         await tx.CommitAsync(ct);
         StateSyncLog.OverLimitChanged(logger, subscriptionId, over, used, state.MaxTraffic ?? -1, source);

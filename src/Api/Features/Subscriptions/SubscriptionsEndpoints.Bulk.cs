@@ -55,7 +55,7 @@ internal static partial class SubscriptionsEndpoints
         JsonObject meta = BulkMeta(filter, request.All, affected);
         meta["by"] = request.By;
         meta["to"] = request.To;
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.bulk.extend", BulkTarget, Meta(meta), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.bulk.extend", BulkTarget, Meta(meta), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new BulkResult(affected));
     }
@@ -78,7 +78,7 @@ internal static partial class SubscriptionsEndpoints
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         await using var cmd = new NpgsqlCommand(SubscriptionsSql.BulkSetSuspended, conn, tx);
         int affected = (int)(await cmd.Filter(filter, time.GetUtcNow(), null).Arg(suspend, NpgsqlDbType.Boolean).ExecuteScalarAsync(ct))!;
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.bulk.suspend" : "subscription.bulk.resume", BulkTarget,
+        await AuditStore.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.bulk.suspend" : "subscription.bulk.resume", BulkTarget,
             Meta(BulkMeta(filter, request.All, affected)), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new BulkResult(affected));
@@ -103,7 +103,7 @@ internal static partial class SubscriptionsEndpoints
                 keys.Add(usage.KeyOf(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), nowMs));
             }
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.bulk.reset_usage", BulkTarget, Meta(BulkMeta(filter, request.All, keys.Count)), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.bulk.reset_usage", BulkTarget, Meta(BulkMeta(filter, request.All, keys.Count)), ct);
         try
         {
             // Before the commit, as for one subscription: a Redis failure leaves every flag and counter as it was.
@@ -127,7 +127,7 @@ internal static partial class SubscriptionsEndpoints
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         await using var cmd = new NpgsqlCommand(SubscriptionsSql.BulkDelete, conn, tx);
         int affected = (int)(await cmd.Filter(filter, time.GetUtcNow(), null).ExecuteScalarAsync(ct))!;
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.bulk.delete", BulkTarget, Meta(BulkMeta(filter, request.All, affected)), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.bulk.delete", BulkTarget, Meta(BulkMeta(filter, request.All, affected)), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new BulkResult(affected));
     }

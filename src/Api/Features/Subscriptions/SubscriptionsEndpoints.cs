@@ -117,7 +117,7 @@ internal static partial class SubscriptionsEndpoints
         {
             return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.create", AuditWriter.Target("subscription", id), Meta(request), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.create", AuditStore.Target("subscription", id), Meta(request), ct);
         SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         index.Set(id, link, dto.Version); // served by this instance at once; others on link_changed
@@ -151,7 +151,7 @@ internal static partial class SubscriptionsEndpoints
         {
             return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.update", AuditWriter.Target("subscription", id), Meta(request), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.update", AuditStore.Target("subscription", id), Meta(request), ct);
         SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
@@ -182,8 +182,8 @@ internal static partial class SubscriptionsEndpoints
             int changed = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(suspend, NpgsqlDbType.Boolean).Arg(expected.Version, NpgsqlDbType.Bigint).ExecuteNonQueryAsync(ct);
             if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.suspend" : "subscription.resume",
-            AuditWriter.Target("subscription", id), null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.suspend" : "subscription.resume",
+            AuditStore.Target("subscription", id), null, ct);
         SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
@@ -211,7 +211,7 @@ internal static partial class SubscriptionsEndpoints
             }
             key = usage.KeyOf(id, reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), now.ToUnixTimeMilliseconds());
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.reset_usage", AuditWriter.Target("subscription", id), null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.reset_usage", AuditStore.Target("subscription", id), null, ct);
         SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         try
         {
@@ -253,7 +253,7 @@ internal static partial class SubscriptionsEndpoints
             version = reader.GetInt64(1);
         }
         // The audit entry names the subscription, never the token: the log is kept and read by staff.
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.rotate_link", AuditWriter.Target("subscription", id), null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.rotate_link", AuditStore.Target("subscription", id), null, ct);
         SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         // This instance stops serving the old token before answering, not when its own notification comes back;
@@ -275,7 +275,7 @@ internal static partial class SubscriptionsEndpoints
             if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(expected.Version, NpgsqlDbType.Bigint).ExecuteNonQueryAsync(ct) == 0)
                 return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.delete", AuditWriter.Target("subscription", id), null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.delete", AuditStore.Target("subscription", id), null, ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }

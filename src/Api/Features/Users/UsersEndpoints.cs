@@ -71,7 +71,7 @@ internal static class UsersEndpoints
         {
             return Problem.Of(ProblemTypes.Conflict, "A user with this email or username already exists.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.create", AuditWriter.Target("user", id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.create", AuditStore.Target("user", id),
             Meta(new JsonObject { ["email"] = email, ["username"] = username, ["role"] = request.Role }), ct);
         UserDto dto = (await ReadAsync(conn, tx, id, ct))!;
         await tx.CommitAsync(ct);
@@ -138,7 +138,7 @@ internal static class UsersEndpoints
         {
             return Problem.Of(ProblemTypes.Conflict, "Another user has this email or username.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.update", AuditWriter.Target("user", id), Meta(new JsonObject
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.update", AuditStore.Target("user", id), Meta(new JsonObject
         {
             ["email"] = email,
             ["username"] = username,
@@ -164,7 +164,7 @@ internal static class UsersEndpoints
         {
             await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct);
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.delete", AuditWriter.Target("user", id), Meta(new JsonObject { ["role"] = current }), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.delete", AuditStore.Target("user", id), Meta(new JsonObject { ["role"] = current }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
@@ -186,7 +186,7 @@ internal static class UsersEndpoints
             if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(groupId, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct) == 0)
                 return TypedResults.NoContent(); // already a member: nothing changed, nothing to audit
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.group.add", AuditWriter.Target("user", id), Meta(new JsonObject { ["groupId"] = groupId }), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.group.add", AuditStore.Target("user", id), Meta(new JsonObject { ["groupId"] = groupId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
@@ -204,7 +204,7 @@ internal static class UsersEndpoints
             if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(groupId, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct) == 0)
                 return Problem.Of(ProblemTypes.NotFound, $"User {id} is not a member of group {groupId}.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.group.remove", AuditWriter.Target("user", id), Meta(new JsonObject { ["groupId"] = groupId }), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.group.remove", AuditStore.Target("user", id), Meta(new JsonObject { ["groupId"] = groupId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }

@@ -65,8 +65,8 @@ internal static class BillingSubscriptionsEndpoints
             cmd.Arg(id, NpgsqlDbType.Uuid).Arg(Scope(user), NpgsqlDbType.Uuid).Arg(on, NpgsqlDbType.Boolean).Arg(now);
             if (await cmd.ExecuteNonQueryAsync(ct) == 0) return Problem.NotFound("billed subscription", id);
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), on ? "subscription.auto_renew.resume" : "subscription.auto_renew.cancel",
-            AuditWriter.Target("subscription", id), null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), on ? "subscription.auto_renew.resume" : "subscription.auto_renew.cancel",
+            AuditStore.Target("subscription", id), null, ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok((await GetAsync(db, id, null, now, linkPrefix, ct))!);
     }

@@ -88,7 +88,7 @@ internal static class PaymentRefunds
             ["full"] = full,
             ["reason"] = reason,
         };
-        await AuditWriter.AddAsync(conn, tx, actorId, "payment.refund", AuditWriter.Target("payment", payment.Id), BillingJson.Meta(meta), ct);
+        await AuditStore.AddAsync(conn, tx, actorId, "payment.refund", AuditStore.Target("payment", payment.Id), BillingJson.Meta(meta), ct);
         if (ended)
         {
             var periodMeta = new JsonObject
@@ -97,7 +97,7 @@ internal static class PaymentRefunds
                 ["expires_at_before"] = oldExpiry,
                 ["expires_at_after"] = newExpiry,
             };
-            await AuditWriter.AddAsync(conn, tx, actorId, "subscription.period_ended", AuditWriter.Target("subscription", payment.SubscriptionId!.Value),
+            await AuditStore.AddAsync(conn, tx, actorId, "subscription.period_ended", AuditStore.Target("subscription", payment.SubscriptionId!.Value),
                 BillingJson.Meta(periodMeta), ct);
         }
         return (refund, null);

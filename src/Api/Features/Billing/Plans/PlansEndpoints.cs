@@ -75,7 +75,7 @@ internal static class PlansEndpoints
                 .Arg(time.GetUtcNow()).ExecuteNonQueryAsync(ct);
         }
         if (await ReplaceGrantsAsync(conn, tx, id, request, ct) is { } missing) return missing;
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "plan.create", AuditWriter.Target("plan", id), BillingJson.Meta(request), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "plan.create", AuditStore.Target("plan", id), BillingJson.Meta(request), ct);
         PlanDto dto = (await GetAsync(conn, tx, id, true, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/plans/{id}", dto);
@@ -97,7 +97,7 @@ internal static class PlansEndpoints
             if (changed == 0) return await MissOrStaleAsync(conn, tx, id, request.Version, ct);
         }
         if (await ReplaceGrantsAsync(conn, tx, id, request, ct) is { } missing) return missing;
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "plan.update", AuditWriter.Target("plan", id), BillingJson.Meta(request), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "plan.update", AuditStore.Target("plan", id), BillingJson.Meta(request), ct);
         PlanDto dto = (await GetAsync(conn, tx, id, true, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(dto);
@@ -112,7 +112,7 @@ internal static class PlansEndpoints
         {
             if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(time.GetUtcNow()).ExecuteNonQueryAsync(ct) == 0) return Problem.NotFound("plan", id);
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "plan.retire", AuditWriter.Target("plan", id), null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "plan.retire", AuditStore.Target("plan", id), null, ct);
         PlanDto dto = (await GetAsync(conn, tx, id, true, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(dto);

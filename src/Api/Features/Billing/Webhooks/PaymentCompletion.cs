@@ -103,9 +103,9 @@ internal static class PaymentCompletion
             ["period_end"] = periodEnd,
             ["invoice"] = number,
         };
-        await AuditWriter.AddAsync(conn, tx, null, "payment.succeeded", AuditWriter.Target("payment", payment.Id), BillingJson.Meta(meta), ct);
-        await AuditWriter.AddAsync(conn, tx, null, existing is null ? "subscription.purchase" : "subscription.extend",
-            AuditWriter.Target("subscription", subscriptionId), BillingJson.Meta(new JsonObject
+        await AuditStore.AddAsync(conn, tx, null, "payment.succeeded", AuditStore.Target("payment", payment.Id), BillingJson.Meta(meta), ct);
+        await AuditStore.AddAsync(conn, tx, null, existing is null ? "subscription.purchase" : "subscription.extend",
+            AuditStore.Target("subscription", subscriptionId), BillingJson.Meta(new JsonObject
             {
                 ["payment"] = payment.Id.ToString(),
                 ["plan"] = payment.PlanId.ToString(),

@@ -122,7 +122,7 @@ internal static class WebhookEndpoints
                     await fail.Arg(payment.Id, NpgsqlDbType.Uuid).Arg(evt.Reason ?? "", NpgsqlDbType.Text).Arg(evt.ProviderPaymentId, NpgsqlDbType.Text)
                         .Arg(now).ExecuteNonQueryAsync(ct);
                 }
-                await AuditWriter.AddAsync(conn, tx, null, "payment.failed", AuditWriter.Target("payment", payment.Id),
+                await AuditStore.AddAsync(conn, tx, null, "payment.failed", AuditStore.Target("payment", payment.Id),
                     BillingJson.Meta(new JsonObject { ["event"] = evt.Id, ["reason"] = evt.Reason }), ct);
                 outcome = Applied;
                 break;

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
@@ -9,11 +7,11 @@ using Vpn.Perf.Api.Problems;
 namespace Vpn.Perf.Api.Features.Audit;
 
 /// <summary>The audit log of every operator and superuser change, readable by superusers only (DESIGN.md).</summary>
-internal static class AuditLogEndpoints
+internal static class AuditEndpoints
 {
     public const int MaxFilterLength = 200;
 
-    public static RouteGroupBuilder MapAuditLog(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapAudit(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder g = app.MapGroup("/api/v1/audit").WithTags("Audit log").RequireAuthorization(Policies.Superuser);
         g.MapGet("/", ListAudit).WithName(nameof(ListAudit))
@@ -34,24 +32,7 @@ internal static class AuditLogEndpoints
         if (errors.Count > 0) return Problem.Validation(errors);
 
         int take = Page<AuditEntry>.Limit(limit);
-        await using NpgsqlCommand cmd = db.CreateCommand(AuditLogSql.List);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid?> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = actor });
-        cmd.Parameters.Add(new NpgsqlParameter<string?> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = action });
-        cmd.Parameters.Add(new NpgsqlParameter<string?> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = target });
-        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = from?.ToUniversalTime() });
-        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = to?.ToUniversalTime() });
-        cmd.Parameters.Add(new NpgsqlParameter<long?> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = after });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = take + 1 });
-        var rows = new List<AuditEntry>(take + 1);
-        await using (NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await r.ReadAsync(ct))
-            {
-                using var meta = JsonDocument.Parse(r.GetString(5));
-                rows.Add(new AuditEntry(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.GetString(3),
-                    r.GetString(4), meta.RootElement.Clone()));
-            }
-        }
+        List<AuditEntry> rows = await AuditStore.ListAsync(db, actor, action, target, from, to, after, take, ct);
         if (rows.Count <= take) return TypedResults.Ok(new AuditPage(rows, null));
         rows.RemoveAt(rows.Count - 1);
         return TypedResults.Ok(new AuditPage(rows, rows[^1].Id));
