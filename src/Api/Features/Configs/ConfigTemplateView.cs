@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 
 namespace Vpn.Perf.Api.Features.Configs;
@@ -9,8 +8,3 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// <param name="UpdatedBy">Who saved it (null for the migration's default).</param>
 /// <param name="Body">The sing-box template document.</param>
 internal sealed record ConfigTemplateView(long Version, DateTimeOffset UpdatedAt, Guid? UpdatedBy, JsonElement Body);
-
-/// <summary>A new base template.</summary>
-/// <param name="Body">The sing-box template document (at most 64 KiB).</param>
-/// <param name="Version">The version the edit started from; another save in between answers 412.</param>
-internal sealed record ConfigTemplateUpdate(JsonElement Body, [property: Range(0, long.MaxValue)] long Version);

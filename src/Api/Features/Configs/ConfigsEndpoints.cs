@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
 using Vpn.Perf.Api.Problems;
+using Vpn.Perf.Api.Redis;
 
 namespace Vpn.Perf.Api.Features.Configs;
 
@@ -10,7 +11,7 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// <c>subscription-userinfo</c>), and no Postgres query. Unknown, rotated and malformed tokens take one path: a miss in
 /// <see cref="LinkIndex"/>, the same Redis round trip, and the same 404, with no Postgres query either.
 /// </summary>
-internal static class ConfigEndpoints
+internal static class ConfigsEndpoints
 {
     private const string JsonContentType = "application/json; charset=utf-8";
 
@@ -26,14 +27,14 @@ internal static class ConfigEndpoints
     }
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetConfig(
-        string token, HttpContext http, ConfigLoader loader, ConfigUsage usage, ConfigHeaders headers,
-        TimeProvider time, CancellationToken ct)
+        string token, HttpContext http, ConfigLoader loader, LiveUsage usage, ConfigHeaders headers,
+        TimeProvider time, ILogger<LiveUsage> logger, CancellationToken ct)
     {
         CachedConfig config = await loader.GetAsync(token, ct);
         if (!config.Found)
         {
             // The same Redis round trip a known token costs, so the answer time says nothing about existence.
-            await usage.ReadAsync(Guid.Empty, config.State, 0, ct);
+            await ReadUsageAsync(usage, usage.KeyOf(Guid.Empty, config.State, 0), logger, ct);
             return Problem.Of(ProblemTypes.NotFound, "No subscription has this link; it may have been rotated.");
         }
         if (config.State.Suspended) return Problem.Of(ProblemTypes.SubscriptionSuspended, "This subscription is suspended; contact your provider.");
@@ -41,7 +42,7 @@ internal static class ConfigEndpoints
         if (config.State.ExpiresAtMs <= nowMs) return Problem.Of(ProblemTypes.SubscriptionExpired, "This subscription has expired; renew it to get a config.");
 
         IHeaderDictionary h = http.Response.Headers;
-        if (await usage.ReadAsync(config.Id, config.State, nowMs, ct) is { } used) h[ConfigHeaders.UserInfo] = ConfigHeaders.UserInfoValue(used, config.State);
+        if (await ReadUsageAsync(usage, usage.KeyOf(config.Id, config.State, nowMs), logger, ct) is { } used) h[ConfigHeaders.UserInfo] = ConfigHeaders.UserInfoValue(used, config.State);
         h[ConfigHeaders.UpdateInterval] = headers.UpdateIntervalValue;
         h[ConfigHeaders.Title] = config.ProfileTitle;
         h.ContentDisposition = config.ContentDisposition;
@@ -49,6 +50,20 @@ internal static class ConfigEndpoints
         h.CacheControl = "private, no-cache";
         if (Matches(http.Request.Headers.IfNoneMatch, config.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         return TypedResults.Bytes(config.Body, JsonContentType);
+    }
+
+    /// <summary>The usage, or null when Redis cannot be read: the header is then left out, not faked.</summary>
+    private static async ValueTask<long?> ReadUsageAsync(LiveUsage usage, UsageKey key, ILogger logger, CancellationToken ct)
+    {
+        try
+        {
+            return await usage.ReadAsync(key, ct);
+        }
+        catch (Exception ex) when (RedisFailure.Is(ex))
+        {
+            ConfigsLog.UsageUnavailable(logger, ex, key.Id);
+            return null;
+        }
     }
 
     /// <summary>RFC 9110 If-None-Match: weak comparison, a list, or <c>*</c>.</summary>
