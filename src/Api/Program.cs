@@ -52,7 +52,9 @@ if (!isCommand)
     builder.Services.AddGroups();
     builder.Services.AddSubscriptions();
     builder.Services.AddNodes(builder.Configuration);
+    builder.Services.AddInbounds();
     builder.Services.AddAudit();
+    builder.Services.AddNodeSync();
     builder.Services.AddStateSync(builder.Configuration);
     builder.Services.AddUsageHistory();
     builder.Services.AddAuthFeature(builder.Configuration);

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Vpn.Perf.Api.Features.Nodes;
+namespace Vpn.Perf.Api.Auth;
 
 /// <summary>
 /// The one definition of a node token key (DESIGN.md: 32 characters, shown once, stored as a hash), shared by the
