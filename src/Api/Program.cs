@@ -56,7 +56,7 @@ if (!isCommand)
     builder.Services.AddAudit();
     builder.Services.AddNodeSync();
     builder.Services.AddStateSync(builder.Configuration);
-    builder.Services.AddUsageHistory();
+    builder.Services.AddUsage();
     builder.Services.AddAuthFeature(builder.Configuration);
     builder.Services.AddConfigs(builder.Configuration);
     builder.Services.AddBilling(builder.Configuration);

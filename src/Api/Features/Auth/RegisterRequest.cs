@@ -5,10 +5,3 @@ namespace Vpn.Perf.Api.Features.Auth;
 
 /// <summary>Self-registration of a customer account. <c>DeviceName</c> is accepted and ignored: register starts no session.</summary>
 internal sealed record RegisterRequest(string? Email, string? Password, string? DeviceName);
-
-/// <summary>Sign in with exactly one of <c>email</c> (customers) or <c>username</c> (staff).</summary>
-internal sealed record LoginRequest(string? Email, string? Username, string? Password, string? DeviceName);
-
-internal sealed record RefreshRequest(string? RefreshToken);
-
-internal sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
