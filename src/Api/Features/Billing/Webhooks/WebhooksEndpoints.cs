@@ -2,8 +2,6 @@ using System.Buffers;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
-using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Billing.Payments;
 using Vpn.Perf.Api.Http;
@@ -16,14 +14,14 @@ namespace Vpn.Perf.Api.Features.Billing.Webhooks;
 /// signature alone. The body is read raw and bounded, verified before it is parsed, and applied in one transaction
 /// that is idempotent by the event id (payment_events) and by the payment's state (its row lock).
 /// </summary>
-internal static class WebhookEndpoints
+internal static class WebhooksEndpoints
 {
     private const string Applied = "applied";
     private const string NoChange = "no_change";
     private const string Ignored = "ignored";
     private const string Duplicate = "duplicate";
 
-    public static RouteHandlerBuilder MapPaymentWebhook(this IEndpointRouteBuilder app)
+    public static RouteHandlerBuilder MapWebhooks(this IEndpointRouteBuilder app)
         => app.MapPost("/api/v1/payments/webhook/{provider}", ReceiveWebhook)
             .WithName(nameof(ReceiveWebhook))
             .WithTags("Billing")
@@ -34,7 +32,7 @@ internal static class WebhookEndpoints
         string provider, HttpRequest request, BillingOptions options, NpgsqlDataSource db, TimeProvider time, ILoggerFactory loggers,
         CancellationToken ct)
     {
-        ILogger logger = loggers.CreateLogger(typeof(WebhookEndpoints).FullName!);
+        ILogger logger = loggers.CreateLogger(typeof(WebhooksEndpoints).FullName!);
         // The route value is the caller's, unauthenticated: not echoed back.
         if (!options.Providers.TryGetValue(provider, out byte[][]? secrets)) return Problem.Of(ProblemTypes.NotFound, "No payment provider of that name is configured.");
         int max = options.WebhookMaxBodyBytes;
@@ -86,11 +84,7 @@ internal static class WebhookEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using (var gate = new NpgsqlCommand(WebhooksSql.RecordEvent, conn, tx))
-        {
-            gate.Arg(provider, NpgsqlDbType.Text).Arg(evt.Id, NpgsqlDbType.Text).Arg(evt.Type, NpgsqlDbType.Text).Arg(now);
-            if (await gate.ExecuteScalarAsync(ct) is null) return Ack(logger, provider, evt, Duplicate);
-        }
+        if (!await WebhooksStore.RecordEventAsync(conn, tx, provider, evt.Id, evt.Type, now, ct)) return Ack(logger, provider, evt, Duplicate);
         if (!evt.IsKnown)
         {
             await tx.CommitAsync(ct); // recorded as ignored, so a later version of us can see what was received
@@ -99,7 +93,7 @@ internal static class WebhookEndpoints
 
         // A problem below returns before the commit: the transaction rolls back, the event is not recorded, and the
         // provider's retry (or a corrected event) is applied later.
-        LockedPayment? payment = await LockedPayment.LockAsync(conn, tx, evt.PaymentId!.Value, ct);
+        LockedPayment? payment = await PaymentsStore.LockAsync(conn, tx, evt.PaymentId!.Value, ct);
         if (payment is null || payment.Provider != provider) return Problem.NotFound("payment", evt.PaymentId.Value);
         if (evt.Currency != payment.Currency)
             return Problem.Of(ProblemTypes.PaymentMismatch, $"The event's currency {evt.Currency} is not the payment's {payment.Currency}.");
@@ -117,11 +111,7 @@ internal static class WebhookEndpoints
                 outcome = Applied;
                 break;
             case WebhookEvent.Failed when payment.Status == PaymentStatus.Pending:
-                await using (var fail = new NpgsqlCommand(WebhooksSql.Fail, conn, tx))
-                {
-                    await fail.Arg(payment.Id, NpgsqlDbType.Uuid).Arg(evt.Reason ?? "", NpgsqlDbType.Text).Arg(evt.ProviderPaymentId, NpgsqlDbType.Text)
-                        .Arg(now).ExecuteNonQueryAsync(ct);
-                }
+                await WebhooksStore.FailAsync(conn, tx, payment.Id, evt.Reason ?? "", evt.ProviderPaymentId, now, ct);
                 await AuditStore.AddAsync(conn, tx, null, "payment.failed", AuditStore.Target("payment", payment.Id),
                     BillingJson.Meta(new JsonObject { ["event"] = evt.Id, ["reason"] = evt.Reason }), ct);
                 outcome = Applied;
@@ -141,11 +131,7 @@ internal static class WebhookEndpoints
                 outcome = NoChange;
                 break;
         }
-        await using (var set = new NpgsqlCommand(WebhooksSql.SetOutcome, conn, tx))
-        {
-            await set.Arg(provider, NpgsqlDbType.Text).Arg(evt.Id, NpgsqlDbType.Text).Arg(outcome, NpgsqlDbType.Text).Arg(payment.Id, NpgsqlDbType.Uuid)
-                .ExecuteNonQueryAsync(ct);
-        }
+        await WebhooksStore.SetOutcomeAsync(conn, tx, provider, evt.Id, outcome, payment.Id, ct);
         await tx.CommitAsync(ct);
         return Ack(logger, provider, evt, outcome);
     }

@@ -2,9 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Hosting;
@@ -17,9 +15,9 @@ namespace Vpn.Perf.Api.Features.Billing.Lifecycle;
 /// <c>/api/v1/billing/subscriptions</c>: the billing status of subscriptions bought through plans. Customers read
 /// theirs and cancel or resume auto-renew; staff read all and may do the same on a customer's behalf (audited).
 /// </summary>
-internal static class BillingSubscriptionsEndpoints
+internal static class LifecycleEndpoints
 {
-    public static RouteGroupBuilder MapBillingSubscriptions(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapLifecycle(this IEndpointRouteBuilder app)
     {
         // Billing statuses carry the configUrl, a bearer secret: no cache may keep it.
         RouteGroupBuilder g = app.MapGroup("/api/v1/billing/subscriptions").WithTags("Billing").RequireAuthorization(Policies.SignedIn).NoStore();
@@ -37,14 +35,13 @@ internal static class BillingSubscriptionsEndpoints
         ConfigLinks links, TimeProvider time, CancellationToken ct)
     {
         int take = Page<BillingStatusDto>.Limit(limit);
-        await using NpgsqlCommand cmd = db.CreateCommand(LifecycleSql.List);
-        cmd.Arg(user.IsStaff() ? customer : user.UserId(), NpgsqlDbType.Uuid).Arg(after, NpgsqlDbType.Uuid).Arg(take + 1, NpgsqlDbType.Integer);
-        return TypedResults.Ok(Page<BillingStatusDto>.From(await ReadAllAsync(cmd, time.GetUtcNow(), links.PrefixFor(http), ct), take, s => s.SubscriptionId));
+        List<BillingStatusDto> rows = await LifecycleStore.ListAsync(db, user.IsStaff() ? customer : user.UserId(), after, take, time.GetUtcNow(), links.PrefixFor(http), ct);
+        return TypedResults.Ok(Page<BillingStatusDto>.From(rows, take, s => s.SubscriptionId));
     }
 
     private static async Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> GetBillingStatus(
         Guid id, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, ConfigLinks links, TimeProvider time, CancellationToken ct)
-        => await GetAsync(db, id, Scope(user), time.GetUtcNow(), links.PrefixFor(http), ct) is { } status ? TypedResults.Ok(status) : Problem.NotFound("billed subscription", id);
+        => await LifecycleStore.GetAsync(db, id, Scope(user), time.GetUtcNow(), links.PrefixFor(http), ct) is { } status ? TypedResults.Ok(status) : Problem.NotFound("billed subscription", id);
 
     private static Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> CancelAutoRenew(
         Guid id, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, ConfigLinks links, TimeProvider time, CancellationToken ct)
@@ -60,36 +57,11 @@ internal static class BillingSubscriptionsEndpoints
         DateTimeOffset now = time.GetUtcNow();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(LifecycleSql.SetAutoRenew, conn, tx))
-        {
-            cmd.Arg(id, NpgsqlDbType.Uuid).Arg(Scope(user), NpgsqlDbType.Uuid).Arg(on, NpgsqlDbType.Boolean).Arg(now);
-            if (await cmd.ExecuteNonQueryAsync(ct) == 0) return Problem.NotFound("billed subscription", id);
-        }
+        if (!await LifecycleStore.SetAutoRenewAsync(conn, tx, id, Scope(user), on, now, ct)) return Problem.NotFound("billed subscription", id);
         await AuditStore.AddAsync(conn, tx, user.UserId(), on ? "subscription.auto_renew.resume" : "subscription.auto_renew.cancel",
             AuditStore.Target("subscription", id), null, ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok((await GetAsync(db, id, null, now, linkPrefix, ct))!);
-    }
-
-    private static async Task<BillingStatusDto?> GetAsync(NpgsqlDataSource db, Guid id, Guid? scope, DateTimeOffset now, string linkPrefix, CancellationToken ct)
-    {
-        await using NpgsqlCommand cmd = db.CreateCommand(LifecycleSql.Get);
-        cmd.Arg(id, NpgsqlDbType.Uuid).Arg(scope, NpgsqlDbType.Uuid);
-        List<BillingStatusDto> rows = await ReadAllAsync(cmd, now, linkPrefix, ct);
-        return rows.Count == 0 ? null : rows[0];
-    }
-
-    private static async Task<List<BillingStatusDto>> ReadAllAsync(NpgsqlCommand cmd, DateTimeOffset now, string linkPrefix, CancellationToken ct)
-    {
-        var rows = new List<BillingStatusDto>();
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            DateTimeOffset? expires = r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4);
-            rows.Add(new BillingStatusDto(r.GetGuid(0), linkPrefix + r.GetString(9), r.GetGuid(1), r.GetGuid(2), r.GetString(3), expires, expires <= now, r.GetBoolean(5),
-                r.GetBoolean(6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetGuid(8)));
-        }
-        return rows;
+        return TypedResults.Ok((await LifecycleStore.GetAsync(db, id, null, now, linkPrefix, ct))!);
     }
 
     private static Guid? Scope(ClaimsPrincipal user) => user.IsStaff() ? null : user.UserId();
