@@ -18,17 +18,13 @@ using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.ClickHouse;
-using Vpn.Perf.Shared.Contracts;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 // ASP.NET Core's per-request information lines halve the config endpoint's throughput (docs/perf.md); warnings still show.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 string postgres = builder.Configuration.GetConnectionString("Postgres")
     ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set (env ConnectionStrings__Postgres).");
-string? redis = builder.Configuration.GetConnectionString("Redis");
 string? clickHouse = builder.Configuration.GetConnectionString("ClickHouse");
-// Ingest and Api must agree on the key buckets and the key prefix; both read Ingest:BucketCount and Redis:KeyPrefix.
-int bucketCount = builder.Configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
 bool isCommand = args is ["migrate", ..] or ["seed-demo", ..] or ["create-superuser", ..];
 var httpLimits = HttpLimitsOptions.FromConfiguration(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k =>
@@ -41,7 +37,7 @@ builder.WebHost.ConfigureKestrel(k =>
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
 builder.Services.AddSingleton<SchemaMigrator>();
-builder.Services.AddRedis(redis, builder.Configuration["Redis:KeyPrefix"], bucketCount);
+builder.Services.AddRedis(builder.Configuration);
 builder.Services.AddSingleton<DemoSeeder>();
 builder.Services.AddSingleton(_ => new ClickHouseClient(ClickHouseOptions.Parse(
     clickHouse ?? throw new InvalidOperationException("ConnectionStrings:ClickHouse is not set (env ConnectionStrings__ClickHouse)."))));
@@ -54,10 +50,13 @@ if (!isCommand)
     builder.Services.AddOpenApi();
     builder.Services.AddUsers();
     builder.Services.AddGroups();
-    builder.Services.AddSubscriptions(builder.Configuration);
+    builder.Services.AddSubscriptions();
     builder.Services.AddNodes(builder.Configuration);
+    builder.Services.AddInbounds();
+    builder.Services.AddAudit();
+    builder.Services.AddNodeSync();
     builder.Services.AddStateSync(builder.Configuration);
-    builder.Services.AddUsageHistory();
+    builder.Services.AddUsage();
     builder.Services.AddAuthFeature(builder.Configuration);
     builder.Services.AddConfigs(builder.Configuration);
     builder.Services.AddBilling(builder.Configuration);
@@ -100,7 +99,7 @@ app.MapSubscriptions();
 app.MapNodes();
 app.MapInbounds();
 app.MapSubscriptionInbounds();
-app.MapAuditLog();
+app.MapAudit();
 app.MapNodeSync();
 app.MapUsage();
 app.MapAuth();

@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using Vpn.Perf.Api.Features.StateSync;
+using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Api.Redis;
@@ -11,17 +12,22 @@ internal static class RedisSetup
 
     /// <summary>
     /// The process's one Redis connection (<c>ConnectionStrings:Redis</c>, either form <see cref="RedisConnector"/>
-    /// reads), its default database (seen through <paramref name="keyPrefix"/>, <c>Redis:KeyPrefix</c>, when set), and
-    /// the <see cref="StatePublisher"/> over it. The multiplexer is thread-safe and pipelines concurrent commands by
-    /// itself, so every feature shares it. It connects on first use, so the administrative commands that never touch
-    /// Redis (migrate, create-superuser) need no Redis setting.
+    /// reads), its default database (seen through <c>Redis:KeyPrefix</c>, when set), and the two users of the key
+    /// layout over it: <see cref="LiveUsage"/> and <see cref="StatePublisher"/>. The multiplexer is thread-safe and
+    /// pipelines concurrent commands by itself, so every feature shares it. It connects on first use, so the
+    /// administrative commands that never touch Redis (migrate, create-superuser) need no Redis setting.
     /// </summary>
-    public static IServiceCollection AddRedis(this IServiceCollection services, string? connectionString, string? keyPrefix, int bucketCount)
+    public static IServiceCollection AddRedis(this IServiceCollection services, IConfiguration configuration)
     {
+        string? connectionString = configuration.GetConnectionString("Redis");
+        string? keyPrefix = configuration["Redis:KeyPrefix"];
+        // Ingest and Api must agree on the key buckets and the key prefix; both read Ingest:BucketCount and Redis:KeyPrefix.
+        int bucketCount = configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
         services.AddSingleton<IConnectionMultiplexer>(sp => Connect(
             connectionString ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set (env ConnectionStrings__Redis)."),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RedisConnector))));
         services.AddSingleton(sp => RedisConnector.Database(sp.GetRequiredService<IConnectionMultiplexer>(), keyPrefix));
+        services.AddSingleton(sp => new LiveUsage(sp.GetRequiredService<IDatabase>(), bucketCount));
         services.AddSingleton(sp => new StatePublisher(sp.GetRequiredService<IDatabase>(), bucketCount));
         return services;
     }

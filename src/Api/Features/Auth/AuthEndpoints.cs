@@ -62,16 +62,14 @@ internal static partial class AuthEndpoints
         // registering does not tell anyone which addresses have accounts. Until addresses are verified, the new
         // account is used by signing in; an existing one is left exactly as it was.
         string hash = passwords.Hash(request.Password);
-        await using var insert = AuthDb.Command(db, AuthSql.InsertCustomer, AuthDb.P(Ids.NewId()), AuthDb.P(email), AuthDb.P(hash));
-        await insert.ExecuteNonQueryAsync(ct);
+        await AuthStore.InsertCustomerAsync(db, Ids.NewId(), email, hash, ct);
         return TypedResults.Accepted((string?)null, RegisterResponse.Generic);
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, HttpContext context, NpgsqlDataSource db, Passwords passwords, SessionStore sessions, AuthRateLimiter limiter,
-        CancellationToken ct)
+        LoginRequest request, HttpContext context, [AsParameters] AuthServices services, CancellationToken ct)
     {
-        if (Limited(limiter, AuthLimit.LoginPerIp, AuthRateLimiter.ClientKey(context), context) is { } byIp) return byIp;
+        if (Limited(services.Limiter, AuthLimit.LoginPerIp, AuthRateLimiter.ClientKey(context), context) is { } byIp) return byIp;
 
         var errors = new Dictionary<string, string[]>();
         bool byEmail = !string.IsNullOrWhiteSpace(request.Email);
@@ -90,34 +88,28 @@ internal static partial class AuthEndpoints
 
         // Sign-in does not re-validate the address format: accounts migrated from other panels keep theirs.
         string account = byEmail ? request.Email!.Trim().ToLowerInvariant() : request.Username!;
-        if (Limited(limiter, AuthLimit.LoginPerAccount, AuthValidation.AccountKey(byEmail ? "email" : "username", account), context) is { } byAccount)
+        if (Limited(services.Limiter, AuthLimit.LoginPerAccount, AuthValidation.AccountKey(byEmail ? "email" : "username", account), context) is { } byAccount)
         {
             return byAccount;
         }
 
-        (Guid Id, string Hash, string Role, bool Disabled)? user = null;
-        await using (var find = AuthDb.Command(db, byEmail ? AuthSql.FindByEmail : AuthSql.FindByUsername, AuthDb.P(account)))
-        await using (NpgsqlDataReader row = await find.ExecuteReaderAsync(ct))
-        {
-            if (await row.ReadAsync(ct)) user = (row.GetGuid(0), row.GetString(1), row.GetString(2), row.GetBoolean(3));
-        }
+        (Guid Id, string Hash, string Role, bool Disabled)? user = await AuthStore.FindAccountAsync(services.Db, byEmail, account, ct);
 
         // One bcrypt run on every path (a dummy hash for an unknown account) keeps the answer time independent of existence.
-        if (!passwords.Verify(request.Password, user?.Hash) || user is not { } u) return Problem.Of(ProblemTypes.InvalidCredentials, BadCredentials);
+        if (!services.Passwords.Verify(request.Password, user?.Hash) || user is not { } u) return Problem.Of(ProblemTypes.InvalidCredentials, BadCredentials);
         // Only someone who knows the password learns that the account is disabled.
         if (u.Disabled) return Problem.Of(ProblemTypes.Forbidden, "This account is disabled.");
 
-        string? rehash = passwords.NeedsRehash(u.Hash) ? passwords.Hash(request.Password) : null;
+        string? rehash = services.Passwords.NeedsRehash(u.Hash) ? services.Passwords.Hash(request.Password) : null;
         // Opened only now: no pooled connection waits idle through the bcrypt runs above.
-        await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
+        await using NpgsqlConnection connection = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
         if (rehash is not null)
         {
             // Hashes migrated from other panels ($2a$, $2y$, other costs) are upgraded while the plain password is at hand.
-            await using var update = AuthDb.Command(connection, tx, AuthSql.SetPasswordHash, AuthDb.P(u.Id), AuthDb.P(rehash));
-            await update.ExecuteNonQueryAsync(ct);
+            await AuthStore.SetPasswordHashAsync(connection, tx, u.Id, rehash, ct);
         }
-        TokenResponse tokens = await sessions.StartAsync(connection, tx, u.Id, u.Role, device, ct);
+        TokenResponse tokens = await services.Sessions.StartAsync(connection, tx, u.Id, u.Role, device, ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(tokens);
     }
@@ -142,8 +134,7 @@ internal static partial class AuthEndpoints
         // Not an error when the session is already gone; once the revocation notice arrives the token itself is refused (401).
         if (user.SessionId() is { } sessionId)
         {
-            await using var revoke = AuthDb.Command(db, AuthSql.RevokeSession, AuthDb.P(sessionId), AuthDb.P(user.UserId()), AuthDb.P(time.GetUtcNow()));
-            await revoke.ExecuteNonQueryAsync(ct);
+            await AuthStore.RevokeSessionAsync(db, sessionId, user.UserId(), time.GetUtcNow(), ct);
         }
         return TypedResults.NoContent();
     }

@@ -2,15 +2,6 @@ using System.Threading.RateLimiting;
 
 namespace Vpn.Perf.Api.Features.Auth;
 
-/// <summary>What an auth rate limit counts.</summary>
-internal enum AuthLimit
-{
-    LoginPerIp,
-    LoginPerAccount,
-    RegisterPerIp,
-    RegisterPerAccount,
-}
-
 /// <summary>
 /// Fixed one-minute windows per client IP and per account for login and register. The per-account key comes from the
 /// body, which the rate-limiting middleware never sees, so handlers ask here; both kinds live here so the

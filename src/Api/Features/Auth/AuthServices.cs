@@ -1,14 +1,7 @@
+using Npgsql;
+using Vpn.Perf.Api.Auth;
+
 namespace Vpn.Perf.Api.Features.Auth;
 
-internal static class AuthServices
-{
-    /// <summary>Session store, rate limiters and JSON contracts of the auth endpoints (needs <c>AddApiAuth</c> for tokens and passwords).</summary>
-    public static IServiceCollection AddAuthFeature(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddSingleton(AuthOptions.FromConfiguration(configuration));
-        services.AddSingleton<AuthRateLimiter>();
-        services.AddSingleton<SessionStore>();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AuthJsonContext.Default));
-        return services;
-    }
-}
+/// <summary>The services sign-in and password change share, bound as one <c>[AsParameters]</c> argument (the eShop <c>OrderServices</c> idea).</summary>
+internal sealed record AuthServices(NpgsqlDataSource Db, Passwords Passwords, SessionStore Sessions, AuthRateLimiter Limiter, TimeProvider Time);

@@ -56,18 +56,14 @@ internal sealed class CreateSuperuserCommand(NpgsqlDataSource db, Passwords pass
         }
 
         await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
-        await using (var find = AuthDb.Command(connection, null, AuthSql.RoleOfUsername, AuthDb.P(username)))
-        {
-            if (await find.ExecuteScalarAsync(ct) is string role) return await RefuseAsync(username, role);
-        }
+        if (await AuthStore.RoleOfUsernameAsync(connection, username, ct) is { } role) return await RefuseAsync(username, role);
 
         string hash = passwords.Hash(password);
         var id = Ids.NewId();
         await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
         try
         {
-            await using var insert = AuthDb.Command(connection, tx, AuthSql.InsertSuperuser, AuthDb.P(id), AuthDb.P(username), AuthDb.P(hash));
-            await insert.ExecuteNonQueryAsync(ct);
+            await AuthStore.InsertSuperuserAsync(connection, tx, id, username, hash, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -75,7 +71,7 @@ internal sealed class CreateSuperuserCommand(NpgsqlDataSource db, Passwords pass
             return await RefuseAsync(username, Roles.Superuser);
         }
         JsonElement meta = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["username"] = username }, AuthJsonContext.Default.DictionaryStringString);
-        await AuditWriter.AddAsync(connection, tx, null, "user.create-superuser", AuditWriter.Target("user", id), meta, ct);
+        await AuditStore.AddAsync(connection, tx, null, "user.create-superuser", AuditStore.Target("user", id), meta, ct);
         await tx.CommitAsync(ct);
         await output.WriteLineAsync($"create-superuser: superuser {username} created (id {id}).");
         return Created;

@@ -6,16 +6,6 @@ using Vpn.Perf.Api.Auth;
 
 namespace Vpn.Perf.Api.Features.Auth;
 
-/// <summary>Why a refresh token was refused; each answers 401 <c>invalid-token</c>, with its own detail.</summary>
-internal enum RefreshFailure
-{
-    None,
-    Unknown,
-    Reused,
-    Ended,
-    Disabled,
-}
-
 /// <summary>
 /// Sessions (refresh-token families) and their tokens. A refresh token is 32 random bytes in base64url; only its
 /// SHA-256 is stored. Each refresh consumes the presented token and issues the next one of the same family; a
@@ -34,16 +24,7 @@ internal sealed partial class SessionStore(NpgsqlDataSource db, AccessTokenIssue
         var sessionId = Guid.CreateVersion7(now);
         (string token, byte[] hash) = NewRefreshToken();
         DateTimeOffset expires = now + options.RefreshTokenLifetime;
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                AuthDb.Command(AuthSql.PruneSessions, AuthDb.P(userId), AuthDb.P(now - options.RefreshTokenLifetime)),
-                AuthDb.Command(AuthSql.InsertSession, AuthDb.P(sessionId), AuthDb.P(userId), AuthDb.P(device), AuthDb.P(now), AuthDb.P(expires)),
-                AuthDb.Command(AuthSql.InsertRefreshToken, AuthDb.P(hash), AuthDb.P(sessionId), AuthDb.P(now)),
-            },
-        };
-        await batch.ExecuteNonQueryAsync(ct);
+        await AuthStore.StartSessionAsync(connection, transaction, sessionId, userId, device, hash, now, expires, now - options.RefreshTokenLifetime, ct);
         return Respond(userId, role, sessionId, token, expires);
     }
 
@@ -57,13 +38,7 @@ internal sealed partial class SessionStore(NpgsqlDataSource db, AccessTokenIssue
         await using NpgsqlConnection connection = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
 
-        (Guid SessionId, Guid UserId, string Role, bool Disabled, bool Alive)? consumed = null;
-        await using (var consume = AuthDb.Command(connection, tx, AuthSql.ConsumeRefreshToken, AuthDb.P(hash), AuthDb.P(now)))
-        await using (NpgsqlDataReader row = await consume.ExecuteReaderAsync(ct))
-        {
-            if (await row.ReadAsync(ct)) consumed = (row.GetGuid(0), row.GetGuid(1), row.GetString(2), row.GetBoolean(3), row.GetBoolean(4));
-        }
-        if (consumed is not { } c) return (null, await RevokeIfReusedAsync(connection, tx, hash, now, ct));
+        if (await AuthStore.ConsumeRefreshTokenAsync(connection, tx, hash, now, ct) is not { } c) return (null, await RevokeIfReusedAsync(connection, tx, hash, now, ct));
         if (!c.Alive || c.Disabled)
         {
             await tx.RollbackAsync(ct);
@@ -72,17 +47,7 @@ internal sealed partial class SessionStore(NpgsqlDataSource db, AccessTokenIssue
 
         (string token, byte[] nextHash) = NewRefreshToken();
         DateTimeOffset expires = now + options.RefreshTokenLifetime;
-        await using (var batch = new NpgsqlBatch(connection, tx)
-        {
-            BatchCommands =
-            {
-                AuthDb.Command(AuthSql.InsertRefreshToken, AuthDb.P(nextHash), AuthDb.P(c.SessionId), AuthDb.P(now)),
-                AuthDb.Command(AuthSql.ExtendSession, AuthDb.P(c.SessionId), AuthDb.P(now), AuthDb.P(expires)),
-            },
-        })
-        {
-            await batch.ExecuteNonQueryAsync(ct);
-        }
+        await AuthStore.RotateAsync(connection, tx, c.SessionId, nextHash, now, expires, ct);
         await tx.CommitAsync(ct);
         return (Respond(c.UserId, c.Role, c.SessionId, token, expires), RefreshFailure.None);
     }
@@ -90,14 +55,10 @@ internal sealed partial class SessionStore(NpgsqlDataSource db, AccessTokenIssue
     private async Task<RefreshFailure> RevokeIfReusedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, byte[] hash, DateTimeOffset now, CancellationToken ct)
     {
         RefreshFailure failure = RefreshFailure.Unknown;
-        await using (var revoke = AuthDb.Command(connection, tx, AuthSql.RevokeReusedFamily, AuthDb.P(hash), AuthDb.P(now)))
-        await using (NpgsqlDataReader row = await revoke.ExecuteReaderAsync(ct))
+        if (await AuthStore.RevokeReusedFamilyAsync(connection, tx, hash, now, ct) is { } family)
         {
-            if (await row.ReadAsync(ct))
-            {
-                LogReuse(logger, row.GetGuid(0), row.GetGuid(1));
-                failure = RefreshFailure.Reused;
-            }
+            LogReuse(logger, family.SessionId, family.UserId);
+            failure = RefreshFailure.Reused;
         }
         await tx.CommitAsync(ct);
         return failure;

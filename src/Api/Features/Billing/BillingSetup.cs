@@ -24,9 +24,9 @@ internal static class BillingSetup
     {
         app.MapPlans();
         app.MapPayments();
-        app.MapPaymentWebhook();
+        app.MapWebhooks();
         app.MapInvoices();
-        app.MapBillingSubscriptions();
+        app.MapLifecycle();
         return app;
     }
 }

@@ -56,16 +56,6 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
         links.Reset();
     }
 
-    /// <summary>The whole index; tokens notified while it was read are read again in the next round.</summary>
-    private static async Task<LinkIndex.Snapshot> ReadAllLinksAsync(NpgsqlConnection connection, CancellationToken ct)
-    {
-        var snapshot = new LinkIndex.Snapshot();
-        await using var cmd = new NpgsqlCommand(ConfigsSql.AllLinks, connection);
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) snapshot.Add(r.GetGuid(0), r.GetString(1), r.GetInt64(2));
-        return snapshot;
-    }
-
     /// <summary>Reads the current tokens of the ids notified so far; notifications that arrive meanwhile are taken in the next round.</summary>
     private async Task ApplyLinkChangesAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -75,22 +65,16 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
             {
                 _allLinksChanged = false;
                 _changedLinks.Clear();
-                links.Replace(await ReadAllLinksAsync(connection, ct));
+                links.Replace(await ConfigsStore.ReadAllLinksAsync(connection, ct));
                 continue;
             }
             Guid[] ids = [.. _changedLinks];
             _changedLinks.Clear();
             var found = new HashSet<Guid>(ids.Length);
-            await using (var cmd = new NpgsqlCommand(ConfigsSql.Links, connection))
+            foreach ((Guid id, string token, long version) in await ConfigsStore.ReadLinksAsync(connection, ids, ct))
             {
-                cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
-                await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-                while (await r.ReadAsync(ct))
-                {
-                    Guid id = r.GetGuid(0);
-                    found.Add(id);
-                    links.Set(id, r.GetString(1), r.GetInt64(2));
-                }
+                found.Add(id);
+                links.Set(id, token, version);
             }
             foreach (Guid id in ids)
             {

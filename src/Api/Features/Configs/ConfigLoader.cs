@@ -9,7 +9,7 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// <summary>
 /// Answers "what is the config of this link token": the token is resolved to a subscription id in memory
 /// (<see cref="LinkIndex"/>), and the config comes from <see cref="ConfigCache"/>, or on a miss from one Postgres query
-/// (<see cref="ConfigsSql.Load"/>), rendered and cached. An unknown, rotated or malformed token costs one dictionary
+/// (<see cref="ConfigsStore.LoadCommand(NpgsqlDataSource, Guid, long)"/>), rendered and cached. An unknown, rotated or malformed token costs one dictionary
 /// lookup and no query. Only while the index is not ready (start-up, a lost LISTEN connection) is the token looked
 /// up in Postgres, uncached. The base template is kept here by version and re-read only when the query says it changed.
 /// </summary>
@@ -34,7 +34,8 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
     private async Task<CachedConfig> LoadAsync(Guid id, CancellationToken ct)
     {
         ConfigCache.LoadToken token = cache.BeginLoad(id);
-        CachedConfig entry = await QueryAsync(ConfigsSql.Load, new NpgsqlParameter<Guid> { TypedValue = id }, ct);
+        ConfigTemplate template = _template;
+        CachedConfig entry = await QueryAsync(ConfigsStore.LoadCommand(db, id, template.Version), template, ct);
         // Deleted after the index was read, its link_changed notice still on the way: ids never come back.
         if (!entry.Found) links.Remove(id);
         cache.Store(id, entry, token);
@@ -43,14 +44,14 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
 
     /// <summary>Not stored: without the index the cache is off too, or about to be reset by the listener.</summary>
     private Task<CachedConfig> LoadByTokenAsync(LinkToken token, CancellationToken ct)
-        => QueryAsync(ConfigsSql.LoadByToken, new NpgsqlParameter<string> { TypedValue = token.ToString() }, ct);
-
-    private async Task<CachedConfig> QueryAsync(string sql, NpgsqlParameter key, CancellationToken ct)
     {
         ConfigTemplate template = _template;
-        await using NpgsqlCommand cmd = db.CreateCommand(sql);
-        cmd.Parameters.Add(key);
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = template.Version });
+        return QueryAsync(ConfigsStore.LoadCommand(db, token, template.Version), template, ct);
+    }
+
+    private async Task<CachedConfig> QueryAsync(NpgsqlCommand load, ConfigTemplate template, CancellationToken ct)
+    {
+        await using NpgsqlCommand cmd = load;
         await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? Build(r, template) : CachedConfig.NotFound;
     }

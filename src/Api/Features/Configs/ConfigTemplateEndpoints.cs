@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Problems;
@@ -32,15 +31,12 @@ internal static class ConfigTemplateEndpoints
 
     private static async Task<Ok<ConfigTemplateView>> GetConfigTemplate(NpgsqlDataSource db, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = db.CreateCommand(ConfigsSql.GetTemplate);
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct))
+        if (await ConfigsStore.GetTemplateAsync(db, ct) is not { } stored)
         {
             // The row is gone (deleted by hand): renders use the shipped default, so show that as version 0.
             return TypedResults.Ok(new ConfigTemplateView(0, DateTimeOffset.UnixEpoch, null, ParseBody(DefaultConfigTemplate.Json)));
         }
-        return TypedResults.Ok(new ConfigTemplateView(r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1),
-            r.IsDBNull(2) ? null : r.GetGuid(2), ParseBody(r.GetString(3))));
+        return TypedResults.Ok(new ConfigTemplateView(stored.Version, stored.UpdatedAt, stored.UpdatedBy, ParseBody(stored.Body)));
     }
 
     private static async Task<Results<Ok<ConfigTemplateView>, ValidationProblem, ProblemHttpResult>> PutConfigTemplate(
@@ -55,25 +51,14 @@ internal static class ConfigTemplateEndpoints
         Guid actor = user.UserId();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        long version;
-        DateTimeOffset updatedAt;
-        await using (var cmd = new NpgsqlCommand(ConfigsSql.UpdateTemplate, conn, tx))
+        if (await ConfigsStore.UpdateTemplateAsync(conn, tx, body, actor, request.Version, ct) is not (long version, DateTimeOffset updatedAt))
         {
-            cmd.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Json, TypedValue = body });
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = actor });
-            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = request.Version });
-            await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-            if (!await r.ReadAsync(ct))
-            {
-                return Problem.Of(ProblemTypes.StaleVersion,
-                    $"The template is no longer at version {request.Version}; read it again and reapply your change.");
-            }
-            version = r.GetInt64(0);
-            updatedAt = r.GetFieldValue<DateTimeOffset>(1);
+            return Problem.Of(ProblemTypes.StaleVersion,
+                $"The template is no longer at version {request.Version}; read it again and reapply your change.");
         }
         // Meta keeps versions, not the body: the body is in the table, and the audit log stays small.
         JsonElement meta = JsonSerializer.SerializeToElement(new Dictionary<string, long> { ["from_version"] = request.Version, ["version"] = version });
-        await AuditWriter.AddAsync(conn, tx, actor, "config_template.update", "config_template:1", meta, ct);
+        await AuditStore.AddAsync(conn, tx, actor, "config_template.update", "config_template:1", meta, ct);
         await tx.CommitAsync(ct);
         ConfigsLog.TemplateSaved(logger, version, actor);
         return TypedResults.Ok(new ConfigTemplateView(version, updatedAt, actor, request.Body));

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
@@ -17,9 +16,6 @@ namespace Vpn.Perf.Api.Features.Groups;
 internal static class GroupsEndpoints
 {
     private const int MaxNameLength = 100;
-
-    public static IServiceCollection AddGroups(this IServiceCollection services)
-        => services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, GroupsJsonContext.Default));
 
     public static RouteGroupBuilder MapGroups(this IEndpointRouteBuilder app)
     {
@@ -41,18 +37,14 @@ internal static class GroupsEndpoints
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try
         {
-            await using (var cmd = new NpgsqlCommand(GroupsSql.Insert, conn, tx))
-            {
-                Bind(cmd.Arg(id, NpgsqlDbType.Uuid), request);
-                await cmd.ExecuteNonQueryAsync(ct);
-            }
+            await GroupsStore.InsertAsync(conn, tx, id, request, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return Problem.Of(ProblemTypes.Conflict, $"A group named '{request.Name}' already exists.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "group.create", AuditWriter.Target("group", id), Meta(request), ct);
-        GroupDto dto = (await ReadAsync(conn, tx, id, ct))!;
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "group.create", AuditStore.Target("group", id), Meta(request), ct);
+        GroupDto dto = (await GroupsStore.GetAsync(conn, tx, id, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/groups/{id}", dto);
     }
@@ -61,22 +53,14 @@ internal static class GroupsEndpoints
         [FromQuery] string? name, [FromQuery] int? limit, [FromQuery] Guid? after, NpgsqlDataSource db, CancellationToken ct)
     {
         int take = Page<GroupDto>.Limit(limit);
-        await using NpgsqlCommand cmd = db.CreateCommand(GroupsSql.List)
-            .Arg(SqlLike.Prefix(name), NpgsqlDbType.Text)
-            .Arg(after, NpgsqlDbType.Uuid)
-            .Arg(take + 1, NpgsqlDbType.Integer);
-        var rows = new List<GroupDto>(take + 1);
-        await using (NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct)) rows.Add(Read(reader));
-        }
+        List<GroupDto> rows = await GroupsStore.ListAsync(db, name, after, take, ct);
         return TypedResults.Ok(Page<GroupDto>.From(rows, take, r => r.Id));
     }
 
     private static async Task<Results<Ok<GroupDto>, ProblemHttpResult>> GetGroup(Guid id, NpgsqlDataSource db, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        return await ReadAsync(conn, null, id, ct) is { } dto ? TypedResults.Ok(dto) : Problem.NotFound("group", id);
+        return await GroupsStore.GetAsync(conn, null, id, ct) is { } dto ? TypedResults.Ok(dto) : Problem.NotFound("group", id);
     }
 
     private static async Task<Results<Ok<GroupDto>, ValidationProblem, ProblemHttpResult>> UpdateGroup(
@@ -87,16 +71,14 @@ internal static class GroupsEndpoints
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand(GroupsSql.Update, conn, tx);
-            Bind(cmd.Arg(id, NpgsqlDbType.Uuid), request);
-            if (await cmd.ExecuteNonQueryAsync(ct) == 0) return Problem.NotFound("group", id);
+            if (!await GroupsStore.UpdateAsync(conn, tx, id, request, ct)) return Problem.NotFound("group", id);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return Problem.Of(ProblemTypes.Conflict, $"A group named '{request.Name}' already exists.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "group.update", AuditWriter.Target("group", id), Meta(request), ct);
-        GroupDto dto = (await ReadAsync(conn, tx, id, ct))!;
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "group.update", AuditStore.Target("group", id), Meta(request), ct);
+        GroupDto dto = (await GroupsStore.GetAsync(conn, tx, id, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(dto);
     }
@@ -106,11 +88,8 @@ internal static class GroupsEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(GroupsSql.Delete, conn, tx))
-        {
-            if (await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct) == 0) return Problem.NotFound("group", id);
-        }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "group.delete", AuditWriter.Target("group", id), null, ct);
+        if (!await GroupsStore.DeleteAsync(conn, tx, id, ct)) return Problem.NotFound("group", id);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "group.delete", AuditStore.Target("group", id), null, ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
@@ -126,12 +105,6 @@ internal static class GroupsEndpoints
         return errors.Any ? errors.ToProblem() : null;
     }
 
-    private static void Bind(NpgsqlCommand cmd, GroupRequest request) => cmd
-        .Arg(request.Name!.Trim(), NpgsqlDbType.Text)
-        .Arg(request.MaxTraffic, NpgsqlDbType.Bigint)
-        .Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
-        .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text);
-
     private static JsonElement Meta(GroupRequest request) => JsonSerializer.SerializeToElement(new JsonObject
     {
         ["name"] = request.Name,
@@ -139,19 +112,4 @@ internal static class GroupsEndpoints
         ["maxSpeed"] = request.MaxSpeed,
         ["trafficResetPeriod"] = request.TrafficResetPeriod,
     }, GroupsJsonContext.Default.JsonObject);
-
-    private static async Task<GroupDto?> ReadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(GroupsSql.Get, conn, tx);
-        await using NpgsqlDataReader reader = await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? Read(reader) : null;
-    }
-
-    private static GroupDto Read(NpgsqlDataReader r) => new(
-        r.GetGuid(0), r.GetString(1),
-        r.IsDBNull(2) ? null : r.GetInt64(2),
-        r.IsDBNull(3) ? null : r.GetInt64(3),
-        r.IsDBNull(4) ? null : r.GetString(4),
-        r.GetFieldValue<DateTimeOffset>(5),
-        r.GetInt32(6));
 }

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
@@ -32,22 +31,17 @@ internal static class InboundsEndpoints
         if (errors.Count > 0) return Problem.Validation(errors);
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        List<InboundResponse> rows;
+        InboundResponse? created;
         try
         {
-            await using var cmd = new NpgsqlCommand(InboundsSql.Insert, conn, tx);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Ids.NewId() });
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = nodeId });
-            AddFields(cmd, request);
-            rows = await ReadAsync(cmd, ct);
+            created = await InboundsStore.InsertAsync(conn, tx, Ids.NewId(), nodeId, request, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return TagTaken(request);
         }
-        if (rows.Count == 0) return Problem.NotFound("node", nodeId);
-        InboundResponse created = rows[0];
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "inbound.create", AuditWriter.Target("inbound", created.Id),
+        if (created is null) return Problem.NotFound("node", nodeId);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "inbound.create", AuditStore.Target("inbound", created.Id),
             JsonSerializer.SerializeToElement(new { nodeId, tag = created.Tag, protocol = created.Protocol }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/inbounds/{created.Id}", created);
@@ -57,31 +51,13 @@ internal static class InboundsEndpoints
         Guid nodeId, int? limit, Guid? after, NpgsqlDataSource db, CancellationToken ct)
     {
         int take = Page<InboundResponse>.Limit(limit);
-        await using NpgsqlBatch batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(InboundsSql.NodeExists) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = nodeId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(InboundsSql.ListByNode)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = nodeId },
-                new NpgsqlParameter<Guid?> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = after },
-                new NpgsqlParameter<int> { TypedValue = take + 1 },
-            },
-        });
-        await using NpgsqlDataReader r = await batch.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return Problem.NotFound("node", nodeId);
-        await r.NextResultAsync(ct);
-        var rows = new List<InboundResponse>();
-        while (await r.ReadAsync(ct)) rows.Add(Read(r));
+        if (await InboundsStore.ListByNodeAsync(db, nodeId, after, take, ct) is not { } rows) return Problem.NotFound("node", nodeId);
         return TypedResults.Ok(Page<InboundResponse>.From(rows, take, i => i.Id));
     }
 
     private static async Task<Results<Ok<InboundResponse>, ProblemHttpResult>> GetInbound(Guid id, NpgsqlDataSource db, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = db.CreateCommand(InboundsSql.Get);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        List<InboundResponse> rows = await ReadAsync(cmd, ct);
-        return rows.Count == 0 ? Problem.NotFound("inbound", id) : TypedResults.Ok(rows[0]);
+        return await InboundsStore.GetAsync(db, id, ct) is { } inbound ? TypedResults.Ok(inbound) : Problem.NotFound("inbound", id);
     }
 
     private static async Task<Results<Ok<InboundResponse>, ValidationProblem, ProblemHttpResult>> UpdateInbound(
@@ -91,23 +67,20 @@ internal static class InboundsEndpoints
         if (errors.Count > 0) return Problem.Validation(errors);
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        List<InboundResponse> rows;
+        InboundResponse? updated;
         try
         {
-            await using var cmd = new NpgsqlCommand(InboundsSql.Update, conn, tx);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            AddFields(cmd, request);
-            rows = await ReadAsync(cmd, ct);
+            updated = await InboundsStore.UpdateAsync(conn, tx, id, request, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return TagTaken(request);
         }
-        if (rows.Count == 0) return Problem.NotFound("inbound", id);
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "inbound.update", AuditWriter.Target("inbound", id),
-            JsonSerializer.SerializeToElement(new { nodeId = rows[0].NodeId, tag = rows[0].Tag, protocol = rows[0].Protocol }), ct);
+        if (updated is null) return Problem.NotFound("inbound", id);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "inbound.update", AuditStore.Target("inbound", id),
+            JsonSerializer.SerializeToElement(new { nodeId = updated.NodeId, tag = updated.Tag, protocol = updated.Protocol }), ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(rows[0]);
+        return TypedResults.Ok(updated);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteInbound(
@@ -115,52 +88,13 @@ internal static class InboundsEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        Guid nodeId;
-        string tag;
-        await using (var cmd = new NpgsqlCommand(InboundsSql.Delete, conn, tx))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-            if (!await r.ReadAsync(ct)) return Problem.NotFound("inbound", id);
-            nodeId = r.GetGuid(0);
-            tag = r.GetString(1);
-        }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "inbound.delete", AuditWriter.Target("inbound", id),
-            JsonSerializer.SerializeToElement(new { nodeId, tag }), ct);
+        if (await InboundsStore.DeleteAsync(conn, tx, id, ct) is not { } deleted) return Problem.NotFound("inbound", id);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "inbound.delete", AuditStore.Target("inbound", id),
+            JsonSerializer.SerializeToElement(new { nodeId = deleted.NodeId, tag = deleted.Tag }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
 
     private static ProblemHttpResult TagTaken(InboundRequest request)
         => Problem.Of(ProblemTypes.Conflict, $"The node already has an inbound tagged '{request.Tag}'.");
-
-    /// <summary>Adds tag .. settings as the next ten positional parameters; defaults match the table's.</summary>
-    private static void AddFields(NpgsqlCommand cmd, InboundRequest request)
-    {
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tag!.Trim() });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Host!.Trim() });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = request.Port!.Value });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Protocol! });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Network ?? InboundValidation.DefaultNetwork });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Tls ?? InboundValidation.DefaultTls });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Geo ?? "" });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Purpose ?? "" });
-        cmd.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = request.IsActive ?? true });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Jsonb, TypedValue = request.Settings?.GetRawText() ?? "{}" });
-    }
-
-    private static async Task<List<InboundResponse>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
-    {
-        var rows = new List<InboundResponse>();
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) rows.Add(Read(r));
-        return rows;
-    }
-
-    private static InboundResponse Read(NpgsqlDataReader r)
-    {
-        using var settings = JsonDocument.Parse(r.GetString(11));
-        return new InboundResponse(r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetString(5), r.GetString(6),
-            r.GetString(7), r.GetString(8), r.GetString(9), r.GetBoolean(10), settings.RootElement.Clone(), r.GetFieldValue<DateTimeOffset>(12));
-    }
 }

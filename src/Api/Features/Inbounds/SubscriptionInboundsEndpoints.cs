@@ -31,8 +31,8 @@ internal static class SubscriptionInboundsEndpoints
         Guid id, NpgsqlDataSource db, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        if (!await ExistsAsync(conn, null, InboundsSql.SubscriptionExists, id, ct)) return Problem.NotFound("subscription", id);
-        return TypedResults.Ok(new SubscriptionInboundsResponse(id, await ListAsync(conn, null, id, ct)));
+        if (!await InboundsStore.SubscriptionExistsAsync(conn, null, id, ct)) return Problem.NotFound("subscription", id);
+        return TypedResults.Ok(new SubscriptionInboundsResponse(id, await InboundsStore.ListLinksAsync(conn, null, id, ct)));
     }
 
     private static async Task<Results<Ok<SubscriptionInboundsResponse>, ValidationProblem, ProblemHttpResult>> ReplaceSubscriptionInbounds(
@@ -44,31 +44,16 @@ internal static class SubscriptionInboundsEndpoints
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         // The lock serialises concurrent replacements of one subscription's set.
-        if (!await ExistsAsync(conn, tx, InboundsSql.LockSubscription, id, ct)) return Problem.NotFound("subscription", id);
-        var missing = new List<string>();
-        await using (var check = new NpgsqlCommand(InboundsSql.MissingInbounds, conn, tx))
-        {
-            check.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = wanted });
-            await using NpgsqlDataReader r = await check.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) missing.Add($"No inbound has id {r.GetGuid(0)}.");
-        }
-        if (missing.Count > 0) return Problem.Validation("inboundIds", string.Join(" ", missing));
-        Guid[] added, removed;
-        await using (var replace = new NpgsqlCommand(InboundsSql.ReplaceLinks, conn, tx))
-        {
-            replace.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            replace.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = wanted });
-            await using NpgsqlDataReader r = await replace.ExecuteReaderAsync(ct);
-            await r.ReadAsync(ct);
-            added = r.GetFieldValue<Guid[]>(0);
-            removed = r.GetFieldValue<Guid[]>(1);
-        }
+        if (!await InboundsStore.LockSubscriptionAsync(conn, tx, id, ct)) return Problem.NotFound("subscription", id);
+        List<Guid> missing = await InboundsStore.MissingInboundsAsync(conn, tx, wanted, ct);
+        if (missing.Count > 0) return Problem.Validation("inboundIds", string.Join(" ", missing.Select(m => $"No inbound has id {m}.")));
+        (Guid[] added, Guid[] removed) = await InboundsStore.ReplaceLinksAsync(conn, tx, id, wanted, ct);
         if (added.Length + removed.Length > 0)
         {
-            await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.inbounds.replace", AuditWriter.Target("subscription", id),
+            await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbounds.replace", AuditStore.Target("subscription", id),
                 JsonSerializer.SerializeToElement(new { added, removed }), ct);
         }
-        IReadOnlyList<Guid> now = await ListAsync(conn, tx, id, ct);
+        IReadOnlyList<Guid> now = await InboundsStore.ListLinksAsync(conn, tx, id, ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new SubscriptionInboundsResponse(id, now));
     }
@@ -78,19 +63,12 @@ internal static class SubscriptionInboundsEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        bool inserted;
-        await using (var link = new NpgsqlCommand(InboundsSql.Link, conn, tx))
-        {
-            link.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            link.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = inboundId });
-            inserted = await link.ExecuteScalarAsync(ct) is not null;
-        }
-        if (!inserted)
+        if (!await InboundsStore.LinkAsync(conn, tx, id, inboundId, ct))
         {
             if (await MissingAsync(conn, tx, id, inboundId, ct) is { } notFound) return notFound;
             return TypedResults.NoContent(); // already linked: nothing changed, nothing to audit
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditWriter.Target("subscription", id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditStore.Target("subscription", id),
             JsonSerializer.SerializeToElement(new { inboundId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
@@ -101,19 +79,12 @@ internal static class SubscriptionInboundsEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        int deleted;
-        await using (var unlink = new NpgsqlCommand(InboundsSql.Unlink, conn, tx))
-        {
-            unlink.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            unlink.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = inboundId });
-            deleted = await unlink.ExecuteNonQueryAsync(ct);
-        }
-        if (deleted == 0)
+        if (!await InboundsStore.UnlinkAsync(conn, tx, id, inboundId, ct))
         {
             if (await MissingAsync(conn, tx, id, inboundId, ct) is { } notFound) return notFound;
             return TypedResults.NoContent();
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.inbound.unlink", AuditWriter.Target("subscription", id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.unlink", AuditStore.Target("subscription", id),
             JsonSerializer.SerializeToElement(new { inboundId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
@@ -121,25 +92,8 @@ internal static class SubscriptionInboundsEndpoints
 
     private static async Task<ProblemHttpResult?> MissingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid inboundId, CancellationToken ct)
     {
-        if (!await ExistsAsync(conn, tx, InboundsSql.SubscriptionExists, id, ct)) return Problem.NotFound("subscription", id);
-        if (!await ExistsAsync(conn, tx, InboundsSql.InboundExists, inboundId, ct)) return Problem.NotFound("inbound", inboundId);
+        if (!await InboundsStore.SubscriptionExistsAsync(conn, tx, id, ct)) return Problem.NotFound("subscription", id);
+        if (!await InboundsStore.InboundExistsAsync(conn, tx, inboundId, ct)) return Problem.NotFound("inbound", inboundId);
         return null;
-    }
-
-    private static async Task<bool> ExistsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, Guid id, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn, tx);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        return await cmd.ExecuteScalarAsync(ct) is not null;
-    }
-
-    private static async Task<IReadOnlyList<Guid>> ListAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(InboundsSql.ListLinks, conn, tx);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        var ids = new List<Guid>();
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) ids.Add(r.GetGuid(0));
-        return ids;
     }
 }

@@ -49,35 +49,25 @@ internal static class NodeSyncEndpoints
     }
 
     /// <summary>The document as of <paramref name="now"/>, and the first instant it stops being right by time alone.</summary>
-    internal static async Task<(NodeSyncDocument, DateTimeOffset)> BuildAsync(NpgsqlDataSource db, Guid nodeId, DateTimeOffset now, CancellationToken ct)
+    private static async Task<(NodeSyncDocument, DateTimeOffset)> BuildAsync(NpgsqlDataSource db, Guid nodeId, DateTimeOffset now, CancellationToken ct)
     {
-        await using NpgsqlBatch batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(NodeSyncSql.Inbounds) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = nodeId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(NodeSyncSql.Users)
+        (List<NodeSyncStore.InboundRow> rows, List<NodeSyncStore.UserRow> allowed) = await NodeSyncStore.ReadAsync(db, nodeId, now, ct);
+        var users = new Dictionary<Guid, List<NodeSyncUser>>();
+        var inbounds = new Dictionary<Guid, NodeSyncStore.InboundRow>();
+        foreach (NodeSyncStore.InboundRow inbound in rows)
         {
-            Parameters = { new NpgsqlParameter<Guid> { TypedValue = nodeId }, new NpgsqlParameter<DateTimeOffset> { TypedValue = now } },
-        });
-        await using NpgsqlDataReader r = await batch.ExecuteReaderAsync(ct);
-        var inbounds = new List<(Guid Id, string Tag, string Protocol, int Port, string? Method, List<NodeSyncUser> Users)>();
-        var byId = new Dictionary<Guid, int>();
-        while (await r.ReadAsync(ct))
-        {
-            byId[r.GetGuid(0)] = inbounds.Count;
-            inbounds.Add((r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4), []));
+            users[inbound.Id] = [];
+            inbounds[inbound.Id] = inbound;
         }
-        await r.NextResultAsync(ct);
         DateTimeOffset validUntil = DateTimeOffset.MaxValue;
-        while (await r.ReadAsync(ct))
+        foreach (NodeSyncStore.UserRow user in allowed)
         {
-            // An inbound deactivated between the two statements: its users go with it (its version bump forces a rebuild).
-            if (!byId.TryGetValue(r.GetGuid(0), out int index)) continue;
-            var inbound = inbounds[index];
-            DateTimeOffset? expiresAt = r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4);
-            if (expiresAt is { } e && e < validUntil) validUntil = e;
-            if (Credentials(inbound.Protocol, inbound.Method, r.GetString(2)) is not { } credentials) continue;
-            inbound.Users.Add(new NodeSyncUser(r.GetGuid(1), credentials.Uuid, credentials.Password, r.IsDBNull(3) ? null : r.GetInt64(3), expiresAt));
+            NodeSyncStore.InboundRow inbound = inbounds[user.InboundId];
+            if (user.ExpiresAt is { } e && e < validUntil) validUntil = e;
+            if (Credentials(inbound.Protocol, inbound.Method, user.Secret) is not { } credentials) continue;
+            users[inbound.Id].Add(new NodeSyncUser(user.SubscriptionId, credentials.Uuid, credentials.Password, user.MaxSpeed, user.ExpiresAt));
         }
-        var document = new NodeSyncDocument(nodeId, [.. inbounds.Select(i => new NodeSyncInbound(i.Id, i.Tag, i.Protocol, i.Port, i.Method, i.Users))]);
+        var document = new NodeSyncDocument(nodeId, [.. rows.Select(i => new NodeSyncInbound(i.Id, i.Tag, i.Protocol, i.Port, i.Method, users[i.Id]))]);
         return (document, validUntil);
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using Vpn.Perf.Api.Features.Nodes;
+using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.NodeSync;
@@ -24,16 +24,11 @@ internal sealed class NodeTokenFilter(NpgsqlDataSource db) : IEndpointFilter
         {
             return Refuse(http, ProblemTypes.InvalidToken, "The node token is not valid.");
         }
-        await using (NpgsqlCommand cmd = db.CreateCommand(NodeSyncSql.Authenticate))
+        if (await NodeSyncStore.AuthenticateAsync(db, hash, http.RequestAborted) is not { } caller)
         {
-            cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
-            await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(http.RequestAborted);
-            if (!await r.ReadAsync(http.RequestAborted))
-            {
-                return Refuse(http, ProblemTypes.InvalidToken, "The node token is unknown or revoked.");
-            }
-            new NodeCaller(r.GetGuid(0), r.GetGuid(1), r.GetInt64(2)).Attach(http);
+            return Refuse(http, ProblemTypes.InvalidToken, "The node token is unknown or revoked.");
         }
+        caller.Attach(http);
         return await next(context);
     }
 

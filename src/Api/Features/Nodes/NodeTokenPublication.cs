@@ -21,7 +21,7 @@ internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher p
     public async Task PublishAsync(Guid tokenId, Guid nodeId, byte[] keyHash, CancellationToken ct)
     {
         await publisher.PublishNodeTokenAsync(keyHash, nodeId, tokenId, ct);
-        if (await MarkAsync(NodesSql.MarkActivePublished, tokenId, ct) == 0)
+        if (!await NodesStore.MarkActivePublishedAsync(db, tokenId, ct))
         {
             await RemoveAsync(tokenId, keyHash, ct);
         }
@@ -31,7 +31,7 @@ internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher p
     public async Task RemoveAsync(Guid tokenId, byte[] keyHash, CancellationToken ct)
     {
         await publisher.RevokeNodeTokenAsync(keyHash, tokenId, ct);
-        await MarkAsync(NodesSql.MarkRevokedPublished, tokenId, ct);
+        await NodesStore.MarkRevokedPublishedAsync(db, tokenId, ct);
     }
 
     /// <summary>Removes the keys of deleted tokens (a deleted node's) and drops their removal rows.</summary>
@@ -41,9 +41,7 @@ internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher p
         {
             await publisher.RevokeNodeTokenAsync(hash, id, ct);
         }
-        await using NpgsqlCommand delete = db.CreateCommand(NodesSql.DeleteRemovals);
-        delete.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. tokens.Select(t => t.KeyHash)] });
-        await delete.ExecuteNonQueryAsync(ct);
+        await NodesStore.DeleteRemovalsAsync(db, [.. tokens.Select(t => t.KeyHash)], ct);
     }
 
     /// <summary>
@@ -60,43 +58,24 @@ internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher p
             await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
             await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
             var done = new List<Guid>();
-            int rows = 0;
-            await using (var select = new NpgsqlCommand(NodesSql.ReconcileBatch, conn, tx))
+            // The rows stay locked until commit: a revocation racing this pass waits, then deletes after us.
+            var batch = await NodesStore.ReconcileBatchAsync(conn, tx, after, BatchSize, ct);
+            foreach ((Guid id, Guid node, byte[] hash, bool active, bool published) in batch)
             {
-                select.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = after });
-                select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize });
-                var batch = new List<(Guid Id, Guid Node, byte[] Hash, bool Active, bool Published)>();
-                await using (NpgsqlDataReader r = await select.ExecuteReaderAsync(ct))
+                after = id;
+                if (active && published
+                    && await redis.HashGetAsync(RedisKeys.NodeToken(hash), "token_id").WaitAsync(ct) == id.ToString("N"))
                 {
-                    while (await r.ReadAsync(ct))
-                    {
-                        batch.Add((r.GetGuid(0), r.GetGuid(1), r.GetFieldValue<byte[]>(2), r.GetBoolean(3), r.GetBoolean(4)));
-                    }
+                    continue;
                 }
-                rows = batch.Count;
-                // The rows stay locked until commit: a revocation racing this pass waits, then deletes after us.
-                foreach ((Guid id, Guid node, byte[] hash, bool active, bool published) in batch)
-                {
-                    after = id;
-                    if (active && published
-                        && await redis.HashGetAsync(RedisKeys.NodeToken(hash), "token_id").WaitAsync(ct) == id.ToString("N"))
-                    {
-                        continue;
-                    }
-                    if (active) await publisher.PublishNodeTokenAsync(hash, node, id, ct);
-                    else await publisher.RevokeNodeTokenAsync(hash, id, ct);
-                    writes++;
-                    if (!published) done.Add(id);
-                }
+                if (active) await publisher.PublishNodeTokenAsync(hash, node, id, ct);
+                else await publisher.RevokeNodeTokenAsync(hash, id, ct);
+                writes++;
+                if (!published) done.Add(id);
             }
-            if (done.Count > 0)
-            {
-                await using var mark = new NpgsqlCommand(NodesSql.MarkPublished, conn, tx);
-                mark.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. done] });
-                await mark.ExecuteNonQueryAsync(ct);
-            }
+            if (done.Count > 0) await NodesStore.MarkPublishedAsync(conn, tx, [.. done], ct);
             await tx.CommitAsync(ct);
-            if (rows < BatchSize) break;
+            if (batch.Count < BatchSize) break;
         }
         return writes + await ReconcileRemovalsAsync(ct);
     }
@@ -109,16 +88,7 @@ internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher p
             await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
             await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
             var removed = new List<byte[]>();
-            var batch = new List<(byte[] Hash, Guid Id, bool Reissued)>();
-            await using (var select = new NpgsqlCommand(NodesSql.RemovalBatch, conn, tx))
-            {
-                select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = BatchSize });
-                await using NpgsqlDataReader r = await select.ExecuteReaderAsync(ct);
-                while (await r.ReadAsync(ct))
-                {
-                    batch.Add((r.GetFieldValue<byte[]>(0), r.GetGuid(1), r.GetBoolean(2)));
-                }
-            }
+            var batch = await NodesStore.RemovalBatchAsync(conn, tx, BatchSize, ct);
             foreach ((byte[] hash, Guid id, bool reissued) in batch)
             {
                 if (!reissued)
@@ -128,21 +98,9 @@ internal sealed class NodeTokenPublication(NpgsqlDataSource db, StatePublisher p
                 }
                 removed.Add(hash);
             }
-            if (removed.Count > 0)
-            {
-                await using var delete = new NpgsqlCommand(NodesSql.DeleteRemovals, conn, tx);
-                delete.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. removed] });
-                await delete.ExecuteNonQueryAsync(ct);
-            }
+            if (removed.Count > 0) await NodesStore.DeleteRemovalsAsync(conn, tx, [.. removed], ct);
             await tx.CommitAsync(ct);
             if (batch.Count < BatchSize) return writes;
         }
-    }
-
-    private async Task<int> MarkAsync(string sql, Guid tokenId, CancellationToken ct)
-    {
-        await using NpgsqlCommand cmd = db.CreateCommand(sql);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
-        return await cmd.ExecuteNonQueryAsync(ct);
     }
 }

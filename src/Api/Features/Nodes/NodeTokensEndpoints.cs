@@ -38,15 +38,9 @@ internal static class NodeTokensEndpoints
         await using (NpgsqlConnection conn = await db.OpenConnectionAsync(ct))
         await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct))
         {
-            await using (var cmd = new NpgsqlCommand(NodesSql.InsertToken, conn, tx))
-            {
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-                cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = hash });
-                if (await cmd.ExecuteScalarAsync(ct) is not DateTime at) return Problem.NotFound("node", id);
-                createdAt = new DateTimeOffset(at, TimeSpan.Zero);
-            }
-            await AuditWriter.AddAsync(conn, tx, actor, "node_token.create", AuditWriter.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
+            if (await NodesStore.InsertTokenAsync(conn, tx, tokenId, id, hash, ct) is not { } at) return Problem.NotFound("node", id);
+            createdAt = at;
+            await AuditStore.AddAsync(conn, tx, actor, "node_token.create", AuditStore.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
             await tx.CommitAsync(ct);
         }
         try
@@ -68,25 +62,7 @@ internal static class NodeTokensEndpoints
         Guid id, int? limit, Guid? after, NpgsqlDataSource db, CancellationToken ct)
     {
         int take = Page<NodeTokenResponse>.Limit(limit);
-        await using NpgsqlBatch batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(NodesSql.Exists) { Parameters = { new NpgsqlParameter<Guid> { TypedValue = id } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(NodesSql.ListTokens)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<Guid> { TypedValue = id },
-                new NpgsqlParameter<Guid?> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid, TypedValue = after },
-                new NpgsqlParameter<int> { TypedValue = take + 1 },
-            },
-        });
-        await using NpgsqlDataReader r = await batch.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return Problem.NotFound("node", id);
-        await r.NextResultAsync(ct);
-        var rows = new List<NodeTokenResponse>();
-        while (await r.ReadAsync(ct))
-        {
-            rows.Add(new NodeTokenResponse(r.GetGuid(0), id, r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2)));
-        }
+        if (await NodesStore.ListTokensAsync(db, id, after, take, ct) is not { } rows) return Problem.NotFound("node", id);
         return TypedResults.Ok(Page<NodeTokenResponse>.From(rows, take, t => t.Id));
     }
 
@@ -97,19 +73,11 @@ internal static class NodeTokensEndpoints
         await using (NpgsqlConnection conn = await db.OpenConnectionAsync(ct))
         await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct))
         {
-            bool newly;
-            await using (var cmd = new NpgsqlCommand(NodesSql.RevokeToken, conn, tx))
+            if (await NodesStore.RevokeTokenAsync(conn, tx, tokenId, id, ct) is not { } revoked) return Problem.NotFound("node token", tokenId);
+            hash = revoked.KeyHash;
+            if (revoked.Newly)
             {
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-                await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-                if (!await r.ReadAsync(ct)) return Problem.NotFound("node token", tokenId);
-                hash = r.GetFieldValue<byte[]>(0);
-                newly = r.GetBoolean(1);
-            }
-            if (newly)
-            {
-                await AuditWriter.AddAsync(conn, tx, user.UserId(), "node_token.revoke", AuditWriter.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
+                await AuditStore.AddAsync(conn, tx, user.UserId(), "node_token.revoke", AuditStore.Target("node_token", tokenId), Meta(new { nodeId = id }), ct);
             }
             await tx.CommitAsync(ct);
         }
@@ -129,12 +97,8 @@ internal static class NodeTokensEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(NodesSql.WithdrawToken, conn, tx))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tokenId });
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-        await AuditWriter.AddAsync(conn, tx, actor, "node_token.revoke", AuditWriter.Target("node_token", tokenId),
+        await NodesStore.WithdrawTokenAsync(conn, tx, tokenId, ct);
+        await AuditStore.AddAsync(conn, tx, actor, "node_token.revoke", AuditStore.Target("node_token", tokenId),
             Meta(new { nodeId, reason = "publish-failed" }), ct);
         await tx.CommitAsync(ct);
     }

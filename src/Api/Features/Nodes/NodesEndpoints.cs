@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
@@ -37,47 +36,37 @@ internal static class NodesEndpoints
         NodeRow row;
         try
         {
-            await using var cmd = new NpgsqlCommand(NodesSql.Insert, conn, tx);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = Ids.NewId() });
-            AddFields(cmd, request);
-            row = (await ReadNodesAsync(cmd, ct))[0];
+            row = await NodesStore.InsertAsync(conn, tx, Ids.NewId(), request, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return Problem.Of(ProblemTypes.Conflict, $"A node named '{request.Name}' already exists.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "node.create", AuditWriter.Target("node", row.Id), Meta(new { name = row.Name }), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "node.create", AuditStore.Target("node", row.Id), Meta(new { name = row.Name }), ct);
         await tx.CommitAsync(ct);
         // A node created just now has never reported.
         return TypedResults.Created($"/api/v1/nodes/{row.Id}", row.ToResponse(null, false));
     }
 
     private static async Task<Results<Ok<Page<NodeResponse>>, ProblemHttpResult>> ListNodes(
-        int? limit, Guid? after, NpgsqlDataSource db, IDatabase redis, NodesOptions options, TimeProvider time, CancellationToken ct)
+        int? limit, Guid? after, [AsParameters] NodeServices services, CancellationToken ct)
     {
         int take = Page<NodeResponse>.Limit(limit);
-        await using NpgsqlCommand cmd = db.CreateCommand(after is null ? NodesSql.ListFirst : NodesSql.ListAfter);
-        if (after is { } cursor) cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = cursor });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = take + 1 });
-        List<NodeRow> rows = await ReadNodesAsync(cmd, ct);
-        if (await WithActivityAsync(rows, redis, options, time, ct) is not { } items) return Unavailable();
+        List<NodeRow> rows = await NodesStore.ListAsync(services.Db, after, take, ct);
+        if (await WithActivityAsync(rows, services, ct) is not { } items) return Unavailable();
         return TypedResults.Ok(Page<NodeResponse>.From(items, take, n => n.Id));
     }
 
     private static async Task<Results<Ok<NodeResponse>, ProblemHttpResult>> GetNode(
-        Guid id, NpgsqlDataSource db, IDatabase redis, NodesOptions options, TimeProvider time, CancellationToken ct)
+        Guid id, [AsParameters] NodeServices services, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = db.CreateCommand(NodesSql.Get);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        List<NodeRow> rows = await ReadNodesAsync(cmd, ct);
-        if (rows.Count == 0) return Problem.NotFound("node", id);
-        if (await WithActivityAsync(rows, redis, options, time, ct) is not { } items) return Unavailable();
+        if (await NodesStore.GetAsync(services.Db, id, ct) is not { } row) return Problem.NotFound("node", id);
+        if (await WithActivityAsync([row], services, ct) is not { } items) return Unavailable();
         return TypedResults.Ok(items[0]);
     }
 
     private static async Task<Results<Ok<NodeResponse>, ValidationProblem, ProblemHttpResult>> UpdateNode(
-        Guid id, NodeRequest request, ClaimsPrincipal user, NpgsqlDataSource db, IDatabase redis, NodesOptions options, TimeProvider time,
-        CancellationToken ct)
+        Guid id, NodeRequest request, ClaimsPrincipal user, [AsParameters] NodeServices services, CancellationToken ct)
     {
         Dictionary<string, string[]> errors = NodeValidation.Validate(request);
         if (errors.Count > 0) return Problem.Validation(errors);
@@ -85,52 +74,39 @@ internal static class NodesEndpoints
         DateTimeOffset? lastReport;
         try
         {
-            lastReport = (await NodeActivity.LastReportsAsync(redis, [id], ct))[0];
+            lastReport = (await NodeActivity.LastReportsAsync(services.Redis, [id], ct))[0];
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return Unavailable();
         }
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        List<NodeRow> rows;
+        NodeRow? row;
         try
         {
-            await using var cmd = new NpgsqlCommand(NodesSql.Update, conn, tx);
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            AddFields(cmd, request);
-            rows = await ReadNodesAsync(cmd, ct);
+            row = await NodesStore.UpdateAsync(conn, tx, id, request, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return Problem.Of(ProblemTypes.Conflict, $"A node named '{request.Name}' already exists.");
         }
-        if (rows.Count == 0) return Problem.NotFound("node", id);
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "node.update", AuditWriter.Target("node", id), Meta(new { name = rows[0].Name }), ct);
+        if (row is null) return Problem.NotFound("node", id);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "node.update", AuditStore.Target("node", id), Meta(new { name = row.Name }), ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(rows[0].ToResponse(lastReport, NodeActivity.IsActive(lastReport, time.GetUtcNow(), options.ActiveWindow)));
+        return TypedResults.Ok(row.ToResponse(lastReport, NodeActivity.IsActive(lastReport, services.Time.GetUtcNow(), services.Options.ActiveWindow)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteNode(
         Guid id, ClaimsPrincipal user, NpgsqlDataSource db, NodeTokenPublication publication, CancellationToken ct)
     {
-        var tokens = new List<(Guid Id, byte[] KeyHash)>();
+        List<(Guid Id, byte[] KeyHash)>? tokens;
         await using (NpgsqlConnection conn = await db.OpenConnectionAsync(ct))
         await using (NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct))
         {
-            bool deleted = false;
-            await using (var cmd = new NpgsqlCommand(NodesSql.Delete, conn, tx))
-            {
-                cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-                await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-                while (await r.ReadAsync(ct))
-                {
-                    deleted = true;
-                    if (!r.IsDBNull(0)) tokens.Add((r.GetGuid(0), r.GetFieldValue<byte[]>(1)));
-                }
-            }
-            if (!deleted) return Problem.NotFound("node", id);
-            await AuditWriter.AddAsync(conn, tx, user.UserId(), "node.delete", AuditWriter.Target("node", id), Meta(new { tokens = tokens.Count }), ct);
+            tokens = await NodesStore.DeleteAsync(conn, tx, id, ct);
+            if (tokens is null) return Problem.NotFound("node", id);
+            await AuditStore.AddAsync(conn, tx, user.UserId(), "node.delete", AuditStore.Target("node", id), Meta(new { tokens = tokens.Count }), ct);
             await tx.CommitAsync(ct);
         }
         try
@@ -145,23 +121,22 @@ internal static class NodesEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<List<NodeResponse>?> WithActivityAsync(List<NodeRow> rows, IDatabase redis, NodesOptions options, TimeProvider time,
-        CancellationToken ct)
+    private static async Task<List<NodeResponse>?> WithActivityAsync(List<NodeRow> rows, NodeServices services, CancellationToken ct)
     {
         DateTimeOffset?[] seen;
         try
         {
-            seen = await NodeActivity.LastReportsAsync(redis, [.. rows.Select(r => r.Id)], ct);
+            seen = await NodeActivity.LastReportsAsync(services.Redis, [.. rows.Select(r => r.Id)], ct);
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return null;
         }
-        DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset now = services.Time.GetUtcNow();
         var items = new List<NodeResponse>(rows.Count);
         for (int i = 0; i < rows.Count; i++)
         {
-            items.Add(rows[i].ToResponse(seen[i], NodeActivity.IsActive(seen[i], now, options.ActiveWindow)));
+            items.Add(rows[i].ToResponse(seen[i], NodeActivity.IsActive(seen[i], now, services.Options.ActiveWindow)));
         }
         return items;
     }
@@ -169,29 +144,5 @@ internal static class NodesEndpoints
     private static ProblemHttpResult Unavailable()
         => Problem.Of(ProblemTypes.Unavailable, "Redis, where Ingest records node activity, is unavailable; retry later.");
 
-    private static void AddFields(NpgsqlCommand cmd, NodeRequest request)
-    {
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Name!.Trim() });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Description ?? "" });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Geo ?? "" });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Purpose ?? "" });
-    }
-
-    private static async Task<List<NodeRow>> ReadNodesAsync(NpgsqlCommand cmd, CancellationToken ct)
-    {
-        var rows = new List<NodeRow>();
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            rows.Add(new NodeRow(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetFieldValue<DateTimeOffset>(5)));
-        }
-        return rows;
-    }
-
     internal static JsonElement Meta<T>(T value) => JsonSerializer.SerializeToElement(value);
-
-    private sealed record NodeRow(Guid Id, string Name, string Description, string Geo, string Purpose, DateTimeOffset CreatedAt)
-    {
-        public NodeResponse ToResponse(DateTimeOffset? lastReport, bool active) => new(Id, Name, Description, Geo, Purpose, CreatedAt, lastReport, active);
-    }
 }

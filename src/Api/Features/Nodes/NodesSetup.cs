@@ -1,17 +1,14 @@
-using Vpn.Perf.Api.Features.NodeSync;
-
 namespace Vpn.Perf.Api.Features.Nodes;
 
 internal static class NodesSetup
 {
-    /// <summary>Nodes, node tokens (and their reconciler), inbounds and node sync.</summary>
+    /// <summary>Nodes and node tokens (and their reconciler).</summary>
     public static IServiceCollection AddNodes(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(NodesOptions.Section).Get<NodesOptions>() ?? new NodesOptions();
         services.AddSingleton(options);
         services.AddSingleton<NodeTokenPublication>();
         services.AddHostedService<NodeTokenReconciler>();
-        services.AddSingleton<NodeSyncCache>();
-        return services;
+        return services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodesJsonContext.Default));
     }
 }

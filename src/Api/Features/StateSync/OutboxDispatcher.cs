@@ -1,5 +1,4 @@
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.StateSync;
@@ -99,30 +98,14 @@ internal sealed class OutboxDispatcher(
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        var rows = new List<SubscriptionStateRow>();
-        var enqueuedAt = new List<DateTime>();
-        await using (var claim = new NpgsqlCommand(StateSyncSql.ClaimBatch, conn, tx) { Parameters = { new() { Value = options.BatchSize } } })
-        await using (NpgsqlDataReader reader = await claim.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                Guid id = reader.GetGuid(0);
-                enqueuedAt.Add(reader.GetDateTime(1));
-                rows.Add(SubscriptionStateRow.Read(reader, id, 2));
-            }
-        }
+        (List<SubscriptionStateRow> rows, List<DateTime> enqueuedAt) = await StateSyncStore.ClaimBatchAsync(conn, tx, options.BatchSize, ct);
         if (rows.Count == 0) return (0, rows);
 
         var changes = new KeyValuePair<Guid, SubscriptionState?>[rows.Count];
         for (int i = 0; i < rows.Count; i++) changes[i] = new(rows[i].Id, rows[i].State);
         await publisher.PublishSubscriptionsAsync(changes, ct);
 
-        await using (var delete = new NpgsqlCommand(StateSyncSql.DeletePublished, conn, tx))
-        {
-            delete.Parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = [.. rows.Select(r => r.Id)] });
-            delete.Parameters.Add(new NpgsqlParameter<DateTime[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = [.. enqueuedAt] });
-            await delete.ExecuteNonQueryAsync(ct);
-        }
+        await StateSyncStore.DeletePublishedAsync(conn, tx, [.. rows.Select(r => r.Id)], [.. enqueuedAt], ct);
         await tx.CommitAsync(ct);
         StateSyncLog.Published(logger, rows.Count);
         return (rows.Count, rows);

@@ -1,9 +1,8 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Npgsql;
-using StackExchange.Redis;
 using Vpn.Perf.Api.Features.Audit;
+using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.StateSync;
@@ -14,7 +13,7 @@ namespace Vpn.Perf.Api.Features.StateSync;
 /// is set and usage is at or above it, as Ingest decides it. The flag and its audit entry (actor null = the system)
 /// change in one transaction, and only when the flag differs, so repeated events and passes are harmless.
 /// </summary>
-internal sealed class OverLimitEvaluator(NpgsqlDataSource db, IDatabase redis, StatePublisher publisher, TimeProvider time, ILogger<OverLimitEvaluator> logger)
+internal sealed class OverLimitEvaluator(NpgsqlDataSource db, LiveUsage usage, TimeProvider time, ILogger<OverLimitEvaluator> logger)
 {
     public const string OverLimitAction = "subscription.over_limit";
     public const string WithinLimitAction = "subscription.within_limit";
@@ -28,19 +27,19 @@ internal sealed class OverLimitEvaluator(NpgsqlDataSource db, IDatabase redis, S
     {
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var candidates = new List<SubscriptionStateRow>();
-        var reads = new List<Task<RedisValue>>();
+        var keys = new List<UsageKey>();
         foreach (SubscriptionStateRow row in rows)
         {
             if (row.State is not { } state || (state.MaxTraffic is null && !row.IsOverLimit)) continue;
             candidates.Add(row);
-            reads.Add(redis.StringGetAsync(RedisKeys.Usage(row.Id, state.PeriodStart(now), publisher.BucketCount)));
+            keys.Add(usage.KeyOf(row.Id, state, now));
         }
         if (candidates.Count == 0) return 0;
-        await Task.WhenAll(reads).WaitAsync(ct);
+        long[] used = await usage.ReadAsync(keys, ct);
         int changed = 0;
         for (int i = 0; i < candidates.Count; i++)
         {
-            bool over = IsOver(candidates[i].State!.MaxTraffic, ParseUsage(reads[i].Result));
+            bool over = IsOver(candidates[i].State!.MaxTraffic, used[i]);
             if (over != candidates[i].IsOverLimit && await EvaluateAsync(candidates[i].Id, source, ct)) changed++;
         }
         return changed;
@@ -55,40 +54,24 @@ internal sealed class OverLimitEvaluator(NpgsqlDataSource db, IDatabase redis, S
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using (var lockCmd = new NpgsqlCommand(StateSyncSql.LockForEvaluation, conn, tx) { Parameters = { new() { Value = subscriptionId } } })
-        {
-            if (await lockCmd.ExecuteScalarAsync(ct) is null) return false;
-        }
-        SubscriptionStateRow row;
-        await using (var read = new NpgsqlCommand(StateSyncSql.ReadOne, conn, tx) { Parameters = { new() { Value = subscriptionId } } })
-        await using (NpgsqlDataReader reader = await read.ExecuteReaderAsync(ct))
-        {
-            if (!await reader.ReadAsync(ct)) return false;
-            row = SubscriptionStateRow.Read(reader, subscriptionId, 1);
-        }
+        if (await StateSyncStore.LockAndReadAsync(conn, tx, subscriptionId, ct) is not { } row) return false;
         SubscriptionState state = row.State!;
-        long periodStart = state.PeriodStart(time.GetUtcNow().ToUnixTimeMilliseconds());
+        UsageKey key = usage.KeyOf(subscriptionId, state, time.GetUtcNow().ToUnixTimeMilliseconds());
         // The lock is held across this one GET so that two evaluators cannot interleave a read of old limits with a
         // write based on new ones; it is a single short round trip.
-        long used = ParseUsage(await redis.StringGetAsync(RedisKeys.Usage(subscriptionId, periodStart, publisher.BucketCount)).WaitAsync(ct));
+        long used = await usage.ReadAsync(key, ct);
         bool over = IsOver(state.MaxTraffic, used);
         if (over == row.IsOverLimit) return false;
 
-        await using (var update = new NpgsqlCommand(StateSyncSql.SetOverLimit, conn, tx) { Parameters = { new() { Value = subscriptionId }, new() { Value = over } } })
-        {
-            if (await update.ExecuteNonQueryAsync(ct) == 0) return false;
-        }
-        await AuditWriter.AddAsync(conn, tx, null, over ? OverLimitAction : WithinLimitAction, AuditWriter.Target("subscription", subscriptionId),
-            Meta(source, periodStart, used, state.MaxTraffic), ct);
+        if (!await StateSyncStore.SetOverLimitAsync(conn, tx, subscriptionId, over, ct)) return false;
+        await AuditStore.AddAsync(conn, tx, null, over ? OverLimitAction : WithinLimitAction, AuditStore.Target("subscription", subscriptionId),
+            Meta(source, key.PeriodStartMs, used, state.MaxTraffic), ct);
         await tx.CommitAsync(ct);
         StateSyncLog.OverLimitChanged(logger, subscriptionId, over, used, state.MaxTraffic ?? -1, source);
         return true;
     }
 
     private static bool IsOver(long? limit, long used) => limit is { } l && used >= l;
-
-    private static long ParseUsage(RedisValue value)
-        => long.TryParse((string?)value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long used) ? used : 0;
 
     private static JsonElement Meta(string source, long periodStart, long used, long? limit)
     {

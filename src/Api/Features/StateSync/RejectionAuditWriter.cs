@@ -44,12 +44,7 @@ internal sealed class RejectionAuditWriter(NpgsqlDataSource db)
             json.WriteEndObject();
         }
         string meta = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-        await using NpgsqlCommand cmd = db.CreateCommand(InsertOnce);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Action });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = AuditWriter.Target("node", nodeId) });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = meta });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = hourText });
-        await cmd.ExecuteNonQueryAsync(ct);
+        await StateSyncStore.AddRejectionOnceAsync(db, Action, AuditStore.Target("node", nodeId), meta, hourText, ct);
         return true;
     }
 }

@@ -1,5 +1,4 @@
 using Npgsql;
-using NpgsqlTypes;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 
@@ -59,13 +58,13 @@ internal sealed class StateReconciler(
     internal async Task<int> RunPassAsync(CancellationToken ct)
     {
         await using NpgsqlConnection lockConn = await db.OpenConnectionAsync(ct);
-        if (!await AdvisoryAsync(lockConn, StateSyncSql.TryLockReconciler, ct)) return -1;
+        if (!await StateSyncStore.TryLockReconcilerAsync(lockConn, ct)) return -1;
         try
         {
             int seen = 0, repaired = 0, flags = 0;
             while (seen < options.ReconcileMaxPerPass)
             {
-                List<SubscriptionStateRow> page = await ReadPageAsync(_cursor, Math.Min(options.ReconcilePageSize, options.ReconcileMaxPerPass - seen), ct);
+                List<SubscriptionStateRow> page = await StateSyncStore.ReconcilePageAsync(db, _cursor, Math.Min(options.ReconcilePageSize, options.ReconcileMaxPerPass - seen), ct);
                 if (page.Count == 0)
                 {
                     _cursor = Guid.Empty; // end of the table: the next pass starts from the beginning
@@ -87,19 +86,8 @@ internal sealed class StateReconciler(
         finally
         {
             // The session lock would also end with the connection; unlock explicitly because the pool keeps it open.
-            await AdvisoryAsync(lockConn, StateSyncSql.UnlockReconciler, CancellationToken.None);
+            await StateSyncStore.UnlockReconcilerAsync(lockConn, CancellationToken.None);
         }
-    }
-
-    private async Task<List<SubscriptionStateRow>> ReadPageAsync(Guid after, int limit, CancellationToken ct)
-    {
-        var page = new List<SubscriptionStateRow>(limit);
-        await using var cmd = db.CreateCommand(StateSyncSql.ReconcilePage);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = after });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        await using NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) page.Add(SubscriptionStateRow.Read(reader, reader.GetGuid(0), 1));
-        return page;
     }
 
     /// <summary>
@@ -141,15 +129,7 @@ internal sealed class StateReconciler(
 
     private async Task EnqueueAsync(List<Guid> ids, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand(StateSyncSql.Enqueue);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = [.. ids] });
-        await cmd.ExecuteNonQueryAsync(ct);
+        await StateSyncStore.EnqueueAsync(db, [.. ids], ct);
         StateSyncLog.DriftRepaired(logger, ids.Count);
-    }
-
-    private static async Task<bool> AdvisoryAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn) { Parameters = { new NpgsqlParameter<long> { TypedValue = StateSyncSql.ReconcilerLockKey } } };
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 }

@@ -9,7 +9,7 @@ namespace Vpn.Perf.Api.Features.StateSync;
 /// </summary>
 internal readonly record struct SubscriptionStateRow(Guid Id, SubscriptionState? State, bool IsOverLimit)
 {
-    /// <summary>Reads the columns of <c>StateSyncSql.StateColumns</c> starting at <paramref name="first"/>.</summary>
+    /// <summary>Reads the columns of <c>StateSyncStore.StateColumnsSql</c> starting at <paramref name="first"/>.</summary>
     public static SubscriptionStateRow Read(NpgsqlDataReader reader, Guid id, int first)
     {
         if (!reader.GetBoolean(first)) return new(id, null, false);

@@ -3,9 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
@@ -47,15 +45,13 @@ internal static partial class SubscriptionsEndpoints
         DateTimeOffset now = time.GetUtcNow();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using var cmd = new NpgsqlCommand(request.By is not null ? SubscriptionsSql.BulkExtendBy : SubscriptionsSql.BulkExtendTo, conn, tx);
-        cmd.Filter(filter, now, null);
-        if (request.By is not null) cmd.Arg(by.Months, NpgsqlDbType.Integer).Arg(by.FixedMilliseconds / 1000.0, NpgsqlDbType.Double);
-        else cmd.Arg(request.To);
-        int affected = (int)(await cmd.ExecuteScalarAsync(ct))!;
+        int affected = request.By is not null
+            ? await SubscriptionsStore.BulkExtendByAsync(conn, tx, filter, now, by, ct)
+            : await SubscriptionsStore.BulkExtendToAsync(conn, tx, filter, now, request.To, ct);
         JsonObject meta = BulkMeta(filter, request.All, affected);
         meta["by"] = request.By;
         meta["to"] = request.To;
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.bulk.extend", BulkTarget, Meta(meta), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.bulk.extend", BulkTarget, Meta(meta), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new BulkResult(affected));
     }
@@ -76,16 +72,15 @@ internal static partial class SubscriptionsEndpoints
         if (errors.Any) return errors.ToProblem();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using var cmd = new NpgsqlCommand(SubscriptionsSql.BulkSetSuspended, conn, tx);
-        int affected = (int)(await cmd.Filter(filter, time.GetUtcNow(), null).Arg(suspend, NpgsqlDbType.Boolean).ExecuteScalarAsync(ct))!;
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.bulk.suspend" : "subscription.bulk.resume", BulkTarget,
+        int affected = await SubscriptionsStore.BulkSetSuspendedAsync(conn, tx, filter, time.GetUtcNow(), suspend, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.bulk.suspend" : "subscription.bulk.resume", BulkTarget,
             Meta(BulkMeta(filter, request.All, affected)), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new BulkResult(affected));
     }
 
     private static async Task<Results<Ok<BulkResult>, ValidationProblem, ProblemHttpResult>> BulkResetUsage(
-        BulkRequest request, ClaimsPrincipal user, NpgsqlDataSource db, UsageStore usage, TimeProvider time, CancellationToken ct)
+        BulkRequest request, ClaimsPrincipal user, NpgsqlDataSource db, LiveUsage usage, TimeProvider time, CancellationToken ct)
     {
         var errors = new FieldErrors();
         SubscriptionFilter filter = CheckFilter(request.Filter, request.All, errors);
@@ -95,15 +90,11 @@ internal static partial class SubscriptionsEndpoints
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         var keys = new List<UsageKey>();
-        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.BulkResetUsage, conn, tx))
+        foreach (UsagePeriod period in await SubscriptionsStore.BulkResetUsageAsync(conn, tx, filter, now, ct))
         {
-            await using NpgsqlDataReader reader = await cmd.Filter(filter, now, null).ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                keys.Add(usage.KeyOf(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), nowMs));
-            }
+            keys.Add(usage.KeyOf(period.Id, period.EffectivePeriod, period.Anchor, nowMs));
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.bulk.reset_usage", BulkTarget, Meta(BulkMeta(filter, request.All, keys.Count)), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.bulk.reset_usage", BulkTarget, Meta(BulkMeta(filter, request.All, keys.Count)), ct);
         try
         {
             // Before the commit, as for one subscription: a Redis failure leaves every flag and counter as it was.
@@ -125,9 +116,8 @@ internal static partial class SubscriptionsEndpoints
         if (errors.Any) return errors.ToProblem();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using var cmd = new NpgsqlCommand(SubscriptionsSql.BulkDelete, conn, tx);
-        int affected = (int)(await cmd.Filter(filter, time.GetUtcNow(), null).ExecuteScalarAsync(ct))!;
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.bulk.delete", BulkTarget, Meta(BulkMeta(filter, request.All, affected)), ct);
+        int affected = await SubscriptionsStore.BulkDeleteAsync(conn, tx, filter, time.GetUtcNow(), ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.bulk.delete", BulkTarget, Meta(BulkMeta(filter, request.All, affected)), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new BulkResult(affected));
     }

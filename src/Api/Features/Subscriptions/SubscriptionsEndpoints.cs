@@ -4,17 +4,13 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using NpgsqlTypes;
-using StackExchange.Redis;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
-using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
-using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.Subscriptions;
 
@@ -28,14 +24,6 @@ internal static partial class SubscriptionsEndpoints
     private const int MaxTitle = 200;
     private const int MaxDescription = 2000;
     private const int MaxQuery = 200;
-
-    public static IServiceCollection AddSubscriptions(this IServiceCollection services, IConfiguration configuration)
-    {
-        // Ingest and Api must agree on the key buckets; both read Ingest:BucketCount.
-        int bucketCount = configuration.GetValue("Ingest:BucketCount", Buckets.DefaultCount);
-        services.AddSingleton(sp => new UsageStore(sp.GetRequiredService<IDatabase>(), bucketCount, sp.GetRequiredService<ILogger<UsageStore>>()));
-        return services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, SubscriptionsJsonContext.Default));
-    }
 
     public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder app)
     {
@@ -62,36 +50,34 @@ internal static partial class SubscriptionsEndpoints
     private static async Task<Results<Ok<Page<SubscriptionDto>>, ValidationProblem>> ListSubscriptions(
         [FromQuery] Guid? owner, [FromQuery] bool? suspended, [FromQuery] bool? overLimit, [FromQuery] bool? expired,
         [FromQuery] DateTimeOffset? expiringBefore, [FromQuery] string? q, [FromQuery] int? limit, [FromQuery] Guid? after,
-        ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time, CancellationToken ct)
+        ClaimsPrincipal user, HttpRequest http, [AsParameters] SubscriptionServices services, CancellationToken ct)
     {
         var filter = new SubscriptionFilter(owner, suspended, overLimit, expired, expiringBefore, q);
         var errors = new FieldErrors();
         errors.MaxLength("q", q, MaxQuery);
         if (errors.Any) return errors.ToProblem();
         int take = Page<SubscriptionDto>.Limit(limit);
-        DateTimeOffset now = time.GetUtcNow();
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        await using NpgsqlCommand cmd = SubscriptionQueries.ListCommand(conn, filter, Scope(user), now, after, take);
-        List<SubscriptionDto> rows = await SubscriptionQueries.ReadAllAsync(cmd, now, links.PrefixFor(http), ct);
+        DateTimeOffset now = services.Time.GetUtcNow();
+        await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
+        List<SubscriptionDto> rows = await SubscriptionsStore.ListAsync(conn, filter, Scope(user), now, after, take, services.Links.PrefixFor(http), ct);
         Page<SubscriptionDto> page = Page<SubscriptionDto>.From(rows, take, s => s.Id); // drops the look-ahead row before Redis is asked
-        return TypedResults.Ok(page with { Items = await rows.WithUsageAsync(usage, now, ct) });
+        return TypedResults.Ok(page with { Items = await WithUsageAsync(rows, services, now, ct) });
     }
 
     private static async Task<Results<Ok<SubscriptionDto>, ProblemHttpResult>> GetSubscription(
-        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time,
-        CancellationToken ct)
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, [AsParameters] SubscriptionServices services, CancellationToken ct)
     {
-        DateTimeOffset now = time.GetUtcNow();
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        DateTimeOffset now = services.Time.GetUtcNow();
+        await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         // Someone else's subscription answers exactly like a missing one, so ids cannot be probed.
-        SubscriptionDto? dto = await SubscriptionQueries.GetAsync(conn, null, id, Scope(user), now, links.PrefixFor(http), ct);
+        SubscriptionDto? dto = await SubscriptionsStore.GetAsync(conn, null, id, Scope(user), now, services.Links.PrefixFor(http), ct);
         if (dto is null) return Problem.NotFound("subscription", id);
-        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+        return TypedResults.Ok(await WithUsageAsync(dto, services, response, now, ct));
     }
 
     private static async Task<Results<Created<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> CreateSubscription(
-        CreateSubscriptionRequest request, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage,
-        LinkIndex index, ConfigLinks links, TimeProvider time, CancellationToken ct)
+        CreateSubscriptionRequest request, ClaimsPrincipal user, HttpRequest http, HttpResponse response, [AsParameters] SubscriptionServices services,
+        CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (request.OwnerId is null || request.OwnerId == Guid.Empty) errors.Add("ownerId", "A subscription needs an owner (a user id).");
@@ -99,34 +85,28 @@ internal static partial class SubscriptionsEndpoints
         if (errors.Any) return errors.ToProblem();
 
         Guid id = Ids.NewId();
-        DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset now = services.Time.GetUtcNow();
         string link;
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand(SubscriptionsSql.Insert, conn, tx);
-            link = (string)(await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(request.OwnerId!.Value, NpgsqlDbType.Uuid)
-                .Arg(request.Title ?? "", NpgsqlDbType.Text).Arg(request.Description ?? "", NpgsqlDbType.Text)
-                .Arg(Guid.NewGuid().ToString(), NpgsqlDbType.Text) // the proxy credential: random, unlike the time-ordered id
-                .Arg(request.ExpiresAt).Arg(request.MaxTraffic, NpgsqlDbType.Bigint).Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
-                .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(now)
-                .ExecuteScalarAsync(ct))!;
+            link = await SubscriptionsStore.InsertAsync(conn, tx, id, request, now, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.create", AuditWriter.Target("subscription", id), Meta(request), ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.create", AuditStore.Target("subscription", id), Meta(request), ct);
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
-        index.Set(id, link, dto.Version); // served by this instance at once; others on link_changed
-        return TypedResults.Created($"/api/v1/subscriptions/{id}", await WithUsageAsync(dto, usage, response, now, ct));
+        services.Index.Set(id, link, dto.Version); // served by this instance at once; others on link_changed
+        return TypedResults.Created($"/api/v1/subscriptions/{id}", await WithUsageAsync(dto, services, response, now, ct));
     }
 
     private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> UpdateSubscription(
         Guid id, UpdateSubscriptionRequest request, ClaimsPrincipal user, HttpRequest http, HttpResponse response,
-        NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time, CancellationToken ct)
+        [AsParameters] SubscriptionServices services, CancellationToken ct)
     {
         var errors = new FieldErrors();
         CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod);
@@ -134,132 +114,100 @@ internal static partial class SubscriptionsEndpoints
         if (!expected.Present) errors.Add("version", "Send the version you read, as an If-Match header (the ETag) or a version field.");
         if (errors.Any) return errors.ToProblem();
 
-        DateTimeOffset now = time.GetUtcNow();
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        DateTimeOffset now = services.Time.GetUtcNow();
+        await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand(SubscriptionsSql.Update, conn, tx);
-            int changed = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(request.OwnerId, NpgsqlDbType.Uuid)
-                .Arg(request.Title ?? "", NpgsqlDbType.Text).Arg(request.Description ?? "", NpgsqlDbType.Text)
-                .Arg(request.ExpiresAt).Arg(request.MaxTraffic, NpgsqlDbType.Bigint).Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
-                .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(expected.Version, NpgsqlDbType.Bigint)
-                .ExecuteNonQueryAsync(ct);
-            if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
+            if (!await SubscriptionsStore.UpdateAsync(conn, tx, id, request, expected.Version, ct))
+                return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.update", AuditWriter.Target("subscription", id), Meta(request), ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.update", AuditStore.Target("subscription", id), Meta(request), ct);
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+        return TypedResults.Ok(await WithUsageAsync(dto, services, response, now, ct));
     }
 
     private static Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> SuspendSubscription(
-        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time,
-        CancellationToken ct)
-        => SetSuspendedAsync(id, true, user, http, response, db, usage, links, time, ct);
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, [AsParameters] SubscriptionServices services, CancellationToken ct)
+        => SetSuspendedAsync(id, true, user, http, response, services, ct);
 
     private static Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> ResumeSubscription(
-        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time,
-        CancellationToken ct)
-        => SetSuspendedAsync(id, false, user, http, response, db, usage, links, time, ct);
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, [AsParameters] SubscriptionServices services, CancellationToken ct)
+        => SetSuspendedAsync(id, false, user, http, response, services, ct);
 
     private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> SetSuspendedAsync(
-        Guid id, bool suspend, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links,
-        TimeProvider time, CancellationToken ct)
+        Guid id, bool suspend, ClaimsPrincipal user, HttpRequest http, HttpResponse response, SubscriptionServices services, CancellationToken ct)
     {
         var errors = new FieldErrors();
         Precondition expected = Precondition.Read(http, null, errors);
         if (errors.Any) return errors.ToProblem();
-        DateTimeOffset now = time.GetUtcNow();
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        DateTimeOffset now = services.Time.GetUtcNow();
+        await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.SetSuspended, conn, tx))
-        {
-            int changed = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(suspend, NpgsqlDbType.Boolean).Arg(expected.Version, NpgsqlDbType.Bigint).ExecuteNonQueryAsync(ct);
-            if (changed == 0) return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
-        }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.suspend" : "subscription.resume",
-            AuditWriter.Target("subscription", id), null, ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
+        if (!await SubscriptionsStore.SetSuspendedAsync(conn, tx, id, suspend, expected.Version, ct))
+            return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.suspend" : "subscription.resume",
+            AuditStore.Target("subscription", id), null, ct);
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+        return TypedResults.Ok(await WithUsageAsync(dto, services, response, now, ct));
     }
 
     private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> ResetSubscriptionUsage(
-        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, ConfigLinks links, TimeProvider time,
-        CancellationToken ct)
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, [AsParameters] SubscriptionServices services, CancellationToken ct)
     {
         var errors = new FieldErrors();
         Precondition expected = Precondition.Read(http, null, errors);
         if (errors.Any) return errors.ToProblem();
-        DateTimeOffset now = time.GetUtcNow();
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        DateTimeOffset now = services.Time.GetUtcNow();
+        await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        UsageKey key;
-        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.ResetUsage, conn, tx))
-        {
-            cmd.Arg(id, NpgsqlDbType.Uuid).Arg(expected.Version, NpgsqlDbType.Bigint);
-            await using NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
-            {
-                await reader.DisposeAsync();
-                return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
-            }
-            key = usage.KeyOf(id, reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), now.ToUnixTimeMilliseconds());
-        }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.reset_usage", AuditWriter.Target("subscription", id), null, ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
+        if (await SubscriptionsStore.ResetUsageAsync(conn, tx, id, expected.Version, ct) is not { } period)
+            return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
+        UsageKey key = services.Usage.KeyOf(id, period.EffectivePeriod, period.Anchor, now.ToUnixTimeMilliseconds());
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.reset_usage", AuditStore.Target("subscription", id), null, ct);
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
         try
         {
             // Before the commit: if Redis refuses, the flag stays set and the audit entry is not written.
-            await usage.DeleteAsync([key], ct);
+            await services.Usage.DeleteAsync([key], ct);
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {
             return Problem.Of(ProblemTypes.Unavailable, "Redis did not answer; the usage was not reset.");
         }
         await tx.CommitAsync(ct);
-        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+        return TypedResults.Ok(await WithUsageAsync(dto, services, response, now, ct));
     }
 
     private static async Task<Results<Ok<SubscriptionDto>, ValidationProblem, ProblemHttpResult>> RotateSubscriptionLink(
-        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, NpgsqlDataSource db, UsageStore usage, LinkIndex index, ConfigLinks links,
-        TimeProvider time, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, HttpRequest http, HttpResponse response, [AsParameters] SubscriptionServices services, CancellationToken ct)
     {
         var errors = new FieldErrors();
         Precondition expected = Precondition.Read(http, null, errors);
         if (errors.Any) return errors.ToProblem();
         Guid? scope = Scope(user);
-        DateTimeOffset now = time.GetUtcNow();
-        await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        DateTimeOffset now = services.Time.GetUtcNow();
+        await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string token;
-        long version;
-        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.RotateLink, conn, tx))
+        if (await SubscriptionsStore.RotateLinkAsync(conn, tx, id, expected.Version, scope, ct) is not { } rotated)
         {
-            cmd.Arg(id, NpgsqlDbType.Uuid).Arg(expected.Version, NpgsqlDbType.Bigint).Arg(scope, NpgsqlDbType.Uuid);
-            await using NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
-            {
-                await reader.DisposeAsync();
-                // Scoped like the read: a customer learns nothing about a subscription that is not theirs.
-                return await MissOrStaleAsync(conn, tx, id, expected.Version, scope, ct);
-            }
-            token = reader.GetString(0);
-            version = reader.GetInt64(1);
+            // Scoped like the read: a customer learns nothing about a subscription that is not theirs.
+            return await MissOrStaleAsync(conn, tx, id, expected.Version, scope, ct);
         }
         // The audit entry names the subscription, never the token: the log is kept and read by staff.
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.rotate_link", AuditWriter.Target("subscription", id), null, ct);
-        SubscriptionDto dto = (await SubscriptionQueries.GetAsync(conn, tx, id, null, now, links.PrefixFor(http), ct))!;
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.rotate_link", AuditStore.Target("subscription", id), null, ct);
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         // This instance stops serving the old token before answering, not when its own notification comes back;
         // the others drop it on link_changed.
-        index.Set(id, token, version);
-        return TypedResults.Ok(await WithUsageAsync(dto, usage, response, now, ct));
+        services.Index.Set(id, rotated.Token, rotated.Version);
+        return TypedResults.Ok(await WithUsageAsync(dto, services, response, now, ct));
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteSubscription(
@@ -270,12 +218,8 @@ internal static partial class SubscriptionsEndpoints
         if (errors.Any) return errors.ToProblem();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(SubscriptionsSql.Delete, conn, tx))
-        {
-            if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(expected.Version, NpgsqlDbType.Bigint).ExecuteNonQueryAsync(ct) == 0)
-                return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
-        }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "subscription.delete", AuditWriter.Target("subscription", id), null, ct);
+        if (!await SubscriptionsStore.DeleteAsync(conn, tx, id, expected.Version, ct)) return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.delete", AuditStore.Target("subscription", id), null, ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
@@ -296,22 +240,41 @@ internal static partial class SubscriptionsEndpoints
     private static async Task<ProblemHttpResult> MissOrStaleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, long? expected, Guid? scopeOwner,
         CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(SubscriptionsSql.Version, conn, tx);
-        object? current = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(scopeOwner, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct);
-        return current is long version
+        return await SubscriptionsStore.VersionAsync(conn, tx, id, scopeOwner, ct) is { } version
             ? Problem.Of(ProblemTypes.StaleVersion, $"The subscription is at version {version}, not {expected}; read it again and reapply the change.")
             : Problem.NotFound("subscription", id);
     }
 
-    private static async Task<SubscriptionDto> WithUsageAsync(SubscriptionDto dto, UsageStore usage, HttpResponse response, DateTimeOffset now, CancellationToken ct)
+    private static async Task<SubscriptionDto> WithUsageAsync(SubscriptionDto dto, SubscriptionServices services, HttpResponse response, DateTimeOffset now,
+        CancellationToken ct)
     {
         response.Headers.ETag = Precondition.ETag(dto.Version);
-        return (await new List<SubscriptionDto> { dto }.WithUsageAsync(usage, now, ct))[0];
+        return (await WithUsageAsync([dto], services, now, ct))[0];
+    }
+
+    /// <summary>Adds live usage to the rows, in one Redis round for all of them; without it when Redis cannot answer, so a list still shows.</summary>
+    private static async Task<List<SubscriptionDto>> WithUsageAsync(List<SubscriptionDto> rows, SubscriptionServices services, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        long nowMs = now.ToUnixTimeMilliseconds();
+        var keys = new UsageKey[rows.Count];
+        for (int i = 0; i < rows.Count; i++) keys[i] = services.Usage.KeyOf(rows[i].Id, rows[i].Effective.TrafficResetPeriod, rows[i].ResetAnchor, nowMs);
+        long[] used;
+        try
+        {
+            used = await services.Usage.ReadAsync(keys, ct);
+        }
+        catch (Exception ex) when (RedisFailure.Is(ex))
+        {
+            SubscriptionsLog.UsageUnavailable(services.Logger, keys.Length, ex);
+            return rows;
+        }
+        for (int i = 0; i < rows.Count; i++) rows[i] = rows[i] with { Usage = new SubscriptionUsage(used[i], keys[i].PeriodStart) };
+        return rows;
     }
 
     private static JsonElement Meta<T>(T request) where T : class
         => JsonSerializer.SerializeToElement(request, typeof(T), SubscriptionsJsonContext.Default);
 
     private static JsonElement Meta(JsonObject meta) => JsonSerializer.SerializeToElement(meta, SubscriptionsJsonContext.Default.JsonObject);
-
 }

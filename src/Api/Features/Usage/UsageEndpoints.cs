@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -44,73 +43,48 @@ internal static class UsageEndpoints
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (UsageRange.TryCreate(query, hourlyAvailable: true, errors) is not { } range) return Problem.Validation(errors);
-
-        await using (var cmd = db.CreateCommand(UsageSql.SubscriptionOwner))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            // A customer asking for someone else's subscription learns no more than from an unknown id.
-            if (await cmd.ExecuteScalarAsync(ct) is not Guid owner || (!user.IsStaff() && owner != user.UserId()))
-                return Problem.NotFound("subscription", id);
-        }
-        string sql = range.Step == UsageStep.Hour ? UsageSql.SubscriptionHourly : UsageSql.SubscriptionDaily;
-        var parameters = new ClickHouseParameters().Add("id", id).Add("from", range.From).Add("to", range.To);
-        return await QueryAsync(clickHouse, sql, parameters, id, range, dateColumn: false, ct);
+        // A customer asking for someone else's subscription learns no more than from an unknown id.
+        if (await UsageStore.SubscriptionOwnerAsync(db, id, ct) is not { } owner || (!user.IsStaff() && owner != user.UserId()))
+            return Problem.NotFound("subscription", id);
+        return await AnswerAsync(UsageStore.SubscriptionAsync(clickHouse, id, range, ct), id, range);
     }
 
     internal static async Task<Results<Ok<UsageHistory>, ValidationProblem, ProblemHttpResult>> GetNodeUsage(
         Guid id, [AsParameters] UsageQuery query, NpgsqlDataSource db, ClickHouseClient clickHouse, CancellationToken ct)
-        => await GetDailyAsync(id, query, "node", UsageSql.NodeExists, UsageSql.NodeDaily, db, clickHouse, ct);
-
-    internal static async Task<Results<Ok<UsageHistory>, ValidationProblem, ProblemHttpResult>> GetInboundUsage(
-        Guid id, [AsParameters] UsageQuery query, NpgsqlDataSource db, ClickHouseClient clickHouse, CancellationToken ct)
-        => await GetDailyAsync(id, query, "inbound", UsageSql.InboundExists, UsageSql.InboundDaily, db, clickHouse, ct);
-
-    private static async Task<Results<Ok<UsageHistory>, ValidationProblem, ProblemHttpResult>> GetDailyAsync(
-        Guid id, UsageQuery query, string resource, string existsSql, string usageSql, NpgsqlDataSource db, ClickHouseClient clickHouse, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (UsageRange.TryCreate(query, hourlyAvailable: false, errors) is not { } range) return Problem.Validation(errors);
-
-        await using (var cmd = db.CreateCommand(existsSql))
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-            if (await cmd.ExecuteScalarAsync(ct) is null) return Problem.NotFound(resource, id);
-        }
-        var parameters = new ClickHouseParameters()
-            .Add("id", id)
-            .Add("from", DateOnly.FromDateTime(range.From.UtcDateTime))
-            .Add("to", DateOnly.FromDateTime(range.To.UtcDateTime));
-        return await QueryAsync(clickHouse, usageSql, parameters, id, range, dateColumn: true, ct);
+        if (!await UsageStore.NodeExistsAsync(db, id, ct)) return Problem.NotFound("node", id);
+        return await AnswerAsync(UsageStore.NodeAsync(clickHouse, id, range, ct), id, range);
     }
 
-    private static async Task<Results<Ok<UsageHistory>, ValidationProblem, ProblemHttpResult>> QueryAsync(
-        ClickHouseClient clickHouse, string sql, ClickHouseParameters parameters, Guid id, UsageRange range, bool dateColumn, CancellationToken ct)
+    internal static async Task<Results<Ok<UsageHistory>, ValidationProblem, ProblemHttpResult>> GetInboundUsage(
+        Guid id, [AsParameters] UsageQuery query, NpgsqlDataSource db, ClickHouseClient clickHouse, CancellationToken ct)
     {
-        List<string[]> rows;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (UsageRange.TryCreate(query, hourlyAvailable: false, errors) is not { } range) return Problem.Validation(errors);
+        if (!await UsageStore.InboundExistsAsync(db, id, ct)) return Problem.NotFound("inbound", id);
+        return await AnswerAsync(UsageStore.InboundAsync(clickHouse, id, range, ct), id, range);
+    }
+
+    private static async Task<Results<Ok<UsageHistory>, ValidationProblem, ProblemHttpResult>> AnswerAsync(
+        Task<List<UsagePoint>> query, Guid id, UsageRange range)
+    {
+        List<UsagePoint> points;
         try
         {
-            rows = await clickHouse.QueryRowsAsync(sql, parameters, ct);
+            points = await query;
         }
         catch (ClickHouseUnavailableException)
         {
             return Problem.Of(ProblemTypes.Unavailable, "The usage history store (ClickHouse) is unreachable; retry later.");
         }
-        var points = new List<UsagePoint>(rows.Count);
         long up = 0, down = 0;
-        foreach (string[] row in rows)
+        foreach (UsagePoint point in points)
         {
-            DateTimeOffset start = dateColumn
-                ? new DateTimeOffset(DateOnly.ParseExact(row[0], "yyyy-MM-dd", CultureInfo.InvariantCulture).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
-                : DateTimeOffset.FromUnixTimeSeconds(long.Parse(row[0], NumberStyles.None, CultureInfo.InvariantCulture));
-            var point = new UsagePoint(start, ParseCount(row[1]), ParseCount(row[2]), ParseCount(row[3]));
-            points.Add(point);
             up += point.BytesUp;
             down += point.BytesDown;
         }
         return TypedResults.Ok(new UsageHistory(id, range.Step == UsageStep.Hour ? "hour" : "day", range.From, range.To, up, down, points));
     }
-
-    /// <summary>UInt64 sums; a byte count beyond long.MaxValue (8 EiB) cannot happen for one resource, so it saturates.</summary>
-    private static long ParseCount(string text)
-        => ulong.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture) is var v && v > long.MaxValue ? long.MaxValue : (long)v;
 }

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
@@ -23,11 +22,6 @@ internal static class UsersEndpoints
     private const string ManageRule = "Operators manage customers only; superusers and operators are managed by superusers.";
     // The last superuser locking themselves out would leave nobody able to undo it.
     private const string SelfRule = "You cannot disable, demote or delete your own account; another superuser can.";
-
-    public static IServiceCollection AddUsers(this IServiceCollection services)
-    {
-        return services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, UsersJsonContext.Default));
-    }
 
     public static RouteGroupBuilder MapUsers(this IEndpointRouteBuilder app)
     {
@@ -63,17 +57,15 @@ internal static class UsersEndpoints
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try
         {
-            await using var cmd = new NpgsqlCommand(UsersSql.Insert, conn, tx);
-            await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(email, NpgsqlDbType.Text).Arg(username, NpgsqlDbType.Text)
-                .Arg(hash, NpgsqlDbType.Text).Arg(request.Role!, NpgsqlDbType.Text).ExecuteNonQueryAsync(ct);
+            await UsersStore.InsertAsync(conn, tx, id, email, username, hash, request.Role!, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return Problem.Of(ProblemTypes.Conflict, "A user with this email or username already exists.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.create", AuditWriter.Target("user", id),
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.create", AuditStore.Target("user", id),
             Meta(new JsonObject { ["email"] = email, ["username"] = username, ["role"] = request.Role }), ct);
-        UserDto dto = (await ReadAsync(conn, tx, id, ct))!;
+        UserDto dto = (await UsersStore.GetAsync(conn, tx, id, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/users/{id}", dto);
     }
@@ -86,25 +78,14 @@ internal static class UsersEndpoints
         CheckRole(role, errors);
         if (errors.Any) return errors.ToProblem();
         int take = Page<UserDto>.Limit(limit);
-        await using NpgsqlCommand cmd = db.CreateCommand(UsersSql.List)
-            .Arg(role, NpgsqlDbType.Text)
-            .Arg(disabled, NpgsqlDbType.Boolean)
-            .Arg(SqlLike.Prefix(q?.ToLowerInvariant()), NpgsqlDbType.Text) // emails are stored lower-case
-            .Arg(SqlLike.Prefix(q), NpgsqlDbType.Text)
-            .Arg(after, NpgsqlDbType.Uuid)
-            .Arg(take + 1, NpgsqlDbType.Integer);
-        var rows = new List<UserDto>(take + 1);
-        await using (NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct)) rows.Add(Read(reader));
-        }
+        List<UserDto> rows = await UsersStore.ListAsync(db, role, disabled, q, after, take, ct);
         return TypedResults.Ok(Page<UserDto>.From(rows, take, u => u.Id));
     }
 
     private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetUser(Guid id, NpgsqlDataSource db, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        return await ReadAsync(conn, null, id, ct) is { } dto ? TypedResults.Ok(dto) : Problem.NotFound("user", id);
+        return await UsersStore.GetAsync(conn, null, id, ct) is { } dto ? TypedResults.Ok(dto) : Problem.NotFound("user", id);
     }
 
     private static async Task<Results<Ok<UserDto>, ValidationProblem, ProblemHttpResult>> UpdateUser(
@@ -119,7 +100,7 @@ internal static class UsersEndpoints
 
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string? current = await LockRoleAsync(conn, tx, id, ct);
+        string? current = await UsersStore.LockRoleAsync(conn, tx, id, ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current) || (request.Role is not null && !MayManage(user, request.Role)))
             return Problem.Of(ProblemTypes.Forbidden, ManageRule);
@@ -129,16 +110,13 @@ internal static class UsersEndpoints
         string? hash = request.Password is null ? null : passwords.Hash(request.Password);
         try
         {
-            await using var cmd = new NpgsqlCommand(UsersSql.Update, conn, tx);
-            await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(email, NpgsqlDbType.Text).Arg(username, NpgsqlDbType.Text)
-                .Arg(request.Role, NpgsqlDbType.Text).Arg(hash, NpgsqlDbType.Text).Arg(request.Disabled, NpgsqlDbType.Boolean)
-                .ExecuteNonQueryAsync(ct);
+            await UsersStore.UpdateAsync(conn, tx, id, email, username, request.Role, hash, request.Disabled, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             return Problem.Of(ProblemTypes.Conflict, "Another user has this email or username.");
         }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.update", AuditWriter.Target("user", id), Meta(new JsonObject
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.update", AuditStore.Target("user", id), Meta(new JsonObject
         {
             ["email"] = email,
             ["username"] = username,
@@ -146,7 +124,7 @@ internal static class UsersEndpoints
             ["disabled"] = request.Disabled,
             ["passwordChanged"] = hash is not null,
         }), ct);
-        UserDto dto = (await ReadAsync(conn, tx, id, ct))!;
+        UserDto dto = (await UsersStore.GetAsync(conn, tx, id, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(dto);
     }
@@ -156,15 +134,12 @@ internal static class UsersEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string? current = await LockRoleAsync(conn, tx, id, ct);
+        string? current = await UsersStore.LockRoleAsync(conn, tx, id, ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
         if (id == user.UserId()) return Problem.Of(ProblemTypes.Forbidden, SelfRule);
-        await using (var cmd = new NpgsqlCommand(UsersSql.Delete, conn, tx))
-        {
-            await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct);
-        }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.delete", AuditWriter.Target("user", id), Meta(new JsonObject { ["role"] = current }), ct);
+        await UsersStore.DeleteAsync(conn, tx, id, ct);
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.delete", AuditStore.Target("user", id), Meta(new JsonObject { ["role"] = current }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
@@ -174,19 +149,13 @@ internal static class UsersEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string? current = await LockRoleAsync(conn, tx, id, ct);
+        string? current = await UsersStore.LockRoleAsync(conn, tx, id, ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
-        await using (var exists = new NpgsqlCommand(UsersSql.GroupExists, conn, tx))
-        {
-            if (await exists.Arg(groupId, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) is not true) return Problem.NotFound("group", groupId);
-        }
-        await using (var cmd = new NpgsqlCommand(UsersSql.AddMembership, conn, tx))
-        {
-            if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(groupId, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct) == 0)
-                return TypedResults.NoContent(); // already a member: nothing changed, nothing to audit
-        }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.group.add", AuditWriter.Target("user", id), Meta(new JsonObject { ["groupId"] = groupId }), ct);
+        if (!await UsersStore.GroupExistsAsync(conn, tx, groupId, ct)) return Problem.NotFound("group", groupId);
+        if (!await UsersStore.AddMembershipAsync(conn, tx, id, groupId, ct))
+            return TypedResults.NoContent(); // already a member: nothing changed, nothing to audit
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.group.add", AuditStore.Target("user", id), Meta(new JsonObject { ["groupId"] = groupId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
@@ -196,15 +165,12 @@ internal static class UsersEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string? current = await LockRoleAsync(conn, tx, id, ct);
+        string? current = await UsersStore.LockRoleAsync(conn, tx, id, ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
-        await using (var cmd = new NpgsqlCommand(UsersSql.RemoveMembership, conn, tx))
-        {
-            if (await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(groupId, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct) == 0)
-                return Problem.Of(ProblemTypes.NotFound, $"User {id} is not a member of group {groupId}.");
-        }
-        await AuditWriter.AddAsync(conn, tx, user.UserId(), "user.group.remove", AuditWriter.Target("user", id), Meta(new JsonObject { ["groupId"] = groupId }), ct);
+        if (!await UsersStore.RemoveMembershipAsync(conn, tx, id, groupId, ct))
+            return Problem.Of(ProblemTypes.NotFound, $"User {id} is not a member of group {groupId}.");
+        await AuditStore.AddAsync(conn, tx, user.UserId(), "user.group.remove", AuditStore.Target("user", id), Meta(new JsonObject { ["groupId"] = groupId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
@@ -242,24 +208,5 @@ internal static class UsersEndpoints
         if (password is not null && Passwords.Check(password) is { } error) errors.Add("password", error);
     }
 
-    private static async Task<string?> LockRoleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(UsersSql.LockRole, conn, tx);
-        return await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) as string;
-    }
-
     private static JsonElement Meta(JsonObject meta) => JsonSerializer.SerializeToElement(meta, UsersJsonContext.Default.JsonObject);
-
-    private static async Task<UserDto?> ReadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(UsersSql.Get, conn, tx);
-        await using NpgsqlDataReader reader = await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? Read(reader) : null;
-    }
-
-    private static UserDto Read(NpgsqlDataReader r) => new(
-        r.GetGuid(0),
-        r.IsDBNull(1) ? null : r.GetString(1),
-        r.IsDBNull(2) ? null : r.GetString(2),
-        r.GetString(3), r.GetBoolean(4), r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<Guid[]>(6));
 }

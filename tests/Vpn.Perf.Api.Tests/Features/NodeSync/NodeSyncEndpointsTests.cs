@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Features.Nodes;
 using Vpn.Perf.Api.SingBox;
 using Vpn.Perf.Api.Tests.Hosting;
 using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;

@@ -172,7 +172,7 @@ public sealed class NodesEndpointsTests
         Guid id = await NodeAsync(db);
         HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Superuser);
         JsonElement token = await JsonAsync(await client.PostAsync($"/api/v1/nodes/{id}/tokens", null), HttpStatusCode.Created);
-        string redisKey = RedisKeys.NodeToken(Vpn.Perf.Api.Features.Nodes.NodeTokenKey.Hash(token.GetProperty("key").GetString()!));
+        string redisKey = RedisKeys.NodeToken(Vpn.Perf.Api.Auth.NodeTokenKey.Hash(token.GetProperty("key").GetString()!));
         Assert.NotNull((string?)await redis.HashGetAsync(redisKey, "node_id"));
 
         HttpResponseMessage r = await client.DeleteAsync($"/api/v1/nodes/{id}");

@@ -28,7 +28,7 @@ public sealed class OverLimitTests
         // and have the flag set by another path than the event. Holding its lock waits for a pass already under way (the
         // table is empty then) and makes a later one skip. A connection of its own: a pooled one is reset on return.
         await using NpgsqlConnection reconcilerLock = await db.OpenConnectionAsync();
-        await using (var take = new NpgsqlCommand("select pg_advisory_lock($1)", reconcilerLock) { Parameters = { new() { Value = StateSyncSql.ReconcilerLockKey } } })
+        await using (var take = new NpgsqlCommand("select pg_advisory_lock($1)", reconcilerLock) { Parameters = { new() { Value = StateSyncStore.ReconcilerLockKey } } })
         {
             await take.ExecuteNonQueryAsync();
         }

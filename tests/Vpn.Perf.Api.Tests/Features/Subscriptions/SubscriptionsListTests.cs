@@ -103,7 +103,7 @@ public sealed class SubscriptionsListTests
     {
         await using NpgsqlDataSource db = api.OpenDataSource();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync();
-        await using NpgsqlCommand cmd = SubscriptionQueries.ListCommand(conn, filter, scope, now, null, 50);
+        await using NpgsqlCommand cmd = SubscriptionsStore.ListCommand(conn, filter, scope, now, null, 50);
         cmd.CommandText = "explain (format json) " + cmd.CommandText;
         string plan = (string)(await cmd.ExecuteScalarAsync())!;
         var scans = new List<string>();

@@ -2,10 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Data;
-using Vpn.Perf.Api.Features.Billing.Payments;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
@@ -32,9 +29,7 @@ internal static class InvoicesEndpoints
         BillingFilter filter = BillingFilter.Read(user, customer, status, plan, from, to, errors);
         if (errors.Any) return errors.ToProblem();
         int take = Page<InvoiceDto>.Limit(limit);
-        await using NpgsqlCommand cmd = db.CreateCommand(InvoicesSql.List);
-        filter.Bind(cmd).Arg(after, NpgsqlDbType.Uuid).Arg(take + 1, NpgsqlDbType.Integer);
-        return TypedResults.Ok(Page<InvoiceDto>.From(await ReadAllAsync(cmd, ct), take, i => i.Id));
+        return TypedResults.Ok(Page<InvoiceDto>.From(await InvoicesStore.ListAsync(db, filter, after, take, ct), take, i => i.Id));
     }
 
     private static async Task<Results<Ok<Totals>, ValidationProblem>> InvoiceTotals(
@@ -44,31 +39,13 @@ internal static class InvoicesEndpoints
         var errors = new FieldErrors();
         BillingFilter filter = BillingFilter.Read(user, customer, status, plan, from, to, errors);
         if (errors.Any) return errors.ToProblem();
-        await using NpgsqlCommand cmd = db.CreateCommand(InvoicesSql.Totals);
-        filter.Bind(cmd);
-        return TypedResults.Ok(new Totals(await PaymentQueries.TotalsAsync(cmd, ct)));
+        return TypedResults.Ok(new Totals(await InvoicesStore.TotalsAsync(db, filter, ct)));
     }
 
     private static async Task<Results<Ok<InvoiceDto>, ProblemHttpResult>> GetInvoice(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = db.CreateCommand(InvoicesSql.Get);
-        cmd.Arg(id, NpgsqlDbType.Uuid).Arg(user.IsStaff() ? (Guid?)null : user.UserId(), NpgsqlDbType.Uuid);
-        List<InvoiceDto> rows = await ReadAllAsync(cmd, ct);
-        return rows.Count == 0 ? Problem.NotFound("invoice", id) : TypedResults.Ok(rows[0]);
-    }
-
-    private static async Task<List<InvoiceDto>> ReadAllAsync(NpgsqlCommand cmd, CancellationToken ct)
-    {
-        var rows = new List<InvoiceDto>();
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            string currency = r.GetString(7);
-            rows.Add(new InvoiceDto(r.GetGuid(0), r.GetString(1), r.GetGuid(2), r.GetGuid(3), r.GetGuid(4), r.GetString(5),
-                Currencies.Normalize(r.GetDecimal(6), currency), currency, r.GetString(8), Currencies.Normalize(r.GetDecimal(9), currency),
-                r.IsDBNull(10) ? null : r.GetFieldValue<DateTimeOffset>(10), r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11),
-                r.GetFieldValue<DateTimeOffset>(12)));
-        }
-        return rows;
+        return await InvoicesStore.GetAsync(db, id, user.IsStaff() ? null : user.UserId(), ct) is { } invoice
+            ? TypedResults.Ok(invoice)
+            : Problem.NotFound("invoice", id);
     }
 }

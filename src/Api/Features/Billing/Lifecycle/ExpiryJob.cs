@@ -1,6 +1,4 @@
 using Npgsql;
-using NpgsqlTypes;
-using Vpn.Perf.Api.Data;
 
 namespace Vpn.Perf.Api.Features.Billing.Lifecycle;
 
@@ -17,13 +15,7 @@ internal sealed class ExpiryJob(NpgsqlDataSource db, BillingOptions options, Tim
         int total = 0;
         while (true)
         {
-            await using NpgsqlCommand cmd = db.CreateCommand(LifecycleSql.NoteExpired);
-            cmd.Arg(time.GetUtcNow()).Arg(options.ExpiryJobBatchSize, NpgsqlDbType.Integer);
-            int noted = 0;
-            await using (NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct))
-            {
-                while (await r.ReadAsync(ct)) noted++;
-            }
+            int noted = await LifecycleStore.NoteExpiredAsync(db, time.GetUtcNow(), options.ExpiryJobBatchSize, ct);
             total += noted;
             if (noted < options.ExpiryJobBatchSize) return total;
         }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Problems;
@@ -40,17 +39,14 @@ internal static class PaymentRefunds
         DateTimeOffset? oldExpiry = null, newExpiry = null;
         if (full && payment.SubscriptionId is { } sid && payment.PeriodStart is { } start && payment.PeriodEnd is { } end)
         {
-            await using var lockSub = new NpgsqlCommand(PaymentsSql.LockSubscription, conn, tx);
-            object? current = await lockSub.Arg(sid, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct);
-            if (current is DateTime expires)
+            oldExpiry = await PaymentsStore.LockSubscriptionExpiryAsync(conn, tx, sid, ct);
+            if (oldExpiry is not null)
             {
-                oldExpiry = new DateTimeOffset(expires, TimeSpan.Zero);
                 DateTimeOffset back = oldExpiry.Value - (end - start);
                 newExpiry = back > now ? back : now;
                 if (newExpiry < oldExpiry)
                 {
-                    await using var set = new NpgsqlCommand(PaymentsSql.SetExpiry, conn, tx);
-                    await set.Arg(sid, NpgsqlDbType.Uuid).Arg(newExpiry).ExecuteNonQueryAsync(ct);
+                    await PaymentsStore.SetExpiryAsync(conn, tx, sid, newExpiry, ct);
                 }
                 else
                 {
@@ -61,24 +57,8 @@ internal static class PaymentRefunds
         bool ended = newExpiry is not null;
 
         var refund = new RefundDto(Ids.NewId(), payment.Id, Currencies.Normalize(amount, payment.Currency), payment.Currency, reason, actorId, ended, now);
-        await using (var batch = new NpgsqlBatch(conn, tx))
-        {
-            var insert = new NpgsqlBatchCommand(PaymentsSql.InsertRefund);
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = refund.Id });
-            insert.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = payment.Id });
-            insert.Parameters.Add(new NpgsqlParameter<decimal> { TypedValue = amount, NpgsqlDbType = NpgsqlDbType.Numeric });
-            insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reason });
-            insert.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = actorId, NpgsqlDbType = NpgsqlDbType.Uuid });
-            insert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = ended });
-            insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            batch.BatchCommands.Add(insert);
-            var update = new NpgsqlBatchCommand(PaymentsSql.SetRefunded);
-            update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = payment.Id });
-            update.Parameters.Add(new NpgsqlParameter<decimal> { TypedValue = total, NpgsqlDbType = NpgsqlDbType.Numeric });
-            update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = full ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded });
-            batch.BatchCommands.Add(update);
-            await batch.ExecuteNonQueryAsync(ct);
-        }
+        await PaymentsStore.AddRefundAsync(conn, tx, refund.Id, payment.Id, amount, reason, actorId, ended, now, total,
+            full ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded, ct);
 
         var meta = new JsonObject
         {
@@ -88,7 +68,7 @@ internal static class PaymentRefunds
             ["full"] = full,
             ["reason"] = reason,
         };
-        await AuditWriter.AddAsync(conn, tx, actorId, "payment.refund", AuditWriter.Target("payment", payment.Id), BillingJson.Meta(meta), ct);
+        await AuditStore.AddAsync(conn, tx, actorId, "payment.refund", AuditStore.Target("payment", payment.Id), BillingJson.Meta(meta), ct);
         if (ended)
         {
             var periodMeta = new JsonObject
@@ -97,7 +77,7 @@ internal static class PaymentRefunds
                 ["expires_at_before"] = oldExpiry,
                 ["expires_at_after"] = newExpiry,
             };
-            await AuditWriter.AddAsync(conn, tx, actorId, "subscription.period_ended", AuditWriter.Target("subscription", payment.SubscriptionId!.Value),
+            await AuditStore.AddAsync(conn, tx, actorId, "subscription.period_ended", AuditStore.Target("subscription", payment.SubscriptionId!.Value),
                 BillingJson.Meta(periodMeta), ct);
         }
         return (refund, null);

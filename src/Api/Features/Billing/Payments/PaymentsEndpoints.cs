@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Http;
@@ -60,39 +59,20 @@ internal static class PaymentsEndpoints
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(planId.ToString() + "\n" + provider));
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         Guid id = Ids.NewId();
-        await using (var insert = new NpgsqlCommand(PaymentsSql.Insert, conn))
+        if (await PaymentsStore.InsertAsync(conn, id, customer, planId, provider!, idempotencyKey!, hash, time.GetUtcNow(), ct))
         {
-            insert.Arg(id, NpgsqlDbType.Uuid).Arg(customer, NpgsqlDbType.Uuid).Arg(planId, NpgsqlDbType.Uuid).Arg(provider!, NpgsqlDbType.Text)
-                .Arg(idempotencyKey!, NpgsqlDbType.Text).Arg(hash, NpgsqlDbType.Bytea).Arg(time.GetUtcNow());
-            if (await insert.ExecuteScalarAsync(ct) is Guid)
-            {
-                PaymentDto created = (await PaymentQueries.GetAsync(conn, null, id, null, ct))!;
-                return TypedResults.Created($"/api/v1/payments/{id}", created);
-            }
+            PaymentDto created = (await PaymentsStore.GetAsync(conn, null, id, null, ct))!;
+            return TypedResults.Created($"/api/v1/payments/{id}", created);
         }
 
         // No row: the key was used before (possibly by a request racing this one, now committed), or the plan is not on sale.
-        await using (var byKey = new NpgsqlCommand(PaymentsSql.ByKey, conn))
+        if (await PaymentsStore.ByKeyAsync(conn, customer, idempotencyKey!, ct) is { } existing)
         {
-            byKey.Arg(customer, NpgsqlDbType.Uuid).Arg(idempotencyKey!, NpgsqlDbType.Text);
-            Guid? existing = null;
-            bool same = false;
-            await using (NpgsqlDataReader r = await byKey.ExecuteReaderAsync(ct))
-            {
-                if (await r.ReadAsync(ct))
-                {
-                    existing = r.GetGuid(0);
-                    same = CryptographicOperations.FixedTimeEquals(r.GetFieldValue<byte[]>(1), hash);
-                }
-            }
-            if (existing is { } existingId)
-            {
-                if (!same) return Problem.Of(ProblemTypes.IdempotencyKeyReused, "This Idempotency-Key started a purchase of another plan or provider; use a new key for a new purchase.");
-                return TypedResults.Ok((await PaymentQueries.GetAsync(conn, null, existingId, null, ct))!);
-            }
+            if (!CryptographicOperations.FixedTimeEquals(existing.RequestHash, hash))
+                return Problem.Of(ProblemTypes.IdempotencyKeyReused, "This Idempotency-Key started a purchase of another plan or provider; use a new key for a new purchase.");
+            return TypedResults.Ok((await PaymentsStore.GetAsync(conn, null, existing.Id, null, ct))!);
         }
-        await using var active = new NpgsqlCommand(PaymentsSql.PlanActive, conn);
-        return await active.Arg(planId, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) is bool
+        return await PaymentsStore.PlanActiveAsync(conn, planId, ct) is not null
             ? Problem.Of(ProblemTypes.PlanNotAvailable, "This plan has been retired and is no longer sold.")
             : Problem.NotFound("plan", planId);
     }
@@ -105,9 +85,7 @@ internal static class PaymentsEndpoints
         BillingFilter filter = BillingFilter.Read(user, customer, status, plan, from, to, errors);
         if (errors.Any) return errors.ToProblem();
         int take = Page<PaymentDto>.Limit(limit);
-        await using NpgsqlCommand cmd = db.CreateCommand(PaymentsSql.List);
-        filter.Bind(cmd).Arg(after, NpgsqlDbType.Uuid).Arg(take + 1, NpgsqlDbType.Integer);
-        return TypedResults.Ok(Page<PaymentDto>.From(await PaymentQueries.ReadAllAsync(cmd, ct), take, p => p.Id));
+        return TypedResults.Ok(Page<PaymentDto>.From(await PaymentsStore.ListAsync(db, filter, after, take, ct), take, p => p.Id));
     }
 
     private static async Task<Results<Ok<Totals>, ValidationProblem>> PaymentTotals(
@@ -117,23 +95,21 @@ internal static class PaymentsEndpoints
         var errors = new FieldErrors();
         BillingFilter filter = BillingFilter.Read(user, customer, status, plan, from, to, errors);
         if (errors.Any) return errors.ToProblem();
-        await using NpgsqlCommand cmd = db.CreateCommand(PaymentsSql.Totals);
-        (filter with { Statuses = filter.Statuses ?? PaymentStatus.Paid }).Bind(cmd);
-        return TypedResults.Ok(new Totals(await PaymentQueries.TotalsAsync(cmd, ct)));
+        return TypedResults.Ok(new Totals(await PaymentsStore.TotalsAsync(db, filter with { Statuses = filter.Statuses ?? PaymentStatus.Paid }, ct)));
     }
 
     private static async Task<Results<Ok<PaymentDto>, ProblemHttpResult>> GetPayment(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        return await PaymentQueries.GetAsync(conn, null, id, Scope(user), ct) is { } payment ? TypedResults.Ok(payment) : Problem.NotFound("payment", id);
+        return await PaymentsStore.GetAsync(conn, null, id, Scope(user), ct) is { } payment ? TypedResults.Ok(payment) : Problem.NotFound("payment", id);
     }
 
     private static async Task<Results<Ok<IReadOnlyList<RefundDto>>, ProblemHttpResult>> ListRefunds(
         Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        if (await PaymentQueries.GetAsync(conn, null, id, Scope(user), ct) is null) return Problem.NotFound("payment", id);
-        return TypedResults.Ok<IReadOnlyList<RefundDto>>(await PaymentQueries.RefundsAsync(conn, id, Scope(user), ct));
+        if (await PaymentsStore.GetAsync(conn, null, id, Scope(user), ct) is null) return Problem.NotFound("payment", id);
+        return TypedResults.Ok<IReadOnlyList<RefundDto>>(await PaymentsStore.RefundsAsync(conn, id, Scope(user), ct));
     }
 
     private static async Task<Results<Created<RefundResult>, ValidationProblem, ProblemHttpResult>> RefundPayment(
@@ -146,7 +122,7 @@ internal static class PaymentsEndpoints
 
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        LockedPayment? payment = await LockedPayment.LockAsync(conn, tx, id, ct);
+        LockedPayment? payment = await PaymentsStore.LockAsync(conn, tx, id, ct);
         if (payment is null) return Problem.NotFound("payment", id);
         if (request.Amount is { } amount && Currencies.TryGetMinorUnits(payment.Currency, out int minor, out _)
             && Currencies.CheckAmount(amount, minor) is { } amountError)
@@ -156,7 +132,7 @@ internal static class PaymentsEndpoints
         (RefundDto? refund, ProblemHttpResult? problem) = await PaymentRefunds.RefundAsync(
             conn, tx, payment, request.Amount, request.Reason ?? "", user.UserId(), time.GetUtcNow(), ct);
         if (problem is not null) return problem;
-        PaymentDto dto = (await PaymentQueries.GetAsync(conn, tx, id, null, ct))!;
+        PaymentDto dto = (await PaymentsStore.GetAsync(conn, tx, id, null, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/payments/{id}/refunds", new RefundResult(refund!, dto));
     }

@@ -1,0 +1,10 @@
+namespace Vpn.Perf.Api.Features.Auth;
+
+/// <summary>What an auth rate limit counts.</summary>
+internal enum AuthLimit
+{
+    LoginPerIp,
+    LoginPerAccount,
+    RegisterPerIp,
+    RegisterPerAccount,
+}

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
+using Vpn.Perf.Api.Problems;
+using Vpn.Perf.Api.Redis;
+
+namespace Vpn.Perf.Api.Features.Configs;
+
+/// <summary>
+/// <c>GET /s/{token}</c>: the subscription's sing-box config, anonymous (the link token is the secret URL; see
+/// <see cref="LinkToken"/>). On a warm cache it costs two dictionary lookups and one Redis GET (the usage for
+/// <c>subscription-userinfo</c>), and no Postgres query. Unknown, rotated and malformed tokens take one path: a miss in
+/// <see cref="LinkIndex"/>, the same Redis round trip, and the same 404, with no Postgres query either.
+/// </summary>
+internal static class ConfigsEndpoints
+{
+    private const string JsonContentType = "application/json; charset=utf-8";
+
+    /// <summary>Maps the config fetch and the template administration; returns the template group.</summary>
+    public static RouteGroupBuilder MapConfigs(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/s/{token}", GetConfig)
+            .WithName(nameof(GetConfig))
+            .WithSummary("The subscription's sing-box client config (anonymous: the link token is the secret; see rotate-link).")
+            .WithTags("Configs")
+            .AllowAnonymous();
+        return app.MapConfigTemplate();
+    }
+
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetConfig(
+        string token, HttpContext http, ConfigLoader loader, LiveUsage usage, ConfigHeaders headers,
+        TimeProvider time, ILogger<LiveUsage> logger, CancellationToken ct)
+    {
+        CachedConfig config = await loader.GetAsync(token, ct);
+        if (!config.Found)
+        {
+            // The same Redis round trip a known token costs, so the answer time says nothing about existence.
+            await ReadUsageAsync(usage, usage.KeyOf(Guid.Empty, config.State, 0), logger, ct);
+            return Problem.Of(ProblemTypes.NotFound, "No subscription has this link; it may have been rotated.");
+        }
+        if (config.State.Suspended) return Problem.Of(ProblemTypes.SubscriptionSuspended, "This subscription is suspended; contact your provider.");
+        long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (config.State.ExpiresAtMs <= nowMs) return Problem.Of(ProblemTypes.SubscriptionExpired, "This subscription has expired; renew it to get a config.");
+
+        IHeaderDictionary h = http.Response.Headers;
+        if (await ReadUsageAsync(usage, usage.KeyOf(config.Id, config.State, nowMs), logger, ct) is { } used) h[ConfigHeaders.UserInfo] = ConfigHeaders.UserInfoValue(used, config.State);
+        h[ConfigHeaders.UpdateInterval] = headers.UpdateIntervalValue;
+        h[ConfigHeaders.Title] = config.ProfileTitle;
+        h.ContentDisposition = config.ContentDisposition;
+        h.ETag = config.ETag;
+        h.CacheControl = "private, no-cache";
+        if (Matches(http.Request.Headers.IfNoneMatch, config.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        return TypedResults.Bytes(config.Body, JsonContentType);
+    }
+
+    /// <summary>The usage, or null when Redis cannot be read: the header is then left out, not faked.</summary>
+    private static async ValueTask<long?> ReadUsageAsync(LiveUsage usage, UsageKey key, ILogger logger, CancellationToken ct)
+    {
+        try
+        {
+            return await usage.ReadAsync(key, ct);
+        }
+        catch (Exception ex) when (RedisFailure.Is(ex))
+        {
+            ConfigsLog.UsageUnavailable(logger, ex, key.Id);
+            return null;
+        }
+    }
+
+    /// <summary>RFC 9110 If-None-Match: weak comparison, a list, or <c>*</c>.</summary>
+    private static bool Matches(StringValues ifNoneMatch, string etag)
+    {
+        foreach (string? value in ifNoneMatch)
+        {
+            if (value is null) continue;
+            foreach (Range range in value.AsSpan().Split(','))
+            {
+                ReadOnlySpan<char> tag = value.AsSpan(range).Trim();
+                if (tag.StartsWith("W/", StringComparison.Ordinal)) tag = tag[2..];
+                if (tag is "*" || tag.SequenceEqual(etag)) return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,7 +1,0 @@
-namespace Vpn.Perf.Api.Features.Users;
-
-/// <summary>A new account: an email (customers) or a username (staff), or both; the role decides what it may do.</summary>
-internal sealed record CreateUserRequest(string? Email, string? Username, string? Role, string? Password);
-
-/// <summary>Changes only the fields that are present (null = unchanged).</summary>
-internal sealed record UpdateUserRequest(string? Email, string? Username, string? Role, string? Password, bool? Disabled);
