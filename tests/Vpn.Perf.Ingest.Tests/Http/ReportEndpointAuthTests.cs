@@ -66,7 +66,7 @@ public sealed class ReportEndpointAuthTests(AuthFixture fixture, ITestOutputHelp
         proxy.PauseReplies();
         Task<Guid?> read = cache.ResolveAsync(token, CancellationToken.None).AsTask();
         int reads = 0;
-        await Poll.UntilAsync(async () => (reads += await monitor.CountAsync("HGET", "nodetoken:")) > 0,
+        await Poll.UntilAsync(async () => (reads += await monitor.CountAsync("HGET", fixture.Redis.KeyPrefix + TestRedis.TokenKey(token))) > 0,
             TimeSpan.FromSeconds(30), "the token's read to reach Redis", () => Task.FromResult(reads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await fixture.Redis.RevokeNodeTokenAsync(token);
         cache.Invalidate();
@@ -85,7 +85,8 @@ public sealed class ReportEndpointAuthTests(AuthFixture fixture, ITestOutputHelp
         var cache = new NodeTokenCache(fixture.Redis.Db, new IngestOptions(), TimeProvider.System);
 
         Assert.Null(await cache.ResolveAsync(token, CancellationToken.None));
-        Assert.Equal(0, await monitor.CountAsync("HGET", "nodetoken:"));
+        // This class's keys only: other classes run beside it on the same server and read their own tokens.
+        Assert.Equal(0, await monitor.CountAsync("HGET", fixture.Redis.KeyPrefix + "nodetoken:"));
     }
 
     public void Dispose() => fixture.WriteLogTo(output);
