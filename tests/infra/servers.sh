@@ -10,6 +10,8 @@
 #   ConnectionStrings__ClickHouse  http://[user[:password]@]host:port/database
 #   VPNPERF_REDIS_CLUSTER          a Redis Cluster's nodes as a StackExchange.Redis configuration string
 #                                  (test.sh only: NEED_REDIS_CLUSTER=1 before sourcing this file)
+#   VPNPERF_CLICKHOUSE_SHARDS      ClickHouse shards, ';'-separated, as ConnectionStrings__ClickHouseShards takes them
+#                                  (start_clickhouse_shards; NEED_CLICKHOUSE_SHARDS=1 before sourcing installs the server)
 
 set -euo pipefail
 
@@ -25,11 +27,13 @@ CH_SHARD_TCP_PORT=${VPNPERF_CH_SHARD_TCP_PORT:-59131}
 PG_BIN=/usr/lib/postgresql/15/bin
 
 NEED_REDIS_CLUSTER=${NEED_REDIS_CLUSTER:-0}
-LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_REDIS_CLUSTER=0; LOCAL_CH=0
+NEED_CLICKHOUSE_SHARDS=${NEED_CLICKHOUSE_SHARDS:-0}
+LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_REDIS_CLUSTER=0; LOCAL_CH=0; LOCAL_CH_SHARDS=0
 [ -z "${ConnectionStrings__Postgres:-}" ] && LOCAL_PG=1
 [ -z "${ConnectionStrings__Redis:-}" ] && LOCAL_REDIS=1
 [ "$NEED_REDIS_CLUSTER" = 1 ] && [ -z "${VPNPERF_REDIS_CLUSTER:-}" ] && LOCAL_REDIS_CLUSTER=1
 [ -z "${ConnectionStrings__ClickHouse:-}" ] && LOCAL_CH=1
+[ "$NEED_CLICKHOUSE_SHARDS" = 1 ] && [ -z "${VPNPERF_CLICKHOUSE_SHARDS:-}" ] && LOCAL_CH_SHARDS=1
 
 log() { printf '\033[1m[vpnperf]\033[0m %s\n' "$*" >&2; }
 die() { printf '[vpnperf] error: %s\n' "$*" >&2; exit 1; }
@@ -39,7 +43,7 @@ install_packages() {
   local wanted=(curl ca-certificates python3-msgpack python3-bcrypt python3-jwt postgresql-client redis-tools)
   [ "$LOCAL_PG" = 1 ] && wanted+=(postgresql)
   { [ "$LOCAL_REDIS" = 1 ] || [ "$LOCAL_REDIS_CLUSTER" = 1 ]; } && wanted+=(redis-server)
-  [ "$LOCAL_CH" = 1 ] && wanted+=(clickhouse-server clickhouse-client)
+  { [ "$LOCAL_CH" = 1 ] || [ "$LOCAL_CH_SHARDS" = 1 ]; } && wanted+=(clickhouse-server clickhouse-client)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

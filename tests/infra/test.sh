@@ -12,6 +12,7 @@
 # and nothing is started or stopped for them.
 set -euo pipefail
 NEED_REDIS_CLUSTER=1
+NEED_CLICKHOUSE_SHARDS=1
 source "$(dirname "${BASH_SOURCE[0]}")/servers.sh"
 
 setup_all

@@ -91,8 +91,9 @@ internal static class UsageEndpoints
         {
             rows = await clickHouse.QueryRowsAsync(sql, parameters, ct);
         }
-        catch (ClickHouseUnavailableException)
+        catch (Exception ex) when (ex is ClickHouseUnavailableException or ClickHouseServerException { IsRemoteUnreachable: true })
         {
+            // The server itself, or (sharded layout) a shard its Distributed tables need.
             return Problem.Of(ProblemTypes.Unavailable, "The usage history store (ClickHouse) is unreachable; retry later.");
         }
         var points = new List<UsagePoint>(rows.Count);
