@@ -16,6 +16,8 @@ internal static class BenchmarkMain
         {
             case ["ch-insert", ..]:
                 return await InsertThroughput.RunAsync(args);
+            case ["ch-shards", ..]:
+                return await ShardInsertThroughput.RunAsync(args);
             case ["usage-throughput", ..]:
                 return await UsageThroughput.RunAsync(args);
             case ["redis-throughput", ..]:

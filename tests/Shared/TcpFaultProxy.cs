@@ -109,6 +109,16 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
         return paused.Task;
     }
 
+    /// <summary>Disarms a pause <see cref="PauseOnAsync"/> armed that no chunk has met yet; its task never completes.</summary>
+    public void Disarm()
+    {
+        lock (_lock)
+        {
+            _pauseMarker = null;
+            _paused = null;
+        }
+    }
+
     /// <summary>Closes the gate if <paramref name="chunk"/> carries the armed marker (then disarms it).</summary>
     private void PauseIfMarked(ReadOnlySpan<byte> chunk)
     {

@@ -10,6 +10,8 @@
 #   ConnectionStrings__ClickHouse  http://[user[:password]@]host:port/database
 #   VPNPERF_REDIS_CLUSTER          a Redis Cluster's nodes as a StackExchange.Redis configuration string
 #                                  (test.sh only: NEED_REDIS_CLUSTER=1 before sourcing this file)
+#   VPNPERF_CLICKHOUSE_SHARDS      ClickHouse shards, ';'-separated, as ConnectionStrings__ClickHouseShards takes them
+#                                  (start_clickhouse_shards; NEED_CLICKHOUSE_SHARDS=1 before sourcing installs the server)
 
 set -euo pipefail
 
@@ -20,14 +22,18 @@ REDIS_PORT=${VPNPERF_REDIS_PORT:-56379}
 REDIS_CLUSTER_PORT=${VPNPERF_REDIS_CLUSTER_PORT:-57001}
 CH_HTTP_PORT=${VPNPERF_CH_HTTP_PORT:-58123}
 CH_TCP_PORT=${VPNPERF_CH_TCP_PORT:-59000}
+CH_SHARD_HTTP_PORT=${VPNPERF_CH_SHARD_HTTP_PORT:-58131}
+CH_SHARD_TCP_PORT=${VPNPERF_CH_SHARD_TCP_PORT:-59131}
 PG_BIN=/usr/lib/postgresql/15/bin
 
 NEED_REDIS_CLUSTER=${NEED_REDIS_CLUSTER:-0}
-LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_REDIS_CLUSTER=0; LOCAL_CH=0
+NEED_CLICKHOUSE_SHARDS=${NEED_CLICKHOUSE_SHARDS:-0}
+LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_REDIS_CLUSTER=0; LOCAL_CH=0; LOCAL_CH_SHARDS=0
 [ -z "${ConnectionStrings__Postgres:-}" ] && LOCAL_PG=1
 [ -z "${ConnectionStrings__Redis:-}" ] && LOCAL_REDIS=1
 [ "$NEED_REDIS_CLUSTER" = 1 ] && [ -z "${VPNPERF_REDIS_CLUSTER:-}" ] && LOCAL_REDIS_CLUSTER=1
 [ -z "${ConnectionStrings__ClickHouse:-}" ] && LOCAL_CH=1
+[ "$NEED_CLICKHOUSE_SHARDS" = 1 ] && [ -z "${VPNPERF_CLICKHOUSE_SHARDS:-}" ] && LOCAL_CH_SHARDS=1
 
 log() { printf '\033[1m[vpnperf]\033[0m %s\n' "$*" >&2; }
 die() { printf '[vpnperf] error: %s\n' "$*" >&2; exit 1; }
@@ -37,7 +43,7 @@ install_packages() {
   local wanted=(curl ca-certificates python3-msgpack python3-bcrypt python3-jwt postgresql-client redis-tools)
   [ "$LOCAL_PG" = 1 ] && wanted+=(postgresql)
   { [ "$LOCAL_REDIS" = 1 ] || [ "$LOCAL_REDIS_CLUSTER" = 1 ]; } && wanted+=(redis-server)
-  [ "$LOCAL_CH" = 1 ] && wanted+=(clickhouse-server clickhouse-client)
+  { [ "$LOCAL_CH" = 1 ] || [ "$LOCAL_CH_SHARDS" = 1 ]; } && wanted+=(clickhouse-server clickhouse-client)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -173,8 +179,10 @@ stop_redis_cluster() {
   done
 }
 
+# Writes config.xml and users.xml for one server under $1 listening on HTTP $2 and TCP $3; a fourth argument is put in
+# the config as it is (the shards' <remote_servers>).
 write_clickhouse_config() {
-  local dir=$1
+  local dir=$1 http_port=${2:-$CH_HTTP_PORT} tcp_port=${3:-$CH_TCP_PORT} extra=${4:-}
   cat >"$dir/config.xml" <<EOF
 <?xml version="1.0"?>
 <yandex>
@@ -186,8 +194,8 @@ write_clickhouse_config() {
         <count>3</count>
     </logger>
     <listen_host>127.0.0.1</listen_host>
-    <http_port>$CH_HTTP_PORT</http_port>
-    <tcp_port>$CH_TCP_PORT</tcp_port>
+    <http_port>$http_port</http_port>
+    <tcp_port>$tcp_port</tcp_port>
     <max_connections>1024</max_connections>
     <keep_alive_timeout>10</keep_alive_timeout>
     <max_concurrent_queries>100</max_concurrent_queries>
@@ -205,6 +213,7 @@ write_clickhouse_config() {
     <builtin_dictionaries_reload_interval>3600</builtin_dictionaries_reload_interval>
     <max_session_timeout>3600</max_session_timeout>
     <default_session_timeout>60</default_session_timeout>
+$extra
 </yandex>
 EOF
   cat >"$dir/users.xml" <<'EOF'
@@ -237,29 +246,82 @@ start_clickhouse() {
   local dir="$DATA_DIR/clickhouse"
   mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
   write_clickhouse_config "$dir"
-  if ! curl -fsS "http://127.0.0.1:$CH_HTTP_PORT/ping" >/dev/null 2>&1; then
-    log "starting ClickHouse on 127.0.0.1:$CH_HTTP_PORT"
+  launch_clickhouse "$dir" "$CH_HTTP_PORT"
+  export ConnectionStrings__ClickHouse="http://default@127.0.0.1:$CH_HTTP_PORT/vpnperf"
+}
+
+# Starts the server configured under $1 unless something answers on HTTP port $2 already, and waits for /ping.
+launch_clickhouse() {
+  local dir=$1 http_port=$2
+  if ! curl -fsS "http://127.0.0.1:$http_port/ping" >/dev/null 2>&1; then
+    log "starting ClickHouse on 127.0.0.1:$http_port"
     clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/clickhouse.pid" --daemon >/dev/null 2>&1 \
       || die "clickhouse-server failed to start (see $dir/log)"
   fi
   for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:$CH_HTTP_PORT/ping" >/dev/null 2>&1 && break
+    curl -fsS "http://127.0.0.1:$http_port/ping" >/dev/null 2>&1 && break
     sleep 0.5
   done
-  curl -fsS "http://127.0.0.1:$CH_HTTP_PORT/ping" >/dev/null 2>&1 || die "ClickHouse did not answer on 127.0.0.1:$CH_HTTP_PORT (see $dir/log)"
-  export ConnectionStrings__ClickHouse="http://default@127.0.0.1:$CH_HTTP_PORT/vpnperf"
+  curl -fsS "http://127.0.0.1:$http_port/ping" >/dev/null 2>&1 || die "ClickHouse did not answer on 127.0.0.1:$http_port (see $dir/log)"
 }
 
-# Applies schema/clickhouse/*.sql in order through the HTTP interface; every statement there is
-# idempotent (IF NOT EXISTS), so this runs on every start. One statement per request: the HTTP
-# interface takes one query at a time.
+# Two ClickHouse servers as the two shards of the cluster vpnperf_shards (docs/analytics.md, "Shards"): HTTP on
+# $CH_SHARD_HTTP_PORT and the port after it, TCP (which the Distributed tables use between servers) on
+# $CH_SHARD_TCP_PORT and the port after it, data under .data/clickhouse-shard1 and -shard2. Each gets
+# schema/clickhouse-shards: the local tables Ingest writes and the Distributed tables over them that the Api and analysts
+# read. Exports ConnectionStrings__ClickHouseShards (both shards, ';'-separated; the services then take
+# ConnectionStrings__ClickHouse to be either shard, whose Distributed tables give the whole picture).
+# VPNPERF_CLICKHOUSE_SHARDS set to such a ';'-separated list (with the cluster configured there) is used as it is:
+# nothing is started, only the schema applied.
+start_clickhouse_shards() {
+  local urls=() i
+  if [ -n "${VPNPERF_CLICKHOUSE_SHARDS:-}" ]; then
+    IFS=';' read -r -a urls <<<"$VPNPERF_CLICKHOUSE_SHARDS"
+  else
+    local remote="    <remote_servers>
+        <vpnperf_shards>"
+    for i in 0 1; do
+      remote+="
+            <shard><replica><host>127.0.0.1</host><port>$((CH_SHARD_TCP_PORT + i))</port></replica></shard>"
+    done
+    remote+="
+        </vpnperf_shards>
+    </remote_servers>"
+    for i in 0 1; do
+      local dir="$DATA_DIR/clickhouse-shard$((i + 1))"
+      mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
+      write_clickhouse_config "$dir" $((CH_SHARD_HTTP_PORT + i)) $((CH_SHARD_TCP_PORT + i)) "$remote"
+      launch_clickhouse "$dir" $((CH_SHARD_HTTP_PORT + i))
+      urls+=("http://default@127.0.0.1:$((CH_SHARD_HTTP_PORT + i))/vpnperf")
+    done
+  fi
+  local url
+  for url in "${urls[@]}"; do apply_clickhouse_schema "$url" "$REPO_ROOT/schema/clickhouse-shards"; done
+  ConnectionStrings__ClickHouseShards=$(IFS=';'; echo "${urls[*]}")
+  export ConnectionStrings__ClickHouseShards
+}
+
+# Stops the shard servers start_clickhouse_shards started (none when VPNPERF_CLICKHOUSE_SHARDS named them).
+stop_clickhouse_shards() {
+  [ -z "${VPNPERF_CLICKHOUSE_SHARDS:-}" ] || return 0
+  local i pid
+  for i in 1 2; do
+    pid="$DATA_DIR/clickhouse-shard$i/clickhouse.pid"
+    if [ -f "$pid" ]; then kill "$(cat "$pid")" 2>/dev/null || true; fi
+  done
+}
+
+# Applies the schema files of a directory (schema/clickhouse unless $2 names another) in order through the HTTP
+# interface of the server and database $1 names (ConnectionStrings__ClickHouse by default); every statement there is
+# idempotent (IF NOT EXISTS), so this runs on every start. One statement per request: the HTTP interface takes one query
+# at a time.
 apply_clickhouse_schema() {
-  local url=$ConnectionStrings__ClickHouse
+  local url=${1:-$ConnectionStrings__ClickHouse} schema_dir=${2:-$REPO_ROOT/schema/clickhouse}
   local base=${url%/*} db=${url##*/}
-  [ -n "$db" ] || die "ConnectionStrings__ClickHouse must end with /<database>"
+  [ -n "$db" ] || die "a ClickHouse connection string must end with /<database>"
   curl -fsS --data-binary "CREATE DATABASE IF NOT EXISTS $db" "$base/" >/dev/null || die "cannot reach ClickHouse at $base"
   local f stmt
-  for f in "$REPO_ROOT"/schema/clickhouse/*.sql; do
+  for f in "$schema_dir"/*.sql; do
     [ -e "$f" ] || continue
     # Statements end with ';' at the end of a line; comments start with '--'.
     while IFS= read -r -d $'\x1e' stmt; do

@@ -1,7 +1,6 @@
 using System.Globalization;
 using StackExchange.Redis;
 using Vpn.Perf.Ingest.Spool;
-using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Ingest.ClickHouse;
@@ -19,7 +18,8 @@ namespace Vpn.Perf.Ingest.ClickHouse;
 /// only if they end with a further request timeout of lease left (<see cref="LeavesTimeForInserts"/>): an insert the
 /// client gave up on may still be finished by the server for a moment, and that must happen before anyone else can claim
 /// the batch. The lease must therefore cover a whole flush: the claim round and two ledger queries (a request timeout
-/// each), two inserts and that margin, which <see cref="MinLeaseTimeouts"/> request timeouts do.
+/// each), two inserts and that margin, which <see cref="MinLeaseTimeouts"/> request timeouts do. On shards every shard's
+/// ledger reads and then its inserts run at once, so the bound is the same with the longest of their timeouts.
 /// </remarks>
 internal sealed class BatchClaims
 {
@@ -33,18 +33,18 @@ internal sealed class BatchClaims
     private readonly RedisValue[] _claimArgs;
     private readonly RedisValue[] _releaseArgs;
 
-    public BatchClaims(IDatabase redis, DurableSpool spool, ClickHouseClient clickHouse, IngestOptions options, TimeProvider time)
+    public BatchClaims(IDatabase redis, DurableSpool spool, ClickHouseTargets clickHouse, IngestOptions options, TimeProvider time)
     {
         _redis = redis;
         _time = time;
         _bucketCount = options.BucketCount;
-        _requestTimeout = clickHouse.Options.RequestTimeout;
+        _requestTimeout = clickHouse.RequestTimeout;
         Owner = spool.Id.ToString("N");
         Lease = options.ClaimLease;
         if (Lease < _requestTimeout * MinLeaseTimeouts)
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"Ingest:ClaimLease is {Lease.TotalSeconds} s; it must be at least {MinLeaseTimeouts} × the ClickHouse request timeout ({_requestTimeout.TotalSeconds} s, the connection string's timeout): a claim must outlast a whole flush."));
+                $"Ingest:ClaimLease is {Lease.TotalSeconds} s; it must be at least {MinLeaseTimeouts} × the ClickHouse request timeout ({_requestTimeout.TotalSeconds} s, the connection string's timeout; on shards the longest): a claim must outlast a whole flush."));
         }
         _claimArgs = [Owner, (long)Lease.TotalMilliseconds];
         _releaseArgs = [Owner];

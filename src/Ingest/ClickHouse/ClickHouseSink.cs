@@ -10,7 +10,9 @@ namespace Vpn.Perf.Ingest.ClickHouse;
 
 /// <summary>
 /// The spool's consumer: encodes spooled batches into RowBinary, inserts them into ClickHouse in bulk
-/// (on rows, bytes or age, whichever comes first) and then advances the spool checkpoint.
+/// (on rows, bytes or age, whichever comes first) and then advances the spool checkpoint. On shards
+/// (<see cref="ClickHouseTargets"/>) each row goes to its subscription's shard, and every step of a flush after the claim
+/// (ledger reads, inserts) runs on all shards at once, each shard judged by its own ledgers.
 /// </summary>
 /// <remarks>
 /// Exactly once: a spooled batch can reach this loop twice (a node's retry after a 503, or a replay after a
@@ -18,12 +20,13 @@ namespace Vpn.Perf.Ingest.ClickHouse;
 /// reached another instance). Before every insert the loop claims its batches in Redis (<see cref="BatchClaims"/>),
 /// then asks the (node, seq) ledgers what already landed, and inserts only what it holds and the ledgers lack; a
 /// batch another instance holds is waited for until the ledgers list it or the claim lapses. Within one flush, a
-/// second copy of a batch is dropped as it is read. The batches the spool recovered at open are also re-applied to Redis as
-/// they are read (<see cref="RecoveryReplay"/>).
+/// second copy of a batch is dropped as it is read. A flush that landed on some shards and failed on others is retried as a
+/// whole: the shards whose ledgers list a batch leave it out, the others insert it. The batches the spool recovered at
+/// open are also re-applied to Redis as they are read (<see cref="RecoveryReplay"/>).
 /// </remarks>
 internal sealed partial class ClickHouseSink(
     DurableSpool spool,
-    ClickHouseClient clickHouse,
+    ClickHouseTargets clickHouse,
     RecoveryReplay replay,
     BatchClaims claims,
     IngestMetrics metrics,
@@ -35,19 +38,19 @@ internal sealed partial class ClickHouseSink(
     // Another instance's claim normally goes within its flush: look again soon, and every few seconds at most.
     private static readonly TimeSpan MaxClaimWait = TimeSpan.FromSeconds(5);
 
-    private readonly PooledBufferWriter _traffic = new(1 << 20);
-    private readonly PooledBufferWriter _access = new(64 << 10);
-    private readonly List<PendingBatch> _batches = [];
+    private readonly ShardBuffers[] _shards = CreateBuffers(clickHouse);
+    private readonly List<(Guid Node, ulong Seq)> _batches = [];
     private readonly HashSet<(Guid, ulong)> _inFlush = [];
     // Batches of the pending flush already stored (by this instance or, per the ledgers, another) while it waits for the rest.
     private readonly HashSet<(Guid, ulong)> _stored = [];
     private readonly byte[] _noteBuffer = new byte[Shared.Limits.MaxNoteBytes];
     private SpoolPosition _flushEnd;
     private int _rows;
+    private int _bytes;
     private long _firstReadAt;
 
-    /// <summary>Where one batch's rows sit in the insert buffers.</summary>
-    private readonly record struct PendingBatch(Guid Node, ulong Seq, int TrafficStart, int TrafficEnd, int TrafficRows, int AccessStart, int AccessEnd, int AccessRows);
+    /// <summary>What a shard's ledgers list of the pending batches.</summary>
+    private readonly record struct Landed(HashSet<(Guid Node, ulong Seq)> Traffic, HashSet<(Guid Node, ulong Seq)> Access);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -87,8 +90,7 @@ internal sealed partial class ClickHouseSink(
         }
         finally
         {
-            _traffic.Dispose();
-            _access.Dispose();
+            DisposeBuffers();
         }
     }
 
@@ -115,8 +117,7 @@ internal sealed partial class ClickHouseSink(
         }
         finally
         {
-            _traffic.Dispose();
-            _access.Dispose();
+            DisposeBuffers();
         }
     }
 
@@ -127,7 +128,7 @@ internal sealed partial class ClickHouseSink(
         {
             try
             {
-                await TrafficTables.VerifyAsync(clickHouse, ct);
+                foreach (ClickHouseClient shard in clickHouse.Shards) await TrafficTables.VerifyAsync(shard, clickHouse.Tables, ct);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -142,7 +143,7 @@ internal sealed partial class ClickHouseSink(
     /// <summary>Encodes what the spool has; true once a threshold is reached.</summary>
     private async ValueTask<bool> ReadAvailableAsync(SpoolReader reader, CancellationToken ct)
     {
-        while (_rows < options.FlushRows && _traffic.WrittenCount + _access.WrittenCount < options.FlushBytes)
+        while (_rows < options.FlushRows && _bytes < options.FlushBytes)
         {
             if (!reader.TryRead(out SpoolRecord record)) return false;
             _flushEnd = record.End;
@@ -159,24 +160,37 @@ internal sealed partial class ClickHouseSink(
 
     private void Encode(SpoolRecord record)
     {
-        int trafficStart = _traffic.WrittenCount, accessStart = _access.WrittenCount;
-        var encoder = new RowEncoder(_traffic, _access, _noteBuffer, record.NodeId, record.Seq, record.ReceivedAtMs, record.Verdicts);
         try
         {
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref encoder);
+            // The choice of shard is a type argument: on one server the encoder is what it was before shards.
+            if (_shards.Length == 1)
+                Encode(record, new OneShard());
+            else
+                Encode(record, new HashedShards(_shards.Length));
         }
         catch (Exception ex) when (ex is WireFormatException or ArgumentOutOfRangeException)
         {
             // Ingest validated this batch before spooling it, so this is a bug or disk damage the CRC missed.
             // Holding the whole pipeline on it would lose everything behind it; drop it, loudly.
-            _traffic.Truncate(trafficStart);
-            _access.Truncate(accessStart);
+            foreach (ShardBuffers shard in _shards) shard.Undo();
             LogUndecodable(logger, record.NodeId, record.Seq, record.Position.ToString(), ex.Message);
             return;
         }
-        _rows += encoder.TrafficRows + encoder.AccessRows;
-        _batches.Add(new PendingBatch(record.NodeId, record.Seq, trafficStart, _traffic.WrittenCount, encoder.TrafficRows,
-            accessStart, _access.WrittenCount, encoder.AccessRows));
+        _rows = 0;
+        _bytes = 0;
+        foreach (ShardBuffers shard in _shards)
+        {
+            shard.Complete();
+            _rows += shard.TrafficRows + shard.AccessRows;
+            _bytes += shard.Traffic.WrittenCount + shard.Access.WrittenCount;
+        }
+        _batches.Add((record.NodeId, record.Seq));
+    }
+
+    private void Encode<TShards>(SpoolRecord record, TShards choice) where TShards : struct, IShardChoice
+    {
+        var encoder = new RowEncoder<TShards>(_shards, choice, _noteBuffer, record.NodeId, record.Seq, record.ReceivedAtMs, record.Verdicts);
+        TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref encoder);
     }
 
     private async Task FlushWithRetryAsync(SpoolReader reader, CancellationToken ct)
@@ -195,9 +209,9 @@ internal sealed partial class ClickHouseSink(
                     _batches.Clear();
                     _inFlush.Clear();
                     _stored.Clear();
-                    _traffic.Reset();
-                    _access.Reset();
+                    foreach (ShardBuffers shard in _shards) shard.Reset();
                     _rows = 0;
+                    _bytes = 0;
                     return;
                 }
                 // Another instance claimed these batches and has not stored them yet: it is inserting them, or it died
@@ -231,39 +245,43 @@ internal sealed partial class ClickHouseSink(
     /// Claims the pending batches (<see cref="BatchClaims"/>), then asks the (node, seq) ledgers what already landed, then
     /// inserts what this instance holds and the ledgers lack. A batch another instance holds is not inserted here: it
     /// counts as stored once the ledgers list it. Returns how many such batches are still missing (0: the flush is done)
-    /// and one of their holders. Called again after a wait, it leaves out what it stored before.
+    /// and one of their holders. Called again after a wait, it leaves out what it stored before. On shards, the ledger
+    /// reads and then the inserts run on every shard at once, each shard's inserts leaving out what its own ledgers list.
     /// </summary>
     private async Task<(int Waiting, string? Holder)> FlushAsync(CancellationToken ct)
     {
         var keys = new List<(Guid Node, ulong Seq)>(_batches.Count);
-        foreach (PendingBatch b in _batches)
+        foreach ((Guid Node, ulong Seq) key in _batches)
         {
-            if (!_stored.Contains((b.Node, b.Seq))) keys.Add((b.Node, b.Seq));
+            if (!_stored.Contains(key)) keys.Add(key);
         }
         if (keys.Count == 0) return (0, null);
 
         Dictionary<(Guid Node, ulong Seq), string> heldElsewhere;
-        HashSet<(Guid Node, ulong Seq)> inTraffic, inAccess;
+        var ledgers = new Task<Landed>[_shards.Length];
         while (true)
         {
             long claimedAt = time.GetTimestamp();
             heldElsewhere = await claims.ClaimAsync(keys, ct);
             // Read after the claim: whatever an earlier holder inserted is in the ledgers by now (see BatchClaims).
-            // A ledger whose table gets no rows from this flush has nothing to say about it (most batches carry no access events).
-            inTraffic = _traffic.WrittenCount > 0 ? await TrafficTables.LandedBatchesAsync(clickHouse, TrafficTables.TrafficBatches, keys, ct) : [];
-            inAccess = _access.WrittenCount > 0 ? await TrafficTables.LandedBatchesAsync(clickHouse, TrafficTables.AccessBatches, keys, ct) : [];
+            // Every shard at once, and each on its own: a shard that fails does not keep the others from their inserts.
+            for (int s = 0; s < _shards.Length; s++) ledgers[s] = ReadLedgersAsync(_shards[s], keys, ct);
+            await Task.WhenAll((IEnumerable<Task>)ledgers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (claims.LeavesTimeForInserts(claimedAt)) break;
             // The lease covers this unless the process stood still (a pause, a frozen VM): renew the claims first.
             LogClaimsAged(logger, keys.Count, claims.Lease.TotalSeconds);
         }
 
+        var landed = new Landed?[_shards.Length]; // null: that shard's ledgers could not be read
+        for (int s = 0; s < _shards.Length; s++) landed[s] = ledgers[s].IsCompletedSuccessfully ? await ledgers[s] : null;
+
         int waiting = 0;
         string? holder = null;
-        foreach (PendingBatch b in _batches)
+        for (int i = 0; i < _batches.Count; i++)
         {
-            var key = (b.Node, b.Seq);
+            (Guid Node, ulong Seq) key = _batches[i];
             if (_stored.Contains(key) || !heldElsewhere.TryGetValue(key, out string? owner)) continue;
-            if ((b.TrafficEnd == b.TrafficStart || inTraffic.Contains(key)) && (b.AccessEnd == b.AccessStart || inAccess.Contains(key)))
+            if (LandedEverywhere(i, landed))
             {
                 _stored.Add(key); // the other instance stored it
                 continue;
@@ -272,17 +290,16 @@ internal sealed partial class ClickHouseSink(
             holder = owner;
         }
 
-        if (_traffic.WrittenCount > 0)
+        // A shard whose ledgers failed inserts nothing: its failed read stands for its inserts.
+        var inserts = new Task[_shards.Length];
+        for (int s = 0; s < _shards.Length; s++) inserts[s] = landed[s] is { } l ? InsertShardAsync(_shards[s], l, heldElsewhere, ct) : ledgers[s];
+        // Every shard's inserts end, landed or not, before the flush fails: its retry must not race an insert still in flight.
+        await Task.WhenAll(inserts).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        ct.ThrowIfCancellationRequested();
+        foreach (Task insert in inserts)
         {
-            int rows = await InsertAsync(TrafficTables.Traffic, TrafficTables.TrafficColumnList, _traffic, inTraffic, heldElsewhere,
-                static b => (b.TrafficStart, b.TrafficEnd, b.TrafficRows), ct);
-            metrics.ClickHouseInserted(rows);
-        }
-        if (_access.WrittenCount > 0)
-        {
-            int rows = await InsertAsync(TrafficTables.AccessLog, TrafficTables.AccessLogColumnList, _access, inAccess, heldElsewhere,
-                static b => (b.AccessStart, b.AccessEnd, b.AccessRows), ct);
-            metrics.ClickHouseInserted(rows);
+            // A shard failed: the flush is retried as a whole, and each shard's ledgers then leave out what landed there.
+            if (!insert.IsCompletedSuccessfully) await insert;
         }
 
         var mine = new List<(Guid Node, ulong Seq)>(keys.Count - heldElsewhere.Count);
@@ -296,19 +313,58 @@ internal sealed partial class ClickHouseSink(
         return (waiting, holder);
     }
 
+    /// <summary>One shard's ledgers. A ledger whose table gets no rows from this flush has nothing to say about it (most batches carry no access events).</summary>
+    private async Task<Landed> ReadLedgersAsync(ShardBuffers shard, List<(Guid Node, ulong Seq)> keys, CancellationToken ct) => new(
+        shard.Traffic.WrittenCount > 0 ? await TrafficTables.LandedBatchesAsync(shard.Client, clickHouse.Tables.TrafficBatches, keys, ct) : [],
+        shard.Access.WrittenCount > 0 ? await TrafficTables.LandedBatchesAsync(shard.Client, clickHouse.Tables.AccessBatches, keys, ct) : []);
+
+    /// <summary>True when every shard that gets rows of pending batch <paramref name="index"/> lists it in its ledgers.</summary>
+    private bool LandedEverywhere(int index, Landed?[] landed)
+    {
+        (Guid Node, ulong Seq) key = _batches[index];
+        for (int s = 0; s < _shards.Length; s++)
+        {
+            ShardBatch b = _shards[s].Batches[index];
+            if (b.TrafficEnd == b.TrafficStart && b.AccessEnd == b.AccessStart) continue;
+            if (landed[s] is not { } l) return false;
+            if (b.TrafficEnd != b.TrafficStart && !l.Traffic.Contains(key)) return false;
+            if (b.AccessEnd != b.AccessStart && !l.Access.Contains(key)) return false;
+        }
+        return true;
+    }
+
+    private async Task InsertShardAsync(ShardBuffers shard, Landed landed, Dictionary<(Guid Node, ulong Seq), string> heldElsewhere, CancellationToken ct)
+    {
+        if (shard.Traffic.WrittenCount > 0)
+        {
+            int rows = await InsertAsync(shard, clickHouse.Tables.Traffic, TrafficTables.TrafficColumnList, shard.Traffic, landed.Traffic, heldElsewhere,
+                static b => (b.TrafficStart, b.TrafficEnd, b.TrafficRows), ct);
+            metrics.ClickHouseInserted(rows);
+        }
+        if (shard.Access.WrittenCount > 0)
+        {
+            int rows = await InsertAsync(shard, clickHouse.Tables.AccessLog, TrafficTables.AccessLogColumnList, shard.Access, landed.Access, heldElsewhere,
+                static b => (b.AccessStart, b.AccessEnd, b.AccessRows), ct);
+            metrics.ClickHouseInserted(rows);
+        }
+    }
+
     /// <summary>
-    /// Sends the batches of the buffer that this instance holds and <paramref name="landed"/> lacks, as one insert. In
-    /// the common case that is every batch and the buffer goes as it is; otherwise the batches to send are copied into a
-    /// fresh buffer first. Returns the rows sent.
+    /// Sends the batches of one shard's buffer that this instance holds and <paramref name="landed"/> (that shard's
+    /// ledger) lacks, as one insert. In the common case that is every batch and the buffer goes as it is; otherwise the
+    /// batches to send are copied into a fresh buffer first. Returns the rows sent.
     /// </summary>
-    private async Task<int> InsertAsync(string table, string columns, PooledBufferWriter buffer, HashSet<(Guid Node, ulong Seq)> landed,
-        Dictionary<(Guid Node, ulong Seq), string> heldElsewhere, Func<PendingBatch, (int Start, int End, int Rows)> range,
+    private async Task<int> InsertAsync(ShardBuffers shard, string table, string columns, PooledBufferWriter buffer, HashSet<(Guid Node, ulong Seq)> landed,
+        Dictionary<(Guid Node, ulong Seq), string> heldElsewhere, Func<ShardBatch, (int Start, int End, int Rows)> range,
         CancellationToken ct)
     {
-        int skippedLanded = 0, left = 0, rows = 0;
-        foreach (PendingBatch b in _batches)
+        int withRows = 0, skippedLanded = 0, left = 0, rows = 0;
+        for (int i = 0; i < _batches.Count; i++)
         {
-            var key = (b.Node, b.Seq);
+            (Guid Node, ulong Seq) key = _batches[i];
+            (int start, int end, int batchRows) = range(shard.Batches[i]);
+            if (start == end) continue; // none of its rows go to this table of this shard
+            withRows++;
             if (_stored.Contains(key) || heldElsewhere.ContainsKey(key))
             {
                 left++;
@@ -320,33 +376,30 @@ internal sealed partial class ClickHouseSink(
             }
             else
             {
-                rows += range(b).Rows;
+                rows += batchRows;
             }
         }
         if (skippedLanded > 0)
         {
             metrics.ClickHouseSkippedLanded(skippedLanded);
-            LogSkippedLanded(logger, skippedLanded, table);
+            LogSkippedLanded(logger, skippedLanded, table, shard.Client.Options.Endpoint);
         }
-        if (left == _batches.Count) return 0;
+        if (left == withRows) return 0;
         if (left == 0)
         {
-            await clickHouse.InsertRowBinaryAsync(table, columns, buffer.WrittenMemory, ct);
+            await shard.Client.InsertRowBinaryAsync(table, columns, buffer.WrittenMemory, ct);
             return rows;
         }
         using var kept = new PooledBufferWriter(Math.Max(buffer.WrittenCount, 1024));
-        foreach (PendingBatch b in _batches)
+        for (int i = 0; i < _batches.Count; i++)
         {
-            var key = (b.Node, b.Seq);
-            if (_stored.Contains(key) || heldElsewhere.ContainsKey(key) || landed.Contains(key)) continue;
-            (int start, int end, _) = range(b);
+            (Guid Node, ulong Seq) key = _batches[i];
+            (int start, int end, _) = range(shard.Batches[i]);
+            if (start == end || _stored.Contains(key) || heldElsewhere.ContainsKey(key) || landed.Contains(key)) continue;
             buffer.WrittenSpan[start..end].CopyTo(kept.GetSpan(end - start));
             kept.Advance(end - start);
         }
-        if (kept.WrittenCount > 0)
-        {
-            await clickHouse.InsertRowBinaryAsync(table, columns, kept.WrittenMemory, ct);
-        }
+        await shard.Client.InsertRowBinaryAsync(table, columns, kept.WrittenMemory, ct);
         return rows;
     }
 
@@ -365,6 +418,18 @@ internal sealed partial class ClickHouseSink(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static ShardBuffers[] CreateBuffers(ClickHouseTargets targets)
+    {
+        var buffers = new ShardBuffers[targets.Shards.Count];
+        for (int s = 0; s < buffers.Length; s++) buffers[s] = new ShardBuffers(targets.Shards[s]);
+        return buffers;
+    }
+
+    private void DisposeBuffers()
+    {
+        foreach (ShardBuffers shard in _shards) shard.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ClickHouse tables not ready ({Error}); retrying")]
     private static partial void LogVerifyFailed(ILogger logger, string error);
@@ -387,8 +452,8 @@ internal sealed partial class ClickHouseSink(
     [LoggerMessage(Level = LogLevel.Information, Message = "ClickHouse sink claims batches as Ingest instance {Owner} (the spool's id)")]
     private static partial void LogOwner(ILogger logger, string owner);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} spooled batches were already in {Table}; left out of the insert")]
-    private static partial void LogSkippedLanded(ILogger logger, int count, string table);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} spooled batches were already in {Table} at {Server}; left out of the insert")]
+    private static partial void LogSkippedLanded(ILogger logger, int count, string table, Uri server);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Spooled batch {Seq} of node {Node} at {Position} cannot be decoded and is dropped: {Error}")]
     private static partial void LogUndecodable(ILogger logger, Guid node, ulong seq, string position, string error);

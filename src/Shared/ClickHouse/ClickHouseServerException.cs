@@ -43,4 +43,11 @@ public sealed class ClickHouseServerException : Exception
 
     /// <summary>The sanitised first line of the server's error text.</summary>
     public string ServerMessage { get; }
+
+    /// <summary>
+    /// True when the server asked could not reach another server the query needs (a shard behind a Distributed table):
+    /// 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR, 279 ALL_CONNECTION_TRIES_FAILED. The store is unavailable for now; the
+    /// request itself is fine.
+    /// </summary>
+    public bool IsRemoteUnreachable => ErrorCode is 209 or 210 or 279;
 }

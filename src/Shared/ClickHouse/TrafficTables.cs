@@ -4,8 +4,8 @@ namespace Vpn.Perf.Shared.ClickHouse;
 
 /// <summary>
 /// The one place that fixes the Ingest's ClickHouse tables: names, the column order of the RowBinary inserts (which
-/// must match schema/clickhouse/ — <see cref="VerifyAsync"/> checks it at startup), the row encoders, and the
-/// (node, seq) ledger query used before a replay.
+/// must match schema/clickhouse/ and schema/clickhouse-shards/ — <see cref="VerifyAsync(ClickHouseClient, TrafficTableSet, CancellationToken)"/>
+/// checks it at startup), the row encoders, and the (node, seq) ledger query used before a replay.
 /// </summary>
 public static class TrafficTables
 {
@@ -13,6 +13,12 @@ public static class TrafficTables
     public const string AccessLog = "access_log";
     public const string TrafficBatches = "traffic_batches";
     public const string AccessBatches = "access_batches";
+
+    /// <summary>A shard's own <c>traffic</c> (schema/clickhouse-shards); <c>traffic</c> there is the Distributed table over them.</summary>
+    public const string TrafficLocal = "traffic_local";
+    public const string AccessLogLocal = "access_log_local";
+    public const string TrafficBatchesLocal = "traffic_batches_local";
+    public const string AccessBatchesLocal = "access_batches_local";
 
     /// <summary>
     /// Bytes of one traffic row: Date 2 + DateTime 4 + UInt32 4 + 3 UUIDs 48 + 3 UInt64 24 + DateTime 4 = 86.
@@ -37,6 +43,14 @@ public static class TrafficTables
     /// <inheritdoc cref="TrafficLandedSql"/>
     public const string AccessLandedSql =
         "SELECT node_id, seq, sum(rows) FROM access_batches WHERE node_id IN {nodes} AND seq IN {seqs} GROUP BY node_id, seq HAVING sum(rows) > 0";
+
+    /// <inheritdoc cref="TrafficLandedSql"/>
+    public const string TrafficLocalLandedSql =
+        "SELECT node_id, seq, sum(rows) FROM traffic_batches_local WHERE node_id IN {nodes} AND seq IN {seqs} GROUP BY node_id, seq HAVING sum(rows) > 0";
+
+    /// <inheritdoc cref="TrafficLandedSql"/>
+    public const string AccessLocalLandedSql =
+        "SELECT node_id, seq, sum(rows) FROM access_batches_local WHERE node_id IN {nodes} AND seq IN {seqs} GROUP BY node_id, seq HAVING sum(rows) > 0";
 
     private const uint SecondsPerDay = 86_400;
 
@@ -120,16 +134,21 @@ public static class TrafficTables
     }
 
     /// <summary>Startup check: both tables exist with every insert column at the expected type.</summary>
-    public static async Task VerifyAsync(ClickHouseClient client, CancellationToken ct)
+    public static Task VerifyAsync(ClickHouseClient client, CancellationToken ct) => VerifyAsync(client, TrafficTableSet.SingleServer, ct);
+
+    /// <summary>Startup check of one server's (or one shard's) insert tables, named by <paramref name="tables"/>.</summary>
+    public static async Task VerifyAsync(ClickHouseClient client, TrafficTableSet tables, CancellationToken ct)
     {
-        await ClickHouseSchema.VerifyColumnsAsync(client, Traffic, TrafficColumns, ct).ConfigureAwait(false);
-        await ClickHouseSchema.VerifyColumnsAsync(client, AccessLog, AccessLogColumns, ct).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(tables);
+        await ClickHouseSchema.VerifyColumnsAsync(client, tables.Traffic, TrafficColumns, ct).ConfigureAwait(false);
+        await ClickHouseSchema.VerifyColumnsAsync(client, tables.AccessLog, AccessLogColumns, ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Which of <paramref name="batches"/> already have rows in <paramref name="ledgerTable"/>
-    /// (<see cref="TrafficBatches"/> or <see cref="AccessBatches"/>). Ask before replaying a spooled batch: a batch
-    /// that landed is not inserted again. One query, over the small ledger table.
+    /// (<see cref="TrafficBatches"/> or <see cref="AccessBatches"/>, or a shard's <see cref="TrafficBatchesLocal"/> or
+    /// <see cref="AccessBatchesLocal"/>). Ask before replaying a spooled batch: a batch that landed is not inserted again.
+    /// One query, over the small ledger table.
     /// </summary>
     public static async Task<HashSet<(Guid Node, ulong Seq)>> LandedBatchesAsync(
         ClickHouseClient client, string ledgerTable, IReadOnlyList<(Guid Node, ulong Seq)> batches, CancellationToken ct)
@@ -140,7 +159,9 @@ public static class TrafficTables
         {
             TrafficBatches => TrafficLandedSql,
             AccessBatches => AccessLandedSql,
-            _ => throw new ArgumentException($"The ledger table must be {TrafficBatches} or {AccessBatches}.", nameof(ledgerTable)),
+            TrafficBatchesLocal => TrafficLocalLandedSql,
+            AccessBatchesLocal => AccessLocalLandedSql,
+            _ => throw new ArgumentException($"The ledger table must be {TrafficBatches}, {AccessBatches}, {TrafficBatchesLocal} or {AccessBatchesLocal}.", nameof(ledgerTable)),
         };
         var landed = new HashSet<(Guid Node, ulong Seq)>();
         if (batches.Count == 0) return landed;

@@ -4,7 +4,6 @@ using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Ingest.Spool;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Ingest.Tests.Spool;
-using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Testing;
 
@@ -22,7 +21,7 @@ public sealed class BatchClaimsTests : IAsyncLifetime
     private const int Buckets = 8;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private readonly SpoolTestDirectory _dir = new();
-    private readonly ClickHouseClient _clickHouse = new(ClickHouseOptions.Parse("http://127.0.0.1:9/unused")); // only its request timeout is read
+    private readonly ClickHouseTargets _clickHouse = ClickHouseTargets.Create("http://127.0.0.1:9/unused", null); // only its request timeout is read
     private TestRedis _redis = null!;
 
     public async Task InitializeAsync() => _redis = await TestRedis.OpenAsync(nameof(BatchClaimsTests), Buckets);
@@ -125,7 +124,7 @@ public sealed class BatchClaimsTests : IAsyncLifetime
     public async Task Constructor_LeaseUnderSixRequestTimeouts_ThrowsNamingTheSetting()
     {
         await using DurableSpool spool = OpenSpool("a");
-        TimeSpan tooShort = (_clickHouse.Options.RequestTimeout * BatchClaims.MinLeaseTimeouts) - TimeSpan.FromSeconds(1);
+        TimeSpan tooShort = (_clickHouse.RequestTimeout * BatchClaims.MinLeaseTimeouts) - TimeSpan.FromSeconds(1);
 
         var ex = Assert.Throws<InvalidOperationException>(() => Claims(spool, tooShort));
 

@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 
 namespace Vpn.Perf.Ingest.Tests.Faults;
 
-/// <summary>ClickHouse unreachable (through a blocked proxy): batches are still acknowledged from the spool and land exactly once later.</summary>
+/// <summary>ClickHouse unreachable (through blocked proxies; on shards, every shard): batches are still acknowledged from the spool and land exactly once later.</summary>
 [Trait(RedisTopology.Trait, RedisTopology.Any)]
+[Trait(ClickHouseTopology.Trait, ClickHouseTopology.Any)]
 public sealed class ClickHouseOutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
@@ -19,7 +20,7 @@ public sealed class ClickHouseOutageTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task PostReport_ClickHouseBlocked_AcceptedThenEveryRowLandsOnceAfterUnblock()
     {
-        TcpFaultProxy proxy = _world.ClickHouseProxy!;
+        ClickHouseProxies proxy = _world.ClickHouseProxy!;
         var warmup = new Workload(nodes: 1, batchesPerNode: 1, subscriptions: 2, reportsPerBatch: 2, seed: 1);
         var work = new Workload(nodes: 3, batchesPerNode: 15, subscriptions: 30, reportsPerBatch: 8, seed: 3);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work, warmup);

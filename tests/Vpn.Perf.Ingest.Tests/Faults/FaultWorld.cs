@@ -6,11 +6,11 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 
 /// <summary>
 /// The servers of one fault test class: its Redis key prefix, its ClickHouse database, and optional fault proxies in
-/// front of either, from which the Ingest environment is derived.
+/// front of either (of ClickHouse: one per shard), from which the Ingest environment is derived.
 /// </summary>
 internal sealed class FaultWorld : IAsyncDisposable
 {
-    private FaultWorld(TestRedis redis, TestClickHouse clickHouse, TcpFaultProxy? redisProxy, TcpFaultProxy? clickHouseProxy)
+    private FaultWorld(TestRedis redis, TestClickHouse clickHouse, TcpFaultProxy? redisProxy, ClickHouseProxies? clickHouseProxy)
     {
         Redis = redis;
         ClickHouse = clickHouse;
@@ -24,17 +24,17 @@ internal sealed class FaultWorld : IAsyncDisposable
 
     public TcpFaultProxy? RedisProxy { get; }
 
-    public TcpFaultProxy? ClickHouseProxy { get; }
+    /// <summary>In front of ClickHouse: of every shard at once, or of one (<see cref="ClickHouseProxies.this"/>).</summary>
+    public ClickHouseProxies? ClickHouseProxy { get; }
 
     public static async Task<FaultWorld> CreateAsync(string owner, bool proxyRedis = false, bool proxyClickHouse = false)
     {
         TestRedis redis = await TestRedis.OpenAsync(owner, IngestFixture.BucketCount);
         TestClickHouse clickHouse = await TestClickHouse.CreateAsync(owner);
         var r = TestServers.RedisBase;
-        var c = TestServers.ClickHouseBase;
         return new FaultWorld(redis, clickHouse,
             proxyRedis ? new TcpFaultProxy(r.Host, r.Port) : null,
-            proxyClickHouse ? new TcpFaultProxy(c.Endpoint.Host, c.Endpoint.Port) : null);
+            proxyClickHouse ? new ClickHouseProxies(clickHouse.Servers) : null);
     }
 
     /// <summary>Settings under which nothing reaches ClickHouse: the flush interval is an hour and the thresholds unreachable.</summary>
@@ -42,15 +42,18 @@ internal sealed class FaultWorld : IAsyncDisposable
         [("Ingest__FlushInterval", "01:00:00"), ("Ingest__FlushRows", "100000000"), ("Ingest__FlushBytes", "1000000000")];
 
     /// <summary>The Ingest environment: through the proxies where there are any, plus <paramref name="settings"/>.</summary>
-    public Dictionary<string, string> Environment(params (string Key, string Value)[] settings)
+    public Dictionary<string, string> Environment(params (string Key, string Value)[] settings) => Environment(proxyClickHouse: true, settings);
+
+    /// <summary>The Ingest environment, past the ClickHouse proxies unless <paramref name="proxyClickHouse"/>.</summary>
+    public Dictionary<string, string> Environment(bool proxyClickHouse, params (string Key, string Value)[] settings)
     {
         var env = new Dictionary<string, string>
         {
-            ["ConnectionStrings__ClickHouse"] = TestServers.ClickHouseFor(ClickHouse.Name, ClickHouseProxy?.Port),
             ["Ingest__BucketCount"] = IngestFixture.BucketCount.ToString(CultureInfo.InvariantCulture),
             ["Ingest__FlushInterval"] = "00:00:00.200",
             ["Ingest__ChangeFeedInterval"] = "00:00:00.200",
         };
+        foreach ((string key, string value) in ClickHouse.IngestSettings(proxyClickHouse ? ClickHouseProxy?.Ports : null)) env[key] = value;
         foreach ((string key, string value) in Redis.IngestSettings(RedisProxy?.Port)) env[key] = value;
         foreach ((string key, string value) in settings) env[key] = value;
         return env;

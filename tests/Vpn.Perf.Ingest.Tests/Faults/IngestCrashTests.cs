@@ -1,7 +1,6 @@
 using System.Buffers;
 using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Ingest.Tests.Harness;
-using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 using Vpn.Perf.Testing;
@@ -14,6 +13,7 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 /// reaches ClickHouse exactly once and the Redis counters equal the sums.
 /// </summary>
 [Trait(RedisTopology.Trait, RedisTopology.Any)]
+[Trait(ClickHouseTopology.Trait, ClickHouseTopology.Any)]
 public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan SinkDeadline = TimeSpan.FromSeconds(30);
@@ -75,7 +75,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
     /// <summary>
     /// The crash window between "insert landed in ClickHouse" and "spool checkpoint committed" cannot be hit on
     /// purpose with a real process, so it is reproduced: after the kill, half of the spooled batches are inserted into
-    /// ClickHouse exactly as the sink encodes them (<see cref="RowEncoder"/>), as if the sink had flushed them and died
+    /// ClickHouse exactly as the sink encodes them (<see cref="RowEncoder{TShards}"/>), as if the sink had flushed them and died
     /// before its commit. The restarted sink must leave those out.
     /// </summary>
     [Fact]
@@ -140,20 +140,34 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<int> InsertLikeTheSinkAsync(Workload work, Func<Guid, ulong, bool> which)
     {
-        using var traffic = new PooledBufferWriter(1 << 16);
-        using var access = new PooledBufferWriter(1 << 16);
+        IReadOnlyList<ClickHouseClient> clients = _world.ClickHouse.Shards;
+        var shards = new ShardBuffers[clients.Count];
+        for (int s = 0; s < shards.Length; s++) shards[s] = new ShardBuffers(clients[s]);
         byte[] notes = new byte[Shared.Limits.MaxNoteBytes];
         long receivedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         int batches = 0;
-        foreach ((Guid node, ulong seq) in work.Expected.Keys)
+        try
         {
-            if (!which(node, seq)) continue;
-            var encoder = new RowEncoder(traffic, access, notes, node, seq, receivedAt, default);
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(work.Body(node, seq)), ref encoder);
-            batches++;
+            foreach ((Guid node, ulong seq) in work.Expected.Keys)
+            {
+                if (!which(node, seq)) continue;
+                var encoder = new RowEncoder<HashedShards>(shards, new HashedShards(shards.Length), notes, node, seq, receivedAt, default);
+                TrafficBatchParser.Parse(new ReadOnlySequence<byte>(work.Body(node, seq)), ref encoder);
+                batches++;
+            }
+            TrafficTableSet tables = _world.ClickHouse.Tables;
+            foreach (ShardBuffers shard in shards)
+            {
+                if (shard.Traffic.WrittenCount > 0)
+                    await shard.Client.InsertRowBinaryAsync(tables.Traffic, TrafficTables.TrafficColumnList, shard.Traffic.WrittenMemory, CancellationToken.None);
+                if (shard.Access.WrittenCount > 0)
+                    await shard.Client.InsertRowBinaryAsync(tables.AccessLog, TrafficTables.AccessLogColumnList, shard.Access.WrittenMemory, CancellationToken.None);
+            }
         }
-        await _world.ClickHouse.Client.InsertRowBinaryAsync(TrafficTables.Traffic, TrafficTables.TrafficColumnList, traffic.WrittenMemory, CancellationToken.None);
-        await _world.ClickHouse.Client.InsertRowBinaryAsync(TrafficTables.AccessLog, TrafficTables.AccessLogColumnList, access.WrittenMemory, CancellationToken.None);
+        finally
+        {
+            foreach (ShardBuffers shard in shards) shard.Dispose();
+        }
         return batches;
     }
 

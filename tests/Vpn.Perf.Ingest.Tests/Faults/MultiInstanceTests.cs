@@ -9,6 +9,7 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 /// (issue 11): every report counted once in Redis and stored once in ClickHouse.
 /// </summary>
 [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one Redis
+[Trait(ClickHouseTopology.Trait, ClickHouseTopology.Any)]
 public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
@@ -19,9 +20,6 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
 
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
-    /// <summary>The second instance talks to ClickHouse directly; the first one goes through the fault proxy.</summary>
-    private (string, string) DirectClickHouse => ("ConnectionStrings__ClickHouse", TestServers.ClickHouseFor(_world.ClickHouse.Name));
-
     /// <summary>
     /// The race docs/ingest.md used to document: instance A checks the ledgers and sends its insert, which the proxy holds
     /// right there; the node's retry of the same batches reaches B, whose sink then finds nothing in the ledgers either.
@@ -31,11 +29,11 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task Flush_RetryOnOtherInstanceWhileFirstInserts_RowsStoredOnce()
     {
-        TcpFaultProxy proxy = _world.ClickHouseProxy!;
+        ClickHouseProxies proxy = _world.ClickHouseProxy!;
         var work = new Workload(nodes: 2, batchesPerNode: 2, subscriptions: 6, reportsPerBatch: 5, seed: 21);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess a = await IngestProcess.StartAsync(_world.Environment());
-        await using IngestProcess b = await IngestProcess.StartAsync(_world.Environment(DirectClickHouse));
+        await using IngestProcess b = await IngestProcess.StartAsync(_world.Environment(proxyClickHouse: false));
         try
         {
             await HoldInsertOnAThenRetryOnBAsync(a, b, work, tokens);
@@ -66,11 +64,11 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task Flush_ClaimerKilledAndNeverBack_OtherInstanceStoresOnceAfterClaimLapses()
     {
-        TcpFaultProxy proxy = _world.ClickHouseProxy!;
+        ClickHouseProxies proxy = _world.ClickHouseProxy!;
         var work = new Workload(nodes: 2, batchesPerNode: 3, subscriptions: 6, reportsPerBatch: 4, seed: 22);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess a = await IngestProcess.StartAsync(_world.Environment());
-        await using IngestProcess b = await IngestProcess.StartAsync(_world.Environment(DirectClickHouse));
+        await using IngestProcess b = await IngestProcess.StartAsync(_world.Environment(proxyClickHouse: false));
         try
         {
             await HoldInsertOnAThenRetryOnBAsync(a, b, work, tokens);
@@ -104,7 +102,8 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task Flush_RedisDownAtClaim_NothingInsertedUntilClaimed()
     {
-        TcpFaultProxy clickHouse = _world.ClickHouseProxy!, redis = _world.RedisProxy!;
+        ClickHouseProxies clickHouse = _world.ClickHouseProxy!;
+        TcpFaultProxy redis = _world.RedisProxy!;
         var first = new Workload(nodes: 1, batchesPerNode: 1, subscriptions: 3, reportsPerBatch: 4, seed: 24);
         var second = new Workload(nodes: 1, batchesPerNode: 1, subscriptions: 3, reportsPerBatch: 5, seed: 25);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(first, second);
@@ -145,11 +144,11 @@ public sealed class MultiInstanceTests(ITestOutputHelper output) : IAsyncLifetim
     [Fact]
     public async Task Sigkill_OneOfTwoInstancesUnderCrossingLoad_EveryReportCountedAndStoredOnce()
     {
-        TcpFaultProxy proxy = _world.ClickHouseProxy!;
+        ClickHouseProxies proxy = _world.ClickHouseProxy!;
         var work = new Workload(nodes: 6, batchesPerNode: 30, subscriptions: 40, reportsPerBatch: 8, seed: 23);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess a = await IngestProcess.StartAsync(_world.Environment());
-        await using IngestProcess b = await IngestProcess.StartAsync(_world.Environment(DirectClickHouse));
+        await using IngestProcess b = await IngestProcess.StartAsync(_world.Environment(proxyClickHouse: false));
         IngestProcess[] instances = [a, b];
         int total = work.Expected.Count, acknowledged = 0;
         var killAt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -9,6 +9,7 @@ namespace Vpn.Perf.Ingest.Tests.Faults;
 /// same ledgers, counting nothing twice in Redis.
 /// </summary>
 [Trait(RedisTopology.Trait, RedisTopology.Any)]
+[Trait(ClickHouseTopology.Trait, ClickHouseTopology.Any)]
 public sealed class SpoolDrainTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
@@ -22,7 +23,7 @@ public sealed class SpoolDrainTests(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>The drain talks to ClickHouse directly (the dead instance went through the proxy).</summary>
     private Dictionary<string, string> DrainEnvironment =>
-        _world.Environment(("ConnectionStrings__ClickHouse", TestServers.ClickHouseFor(_world.ClickHouse.Name)));
+        _world.Environment(proxyClickHouse: false);
 
     /// <summary>
     /// The instance dies mid-insert: its claims stay in Redis for their five-minute lease and the rest of its acknowledged
@@ -31,7 +32,7 @@ public sealed class SpoolDrainTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task DrainSpool_InstanceDiedHoldingClaims_StoresEveryBatchOnceAndExits()
     {
-        TcpFaultProxy proxy = _world.ClickHouseProxy!;
+        ClickHouseProxies proxy = _world.ClickHouseProxy!;
         var work = new Workload(nodes: 3, batchesPerNode: 10, subscriptions: 20, reportsPerBatch: 6, seed: 31);
         Dictionary<Guid, string> tokens = await _world.SeedAsync(work);
         await using IngestProcess dead = await IngestProcess.StartAsync(_world.Environment());

@@ -35,11 +35,11 @@ public abstract class IngestFixture : IAsyncLifetime
         _clickHouse = await TestClickHouse.CreateAsync(_owner);
         var env = new Dictionary<string, string>
         {
-            ["ConnectionStrings__ClickHouse"] = TestServers.ClickHouseFor(_clickHouse.Name),
             ["Ingest__BucketCount"] = BucketCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Ingest__FlushInterval"] = "00:00:00.200",
             ["Ingest__ChangeFeedInterval"] = "00:00:00.200",
         };
+        foreach ((string key, string value) in _clickHouse.IngestSettings()) env[key] = value;
         foreach ((string key, string value) in _redis.IngestSettings()) env[key] = value;
         foreach ((string key, string value) in Settings) env[key] = value;
         _ingest = await IngestProcess.StartAsync(env);

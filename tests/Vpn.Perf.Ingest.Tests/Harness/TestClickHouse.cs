@@ -3,47 +3,90 @@ using Vpn.Perf.Shared.ClickHouse;
 
 namespace Vpn.Perf.Ingest.Tests.Harness;
 
-/// <summary>A ClickHouse database of one test class (<c>t_ingest_&lt;class&gt;</c>) with schema/clickhouse applied; dropped on dispose.</summary>
+/// <summary>
+/// A ClickHouse database of one test class (<c>t_ingest_&lt;class&gt;</c>) with the schema applied; dropped on dispose.
+/// On one server that is schema/clickhouse; on shards (<see cref="TestServers.ClickHouseShards"/>) the database exists on
+/// every shard with schema/clickhouse-shards, and <see cref="Client"/> reads shard 1's Distributed tables, as the Api does.
+/// </summary>
 internal sealed class TestClickHouse : IAsyncDisposable
 {
-    private readonly ClickHouseClient _admin;
+    private readonly ClickHouseClient[] _admins;
 
-    private TestClickHouse(ClickHouseClient admin, ClickHouseClient client, string name)
+    private TestClickHouse(ClickHouseClient[] admins, ClickHouseClient[] shards, IReadOnlyList<ClickHouseOptions> servers, string name, bool sharded)
     {
-        _admin = admin;
-        Client = client;
+        _admins = admins;
+        Shards = shards;
+        Servers = servers;
         Name = name;
+        IsSharded = sharded;
     }
 
-    public ClickHouseClient Client { get; }
+    /// <summary>What analysts and the Api read: the one server, or shard 1's Distributed tables over every shard.</summary>
+    public ClickHouseClient Client => Shards[0];
+
+    /// <summary>The database on each shard (one in all on a single server), in shard order: where the Ingest inserts.</summary>
+    public IReadOnlyList<ClickHouseClient> Shards { get; }
+
+    /// <summary>The servers of <see cref="Shards"/> (the database not set).</summary>
+    public IReadOnlyList<ClickHouseOptions> Servers { get; }
 
     public string Name { get; }
+
+    public bool IsSharded { get; }
+
+    /// <summary>The tables the Ingest inserts into and whose ledgers it reads, on each of <see cref="Shards"/>.</summary>
+    public TrafficTableSet Tables => IsSharded ? TrafficTableSet.ShardLocal : TrafficTableSet.SingleServer;
 
     public static async Task<TestClickHouse> CreateAsync(string owner)
     {
         string name = "t_ingest_" + owner.ToLowerInvariant();
-        ClickHouseOptions options = TestServers.ClickHouseBase;
-        var admin = new ClickHouseClient(options with { Database = ClickHouseOptions.DefaultDatabase });
+        IReadOnlyList<ClickHouseOptions>? shards = TestServers.ClickHouseShards;
+        IReadOnlyList<ClickHouseOptions> servers = shards ?? [TestServers.ClickHouseBase];
+        var admins = new ClickHouseClient[servers.Count];
+        var clients = new ClickHouseClient[servers.Count];
+        for (int i = 0; i < servers.Count; i++)
+        {
+            admins[i] = new ClickHouseClient(servers[i] with { Database = ClickHouseOptions.DefaultDatabase });
+            clients[i] = new ClickHouseClient(servers[i] with { Database = name });
+        }
+        var db = new TestClickHouse(admins, clients, servers, name, shards is not null);
         try
         {
-            await admin.ExecuteAsync("DROP DATABASE IF EXISTS " + name, null, CancellationToken.None);
-            await admin.ExecuteAsync("CREATE DATABASE " + name, null, CancellationToken.None);
+            foreach (ClickHouseClient admin in admins)
+            {
+                await admin.ExecuteAsync("DROP DATABASE IF EXISTS " + name, null, CancellationToken.None);
+                await admin.ExecuteAsync("CREATE DATABASE " + name, null, CancellationToken.None);
+            }
         }
         catch (ClickHouseUnavailableException ex)
         {
-            admin.Dispose();
+            db.DisposeClients();
             throw new InvalidOperationException(
-                $"ClickHouse is unreachable at {options.Endpoint} ({ex.Message}). Start the test servers with `{TestServers.StartCommand}`, " +
-                "or set ConnectionStrings__ClickHouse to a running server.", ex);
+                $"ClickHouse is unreachable ({ex.Message}). Start the test servers with `{TestServers.StartCommand}`, " +
+                "or set ConnectionStrings__ClickHouse (and ConnectionStrings__ClickHouseShards) to running servers.", ex);
         }
-        var db = new TestClickHouse(admin, new ClickHouseClient(options with { Database = name }), name);
-        await ClickHouseSchema.ApplyAsync(db.Client, Path.Combine(TestServers.RepoRoot, "schema", "clickhouse"), CancellationToken.None);
+        string schema = Path.Combine(TestServers.RepoRoot, "schema", db.IsSharded ? "clickhouse-shards" : "clickhouse");
+        foreach (ClickHouseClient client in clients) await ClickHouseSchema.ApplyAsync(client, schema, CancellationToken.None);
         return db;
     }
 
-    public async Task<long> LongAsync(string sql, ClickHouseParameters? p = null)
+    /// <summary>
+    /// The Ingest's ClickHouse settings for this database: the one server, or every shard (and shard 1 for reads), each
+    /// through the proxy port at the same index of <paramref name="ports"/> when one is given there.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> IngestSettings(IReadOnlyList<int>? ports = null)
     {
-        string text = (await Client.QueryTextAsync(sql, p, CancellationToken.None)).Trim();
+        var urls = new string[Servers.Count];
+        for (int i = 0; i < urls.Length; i++) urls[i] = TestServers.ClickHouseFor(Servers[i], Name, ports is null ? null : ports[i]);
+        yield return new("ConnectionStrings__ClickHouse", urls[0]);
+        if (IsSharded) yield return new("ConnectionStrings__ClickHouseShards", string.Join(';', urls));
+    }
+
+    public async Task<long> LongAsync(string sql, ClickHouseParameters? p = null) => await LongAsync(Client, sql, p);
+
+    public static async Task<long> LongAsync(ClickHouseClient client, string sql, ClickHouseParameters? p = null)
+    {
+        string text = (await client.QueryTextAsync(sql, p, CancellationToken.None)).Trim();
         return text.Length == 0 ? 0 : long.Parse(text, CultureInfo.InvariantCulture);
     }
 
@@ -63,14 +106,19 @@ internal sealed class TestClickHouse : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
         try
         {
-            await _admin.ExecuteAsync("DROP DATABASE IF EXISTS " + Name, null, CancellationToken.None);
+            foreach (ClickHouseClient admin in _admins) await admin.ExecuteAsync("DROP DATABASE IF EXISTS " + Name, null, CancellationToken.None);
         }
         finally
         {
-            _admin.Dispose();
+            DisposeClients();
         }
+    }
+
+    private void DisposeClients()
+    {
+        foreach (ClickHouseClient client in Shards) client.Dispose();
+        foreach (ClickHouseClient admin in _admins) admin.Dispose();
     }
 }

@@ -19,7 +19,9 @@ namespace Vpn.Perf.Ingest.Tests.Harness;
 /// that need one server (a fault proxy in front of it) carry <c>RedisTopology.SingleServer</c> and Cluster-only ones
 /// <c>RedisTopology.Cluster</c> (see tests/Shared/RedisTopology.cs).
 /// </para>
-/// <para>ClickHouse: each class gets a database of its own (<see cref="TestClickHouse"/>), dropped when it ends.</para>
+/// <para>ClickHouse: each class gets a database of its own (<see cref="TestClickHouse"/>), dropped when it ends; on every
+/// shard when <c>ConnectionStrings__ClickHouseShards</c> lists them (the test command's shards pass, classes with
+/// <c>[Trait(ClickHouseTopology.Trait, ClickHouseTopology.Any)]</c>; see tests/Shared/ClickHouseTopology.cs).</para>
 /// </summary>
 internal static class TestServers
 {
@@ -49,6 +51,10 @@ internal static class TestServers
 
     public static ClickHouseOptions ClickHouseBase => ClickHouseOptions.Parse(ClickHouseConnectionString);
 
+    /// <summary>The shards of the sharded pass, in order; null when the suite runs on one ClickHouse server.</summary>
+    public static IReadOnlyList<ClickHouseOptions>? ClickHouseShards =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__ClickHouseShards") is { Length: > 0 } cs ? Shared.ClickHouse.ClickHouseShards.Parse(cs) : null;
+
     /// <summary>The test Redis as a StackExchange.Redis configuration string, optionally through a proxy port (one server only).</summary>
     public static string RedisFor(int? port = null)
     {
@@ -63,9 +69,11 @@ internal static class TestServers
     }
 
     /// <summary>The ClickHouse connection string for <paramref name="database"/>, optionally through a proxy port.</summary>
-    public static string ClickHouseFor(string database, int? port = null)
+    public static string ClickHouseFor(string database, int? port = null) => ClickHouseFor(ClickHouseBase, database, port);
+
+    /// <summary>The connection string for <paramref name="database"/> on the server of <paramref name="o"/>, optionally through a proxy port.</summary>
+    public static string ClickHouseFor(ClickHouseOptions o, string database, int? port = null)
     {
-        ClickHouseOptions o = ClickHouseBase;
         string auth = Uri.EscapeDataString(o.User) + (o.Password.Length > 0 ? ":" + Uri.EscapeDataString(o.Password) : "");
         return $"{o.Endpoint.Scheme}://{auth}@{o.Endpoint.Host}:{port ?? o.Endpoint.Port}/{database}";
     }

@@ -9,6 +9,7 @@ namespace Vpn.Perf.Ingest.Tests.Harness;
 internal sealed class Workload
 {
     private readonly Dictionary<(Guid Node, ulong Seq), byte[]> _bodies = [];
+    private readonly Dictionary<(Guid Node, ulong Seq), Guid[]> _reportSubscriptions = [];
 
     public Workload(int nodes, int batchesPerNode, int subscriptions, int reportsPerBatch, int seed)
         : this(nodes, batchesPerNode, [.. Enumerable.Range(0, subscriptions).Select(_ => Guid.NewGuid())], reportsPerBatch, seed)
@@ -37,6 +38,7 @@ internal sealed class Workload
                     UsedBySubscription[sid] = UsedBySubscription.GetValueOrDefault(sid) + (long)(u + d);
                 }
                 _bodies[(node, seq)] = TestBatch.Build(seq, reports, accessEvents: 1);
+                _reportSubscriptions[(node, seq)] = [.. reports.Select(r => r.SubscriptionId)];
                 Expected[(node, seq)] = (reportsPerBatch, up, down);
             }
         }
@@ -54,6 +56,9 @@ internal sealed class Workload
     public long TotalRows => Expected.Values.Sum(e => e.Rows);
 
     public byte[] Body(Guid node, ulong seq) => _bodies[(node, seq)];
+
+    /// <summary>The subscription of each report of a batch, in order (its access event is the first report's).</summary>
+    public IReadOnlyList<Guid> ReportSubscriptions(Guid node, ulong seq) => _reportSubscriptions[(node, seq)];
 
     public int BatchesPerNode => Expected.Count / Nodes.Count;
 

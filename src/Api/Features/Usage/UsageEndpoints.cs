@@ -75,8 +75,9 @@ internal static class UsageEndpoints
         {
             points = await query;
         }
-        catch (ClickHouseUnavailableException)
+        catch (Exception ex) when (ex is ClickHouseUnavailableException or ClickHouseServerException { IsRemoteUnreachable: true })
         {
+            // The server itself, or (sharded layout) a shard its Distributed tables need.
             return Problem.Of(ProblemTypes.Unavailable, "The usage history store (ClickHouse) is unreachable; retry later.");
         }
         long up = 0, down = 0;

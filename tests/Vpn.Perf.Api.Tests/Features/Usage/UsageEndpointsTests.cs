@@ -4,9 +4,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Tests.Hosting;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Features.Usage;
 
+[Trait(ClickHouseTopology.Trait, ClickHouseTopology.Any)]
 public sealed class UsageEndpointsTests
 {
     private const string Range = "from=2024-03-01T00:00:00Z&to=2024-03-03T00:00:00Z";

@@ -13,24 +13,28 @@ namespace Vpn.Perf.Api.Tests.Features.Usage;
 /// <summary>
 /// One test's world: a Postgres database (ApiFactory), a ClickHouse database of its own (<c>t_api_&lt;hash&gt;</c>,
 /// schema/clickhouse applied, dropped on dispose) and known rows: two customers with a subscription each, a node
-/// with two inbounds, and traffic in and around 2024-03-01..03.
+/// with two inbounds, and traffic in and around 2024-03-01..03. On shards (<c>ConnectionStrings__ClickHouseShards</c>,
+/// the test command's shards pass) the database is on every shard with schema/clickhouse-shards, each row goes to its
+/// subscription's shard as the Ingest puts it, and the Api reads shard 1's Distributed tables: the answers must not change.
 /// </summary>
 internal sealed class UsageWorld : IAsyncDisposable
 {
-    private readonly ClickHouseClient _admin;
+    private readonly ClickHouseClient[] _admins;
+    private readonly ClickHouseClient[] _shards;
     private readonly string _database;
 
-    private UsageWorld(ApiFactory api, ClickHouseClient admin, ClickHouseClient clickHouse, string database)
+    private UsageWorld(ApiFactory api, ClickHouseClient[] admins, ClickHouseClient[] shards, string database)
     {
         Api = api;
-        _admin = admin;
-        ClickHouse = clickHouse;
+        _admins = admins;
+        _shards = shards;
         _database = database;
     }
 
     public ApiFactory Api { get; }
 
-    public ClickHouseClient ClickHouse { get; }
+    /// <summary>The database the Api reads: the one server, or shard 1 (its Distributed tables).</summary>
+    public ClickHouseClient ClickHouse => _shards[0];
 
     public Guid Alice { get; } = Ids.NewId();
     public Guid Bob { get; } = Ids.NewId();
@@ -43,29 +47,39 @@ internal sealed class UsageWorld : IAsyncDisposable
     public static async Task<UsageWorld> CreateAsync(string testName)
     {
         string database = "t_api_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(testName)))[..16];
-        ClickHouseOptions options = ClickHouseOptions.Parse(TestServers.ClickHouse);
-        var admin = new ClickHouseClient(options with { Database = ClickHouseOptions.DefaultDatabase });
+        string? sharded = Environment.GetEnvironmentVariable("ConnectionStrings__ClickHouseShards");
+        IReadOnlyList<ClickHouseOptions> servers = sharded is { Length: > 0 } ? ClickHouseShards.Parse(sharded) : [ClickHouseOptions.Parse(TestServers.ClickHouse)];
+        var admins = new ClickHouseClient[servers.Count];
+        var shards = new ClickHouseClient[servers.Count];
+        for (int i = 0; i < servers.Count; i++)
+        {
+            admins[i] = new ClickHouseClient(servers[i] with { Database = ClickHouseOptions.DefaultDatabase });
+            shards[i] = new ClickHouseClient(servers[i] with { Database = database });
+        }
         try
         {
-            await admin.ExecuteAsync("DROP DATABASE IF EXISTS " + database, null, CancellationToken.None);
-            await admin.ExecuteAsync("CREATE DATABASE " + database, null, CancellationToken.None);
+            foreach (ClickHouseClient admin in admins)
+            {
+                await admin.ExecuteAsync("DROP DATABASE IF EXISTS " + database, null, CancellationToken.None);
+                await admin.ExecuteAsync("CREATE DATABASE " + database, null, CancellationToken.None);
+            }
         }
         catch (ClickHouseUnavailableException ex)
         {
-            admin.Dispose();
-            throw new InvalidOperationException($"ClickHouse is unreachable at {options.Endpoint}; start the test servers with `{TestServers.StartCommand}`.", ex);
+            foreach (ClickHouseClient c in admins.Concat(shards)) c.Dispose();
+            throw new InvalidOperationException($"ClickHouse is unreachable ({ex.Message}); start the test servers with `{TestServers.StartCommand}`.", ex);
         }
-        var clickHouse = new ClickHouseClient(options with { Database = database });
-        string schema = Path.Combine(Path.GetDirectoryName(TestServers.SchemaDirectory)!, "clickhouse");
-        await ClickHouseSchema.ApplyAsync(clickHouse, schema, CancellationToken.None);
+        string schema = Path.Combine(Path.GetDirectoryName(TestServers.SchemaDirectory)!, servers.Count > 1 ? "clickhouse-shards" : "clickhouse");
+        foreach (ClickHouseClient shard in shards) await ClickHouseSchema.ApplyAsync(shard, schema, CancellationToken.None);
 
+        ClickHouseOptions options = servers[0];
         string auth = Uri.EscapeDataString(options.User) + (options.Password.Length > 0 ? ":" + Uri.EscapeDataString(options.Password) : "");
         var api = await ApiFactory.StartAsync(testName, new Dictionary<string, string?>
         {
             ["ConnectionStrings:ClickHouse"] = $"{options.Endpoint.Scheme}://{auth}@{options.Endpoint.Host}:{options.Endpoint.Port}/{database}",
             ["StateSync:Enabled"] = "false",
         });
-        var world = new UsageWorld(api, admin, clickHouse, database);
+        var world = new UsageWorld(api, admins, shards, database);
         await world.SeedAsync();
         return world;
     }
@@ -92,10 +106,24 @@ internal sealed class UsageWorld : IAsyncDisposable
             Row("2024-02-29T23:00:00", AliceSub, Inbound, 1_000_000, 1_000_000),
             Row("2024-03-03T00:00:00", AliceSub, Inbound, 1_000_000, 1_000_000),
         ];
+        if (_shards.Length == 1)
+        {
+            await InsertAsync(_shards[0], TrafficTables.Traffic, rows);
+            return;
+        }
+        for (int s = 0; s < _shards.Length; s++)
+        {
+            TrafficRow[] mine = [.. rows.Where(r => ClickHouseShards.Of(r.SubscriptionId, _shards.Length) == s)];
+            if (mine.Length > 0) await InsertAsync(_shards[s], TrafficTables.TrafficLocal, mine);
+        }
+    }
+
+    private static async Task InsertAsync(ClickHouseClient client, string table, TrafficRow[] rows)
+    {
         using var buffer = new PooledBufferWriter();
         var writer = new RowBinaryWriter(buffer);
         foreach (TrafficRow row in rows) TrafficTables.WriteTraffic(ref writer, row);
-        await ClickHouse.InsertRowBinaryAsync(TrafficTables.Traffic, TrafficTables.TrafficColumnList, buffer.WrittenMemory, CancellationToken.None);
+        await client.InsertRowBinaryAsync(table, TrafficTables.TrafficColumnList, buffer.WrittenMemory, CancellationToken.None);
     }
 
     private static void Add(NpgsqlBatch batch, string sql, params Guid[] ids)
@@ -114,14 +142,14 @@ internal sealed class UsageWorld : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Api.DisposeAsync();
-        ClickHouse.Dispose();
+        foreach (ClickHouseClient shard in _shards) shard.Dispose();
         try
         {
-            await _admin.ExecuteAsync("DROP DATABASE IF EXISTS " + _database, null, CancellationToken.None);
+            foreach (ClickHouseClient admin in _admins) await admin.ExecuteAsync("DROP DATABASE IF EXISTS " + _database, null, CancellationToken.None);
         }
         finally
         {
-            _admin.Dispose();
+            foreach (ClickHouseClient admin in _admins) admin.Dispose();
         }
     }
 }
