@@ -91,7 +91,7 @@ internal static class ScaleOutScenario
             ["Ingest B"] = topology.IngestPid(1) is { } b ? [b] : [],
             ["load"] = [Environment.ProcessId],
             ["redis"] = topology.RedisPids(),
-            ["clickhouse"] = ProcessCpu.Find("clickhouse", inCommandLine: false),
+            ["clickhouse shards"] = topology.ClickHousePids(),
         };
         using HttpClient http = LoadHttp.Create(si.Nodes, si.RequestTimeout);
         var counters = new RunCounters();
@@ -212,7 +212,7 @@ internal static class ScaleOutScenario
     {
         var sb = new StringBuilder("\n## Scale-out\n\n");
         sb.Append(C, $"Topology on loopback: Ingest A {s.IngestUrl(0)} and B {s.IngestUrl(1)} (a spool each), Api A {s.ApiUrl(0)} and B {s.ApiUrl(1)} ");
-        sb.Append(C, $"(database `{ScaleOutSettings.Database}`, one signing key), Redis Cluster `{topology.Redis}`, ClickHouse `{new Uri(topology.ClickHouse).GetLeftPart(UriPartial.Path)}`. ");
+        sb.Append(C, $"(database `{ScaleOutSettings.Database}`, one signing key), Redis Cluster `{topology.Redis}`, ClickHouse shards `{topology.ClickHouseShards}` (verified through the Distributed tables of the first). ");
         sb.Append("Node k sends to instance k mod 2 and retries on the other one. The server rows above are empty: `/metrics` is per instance and ");
         sb.Append("Ingest A's restarts with it; the CPU row lists Ingest B only (A's process changes mid-window).\n\n");
         sb.Append("| started (s from the window's start; negative: in the warm-up) | took (s) | event | result |\n|---:|---:|---|---|\n");

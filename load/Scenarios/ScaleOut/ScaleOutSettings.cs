@@ -34,8 +34,11 @@ internal sealed class ScaleOutSettings
     /// <summary>The Postgres server the two Api instances share (without a database; <c>LOAD_POSTGRES</c>, as for the Api scenarios).</summary>
     public string PostgresServer { get; } = Environment.GetEnvironmentVariable("LOAD_POSTGRES") ?? "Host=127.0.0.1;Port=55432;Username=postgres";
 
-    public string ClickHouseConnection { get; } =
-        Environment.GetEnvironmentVariable("ConnectionStrings__ClickHouse") ?? "http://default@127.0.0.1:58123/vpnperf";
+    /// <summary>HTTP port of the first of the two ClickHouse shards this run starts; the second takes the next (servers.sh's variable).</summary>
+    public int ClickHouseShardHttpPort { get; } = PortFromEnvironment("VPNPERF_CH_SHARD_HTTP_PORT", 58131);
+
+    /// <summary>TCP port of the first shard (the Distributed tables talk to the shards over it); the second takes the next.</summary>
+    public int ClickHouseShardTcpPort { get; } = PortFromEnvironment("VPNPERF_CH_SHARD_TCP_PORT", 59131);
 
     public static string Usage => $"""
         load -- scale-out [options]   the whole topology on loopback under verified load, an Ingest killed and a Redis slot moved mid-run
@@ -50,8 +53,9 @@ internal sealed class ScaleOutSettings
           --api-dll PATH            (artifacts/bin/Vpn.Perf.Api/release/Vpn.Perf.Api.dll)
           --seed N                  random seed for the payload mix
           --out DIR                 results.md, results.json, every server's log (load/reports/<time>-scale-out)
-        Starts a Redis Cluster on VPNPERF_REDIS_CLUSTER_PORT and the two ports after it (57001); uses the Postgres of
-        LOAD_POSTGRES (database {Database}, dropped and recreated) and the ClickHouse of ConnectionStrings__ClickHouse.
+        Starts a Redis Cluster on VPNPERF_REDIS_CLUSTER_PORT and the two ports after it (57001) and two ClickHouse shards on
+        VPNPERF_CH_SHARD_HTTP_PORT / VPNPERF_CH_SHARD_TCP_PORT and the port after each (58131 / 59131); uses the Postgres of
+        LOAD_POSTGRES (database {Database}, dropped and recreated).
         """;
 
     public static ScaleOutSettings Parse(string[] args)

@@ -8,9 +8,9 @@ using Vpn.Perf.Load.Scenarios.Api;
 namespace Vpn.Perf.Load.Scenarios.ScaleOut;
 
 /// <summary>
-/// Everything <c>load -- scale-out</c> runs, on loopback: a Redis Cluster of three masters (through
-/// <c>load/scale-out-servers.sh</c>, i.e. servers.sh's <c>start_redis_cluster</c>), the ClickHouse the services write to
-/// (<see cref="StartClickHouseAsync"/>, the one place that decides it), the tool's own database on the shared Postgres,
+/// Everything <c>load -- scale-out</c> runs, on loopback: a Redis Cluster of three masters and two ClickHouse shards (through
+/// <c>load/scale-out-servers.sh</c>, i.e. servers.sh's <c>start_redis_cluster</c> and <c>start_clickhouse_shards</c>; what
+/// the services get for ClickHouse is decided in one place, <see cref="ClickHouseEnvironment"/>), the tool's own database on the shared Postgres,
 /// two Ingest instances with a spool each, and two Api instances on that database. Every start waits for readiness
 /// within a bound and says what did not come up; <see cref="DisposeAsync"/> stops whatever was started, in reverse
 /// order, once, whoever calls it first (the run's end, a failure, or Ctrl+C).
@@ -30,7 +30,7 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
     private readonly ChildProcess?[] _api = new ChildProcess?[2];
     private readonly int[] _ingestStarts = new int[2];
     private readonly Lock _disposeLock = new();
-    private bool _clusterStarted;
+    private bool _serversStarted;
     private Task? _disposed;
 
     public ScaleOutTopology(ScaleOutSettings s, string root, string outDir)
@@ -47,8 +47,14 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
     /// <summary>The Redis Cluster's nodes as a StackExchange.Redis configuration string.</summary>
     public string Redis { get; private set; } = "";
 
-    /// <summary>What the services get as <c>ConnectionStrings__ClickHouse</c>, and what <c>--verify</c> reads.</summary>
+    /// <summary>
+    /// The server whose Distributed tables <c>traffic</c> and <c>access_log</c> cover both shards: the Api's
+    /// <c>ConnectionStrings__ClickHouse</c>, and what <c>--verify</c> reads.
+    /// </summary>
     public string ClickHouse { get; private set; } = "";
+
+    /// <summary>Both shards, <c>;</c>-separated: Ingest's <c>ConnectionStrings__ClickHouseShards</c> (each row to its subscription's shard).</summary>
+    public string ClickHouseShards { get; private set; } = "";
 
     public string Postgres => $"{_s.PostgresServer};Database={ScaleOutSettings.Database}";
 
@@ -59,12 +65,14 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
     public static string Name(int i) => Names[i];
 
     /// <summary>The cluster's redis-server processes, from the pid files their start wrote (other Redis servers on the machine are not ours).</summary>
-    public IReadOnlyList<int> RedisPids()
+    public IReadOnlyList<int> RedisPids() => PidsFrom([.. Enumerable.Range(_s.RedisClusterPort, 3)
+        .Select(p => Path.Combine(ServersDirectory, "redis-cluster", p.ToString(CultureInfo.InvariantCulture), "redis.pid"))]);
+
+    private static List<int> PidsFrom(params string[] files)
     {
         var pids = new List<int>();
-        for (int p = _s.RedisClusterPort; p < _s.RedisClusterPort + 3; p++)
+        foreach (string file in files)
         {
-            string file = Path.Combine(ClusterDirectory, "redis-cluster", p.ToString(CultureInfo.InvariantCulture), "redis.pid");
             if (File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture, out int pid)) pids.Add(pid);
         }
         return pids;
@@ -88,13 +96,15 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
                 "or point the variable at a running one.", ex);
         }
 
-        Console.WriteLine($"starting a Redis Cluster of 3 masters on 127.0.0.1:{_s.RedisClusterPort}-{_s.RedisClusterPort + 2} (data and logs in {ClusterDirectory})");
-        _clusterStarted = true; // from here on, stop it even if the start fails half-way
+        Console.WriteLine($"starting a Redis Cluster of 3 masters on 127.0.0.1:{_s.RedisClusterPort}-{_s.RedisClusterPort + 2} and 2 ClickHouse shards " +
+            $"on 127.0.0.1:{_s.ClickHouseShardHttpPort}-{_s.ClickHouseShardHttpPort + 1} (data and logs in {ServersDirectory})");
+        _serversStarted = true; // from here on, stop them even if the start fails half-way
         string started = await RunScriptAsync("start", ct);
         Redis = Setting(started, "redis");
+        ClickHouseShards = Setting(started, "clickhouse_shards");
+        ClickHouse = ClickHouseShards.Split(';')[0];
         Console.WriteLine($"Redis Cluster up: {Redis}");
-
-        await StartClickHouseAsync(ct);
+        Console.WriteLine($"ClickHouse shards up: {ClickHouseShards} (Distributed tables read on the first)");
 
         for (int i = 0; i < 2; i++) await StartIngestAsync(i, ct);
         for (int i = 0; i < 2; i++) await StartApiAsync(i, ct);
@@ -128,73 +138,57 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
     {
         for (int i = 0; i < 2; i++) await StopAsync(_api, i);
         for (int i = 0; i < 2; i++) await StopIngestAsync(i);
-        if (_clusterStarted)
+        if (_serversStarted)
         {
             try
             {
                 await RunScriptAsync("stop", CancellationToken.None);
-                Console.WriteLine("Redis Cluster stopped");
+                Console.WriteLine("Redis Cluster and ClickHouse shards stopped");
             }
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
             {
-                Console.Error.WriteLine($"stopping the Redis Cluster failed: {ex.Message}");
+                Console.Error.WriteLine($"stopping the Redis Cluster and ClickHouse shards failed: {ex.Message}");
             }
         }
     }
 
-    private string ClusterDirectory => Path.Combine(_outDir, "servers");
+    private string ServersDirectory => Path.Combine(_outDir, "servers");
 
-    /// <summary>
-    /// The one place that decides where the services' ClickHouse is. Today a single server, the one
-    /// <c>ConnectionStrings__ClickHouse</c> names (not started or stopped here, like Postgres); checked before anything writes to it.
-    /// </summary>
-    private async Task StartClickHouseAsync(CancellationToken ct)
+    /// <summary>The one place that decides what the services get for ClickHouse: Ingest writes to the shards, everything reads the Distributed tables.</summary>
+    private Dictionary<string, string> ClickHouseEnvironment(bool writer)
     {
-        ClickHouse = _s.ClickHouseConnection;
-        var url = new Uri(ClickHouse);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            using HttpResponseMessage ping = await http.GetAsync(new Uri(url, "/ping"), ct);
-            ping.EnsureSuccessStatusCode();
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-        {
-            throw new InvalidOperationException($"ClickHouse does not answer at {url.GetLeftPart(UriPartial.Authority)} (ConnectionStrings__ClickHouse): start it " +
-                "(tests/infra/servers.sh) or point the variable at a running one.", ex);
-        }
-        Console.WriteLine($"ClickHouse: {url.GetLeftPart(UriPartial.Path)} (one server)");
+        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["ConnectionStrings__ClickHouse"] = ClickHouse };
+        if (writer) env["ConnectionStrings__ClickHouseShards"] = ClickHouseShards;
+        return env;
     }
+
+    /// <summary>The shards' clickhouse-server processes, from the pid files their start wrote.</summary>
+    public IReadOnlyList<int> ClickHousePids() => PidsFrom(Path.Combine(ServersDirectory, "clickhouse-shard1", "clickhouse.pid"),
+        Path.Combine(ServersDirectory, "clickhouse-shard2", "clickhouse.pid"));
 
     private async Task StartIngestAsync(int i, CancellationToken ct)
     {
         int start = ++_ingestStarts[i];
         string spool = SpoolDirectory(i);
         Directory.CreateDirectory(spool);
-        var env = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["ConnectionStrings__Redis"] = Redis,
-            ["ConnectionStrings__ClickHouse"] = ClickHouse,
-            ["Ingest__SpoolDirectory"] = spool,
-            ["Ingest__BucketCount"] = _s.Load.BucketCount.ToString(CultureInfo.InvariantCulture),
-        };
+        Dictionary<string, string> env = ClickHouseEnvironment(writer: true);
+        env["ConnectionStrings__Redis"] = Redis;
+        env["Ingest__SpoolDirectory"] = spool;
+        env["Ingest__BucketCount"] = _s.Load.BucketCount.ToString(CultureInfo.InvariantCulture);
         string log = Path.Combine(_outDir, $"ingest-{Name(i).ToLowerInvariant()}{(start > 1 ? "-" + start.ToString(CultureInfo.InvariantCulture) : "")}.log");
         _ingest[i] = await StartServiceAsync($"Ingest {Name(i)}", _ingestDll, _s.IngestUrl(i), env, log, ct);
     }
 
     private async Task StartApiAsync(int i, CancellationToken ct)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["ConnectionStrings__Postgres"] = Postgres,
-            ["ConnectionStrings__Redis"] = Redis,
-            ["ConnectionStrings__ClickHouse"] = ClickHouse,
-            ["Ingest__BucketCount"] = _s.Load.BucketCount.ToString(CultureInfo.InvariantCulture),
-            ["Auth__SigningKey"] = SigningKey,
-            // The one account the run signs in with is seeded at this cost; a higher one would rehash it at the first login.
-            ["Auth__BcryptCost"] = ApiCrossCheck.BcryptCost.ToString(CultureInfo.InvariantCulture),
-            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
-        };
+        Dictionary<string, string> env = ClickHouseEnvironment(writer: false);
+        env["ConnectionStrings__Postgres"] = Postgres;
+        env["ConnectionStrings__Redis"] = Redis;
+        env["Ingest__BucketCount"] = _s.Load.BucketCount.ToString(CultureInfo.InvariantCulture);
+        env["Auth__SigningKey"] = SigningKey;
+        // The one account the run signs in with is seeded at this cost; a higher one would rehash it at the first login.
+        env["Auth__BcryptCost"] = ApiCrossCheck.BcryptCost.ToString(CultureInfo.InvariantCulture);
+        env["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
         string log = Path.Combine(_outDir, $"api-{Name(i).ToLowerInvariant()}.log");
         _api[i] = await StartServiceAsync($"Api {Name(i)}", _apiDll, _s.ApiUrl(i), env, log, ct);
     }
@@ -260,9 +254,11 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["VPNPERF_REDIS_CLUSTER_PORT"] = _s.RedisClusterPort.ToString(CultureInfo.InvariantCulture),
+            ["VPNPERF_CH_SHARD_HTTP_PORT"] = _s.ClickHouseShardHttpPort.ToString(CultureInfo.InvariantCulture),
+            ["VPNPERF_CH_SHARD_TCP_PORT"] = _s.ClickHouseShardTcpPort.ToString(CultureInfo.InvariantCulture),
         };
         int code;
-        await using (ChildProcess run = ChildProcess.Start("bash", [script, verb, ClusterDirectory], env, _root, log))
+        await using (ChildProcess run = ChildProcess.Start("bash", [script, verb, ServersDirectory], env, _root, log))
         {
             using CancellationTokenRegistration stop = ct.Register(static p => _ = ((ChildProcess)p!).KillAsync(), run);
             code = await run.WaitForExitAsync(ScriptTimeout);
@@ -296,6 +292,11 @@ internal sealed class ScaleOutTopology : IAsyncDisposable
         {
             ports.Add((p, "a Redis Cluster node (VPNPERF_REDIS_CLUSTER_PORT)"));
             ports.Add((p - 10000, "a Redis Cluster node's bus (VPNPERF_REDIS_CLUSTER_PORT - 10000)"));
+        }
+        for (int i = 0; i < 2; i++)
+        {
+            ports.Add((_s.ClickHouseShardHttpPort + i, "a ClickHouse shard's HTTP (VPNPERF_CH_SHARD_HTTP_PORT)"));
+            ports.Add((_s.ClickHouseShardTcpPort + i, "a ClickHouse shard's TCP (VPNPERF_CH_SHARD_TCP_PORT)"));
         }
         foreach ((int port, string what) in ports)
         {
