@@ -1,7 +1,6 @@
 using System.Buffers;
 using Vpn.Perf.Shared.Wire;
 using Vpn.Perf.Shared.Wire.MessagePack;
-using Vpn.Perf.Shared.Wire.TrafficReport;
 
 namespace Vpn.Perf.Shared.Tests.Wire;
 
@@ -65,20 +64,6 @@ public sealed class HostileInputTests
 
         Assert.True(reason == ex.Reason, $"{name}: expected {reason}, got {ex.Reason}: {ex.Message}");
         Assert.True(allocated < AllocationBudget, $"{name}: allocated {allocated} bytes rejecting it.");
-    }
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void TryRead_HostileLengthOrCountWhileStreaming_ThrowsInsteadOfWaiting(string name, byte[] body, WireError reason)
-    {
-        var ex = Assert.Throws<WireFormatException>(() =>
-        {
-            var handler = new RecordingHandler();
-            var reader = new TrafficBatchReader(new ReadOnlySequence<byte>(body), isFinalBlock: false);
-            StreamingDriver.Drive(ref reader, ref handler);
-        });
-
-        Assert.True(reason == ex.Reason, $"{name}: expected {reason}, got {ex.Reason}: {ex.Message}");
     }
 
     [Fact]

@@ -217,7 +217,7 @@ public sealed class MessagePackReaderTests
     [Fact]
     public void TryReadStringOrNil_TruncatedPayload_ReturnsFalseAndConsumesNothing()
     {
-        var reader = new MessagePackReader(new ReadOnlySequence<byte>(Msg.FromHex("a3 6f 6b")), isFinalBlock: false);
+        var reader = new MessagePackReader(new ReadOnlySequence<byte>(Msg.FromHex("a3 6f 6b")));
 
         Assert.False(reader.TryReadStringOrNil(10, out _, out _));
         Assert.Equal(0, reader.Consumed);
@@ -258,7 +258,7 @@ public sealed class MessagePackReaderTests
         byte[] bytes = Msg.FromHex("93 81 a1 61 92 01 c4 02 0000 c9 00000002 01 0000 cb 3ff0000000000000");
         for (int length = 0; length < bytes.Length; length++)
         {
-            var reader = new MessagePackReader(new ReadOnlySequence<byte>(bytes, 0, length), isFinalBlock: false);
+            var reader = new MessagePackReader(new ReadOnlySequence<byte>(bytes, 0, length));
             Assert.False(reader.TrySkip());
             Assert.Equal(0, reader.Consumed);
         }

@@ -58,23 +58,6 @@ public sealed class TrafficBatchParserTests
         }
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TryRead_EveryPrefix_ReturnsFalseAndConsumesNothing(bool isFinalBlock)
-    {
-        byte[] body = SampleBatch.Small().Encode();
-        for (int length = 0; length < body.Length; length++)
-        {
-            var handler = new RecordingHandler();
-            var reader = new TrafficBatchReader(new ReadOnlySequence<byte>(body, 0, length), isFinalBlock);
-
-            bool done = StreamingDriver.Drive(ref reader, ref handler); // asserts the false call consumed nothing
-
-            Assert.False(done, $"A prefix of {length} bytes read as a whole batch.");
-        }
-    }
-
     [Fact]
     public void Parse_EverySplitPoint_ParsesIdentically()
     {
@@ -97,31 +80,6 @@ public sealed class TrafficBatchParserTests
         SampleBatch batch = SampleBatch.Small();
 
         Assert.Equal(batch.ExpectedDump(), SampleBatch.Parse(Segments.Chunked(batch.Encode(), segmentSize)));
-    }
-
-    [Fact]
-    public void TryRead_OneByteSegments_ParsesIdentically()
-    {
-        SampleBatch batch = SampleBatch.Small();
-        var handler = new RecordingHandler();
-        var reader = new TrafficBatchReader(Segments.Chunked(batch.Encode(), 1));
-
-        Assert.True(StreamingDriver.Drive(ref reader, ref handler));
-        Assert.Equal(0, reader.Remaining);
-        Assert.Equal(batch.ExpectedDump(), handler.Text);
-    }
-
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(7)]
-    [InlineData(64)]
-    [InlineData(4096)]
-    public void TryRead_ResumedFromStateAsBytesArrive_ParsesIdentically(int step)
-    {
-        SampleBatch batch = SampleBatch.Small();
-
-        Assert.Equal(batch.ExpectedDump(), StreamingDriver.ReadInSteps(batch.Encode(), step));
     }
 
     [Fact]
@@ -398,18 +356,6 @@ public sealed class TrafficBatchParserTests
             writer.WriteHeader(new BatchHeader(1, 1, 1, 1));
             writer.WriteReport(default);
             writer.WriteReport(default);
-        });
-    }
-
-    [Fact]
-    public void TryRead_OutOfOrder_ThrowsInvalidOperation()
-    {
-        byte[] body = SampleBatch.Golden().Encode();
-
-        Assert.Throws<InvalidOperationException>(() =>
-        {
-            var reader = new TrafficBatchReader(new ReadOnlySequence<byte>(body));
-            reader.TryReadReport(out _);
         });
     }
 }

@@ -5,17 +5,18 @@ using System.Runtime.CompilerServices;
 namespace Vpn.Perf.Shared.Wire.MessagePack;
 
 /// <summary>
-/// Reads the MessagePack subset the wire formats need from a possibly multi-segment sequence of untrusted bytes.
+/// Reads the MessagePack subset the wire formats need from a whole message of untrusted bytes, possibly in several
+/// segments.
 /// </summary>
 /// <remarks>
-/// <para>Contract of every <c>TryRead*</c>: <c>true</c> = read and consumed; <c>false</c> = the token is not complete
-/// in the buffered bytes, and nothing was consumed; malformed input throws <see cref="WireFormatException"/>.</para>
+/// <para>Contract of every <c>TryRead*</c>: <c>true</c> = read and consumed; <c>false</c> = the message ends inside the
+/// token, and nothing was consumed; malformed input throws <see cref="WireFormatException"/>.</para>
 /// <para>Integers: any valid encoding is accepted (fixint, uint 8..64, int 8..64); unsigned fields reject negative
 /// values with <see cref="WireError.NegativeInteger"/>.</para>
 /// <para>Counts and lengths are checked before anything is sized by them: a declared count or length larger than the
-/// bytes a body of at most <see cref="Limits.MaxBatchBytes"/> can still hold throws. When <c>isFinalBlock</c> is true
-/// (the sequence holds the whole message), a count larger than the bytes actually left returns <c>false</c> at once
-/// (the message can never complete: callers report <see cref="WireError.Truncated"/>).</para>
+/// bytes a body of at most <see cref="Limits.MaxBatchBytes"/> can still hold throws; a count larger than the bytes
+/// actually left returns <c>false</c> at once (the message can never complete: callers report
+/// <see cref="WireError.Truncated"/>).</para>
 /// <para>Strings come back as a slice of the input sequence (no copy, no allocation); see <see cref="TryReadStringOrNil"/>.</para>
 /// </remarks>
 public ref partial struct MessagePackReader
@@ -27,37 +28,18 @@ public ref partial struct MessagePackReader
     private const int MinUuidTokenLength = 2 + UuidLength; // bin 8: type byte + length byte + 16 bytes
 
     private SequenceReader<byte> _reader;
-    private readonly long _startOffset;
-    private readonly bool _isFinalBlock;
 
-    /// <param name="sequence">The bytes to read.</param>
-    /// <param name="isFinalBlock">True when <paramref name="sequence"/> holds every remaining byte of the message.</param>
-    /// <param name="startOffset">Absolute offset of <paramref name="sequence"/>'s first byte in the message, when a
-    /// streaming caller resumes; used for the size bound and in error messages.</param>
-    public MessagePackReader(in ReadOnlySequence<byte> sequence, bool isFinalBlock = true, long startOffset = 0)
-    {
-        _reader = new SequenceReader<byte>(sequence);
-        _isFinalBlock = isFinalBlock;
-        _startOffset = startOffset;
-    }
+    /// <param name="message">The whole message.</param>
+    public MessagePackReader(in ReadOnlySequence<byte> message) => _reader = new SequenceReader<byte>(message);
 
-    /// <summary>Bytes consumed from this reader's sequence.</summary>
+    /// <summary>Bytes consumed so far: the offset of the next byte in the message.</summary>
     public readonly long Consumed => _reader.Consumed;
 
-    /// <summary>Absolute offset of the next byte in the message (start offset + consumed).</summary>
-    public readonly long Offset => _startOffset + _reader.Consumed;
-
-    /// <summary>Bytes left in this reader's sequence.</summary>
+    /// <summary>Bytes left in the message.</summary>
     public readonly long Remaining => _reader.Remaining;
 
-    /// <summary>True when every byte of the sequence has been consumed.</summary>
+    /// <summary>True when every byte of the message has been consumed.</summary>
     public readonly bool End => _reader.End;
-
-    /// <summary>Position of the next byte, for <c>PipeReader.AdvanceTo</c>.</summary>
-    public readonly SequencePosition Position => _reader.Position;
-
-    /// <summary>True when the sequence holds every remaining byte of the message.</summary>
-    public readonly bool IsFinalBlock => _isFinalBlock;
 
     private enum Status : byte
     {
@@ -90,7 +72,7 @@ public ref partial struct MessagePackReader
 
         if (negative)
         {
-            ThrowHelper.ThrowNegativeInteger(Offset);
+            ThrowHelper.ThrowNegativeInteger(Consumed);
         }
 
         _reader.Advance(length);
@@ -108,12 +90,12 @@ public ref partial struct MessagePackReader
 
         if (negative)
         {
-            ThrowHelper.ThrowNegativeInteger(Offset);
+            ThrowHelper.ThrowNegativeInteger(Consumed);
         }
 
         if (raw > uint.MaxValue)
         {
-            ThrowHelper.ThrowIntegerOutOfRange(Offset, "uint32");
+            ThrowHelper.ThrowIntegerOutOfRange(Consumed, "uint32");
         }
 
         _reader.Advance(length);
@@ -132,7 +114,7 @@ public ref partial struct MessagePackReader
 
         if (!negative && raw > long.MaxValue)
         {
-            ThrowHelper.ThrowIntegerOutOfRange(Offset, "int64");
+            ThrowHelper.ThrowIntegerOutOfRange(Consumed, "int64");
         }
 
         _reader.Advance(length);
@@ -151,7 +133,7 @@ public ref partial struct MessagePackReader
 
         if (code is not (MessagePackCode.True or MessagePackCode.False))
         {
-            ThrowHelper.ThrowUnexpectedType("bool", code, Offset);
+            ThrowHelper.ThrowUnexpectedType("bool", code, Consumed);
         }
 
         _reader.Advance(1);
@@ -169,7 +151,7 @@ public ref partial struct MessagePackReader
 
         if (code != MessagePackCode.Nil)
         {
-            ThrowHelper.ThrowUnexpectedType("nil", code, Offset);
+            ThrowHelper.ThrowUnexpectedType("nil", code, Consumed);
         }
 
         _reader.Advance(1);
@@ -226,12 +208,12 @@ public ref partial struct MessagePackReader
 
         if (kind != HeaderKind.Str || headerLength == 0)
         {
-            ThrowHelper.ThrowUnexpectedType("str or nil", code, Offset);
+            ThrowHelper.ThrowUnexpectedType("str or nil", code, Consumed);
         }
 
         if (length > (uint)maxBytes)
         {
-            ThrowHelper.ThrowStringTooLong(Offset, length, maxBytes);
+            ThrowHelper.ThrowStringTooLong(Consumed, length, maxBytes);
         }
 
         if (length > _reader.Remaining - headerLength)
@@ -261,9 +243,6 @@ public ref partial struct MessagePackReader
         return false;
     }
 
-    /// <summary>Steps back over bytes this reader consumed; readers of multi-value records use it to undo a partial read.</summary>
-    internal void Rewind(long count) => _reader.Rewind(count);
-
     private bool TryReadCollectionHeader(HeaderKind expected, out int count)
     {
         count = 0;
@@ -274,18 +253,18 @@ public ref partial struct MessagePackReader
 
         if (kind != expected || headerLength == 0)
         {
-            ThrowHelper.ThrowUnexpectedType(expected == HeaderKind.Array ? "array" : "map", code, Offset);
+            ThrowHelper.ThrowUnexpectedType(expected == HeaderKind.Array ? "array" : "map", code, Consumed);
         }
 
         // Every element takes at least one byte (a map entry two), so bound the count by the bytes that can follow.
         long elements = expected == HeaderKind.Map ? 2L * raw : raw;
-        long legalBound = Limits.MaxBatchBytes - Offset - headerLength;
+        long legalBound = Limits.MaxBatchBytes - Consumed - headerLength;
         if (elements > legalBound)
         {
-            ThrowHelper.ThrowCountExceedsRemainingBytes(Offset, elements, Math.Max(legalBound, 0));
+            ThrowHelper.ThrowCountExceedsRemainingBytes(Consumed, elements, Math.Max(legalBound, 0));
         }
 
-        if (_isFinalBlock && elements > _reader.Remaining - headerLength)
+        if (elements > _reader.Remaining - headerLength)
         {
             return false; // the message ends before its elements could: it can never complete
         }
@@ -308,7 +287,7 @@ public ref partial struct MessagePackReader
             return TryPeekIntegerSlow(out value, out negative, out length);
         }
 
-        ThrowHelper.ThrowUnexpectedType("an integer", _reader.UnreadSpan[0], Offset);
+        ThrowHelper.ThrowUnexpectedType("an integer", _reader.UnreadSpan[0], Consumed);
         return false;
     }
 
@@ -321,7 +300,7 @@ public ref partial struct MessagePackReader
         Status status = DecodeInteger(token, out value, out negative, out length);
         if (status == Status.WrongType)
         {
-            ThrowHelper.ThrowUnexpectedType("an integer", token[0], Offset);
+            ThrowHelper.ThrowUnexpectedType("an integer", token[0], Consumed);
         }
 
         return status == Status.Done;
@@ -371,12 +350,12 @@ public ref partial struct MessagePackReader
 
         if (kind != HeaderKind.Bin || headerLength == 0)
         {
-            ThrowHelper.ThrowUnexpectedType("a UUID (bin 8 of 16 bytes)", code, Offset);
+            ThrowHelper.ThrowUnexpectedType("a UUID (bin 8 of 16 bytes)", code, Consumed);
         }
 
         if (length != UuidLength)
         {
-            ThrowHelper.ThrowBadUuidLength(Offset, length);
+            ThrowHelper.ThrowBadUuidLength(Consumed, length);
         }
 
         if (_reader.Remaining < headerLength + UuidLength)
@@ -438,7 +417,7 @@ public ref partial struct MessagePackReader
             case MessagePackCode.Ext32:
                 return TrySkipSized(lengthBytes: 4, extraHeader: 1);
             case MessagePackCode.NeverUsed:
-                ThrowHelper.ThrowInvalidTypeCode(Offset);
+                ThrowHelper.ThrowInvalidTypeCode(Consumed);
                 return false;
             default:
                 return TrySkipHeaderValue(depth);
@@ -460,7 +439,7 @@ public ref partial struct MessagePackReader
 
         if (depth >= Limits.MaxSkipDepth)
         {
-            ThrowHelper.ThrowNestingTooDeep(Offset);
+            ThrowHelper.ThrowNestingTooDeep(Consumed);
         }
 
         bool read = kind == HeaderKind.Array ? TryReadArrayHeader(out int count) : TryReadMapHeader(out count);
@@ -500,10 +479,10 @@ public ref partial struct MessagePackReader
 
     private bool TrySkipPayload(int headerLength, uint length)
     {
-        long legalBound = Limits.MaxBatchBytes - Offset - headerLength;
+        long legalBound = Limits.MaxBatchBytes - Consumed - headerLength;
         if (length > legalBound)
         {
-            ThrowHelper.ThrowLengthExceedsRemainingBytes(Offset, length, Math.Max(legalBound, 0));
+            ThrowHelper.ThrowLengthExceedsRemainingBytes(Consumed, length, Math.Max(legalBound, 0));
         }
 
         return TrySkipBytes(headerLength + length);

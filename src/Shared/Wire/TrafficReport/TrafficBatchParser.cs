@@ -19,7 +19,7 @@ public static class TrafficBatchParser
             ThrowHelper.ThrowBodyTooLarge(body.Length);
         }
 
-        var reader = new TrafficBatchReader(body, isFinalBlock: true);
+        var reader = new TrafficBatchReader(body);
         if (!reader.TryReadHeader(out BatchHeader header))
         {
             ThrowHelper.ThrowTruncated(body.Length);
@@ -54,7 +54,7 @@ public static class TrafficBatchParser
 
         if (reader.Remaining != 0)
         {
-            ThrowHelper.ThrowTrailingBytes(reader.Offset, reader.Remaining);
+            ThrowHelper.ThrowTrailingBytes(reader.Consumed, reader.Remaining);
         }
     }
 

@@ -6,93 +6,52 @@ using Vpn.Perf.Shared.Wire.MessagePack;
 namespace Vpn.Perf.Shared.Wire.TrafficReport;
 
 /// <summary>
-/// Streaming reader of a traffic batch (layout in <see cref="TrafficBatchLayout"/>). Call, in order:
-/// <see cref="TryReadHeader"/>, <see cref="TryReadReport"/> once per report, <see cref="TryReadAccessHeader"/>,
-/// <see cref="TryReadAccess"/> once per event, <see cref="TryReadEnd"/>; <see cref="Stage"/> says which is next.
-/// Each returns false when its whole record is not buffered yet, and then consumes nothing, so a body loop can stop at
-/// <see cref="Position"/> and resume with a new reader built from <see cref="CurrentState"/>. Malformed input throws
-/// <see cref="WireFormatException"/>. Reading never allocates.
+/// Reads a whole traffic batch body (layout in <see cref="TrafficBatchLayout"/>) record by record, for
+/// <see cref="TrafficBatchParser"/>, which calls in wire order: <see cref="TryReadHeader"/>, <see cref="TryReadReport"/>
+/// once per report, <see cref="TryReadAccessHeader"/>, <see cref="TryReadAccess"/> once per event, <see cref="TryReadEnd"/>.
+/// Each returns false when the body ends inside its record (the parser answers <see cref="WireError.Truncated"/> and
+/// reads no further). Malformed input throws <see cref="WireFormatException"/>. Reading never allocates.
 /// </summary>
-public ref struct TrafficBatchReader
+/// <remarks>
+/// Ingest holds the whole body before parsing it (the spool stores it as received), so nothing resumes a reader
+/// mid-body: a false return is final, and what it consumed does not matter.
+/// </remarks>
+internal ref struct TrafficBatchReader
 {
     private MessagePackReader _reader;
-    private TrafficBatchStage _stage;
-    private int _count;          // items declared by the reports or access array being read
-    private int _remaining;      // items of it not read yet
+    private int _index;          // position of the next record in the reports or access array, for error messages
     private int _trailingFields; // batch fields beyond version 1's five, skipped by TryReadEnd
 
-    /// <param name="data">Body bytes from <paramref name="state"/>'s offset on.</param>
-    /// <param name="isFinalBlock">True when <paramref name="data"/> holds the rest of the body.</param>
-    /// <param name="state">Where a previous reader stopped; <c>default</c> for the start of a body.</param>
-    public TrafficBatchReader(in ReadOnlySequence<byte> data, bool isFinalBlock = true, TrafficBatchReaderState state = default)
-    {
-        _reader = new MessagePackReader(data, isFinalBlock, state.Offset);
-        _stage = state.Stage;
-        _count = state.Count;
-        _remaining = state.RemainingItems;
-        _trailingFields = state.TrailingFields;
-    }
+    public TrafficBatchReader(in ReadOnlySequence<byte> body) => _reader = new MessagePackReader(body);
 
-    /// <summary>What to read next.</summary>
-    public readonly TrafficBatchStage Stage => _stage;
-
-    /// <summary>The state to resume from with a reader over the following bytes.</summary>
-    public readonly TrafficBatchReaderState CurrentState => new(_stage, _count, _remaining, _trailingFields, _reader.Offset);
-
-    /// <summary>Bytes consumed from this reader's data.</summary>
-    public readonly long Consumed => _reader.Consumed;
-
-    /// <summary>Bytes of this reader's data not consumed yet.</summary>
+    /// <summary>Bytes of the body not consumed yet.</summary>
     public readonly long Remaining => _reader.Remaining;
 
-    /// <summary>Absolute offset in the body of the next unread byte.</summary>
-    public readonly long Offset => _reader.Offset;
-
-    /// <summary>Position of the next unread byte, for <c>PipeReader.AdvanceTo</c>.</summary>
-    public readonly SequencePosition Position => _reader.Position;
+    /// <summary>Offset in the body of the next unread byte.</summary>
+    public readonly long Consumed => _reader.Consumed;
 
     /// <summary>Reads the batch array header, version, seq, sent_at and the reports array header.</summary>
     public bool TryReadHeader(out BatchHeader header)
     {
-        CheckStage(TrafficBatchStage.Header);
-        long start = _reader.Consumed;
-        if (!TryReadHeaderFields(out header))
-        {
-            _reader.Rewind(_reader.Consumed - start);
-            header = default;
-            return false;
-        }
-
-        _count = _remaining = header.ReportCount;
-        _stage = header.ReportCount == 0 ? TrafficBatchStage.AccessHeader : TrafficBatchStage.Reports;
-        return true;
+        _index = 0;
+        return TryReadHeaderFields(out header);
     }
 
-    /// <summary>Reads the next report; valid while <see cref="Stage"/> is <see cref="TrafficBatchStage.Reports"/>.</summary>
+    /// <summary>Reads the next of the reports the header announced.</summary>
     public bool TryReadReport(out TrafficReport report)
     {
-        CheckStage(TrafficBatchStage.Reports);
-        long start = _reader.Consumed;
         if (!TryReadReportFast(out report) && !TryReadReportFields(out report))
         {
-            // Rewind only on this rare path (once per buffer boundary); the happy path just remembers a long.
-            _reader.Rewind(_reader.Consumed - start);
-            report = default;
             return false;
         }
 
-        if (--_remaining == 0)
-        {
-            _stage = TrafficBatchStage.AccessHeader;
-        }
-
+        _index++;
         return true;
     }
 
     /// <summary>Reads the access array header: the number of access events that follow.</summary>
     public bool TryReadAccessHeader(out int count)
     {
-        CheckStage(TrafficBatchStage.AccessHeader);
         if (!_reader.TryReadArrayHeader(out count))
         {
             return false;
@@ -103,8 +62,7 @@ public ref struct TrafficBatchReader
             ThrowHelper.ThrowCountExceedsLimit("Access event array", count, Limits.MaxAccessPerBatch, "Limits.MaxAccessPerBatch");
         }
 
-        _count = _remaining = count;
-        _stage = count == 0 ? TrafficBatchStage.End : TrafficBatchStage.Access;
+        _index = 0;
         return true;
     }
 
@@ -114,43 +72,17 @@ public ref struct TrafficBatchReader
     /// </summary>
     public bool TryReadAccess(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote)
     {
-        CheckStage(TrafficBatchStage.Access);
-        long start = _reader.Consumed;
         if (!TryReadAccessFast(out accessEvent, out note, out hasNote) && !TryReadAccessFields(out accessEvent, out note, out hasNote))
         {
-            _reader.Rewind(_reader.Consumed - start);
-            accessEvent = default;
-            note = default;
-            hasNote = false;
             return false;
         }
 
-        if (--_remaining == 0)
-        {
-            _stage = TrafficBatchStage.End;
-        }
-
+        _index++;
         return true;
     }
 
     /// <summary>Skips batch fields a later version appended after the access array; then the batch is done.</summary>
-    public bool TryReadEnd()
-    {
-        CheckStage(TrafficBatchStage.End);
-        long start = _reader.Consumed;
-        for (int i = 0; i < _trailingFields; i++)
-        {
-            if (!_reader.TrySkip())
-            {
-                _reader.Rewind(_reader.Consumed - start);
-                return false;
-            }
-        }
-
-        _trailingFields = 0;
-        _stage = TrafficBatchStage.Done;
-        return true;
-    }
+    public bool TryReadEnd() => TrySkipFields(_trailingFields);
 
     private bool TryReadHeaderFields(out BatchHeader header)
     {
@@ -274,7 +206,7 @@ public ref struct TrafficBatchReader
 
         if (fields < TrafficBatchLayout.ReportFieldCount)
         {
-            ThrowHelper.ThrowTooFewFields("Report", _count - _remaining, fields, TrafficBatchLayout.ReportFieldCount);
+            ThrowHelper.ThrowTooFewFields("Report", _index, fields, TrafficBatchLayout.ReportFieldCount);
         }
 
         if (!_reader.TryReadUuid(out Guid subscriptionId)
@@ -296,7 +228,7 @@ public ref struct TrafficBatchReader
         // Negative times wrap to huge unsigned values, so one unsigned compare checks both ends.
         if ((ulong)intervalStart > Limits.MaxUnixSeconds)
         {
-            ThrowHelper.ThrowTimeOutOfRange("Report", _count - _remaining, "interval_start", intervalStart, Limits.MaxUnixSeconds);
+            ThrowHelper.ThrowTimeOutOfRange("Report", _index, "interval_start", intervalStart, Limits.MaxUnixSeconds);
         }
 
         if (!TrySkipFields(fields - TrafficBatchLayout.ReportFieldCount))
@@ -320,7 +252,7 @@ public ref struct TrafficBatchReader
 
         if (fields < TrafficBatchLayout.AccessFieldCount)
         {
-            ThrowHelper.ThrowTooFewFields("Access event", _count - _remaining, fields, TrafficBatchLayout.AccessFieldCount);
+            ThrowHelper.ThrowTooFewFields("Access event", _index, fields, TrafficBatchLayout.AccessFieldCount);
         }
 
         if (!_reader.TryReadUuid(out Guid eventId)
@@ -340,7 +272,7 @@ public ref struct TrafficBatchReader
 
         if ((ulong)timestampMs > Limits.MaxUnixSeconds * 1000)
         {
-            ThrowHelper.ThrowTimeOutOfRange("Access event", _count - _remaining, "ts", timestampMs, Limits.MaxUnixSeconds * 1000);
+            ThrowHelper.ThrowTimeOutOfRange("Access event", _index, "ts", timestampMs, Limits.MaxUnixSeconds * 1000);
         }
 
         if (!_reader.TryReadStringOrNil(Limits.MaxNoteBytes, out note, out bool isNil))
@@ -350,7 +282,7 @@ public ref struct TrafficBatchReader
 
         if (!isNil && !IsValidUtf8(note))
         {
-            ThrowHelper.ThrowInvalidUtf8("Access event", _count - _remaining, "note");
+            ThrowHelper.ThrowInvalidUtf8("Access event", _index, "note");
         }
 
         if (!TrySkipFields(fields - TrafficBatchLayout.AccessFieldCount))
@@ -392,37 +324,23 @@ public ref struct TrafficBatchReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly void ThrowReportOutOfRange(ulong bytesUp, ulong bytesDown, uint intervalSeconds)
     {
-        int index = _count - _remaining;
         if (bytesUp > Limits.MaxBytesPerReport)
         {
-            ThrowHelper.ThrowValueOutOfRange("Report", index, "bytes_up", bytesUp, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+            ThrowHelper.ThrowValueOutOfRange("Report", _index, "bytes_up", bytesUp, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
         }
 
         if (bytesDown > Limits.MaxBytesPerReport)
         {
-            ThrowHelper.ThrowValueOutOfRange("Report", index, "bytes_down", bytesDown, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+            ThrowHelper.ThrowValueOutOfRange("Report", _index, "bytes_down", bytesDown, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
         }
 
-        ThrowHelper.ThrowValueOutOfRange("Report", index, "interval_seconds", intervalSeconds, Limits.MaxIntervalSeconds, "Limits.MaxIntervalSeconds");
+        ThrowHelper.ThrowValueOutOfRange("Report", _index, "interval_seconds", intervalSeconds, Limits.MaxIntervalSeconds, "Limits.MaxIntervalSeconds");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly void ThrowAccessOutOfRange(ulong bytesUp, ulong bytesDown)
     {
-        int index = _count - _remaining;
         (string field, ulong value) = bytesUp > Limits.MaxBytesPerReport ? ("bytes_up", bytesUp) : ("bytes_down", bytesDown);
-        ThrowHelper.ThrowValueOutOfRange("Access event", index, field, value, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+        ThrowHelper.ThrowValueOutOfRange("Access event", _index, field, value, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
     }
-
-    private readonly void CheckStage(TrafficBatchStage expected)
-    {
-        if (_stage != expected)
-        {
-            ThrowStageMismatch(expected);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly void ThrowStageMismatch(TrafficBatchStage expected) => ThrowHelper.ThrowInvalidOperation(
-        $"The reader expects {_stage}, not {expected}: read the header, each report, the access header, each access event, then the end.");
 }
