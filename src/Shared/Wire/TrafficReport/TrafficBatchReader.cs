@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 using Vpn.Perf.Shared.Wire.MessagePack;
+using DecodeResult = Vpn.Perf.Shared.Wire.MessagePack.MessagePackPrimitives.DecodeResult;
+using HeaderKind = Vpn.Perf.Shared.Wire.MessagePack.MessagePackPrimitives.HeaderKind;
 
 namespace Vpn.Perf.Shared.Wire.TrafficReport;
 
@@ -131,26 +133,26 @@ internal ref struct TrafficBatchReader
         return true;
     }
 
-    // The fast paths decode a record that lies wholly in the current segment, in its usual shape (fixarray of exactly
-    // the known fields, values in range), from one span, and advance once. Anything else, including every error, is
-    // left to the checked *Fields methods, so the accepted language and every error message stay theirs.
+    // The fast paths decode a record that lies wholly in the current segment, in its usual shape (an array of exactly
+    // the known fields, values in range), from one span with MessagePackPrimitives, and advance once. Anything else,
+    // including every error, is left to the checked *Fields methods, so the accepted language and every error message
+    // stay theirs.
     private bool TryReadReportFast(out TrafficReport report)
     {
         ReadOnlySpan<byte> span = _reader.UnreadSpan;
         int p = 0;
-        if (MessagePackReader.TryDecodeFixArrayHeader(span, ref p, TrafficBatchLayout.ReportFieldCount, out int fields)
-            && fields == TrafficBatchLayout.ReportFieldCount
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid subscriptionId)
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid inboundId)
-            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesUp)
-            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesDown)
-            && MessagePackReader.TryDecodeInt64(span, ref p, out long intervalStart)
-            && MessagePackReader.TryDecodeUInt32(span, ref p, out uint intervalSeconds)
+        if (NextArrayHeader(span, ref p, TrafficBatchLayout.ReportFieldCount)
+            && NextUuid(span, ref p, out Guid subscriptionId)
+            && NextUuid(span, ref p, out Guid inboundId)
+            && NextUInt64(span, ref p, out ulong bytesUp)
+            && NextUInt64(span, ref p, out ulong bytesDown)
+            && NextInt64(span, ref p, out long intervalStart)
+            && NextUInt64(span, ref p, out ulong intervalSeconds)
             && bytesUp <= Limits.MaxBytesPerReport && bytesDown <= Limits.MaxBytesPerReport
             && intervalSeconds <= Limits.MaxIntervalSeconds && (ulong)intervalStart <= Limits.MaxUnixSeconds)
         {
             _reader.Advance(p);
-            report = new TrafficReport(subscriptionId, inboundId, bytesUp, bytesDown, intervalStart, intervalSeconds);
+            report = new TrafficReport(subscriptionId, inboundId, bytesUp, bytesDown, intervalStart, (uint)intervalSeconds);
             return true;
         }
 
@@ -162,17 +164,16 @@ internal ref struct TrafficBatchReader
     {
         ReadOnlySpan<byte> span = _reader.UnreadSpan;
         int p = 0;
-        if (MessagePackReader.TryDecodeFixArrayHeader(span, ref p, TrafficBatchLayout.AccessFieldCount, out int fields)
-            && fields == TrafficBatchLayout.AccessFieldCount
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid eventId)
-            && MessagePackReader.TryDecodeInt64(span, ref p, out long timestampMs)
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid subscriptionId)
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid inboundId)
-            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesUp)
-            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesDown)
+        if (NextArrayHeader(span, ref p, TrafficBatchLayout.AccessFieldCount)
+            && NextUuid(span, ref p, out Guid eventId)
+            && NextInt64(span, ref p, out long timestampMs)
+            && NextUuid(span, ref p, out Guid subscriptionId)
+            && NextUuid(span, ref p, out Guid inboundId)
+            && NextUInt64(span, ref p, out ulong bytesUp)
+            && NextUInt64(span, ref p, out ulong bytesDown)
             && bytesUp <= Limits.MaxBytesPerReport && bytesDown <= Limits.MaxBytesPerReport
             && (ulong)timestampMs <= Limits.MaxUnixSeconds * 1000
-            && MessagePackReader.TryDecodeStringOrNilHeader(span, ref p, Limits.MaxNoteBytes, out int noteLength, out bool isNil)
+            && NextNoteHeader(span, ref p, out int noteLength, out bool isNil)
             && (isNil || Utf8.IsValid(span.Slice(p, noteLength))))
         {
             accessEvent = new AccessEvent(eventId, timestampMs, subscriptionId, inboundId, bytesUp, bytesDown);
@@ -194,6 +195,63 @@ internal ref struct TrafficBatchReader
         note = default;
         hasNote = false;
         return false;
+    }
+
+    // Steps of the fast paths: each decodes the token at span[position] and moves position past it, and is false for
+    // anything but the plain case (then position no longer matters: the checked path reads the record again).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextArrayHeader(ReadOnlySpan<byte> span, ref int position, int fields)
+    {
+        bool ok = MessagePackPrimitives.TryReadHeader(span[position..], out HeaderKind kind, out uint count, out int length) == DecodeResult.Success
+            && kind == HeaderKind.Array && count == (uint)fields;
+        position += length;
+        return ok;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextUuid(ReadOnlySpan<byte> span, ref int position, out Guid value)
+    {
+        bool ok = MessagePackPrimitives.TryReadUuid(span[position..], out value, out int length) == DecodeResult.Success;
+        position += length;
+        return ok;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextUInt64(ReadOnlySpan<byte> span, ref int position, out ulong value)
+    {
+        bool ok = MessagePackPrimitives.TryReadInteger(span[position..], out value, out bool negative, out int length) == DecodeResult.Success
+            && !negative;
+        position += length;
+        return ok;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextInt64(ReadOnlySpan<byte> span, ref int position, out long value)
+    {
+        bool ok = MessagePackPrimitives.TryReadInteger(span[position..], out ulong raw, out bool negative, out int length) == DecodeResult.Success
+            && (negative || raw <= long.MaxValue);
+        position += length;
+        value = (long)raw; // negative values come sign-extended, so this cast restores them
+        return ok;
+    }
+
+    // A nil, or a str of at most MaxNoteBytes whose bytes lie in the span too; position stops at the string's bytes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextNoteHeader(ReadOnlySpan<byte> span, ref int position, out int noteLength, out bool isNil)
+    {
+        noteLength = 0;
+        isNil = (uint)position < (uint)span.Length && span[position] == MessagePackCode.Nil;
+        if (isNil)
+        {
+            position++;
+            return true;
+        }
+
+        bool ok = MessagePackPrimitives.TryReadHeader(span[position..], out HeaderKind kind, out uint utf8Length, out int length) == DecodeResult.Success
+            && kind == HeaderKind.Str && utf8Length <= Limits.MaxNoteBytes && position + length + (int)utf8Length <= span.Length;
+        position += length;
+        noteLength = (int)utf8Length;
+        return ok;
     }
 
     private bool TryReadReportFields(out TrafficReport report)
