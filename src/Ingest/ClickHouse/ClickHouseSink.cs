@@ -165,7 +165,7 @@ internal sealed partial class ClickHouseSink(
         var encoder = new RowEncoder(_traffic, _access, _noteBuffer, record.NodeId, record.Seq, record.ReceivedAtMs, record.Verdicts);
         try
         {
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref encoder);
+            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), TrafficBatchLimits.Default, ref encoder);
         }
         catch (Exception ex) when (ex is WireFormatException or ArgumentOutOfRangeException)
         {
@@ -188,7 +188,7 @@ internal sealed partial class ClickHouseSink(
         var handler = new CollectingHandler(batch, options.BucketCount, ReportBounds.None);
         try
         {
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref handler);
+            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), TrafficBatchLimits.Default, ref handler);
         }
         catch (WireFormatException)
         {

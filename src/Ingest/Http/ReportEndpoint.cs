@@ -131,7 +131,7 @@ internal sealed partial class ReportEndpoint(
             try
             {
                 var handler = new CollectingHandler(batch, options.BucketCount, new ReportBounds(options, nowMs));
-                TrafficBatchParser.Parse(body.Data, ref handler);
+                TrafficBatchParser.Parse(body.Data, TrafficBatchLimits.Default, ref handler);
             }
             catch (WireFormatException ex)
             {

@@ -149,7 +149,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
         {
             if (!which(node, seq)) continue;
             var encoder = new RowEncoder(traffic, access, notes, node, seq, receivedAt, default);
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(work.Body(node, seq)), ref encoder);
+            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(work.Body(node, seq)), TrafficBatchLimits.Default, ref encoder);
             batches++;
         }
         await _world.ClickHouse.Client.InsertRowBinaryAsync(TrafficTables.Traffic, TrafficTables.TrafficColumnList, traffic.WrittenMemory, CancellationToken.None);

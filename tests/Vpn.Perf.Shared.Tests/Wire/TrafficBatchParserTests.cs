@@ -206,7 +206,7 @@ public sealed class TrafficBatchParserTests
 
         var ex = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(body));
         Assert.Equal(WireError.CountExceedsLimit, ex.Reason);
-        Assert.Equal("Report batch has 65537 items; the limit is 65536 (Limits.MaxReportsPerBatch).", ex.Message);
+        Assert.Equal("Report batch has 65537 items; the limit is 65536 (TrafficBatchLimits.MaxReportsPerBatch).", ex.Message);
     }
 
     [Fact]
@@ -224,6 +224,29 @@ public sealed class TrafficBatchParserTests
         });
 
         Assert.Equal(WireError.CountExceedsLimit, Assert.Throws<WireFormatException>(() => SampleBatch.Parse(body)).Reason);
+    }
+
+    [Fact]
+    public void Parse_CountsAbovePassedLimits_ThrowCountExceedsLimitNamingThem()
+    {
+        byte[] body = SampleBatch.Small().Encode(); // 3 reports, 4 access events
+
+        var reports = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(new ReadOnlySequence<byte>(body), TrafficBatchLimits.Default with { MaxReportsPerBatch = 2 }));
+        var access = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(new ReadOnlySequence<byte>(body), TrafficBatchLimits.Default with { MaxAccessPerBatch = 3 }));
+
+        Assert.Equal(WireError.CountExceedsLimit, reports.Reason);
+        Assert.Equal("Report batch has 3 items; the limit is 2 (TrafficBatchLimits.MaxReportsPerBatch).", reports.Message);
+        Assert.Equal(WireError.CountExceedsLimit, access.Reason);
+        Assert.Equal("Access event array has 4 items; the limit is 3 (TrafficBatchLimits.MaxAccessPerBatch).", access.Message);
+    }
+
+    [Fact]
+    public void Parse_CountsAtPassedLimits_Accepted()
+    {
+        SampleBatch batch = SampleBatch.Small();
+        var limits = new TrafficBatchLimits(batch.Encode().Length, batch.Reports.Length, batch.Access.Length);
+
+        Assert.Equal(batch.ExpectedDump(), SampleBatch.Parse(Segments.Chunked(batch.Encode(), 3), limits));
     }
 
     [Theory]
@@ -334,6 +357,19 @@ public sealed class TrafficBatchParserTests
         var body = new byte[Shared.Limits.MaxBatchBytes + 1];
 
         Assert.Equal(WireError.BodyTooLarge, Assert.Throws<WireFormatException>(() => SampleBatch.Parse(body)).Reason);
+    }
+
+    [Fact]
+    public void Parse_BodyAbovePassedMaxBatchBytes_ThrowsBodyTooLargeWithThatBound()
+    {
+        byte[] body = SampleBatch.Golden().Encode(); // 135 bytes
+        var limits = TrafficBatchLimits.Default with { MaxBatchBytes = body.Length - 1 };
+
+        var ex = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(new ReadOnlySequence<byte>(body), limits));
+
+        Assert.Equal(WireError.BodyTooLarge, ex.Reason);
+        Assert.Equal("The batch body is 135 bytes; the limit is 134 (TrafficBatchLimits.MaxBatchBytes).", ex.Message);
+        Assert.Equal(SampleBatch.Golden().ExpectedDump(), SampleBatch.Parse(new ReadOnlySequence<byte>(body), limits with { MaxBatchBytes = body.Length }));
     }
 
     [Fact]

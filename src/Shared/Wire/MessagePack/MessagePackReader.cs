@@ -15,9 +15,8 @@ namespace Vpn.Perf.Shared.Wire.MessagePack;
 /// <para>Integers: any valid encoding is accepted (fixint, uint 8..64, int 8..64); unsigned fields reject negative
 /// values with <see cref="WireError.NegativeInteger"/>.</para>
 /// <para>Counts and lengths are checked before anything is sized by them: a declared count or length larger than the
-/// bytes a body of at most <see cref="Limits.MaxBatchBytes"/> can still hold throws; a count larger than the bytes
-/// actually left returns <c>false</c> at once (the message can never complete: callers report
-/// <see cref="WireError.Truncated"/>).</para>
+/// bytes a message of the caller's maximum size can still hold throws; a count larger than the bytes actually left
+/// returns <c>false</c> at once (the message can never complete: callers report <see cref="WireError.Truncated"/>).</para>
 /// <para>Strings come back as a slice of the input sequence (no copy, no allocation); see <see cref="TryReadStringOrNil"/>.</para>
 /// <para>Tokens are decoded by <see cref="MessagePackPrimitives"/>: from the current segment when the token lies in it,
 /// else from a stack copy of its first bytes (at most <see cref="MessagePackPrimitives.MaxUuidTokenLength"/>).</para>
@@ -25,9 +24,21 @@ namespace Vpn.Perf.Shared.Wire.MessagePack;
 public ref struct MessagePackReader
 {
     private SequenceReader<byte> _reader;
+    private readonly int _maxMessageBytes;
+    private readonly int _maxSkipDepth;
 
-    /// <param name="message">The whole message.</param>
-    public MessagePackReader(in ReadOnlySequence<byte> message) => _reader = new SequenceReader<byte>(message);
+    /// <param name="message">The whole message, at most <paramref name="maxMessageBytes"/> long.</param>
+    /// <param name="maxMessageBytes">Largest message the caller accepts: the bound on declared counts and lengths.</param>
+    /// <param name="maxSkipDepth">Deepest nesting <see cref="TrySkip"/> follows; skipping recurses, so this bounds
+    /// stack use against <c>[[[[...]]]]</c>.</param>
+    public MessagePackReader(in ReadOnlySequence<byte> message, int maxMessageBytes, int maxSkipDepth)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(message.Length, maxMessageBytes, nameof(message));
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSkipDepth);
+        _reader = new SequenceReader<byte>(message);
+        _maxMessageBytes = maxMessageBytes;
+        _maxSkipDepth = maxSkipDepth;
+    }
 
     /// <summary>Bytes consumed so far: the offset of the next byte in the message.</summary>
     public readonly long Consumed => _reader.Consumed;
@@ -225,7 +236,7 @@ public ref struct MessagePackReader
     }
 
     /// <summary>
-    /// Skips one value of any type, nested up to <see cref="Limits.MaxSkipDepth"/>: how readers ignore fields a later
+    /// Skips one value of any type, nested up to the depth the constructor was given: how readers ignore fields a later
     /// version appends. Consumes nothing when the value is incomplete.
     /// </summary>
     public bool TrySkip()
@@ -255,10 +266,10 @@ public ref struct MessagePackReader
 
         // Every element takes at least one byte (a map entry two), so bound the count by the bytes that can follow.
         long elements = expected == HeaderKind.Map ? 2L * raw : raw;
-        long legalBound = Limits.MaxBatchBytes - Consumed - headerLength;
+        long legalBound = _maxMessageBytes - Consumed - headerLength;
         if (elements > legalBound)
         {
-            ThrowHelper.ThrowCountExceedsRemainingBytes(Consumed, elements, Math.Max(legalBound, 0));
+            ThrowHelper.ThrowCountExceedsRemainingBytes(Consumed, elements, Math.Max(legalBound, 0), _maxMessageBytes);
         }
 
         if (elements > _reader.Remaining - headerLength)
@@ -267,7 +278,7 @@ public ref struct MessagePackReader
         }
 
         _reader.Advance(headerLength);
-        count = (int)raw; // raw <= MaxBatchBytes, so it fits
+        count = (int)raw; // raw <= maxMessageBytes, an int, so it fits
         return true;
     }
 
@@ -424,9 +435,9 @@ public ref struct MessagePackReader
             return TrySkipPayload(headerLength + 1, length); // the ext type byte follows the header
         }
 
-        if (depth >= Limits.MaxSkipDepth)
+        if (depth >= _maxSkipDepth)
         {
-            ThrowHelper.ThrowNestingTooDeep(Consumed);
+            ThrowHelper.ThrowNestingTooDeep(Consumed, _maxSkipDepth);
         }
 
         bool read = kind == HeaderKind.Array ? TryReadArrayHeader(out int count) : TryReadMapHeader(out count);
@@ -449,10 +460,10 @@ public ref struct MessagePackReader
 
     private bool TrySkipPayload(int headerLength, uint length)
     {
-        long legalBound = Limits.MaxBatchBytes - Consumed - headerLength;
+        long legalBound = _maxMessageBytes - Consumed - headerLength;
         if (length > legalBound)
         {
-            ThrowHelper.ThrowLengthExceedsRemainingBytes(Consumed, length, Math.Max(legalBound, 0));
+            ThrowHelper.ThrowLengthExceedsRemainingBytes(Consumed, length, Math.Max(legalBound, 0), _maxMessageBytes);
         }
 
         return TrySkipBytes(headerLength + length);

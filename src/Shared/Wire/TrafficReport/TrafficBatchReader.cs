@@ -21,10 +21,19 @@ namespace Vpn.Perf.Shared.Wire.TrafficReport;
 internal ref struct TrafficBatchReader
 {
     private MessagePackReader _reader;
+    private readonly int _maxReports;
+    private readonly int _maxAccess;
     private int _index;          // position of the next record in the reports or access array, for error messages
     private int _trailingFields; // batch fields beyond version 1's five, skipped by TryReadEnd
 
-    public TrafficBatchReader(in ReadOnlySequence<byte> body) => _reader = new MessagePackReader(body);
+    /// <param name="body">The whole body, at most <see cref="TrafficBatchLimits.MaxBatchBytes"/> long.</param>
+    /// <param name="limits">The caller's bounds on the batch.</param>
+    public TrafficBatchReader(in ReadOnlySequence<byte> body, TrafficBatchLimits limits)
+    {
+        _reader = new MessagePackReader(body, limits.MaxBatchBytes, Limits.MaxSkipDepth);
+        _maxReports = limits.MaxReportsPerBatch;
+        _maxAccess = limits.MaxAccessPerBatch;
+    }
 
     /// <summary>Bytes of the body not consumed yet.</summary>
     public readonly long Remaining => _reader.Remaining;
@@ -59,9 +68,9 @@ internal ref struct TrafficBatchReader
             return false;
         }
 
-        if (count > Limits.MaxAccessPerBatch)
+        if (count > _maxAccess)
         {
-            ThrowHelper.ThrowCountExceedsLimit("Access event array", count, Limits.MaxAccessPerBatch, "Limits.MaxAccessPerBatch");
+            ThrowHelper.ThrowCountExceedsLimit("Access event array", count, _maxAccess, "TrafficBatchLimits.MaxAccessPerBatch");
         }
 
         _index = 0;
@@ -123,9 +132,9 @@ internal ref struct TrafficBatchReader
             return false;
         }
 
-        if (reportCount > Limits.MaxReportsPerBatch)
+        if (reportCount > _maxReports)
         {
-            ThrowHelper.ThrowCountExceedsLimit("Report batch", reportCount, Limits.MaxReportsPerBatch, "Limits.MaxReportsPerBatch");
+            ThrowHelper.ThrowCountExceedsLimit("Report batch", reportCount, _maxReports, "TrafficBatchLimits.MaxReportsPerBatch");
         }
 
         _trailingFields = fields - TrafficBatchLayout.BatchFieldCount;
