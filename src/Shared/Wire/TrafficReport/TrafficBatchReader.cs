@@ -44,8 +44,49 @@ internal ref struct TrafficBatchReader
     /// <summary>Reads the batch array header, version, seq, sent_at and the reports array header.</summary>
     public bool TryReadHeader(out BatchHeader header)
     {
-        _index = 0;
-        return TryReadHeaderFields(out header);
+        header = default;
+        if (!_reader.TryReadArrayHeader(out int fields))
+        {
+            return false;
+        }
+
+        if (fields == 0)
+        {
+            ThrowHelper.ThrowTooFewFields("Batch", -1, fields, TrafficBatchLayout.BatchFieldCount);
+        }
+
+        // The version comes before the field count check, so a future layout gets "unsupported version", not a
+        // misleading complaint about its shape.
+        if (!_reader.TryReadUInt32(out uint version))
+        {
+            return false;
+        }
+
+        if (version != TrafficBatchLayout.Version)
+        {
+            ThrowHelper.ThrowUnsupportedVersion(version, TrafficBatchLayout.Version);
+        }
+
+        if (fields < TrafficBatchLayout.BatchFieldCount)
+        {
+            ThrowHelper.ThrowTooFewFields("Batch", -1, fields, TrafficBatchLayout.BatchFieldCount);
+        }
+
+        if (!_reader.TryReadUInt64(out ulong seq)
+            || !_reader.TryReadInt64(out long sentAtMs)
+            || !_reader.TryReadArrayHeader(out int reportCount))
+        {
+            return false;
+        }
+
+        if (reportCount > _maxReports)
+        {
+            ThrowHelper.ThrowCountExceedsLimit("Report batch", reportCount, _maxReports, "TrafficBatchLimits.MaxReportsPerBatch");
+        }
+
+        _trailingFields = fields - TrafficBatchLayout.BatchFieldCount;
+        header = new BatchHeader(version, seq, sentAtMs, reportCount);
+        return true;
     }
 
     /// <summary>Reads the next of the reports the header announced.</summary>
@@ -94,53 +135,6 @@ internal ref struct TrafficBatchReader
 
     /// <summary>Skips batch fields a later version appended after the access array; then the batch is done.</summary>
     public bool TryReadEnd() => TrySkipFields(_trailingFields);
-
-    private bool TryReadHeaderFields(out BatchHeader header)
-    {
-        header = default;
-        if (!_reader.TryReadArrayHeader(out int fields))
-        {
-            return false;
-        }
-
-        if (fields == 0)
-        {
-            ThrowHelper.ThrowTooFewFields("Batch", -1, fields, TrafficBatchLayout.BatchFieldCount);
-        }
-
-        // The version comes before the field count check, so a future layout gets "unsupported version", not a
-        // misleading complaint about its shape.
-        if (!_reader.TryReadUInt32(out uint version))
-        {
-            return false;
-        }
-
-        if (version != TrafficBatchLayout.Version)
-        {
-            ThrowHelper.ThrowUnsupportedVersion(version, TrafficBatchLayout.Version);
-        }
-
-        if (fields < TrafficBatchLayout.BatchFieldCount)
-        {
-            ThrowHelper.ThrowTooFewFields("Batch", -1, fields, TrafficBatchLayout.BatchFieldCount);
-        }
-
-        if (!_reader.TryReadUInt64(out ulong seq)
-            || !_reader.TryReadInt64(out long sentAtMs)
-            || !_reader.TryReadArrayHeader(out int reportCount))
-        {
-            return false;
-        }
-
-        if (reportCount > _maxReports)
-        {
-            ThrowHelper.ThrowCountExceedsLimit("Report batch", reportCount, _maxReports, "TrafficBatchLimits.MaxReportsPerBatch");
-        }
-
-        _trailingFields = fields - TrafficBatchLayout.BatchFieldCount;
-        header = new BatchHeader(version, seq, sentAtMs, reportCount);
-        return true;
-    }
 
     // The fast paths decode a record that lies wholly in the current segment, in its usual shape (an array of exactly
     // the known fields, values in range), from one span with MessagePackPrimitives, and advance once. Anything else,
