@@ -52,7 +52,7 @@ public class RowEncoderBenchmarks : IDisposable
     {
         foreach (ShardBuffers b in shards) b.Reset();
         var encoder = new RowEncoder<TShards>(shards, choice, _notes, Guid.Empty, 1, 1_763_776_940_000, default);
-        TrafficBatchParser.Parse(_payload, ref encoder);
+        TrafficBatchParser.Parse(_payload, TrafficBatchLimits.Default, ref encoder);
         return shards[0].TrafficRows;
     }
 }

@@ -54,7 +54,7 @@ public class UsageApplierBenchmarks
             _nodes[n] = Guid.NewGuid();
             _cutoffs[n] = [];
             var handler = new CollectingHandler(_batches[n], _options.BucketCount, ReportBounds.None);
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body.WrittenMemory), ref handler);
+            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body.WrittenMemory), TrafficBatchLimits.Default, ref handler);
             await decider.DecideAsync(_batches[n], _nodes[n], nowMs, _cutoffs[n], decideScope: false, CancellationToken.None);
         }
     }

@@ -45,7 +45,7 @@ public class TrafficBatchBenchmarks : IDisposable
         _node = Guid.NewGuid();
         var links = new List<InboundLink>();
         var collect = new CollectingHandler(_batch, Buckets.DefaultCount, ReportBounds.None);
-        TrafficBatchParser.Parse(_singleSegment, ref collect);
+        TrafficBatchParser.Parse(_singleSegment, TrafficBatchLimits.Default, ref collect);
         for (int i = 0; i < _batch.ReportCount; i++) links.Add(new InboundLink(_batch.Reports[i].InboundId, _node));
         _batch.Dispose();
         while (links.Count < 96) links.Add(new InboundLink(Guid.NewGuid(), Guid.NewGuid()));
@@ -57,7 +57,7 @@ public class TrafficBatchBenchmarks : IDisposable
     public ulong DecodeSingleSegment()
     {
         var handler = new SummingHandler();
-        TrafficBatchParser.Parse(_singleSegment, ref handler);
+        TrafficBatchParser.Parse(_singleSegment, TrafficBatchLimits.Default, ref handler);
         return handler.Total;
     }
 
@@ -65,7 +65,7 @@ public class TrafficBatchBenchmarks : IDisposable
     public ulong DecodeMultiSegment()
     {
         var handler = new SummingHandler();
-        TrafficBatchParser.Parse(_multiSegment, ref handler);
+        TrafficBatchParser.Parse(_multiSegment, TrafficBatchLimits.Default, ref handler);
         return handler.Total;
     }
 
@@ -74,7 +74,7 @@ public class TrafficBatchBenchmarks : IDisposable
     {
         // The interval starts of the captured payload are fixed, so the bounds use a receive time inside their window.
         var handler = new CollectingHandler(_batch, Buckets.DefaultCount, new ReportBounds(_options, TrafficBatchPayload.IntervalStartSeconds * 1000));
-        TrafficBatchParser.Parse(_multiSegment, ref handler);
+        TrafficBatchParser.Parse(_multiSegment, TrafficBatchLimits.Default, ref handler);
         int allowed = 0;
         for (int i = 0; i < _batch.ReportCount; i++)
         {

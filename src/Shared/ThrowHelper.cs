@@ -36,20 +36,20 @@ internal static partial class ThrowHelper
         $"The UUID at byte offset {offset} is a bin of {length} bytes; a UUID is exactly 16 bytes (bin 8, RFC 9562 byte order)."));
 
     [DoesNotReturn, StackTraceHidden]
-    public static void ThrowCountExceedsRemainingBytes(long offset, long count, long bound) => ThrowWireFormat(WireError.CountExceedsRemainingBytes, string.Create(Invariant,
-        $"The array or map at byte offset {offset} declares {count} elements, but a batch of at most {Limits.MaxBatchBytes} bytes has only {bound} bytes left for them (each needs at least one)."));
+    public static void ThrowCountExceedsRemainingBytes(long offset, long count, long bound, int maxMessageBytes) => ThrowWireFormat(WireError.CountExceedsRemainingBytes, string.Create(Invariant,
+        $"The array or map at byte offset {offset} declares {count} elements, but a batch of at most {maxMessageBytes} bytes has only {bound} bytes left for them (each needs at least one)."));
 
     [DoesNotReturn, StackTraceHidden]
-    public static void ThrowLengthExceedsRemainingBytes(long offset, long length, long bound) => ThrowWireFormat(WireError.LengthExceedsRemainingBytes, string.Create(Invariant,
-        $"The value at byte offset {offset} declares {length} bytes, but a batch of at most {Limits.MaxBatchBytes} bytes has only {bound} bytes left."));
+    public static void ThrowLengthExceedsRemainingBytes(long offset, long length, long bound, int maxMessageBytes) => ThrowWireFormat(WireError.LengthExceedsRemainingBytes, string.Create(Invariant,
+        $"The value at byte offset {offset} declares {length} bytes, but a batch of at most {maxMessageBytes} bytes has only {bound} bytes left."));
 
     [DoesNotReturn, StackTraceHidden]
     public static void ThrowStringTooLong(long offset, long length, int max) => ThrowWireFormat(WireError.StringTooLong, string.Create(Invariant,
         $"The string at byte offset {offset} is {length} bytes; the limit is {max}."));
 
     [DoesNotReturn, StackTraceHidden]
-    public static void ThrowNestingTooDeep(long offset) => ThrowWireFormat(WireError.NestingTooDeep, string.Create(Invariant,
-        $"The skipped value at byte offset {offset} nests deeper than {Limits.MaxSkipDepth} levels (Limits.MaxSkipDepth)."));
+    public static void ThrowNestingTooDeep(long offset, int maxDepth) => ThrowWireFormat(WireError.NestingTooDeep, string.Create(Invariant,
+        $"The skipped value at byte offset {offset} nests deeper than {maxDepth} levels, the most a reader follows."));
 
     [DoesNotReturn, StackTraceHidden]
     public static void ThrowInvalidTypeCode(long offset) => ThrowWireFormat(WireError.InvalidTypeCode, string.Create(Invariant,
@@ -85,8 +85,8 @@ internal static partial class ThrowHelper
         $"The batch ends at byte offset {offset}, but {count} more bytes follow it."));
 
     [DoesNotReturn, StackTraceHidden]
-    public static void ThrowBodyTooLarge(long length) => ThrowWireFormat(WireError.BodyTooLarge, string.Create(Invariant,
-        $"The batch body is {length} bytes; the limit is {Limits.MaxBatchBytes} (Limits.MaxBatchBytes)."));
+    public static void ThrowBodyTooLarge(long length, int max, string limitName) => ThrowWireFormat(WireError.BodyTooLarge, string.Create(Invariant,
+        $"The batch body is {length} bytes; the limit is {max} ({limitName})."));
 
     [DoesNotReturn, StackTraceHidden]
     public static void ThrowInvalidOperation(string message) => throw new InvalidOperationException(message);

@@ -190,7 +190,7 @@ internal sealed partial class ClickHouseSink(
     private void Encode<TShards>(SpoolRecord record, TShards choice) where TShards : struct, IShardChoice
     {
         var encoder = new RowEncoder<TShards>(_shards, choice, _noteBuffer, record.NodeId, record.Seq, record.ReceivedAtMs, record.Verdicts);
-        TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref encoder);
+        TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), TrafficBatchLimits.Default, ref encoder);
     }
 
     private async Task FlushWithRetryAsync(SpoolReader reader, CancellationToken ct)

@@ -152,7 +152,7 @@ internal sealed partial class ReportEndpoint(
         try
         {
             var handler = new CollectingHandler(batch, options.BucketCount, new ReportBounds(options, nowMs));
-            TrafficBatchParser.Parse(data, ref handler);
+            TrafficBatchParser.Parse(data, TrafficBatchLimits.Default, ref handler);
             return null;
         }
         catch (WireFormatException ex)

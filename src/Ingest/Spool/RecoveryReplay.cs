@@ -35,7 +35,7 @@ internal sealed partial class RecoveryReplay(
         var handler = new CollectingHandler(batch, options.BucketCount, ReportBounds.None);
         try
         {
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), ref handler);
+            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(record.Payload), TrafficBatchLimits.Default, ref handler);
         }
         catch (WireFormatException)
         {

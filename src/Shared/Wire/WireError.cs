@@ -24,7 +24,7 @@ public enum WireError
     /// <summary>A UUID field is a bin whose length is not 16.</summary>
     BadUuidLength = 5,
 
-    /// <summary>An array count exceeds its limit in <see cref="Limits"/>.</summary>
+    /// <summary>An array count exceeds its limit in <see cref="TrafficReport.TrafficBatchLimits"/>.</summary>
     CountExceedsLimit = 6,
 
     /// <summary>An array or map count is larger than the bytes a legal body could still hold.</summary>
@@ -33,7 +33,7 @@ public enum WireError
     /// <summary>A string is longer than its field allows.</summary>
     StringTooLong = 8,
 
-    /// <summary>A skipped value nests deeper than <see cref="Limits.MaxSkipDepth"/>.</summary>
+    /// <summary>A skipped value nests deeper than the reader follows (<see cref="Limits.MaxSkipDepth"/> for a traffic batch).</summary>
     NestingTooDeep = 9,
 
     /// <summary>The batch version is not one this reader understands.</summary>
@@ -57,6 +57,6 @@ public enum WireError
     /// <summary>A field value is outside its documented range (e.g. a byte counter above <see cref="Limits.MaxBytesPerReport"/>).</summary>
     ValueOutOfRange = 16,
 
-    /// <summary>The body is larger than <see cref="Limits.MaxBatchBytes"/>.</summary>
+    /// <summary>The body is larger than <see cref="TrafficReport.TrafficBatchLimits.MaxBatchBytes"/>.</summary>
     BodyTooLarge = 17,
 }

@@ -58,7 +58,7 @@ public sealed class DemoSeederTests
 
         var handler = new CountingHandler();
         byte[] batch = await File.ReadAllBytesAsync(Path.Combine(Path.GetDirectoryName(envFile)!, "demo-batch.msgpack"));
-        TrafficBatchParser.Parse(new ReadOnlySequence<byte>(batch), ref handler);
+        TrafficBatchParser.Parse(new ReadOnlySequence<byte>(batch), TrafficBatchLimits.Default, ref handler);
         Assert.Equal(2, handler.Reports);
         Assert.Equal(sid, handler.Subscription);
     }

@@ -23,7 +23,7 @@ public sealed class RowEncoderTests : IDisposable
         try
         {
             var encoder = new RowEncoder<HashedShards>(shards, new HashedShards(2), _notes, Guid.NewGuid(), 1, 1_000, default);
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref encoder);
+            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), TrafficBatchLimits.Default, ref encoder);
 
             for (int s = 0; s < shards.Length; s++)
             {
@@ -69,12 +69,12 @@ public sealed class RowEncoderTests : IDisposable
         if (shards.Length == 1)
         {
             var one = new RowEncoder<OneShard>(shards, new OneShard(), _notes, Guid.Empty, 1, 1_000, default);
-            TrafficBatchParser.Parse(body, ref one);
+            TrafficBatchParser.Parse(body, TrafficBatchLimits.Default, ref one);
         }
         else
         {
             var hashed = new RowEncoder<HashedShards>(shards, new HashedShards(shards.Length), _notes, Guid.Empty, 1, 1_000, default);
-            TrafficBatchParser.Parse(body, ref hashed);
+            TrafficBatchParser.Parse(body, TrafficBatchLimits.Default, ref hashed);
         }
     }
 }

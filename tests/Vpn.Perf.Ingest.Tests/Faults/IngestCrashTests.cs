@@ -152,7 +152,7 @@ public sealed class IngestCrashTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 if (!which(node, seq)) continue;
                 var encoder = new RowEncoder<HashedShards>(shards, new HashedShards(shards.Length), notes, node, seq, receivedAt, default);
-                TrafficBatchParser.Parse(new ReadOnlySequence<byte>(work.Body(node, seq)), ref encoder);
+                TrafficBatchParser.Parse(new ReadOnlySequence<byte>(work.Body(node, seq)), TrafficBatchLimits.Default, ref encoder);
                 batches++;
             }
             TrafficTableSet tables = _world.ClickHouse.Tables;

@@ -9,7 +9,7 @@ internal sealed record ReportResponse(ulong Accepted, bool Duplicate, IReadOnlyL
 {
     public static ReportResponse Parse(byte[] body)
     {
-        var reader = new MessagePackReader(new ReadOnlySequence<byte>(body));
+        var reader = new MessagePackReader(new ReadOnlySequence<byte>(body), body.Length, Shared.Limits.MaxSkipDepth);
         Check(reader.TryReadMapHeader(out int count), "map header");
         ulong accepted = 0, rejected = 0;
         bool duplicate = false, sawAccepted = false, sawDuplicate = false, sawCutoff = false, sawRejected = false;

@@ -45,7 +45,7 @@ internal static class TestBatch
         var handler = new CollectingHandler(batch, IngestFixture.BucketCount, ReportBounds.None);
         try
         {
-            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), ref handler);
+            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), TrafficBatchLimits.Default, ref handler);
             return true;
         }
         catch (Shared.Wire.WireFormatException)

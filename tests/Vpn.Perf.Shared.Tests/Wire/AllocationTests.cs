@@ -28,12 +28,12 @@ public sealed class AllocationTests
         byte[] bytes = SampleBatch.Small().Encode();
         ReadOnlySequence<byte> body = segmentSize == 0 ? new ReadOnlySequence<byte>(bytes) : Segments.Chunked(bytes, segmentSize);
         var handler = new CountingHandler();
-        TrafficBatchParser.Parse(body, ref handler); // warm up
+        TrafficBatchParser.Parse(body, TrafficBatchLimits.Default, ref handler); // warm up
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++)
         {
-            TrafficBatchParser.Parse(body, ref handler);
+            TrafficBatchParser.Parse(body, TrafficBatchLimits.Default, ref handler);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

@@ -67,20 +67,6 @@ public sealed class HostileInputTests
         Assert.True(allocated < AllocationBudget, $"{name}: allocated {allocated} bytes rejecting it.");
     }
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void TryRead_HostileLengthOrCountWhileStreaming_ThrowsInsteadOfWaiting(string name, byte[] body, WireError reason)
-    {
-        var ex = Assert.Throws<WireFormatException>(() =>
-        {
-            var handler = new RecordingHandler();
-            var reader = new TrafficBatchReader(new ReadOnlySequence<byte>(body), isFinalBlock: false);
-            StreamingDriver.Drive(ref reader, ref handler);
-        });
-
-        Assert.True(reason == ex.Reason, $"{name}: expected {reason}, got {ex.Reason}: {ex.Message}");
-    }
-
     [Fact]
     public void Parse_NestedMapsAtSkipDepthLimit_Accepted()
     {
@@ -98,6 +84,22 @@ public sealed class HostileInputTests
         Assert.Equal(
             "The array or map at byte offset 4 declares 2147483647 elements, but a batch of at most 8388608 bytes has only 8388599 bytes left for them (each needs at least one).",
             ex.Message);
+    }
+
+    [Fact]
+    public void Parse_CountOrLengthBeyondPassedMaxBatchBytes_MessageGivesThatBound()
+    {
+        var limits = TrafficBatchLimits.Default with { MaxBatchBytes = 1000 };
+
+        var count = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(new ReadOnlySequence<byte>(Msg.FromHex("95 01 01 01 dc 03e8")), limits));
+        byte[] prefix = ReportPrefix(7);
+        var length = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(new ReadOnlySequence<byte>(Msg.Concat(prefix, Msg.FromHex("c5 03e8"))), limits));
+
+        // 1000 reports cannot follow a 4-byte prefix and a 3-byte header in 1000 bytes, although 1000 is within the count limit.
+        Assert.Equal(WireError.CountExceedsRemainingBytes, count.Reason);
+        Assert.Equal("The array or map at byte offset 4 declares 1000 elements, but a batch of at most 1000 bytes has only 993 bytes left for them (each needs at least one).", count.Message);
+        Assert.Equal(WireError.LengthExceedsRemainingBytes, length.Reason);
+        Assert.Equal($"The value at byte offset {prefix.Length} declares 1000 bytes, but a batch of at most 1000 bytes has only {1000 - prefix.Length - 3} bytes left.", length.Message);
     }
 
     private static WireFormatException Reject(byte[] body)

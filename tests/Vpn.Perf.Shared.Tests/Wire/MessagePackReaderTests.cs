@@ -80,16 +80,16 @@ public sealed class MessagePackReaderTests
         {
             foreach (ReadOnlySequence<byte> sequence in new[] { new ReadOnlySequence<byte>(encoding), Segments.Chunked(encoding, 1) })
             {
-                var reader = new MessagePackReader(sequence);
+                var reader = Reader(sequence);
                 Assert.True(reader.TryReadUInt64(out ulong u));
                 Assert.Equal((ulong)value, u);
                 Assert.True(reader.End);
 
-                reader = new MessagePackReader(sequence);
+                reader = Reader(sequence);
                 Assert.True(reader.TryReadInt64(out long l));
                 Assert.Equal(value, l);
 
-                reader = new MessagePackReader(sequence);
+                reader = Reader(sequence);
                 if (value <= uint.MaxValue)
                 {
                     Assert.True(reader.TryReadUInt32(out uint u32));
@@ -109,7 +109,7 @@ public sealed class MessagePackReaderTests
     {
         foreach (byte[] encoding in EncodingsOf(value))
         {
-            var reader = new MessagePackReader(Segments.Chunked(encoding, 1));
+            var reader = Reader(Segments.Chunked(encoding, 1));
             Assert.True(reader.TryReadInt64(out long l));
             Assert.Equal(value, l);
             Assert.True(reader.End);
@@ -157,7 +157,7 @@ public sealed class MessagePackReaderTests
         byte[] bytes = Msg.FromHex(hex);
         foreach (ReadOnlySequence<byte> sequence in new[] { new ReadOnlySequence<byte>(bytes), Segments.Chunked(bytes, 1) })
         {
-            var reader = new MessagePackReader(sequence);
+            var reader = Reader(sequence);
             Assert.False(reader.TryReadUInt64(out _));
             Assert.Equal(0, reader.Consumed);
         }
@@ -166,7 +166,7 @@ public sealed class MessagePackReaderTests
     [Fact]
     public void TryReadBoolAndNil_ReadTheirTokens()
     {
-        var reader = new MessagePackReader(new ReadOnlySequence<byte>(Msg.FromHex("c3 c2 c0")));
+        var reader = Reader(new ReadOnlySequence<byte>(Msg.FromHex("c3 c2 c0")));
 
         Assert.True(reader.TryReadBool(out bool t) && t);
         Assert.True(reader.TryReadBool(out bool f) && !f);
@@ -190,7 +190,7 @@ public sealed class MessagePackReaderTests
         byte[] bytes = Msg.FromHex("c4 10 0192f7a01c2b7d3e8f405a6b7c8d9e0f");
         for (int size = 1; size <= bytes.Length; size++)
         {
-            var reader = new MessagePackReader(Segments.Chunked(bytes, size));
+            var reader = Reader(Segments.Chunked(bytes, size));
             Assert.True(reader.TryReadUuid(out Guid id));
             Assert.Equal(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e0f"), id);
         }
@@ -200,7 +200,7 @@ public sealed class MessagePackReaderTests
     public void TryReadStringOrNil_StrFormats_ReturnSliceWithoutCopy()
     {
         byte[] bytes = Msg.FromHex("a2 6f 6b d9 02 6f 6b da 0002 6f 6b db 00000002 6f 6b c0 a0");
-        var reader = new MessagePackReader(new ReadOnlySequence<byte>(bytes));
+        var reader = Reader(new ReadOnlySequence<byte>(bytes));
         for (int i = 0; i < 4; i++)
         {
             Assert.True(reader.TryReadStringOrNil(2, out ReadOnlySequence<byte> utf8, out bool isNil));
@@ -217,7 +217,7 @@ public sealed class MessagePackReaderTests
     [Fact]
     public void TryReadStringOrNil_TruncatedPayload_ReturnsFalseAndConsumesNothing()
     {
-        var reader = new MessagePackReader(new ReadOnlySequence<byte>(Msg.FromHex("a3 6f 6b")), isFinalBlock: false);
+        var reader = Reader(new ReadOnlySequence<byte>(Msg.FromHex("a3 6f 6b")));
 
         Assert.False(reader.TryReadStringOrNil(10, out _, out _));
         Assert.Equal(0, reader.Consumed);
@@ -245,7 +245,7 @@ public sealed class MessagePackReaderTests
         byte[] bytes = Msg.Concat(Msg.FromHex(hex), [0x2a]);
         for (int size = 1; size <= bytes.Length; size++)
         {
-            var reader = new MessagePackReader(Segments.Chunked(bytes, size));
+            var reader = Reader(Segments.Chunked(bytes, size));
             Assert.True(reader.TrySkip());
             Assert.True(reader.TryReadUInt64(out ulong marker));
             Assert.Equal(42UL, marker);
@@ -258,7 +258,7 @@ public sealed class MessagePackReaderTests
         byte[] bytes = Msg.FromHex("93 81 a1 61 92 01 c4 02 0000 c9 00000002 01 0000 cb 3ff0000000000000");
         for (int length = 0; length < bytes.Length; length++)
         {
-            var reader = new MessagePackReader(new ReadOnlySequence<byte>(bytes, 0, length), isFinalBlock: false);
+            var reader = Reader(new ReadOnlySequence<byte>(bytes, 0, length));
             Assert.False(reader.TrySkip());
             Assert.Equal(0, reader.Consumed);
         }
@@ -270,13 +270,100 @@ public sealed class MessagePackReaderTests
         Assert.Equal(WireError.InvalidTypeCode, ReadError(Msg.FromHex("c1"), (ref MessagePackReader r) => r.TrySkip()));
     }
 
+    [Fact]
+    public void TrySkip_NestingBeyondPassedDepth_ThrowsNestingTooDeepWithThatDepth()
+    {
+        var twoDeep = new MessagePackReader(new ReadOnlySequence<byte>(Msg.FromHex("91 91 c0")), 100, maxSkipDepth: 2);
+        var threeDeep = new MessagePackReader(new ReadOnlySequence<byte>(Msg.FromHex("91 91 91 c0")), 100, maxSkipDepth: 2);
+
+        Assert.True(twoDeep.TrySkip() && twoDeep.End);
+        WireFormatException ex;
+        try
+        {
+            threeDeep.TrySkip();
+            throw new InvalidOperationException("Three levels were skipped with a limit of two.");
+        }
+        catch (WireFormatException caught)
+        {
+            ex = caught;
+        }
+
+        Assert.Equal(WireError.NestingTooDeep, ex.Reason);
+        Assert.Equal("The skipped value at byte offset 2 nests deeper than 2 levels, the most a reader follows.", ex.Message);
+    }
+
+    [Fact]
+    public void Constructor_MessageLongerThanItsBound_ThrowsArgumentOutOfRange()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MessagePackReader(new ReadOnlySequence<byte>(new byte[11]), 10, 1));
+    }
+
+    [Theory]
+    [InlineData("c5 0010")]
+    [InlineData("c6 00000010")]
+    public void TryReadUuid_Bin16And32HeadersInAnySegmentation_ReturnValue(string header)
+    {
+        byte[] bytes = Msg.Concat(Msg.FromHex(header), Msg.FromHex("0192f7a01c2b7d3e8f405a6b7c8d9e0f"));
+        for (int size = 1; size <= bytes.Length; size++)
+        {
+            var reader = Reader(Segments.Chunked(bytes, size));
+            Assert.True(reader.TryReadUuid(out Guid id));
+            Assert.Equal(Guid.Parse("0192f7a0-1c2b-7d3e-8f40-5a6b7c8d9e0f"), id);
+            Assert.True(reader.End);
+        }
+    }
+
+    [Theory]
+    [InlineData("c4 0f", WireError.BadUuidLength)]        // bin 8 of 15 bytes
+    [InlineData("c6 ffffffff", WireError.BadUuidLength)]  // bin 32 of 4 GiB: refused before its payload is looked for
+    [InlineData("b0", WireError.UnexpectedType)]          // fixstr of 16 bytes
+    [InlineData("cd 0010", WireError.UnexpectedType)]     // uint 16
+    public void TryReadUuid_NotABinOf16InAnySegmentation_ThrowsSpecificReason(string header, WireError reason)
+    {
+        byte[] bytes = Msg.Concat(Msg.FromHex(header), new byte[16]);
+        for (int size = 1; size <= bytes.Length; size++)
+        {
+            WireError error = WireError.None;
+            try
+            {
+                var reader = Reader(Segments.Chunked(bytes, size));
+                reader.TryReadUuid(out _);
+            }
+            catch (WireFormatException ex)
+            {
+                error = ex.Reason;
+            }
+
+            Assert.True(reason == error, $"Segments of {size}: {error}");
+        }
+    }
+
+    [Theory]
+    [InlineData("c4 10 0102030405060708090a0b0c0d0e0f")] // 15 of the 16 bytes
+    [InlineData("c4")]
+    [InlineData("c5 00")]
+    [InlineData("")]
+    public void TryReadUuid_TruncatedToken_ReturnsFalseAndConsumesNothing(string hex)
+    {
+        byte[] bytes = Msg.FromHex(hex);
+        foreach (ReadOnlySequence<byte> sequence in new[] { new ReadOnlySequence<byte>(bytes), Segments.Chunked(bytes, 1) })
+        {
+            var reader = Reader(sequence);
+            Assert.False(reader.TryReadUuid(out _));
+            Assert.Equal(0, reader.Consumed);
+        }
+    }
+
     private delegate bool ReadAction(ref MessagePackReader reader);
+
+    // The traffic batch's bounds: any message these tests build is far inside them.
+    private static MessagePackReader Reader(in ReadOnlySequence<byte> message) => new(message, Shared.Limits.MaxBatchBytes, Shared.Limits.MaxSkipDepth);
 
     private static WireError ReadError(byte[] bytes, ReadAction read)
     {
         try
         {
-            var reader = new MessagePackReader(new ReadOnlySequence<byte>(bytes));
+            var reader = Reader(new ReadOnlySequence<byte>(bytes));
             read(ref reader);
         }
         catch (WireFormatException ex)

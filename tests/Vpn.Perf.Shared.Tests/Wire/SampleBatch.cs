@@ -79,10 +79,12 @@ internal sealed record SampleBatch(ulong Seq, long SentAtMs, TrafficReport[] Rep
         return handler.Text;
     }
 
-    public static string Parse(ReadOnlySequence<byte> body)
+    public static string Parse(ReadOnlySequence<byte> body) => Parse(body, TrafficBatchLimits.Default);
+
+    public static string Parse(ReadOnlySequence<byte> body, TrafficBatchLimits limits)
     {
         var handler = new RecordingHandler();
-        TrafficBatchParser.Parse(body, ref handler);
+        TrafficBatchParser.Parse(body, limits, ref handler);
         return handler.Text;
     }
 

@@ -58,23 +58,6 @@ public sealed class TrafficBatchParserTests
         }
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TryRead_EveryPrefix_ReturnsFalseAndConsumesNothing(bool isFinalBlock)
-    {
-        byte[] body = SampleBatch.Small().Encode();
-        for (int length = 0; length < body.Length; length++)
-        {
-            var handler = new RecordingHandler();
-            var reader = new TrafficBatchReader(new ReadOnlySequence<byte>(body, 0, length), isFinalBlock);
-
-            bool done = StreamingDriver.Drive(ref reader, ref handler); // asserts the false call consumed nothing
-
-            Assert.False(done, $"A prefix of {length} bytes read as a whole batch.");
-        }
-    }
-
     [Fact]
     public void Parse_EverySplitPoint_ParsesIdentically()
     {
@@ -97,31 +80,6 @@ public sealed class TrafficBatchParserTests
         SampleBatch batch = SampleBatch.Small();
 
         Assert.Equal(batch.ExpectedDump(), SampleBatch.Parse(Segments.Chunked(batch.Encode(), segmentSize)));
-    }
-
-    [Fact]
-    public void TryRead_OneByteSegments_ParsesIdentically()
-    {
-        SampleBatch batch = SampleBatch.Small();
-        var handler = new RecordingHandler();
-        var reader = new TrafficBatchReader(Segments.Chunked(batch.Encode(), 1));
-
-        Assert.True(StreamingDriver.Drive(ref reader, ref handler));
-        Assert.Equal(0, reader.Remaining);
-        Assert.Equal(batch.ExpectedDump(), handler.Text);
-    }
-
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(7)]
-    [InlineData(64)]
-    [InlineData(4096)]
-    public void TryRead_ResumedFromStateAsBytesArrive_ParsesIdentically(int step)
-    {
-        SampleBatch batch = SampleBatch.Small();
-
-        Assert.Equal(batch.ExpectedDump(), StreamingDriver.ReadInSteps(batch.Encode(), step));
     }
 
     [Fact]
@@ -248,7 +206,7 @@ public sealed class TrafficBatchParserTests
 
         var ex = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(body));
         Assert.Equal(WireError.CountExceedsLimit, ex.Reason);
-        Assert.Equal("Report batch has 65537 items; the limit is 65536 (Limits.MaxReportsPerBatch).", ex.Message);
+        Assert.Equal("Report batch has 65537 items; the limit is 65536 (TrafficBatchLimits.MaxReportsPerBatch).", ex.Message);
     }
 
     [Fact]
@@ -266,6 +224,29 @@ public sealed class TrafficBatchParserTests
         });
 
         Assert.Equal(WireError.CountExceedsLimit, Assert.Throws<WireFormatException>(() => SampleBatch.Parse(body)).Reason);
+    }
+
+    [Fact]
+    public void Parse_CountsAbovePassedLimits_ThrowCountExceedsLimitNamingThem()
+    {
+        byte[] body = SampleBatch.Small().Encode(); // 3 reports, 4 access events
+
+        var reports = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(new ReadOnlySequence<byte>(body), TrafficBatchLimits.Default with { MaxReportsPerBatch = 2 }));
+        var access = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(new ReadOnlySequence<byte>(body), TrafficBatchLimits.Default with { MaxAccessPerBatch = 3 }));
+
+        Assert.Equal(WireError.CountExceedsLimit, reports.Reason);
+        Assert.Equal("Report batch has 3 items; the limit is 2 (TrafficBatchLimits.MaxReportsPerBatch).", reports.Message);
+        Assert.Equal(WireError.CountExceedsLimit, access.Reason);
+        Assert.Equal("Access event array has 4 items; the limit is 3 (TrafficBatchLimits.MaxAccessPerBatch).", access.Message);
+    }
+
+    [Fact]
+    public void Parse_CountsAtPassedLimits_Accepted()
+    {
+        SampleBatch batch = SampleBatch.Small();
+        var limits = new TrafficBatchLimits(batch.Encode().Length, batch.Reports.Length, batch.Access.Length);
+
+        Assert.Equal(batch.ExpectedDump(), SampleBatch.Parse(Segments.Chunked(batch.Encode(), 3), limits));
     }
 
     [Theory]
@@ -379,6 +360,19 @@ public sealed class TrafficBatchParserTests
     }
 
     [Fact]
+    public void Parse_BodyAbovePassedMaxBatchBytes_ThrowsBodyTooLargeWithThatBound()
+    {
+        byte[] body = SampleBatch.Golden().Encode(); // 135 bytes
+        var limits = TrafficBatchLimits.Default with { MaxBatchBytes = body.Length - 1 };
+
+        var ex = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(new ReadOnlySequence<byte>(body), limits));
+
+        Assert.Equal(WireError.BodyTooLarge, ex.Reason);
+        Assert.Equal("The batch body is 135 bytes; the limit is 134 (TrafficBatchLimits.MaxBatchBytes).", ex.Message);
+        Assert.Equal(SampleBatch.Golden().ExpectedDump(), SampleBatch.Parse(new ReadOnlySequence<byte>(body), limits with { MaxBatchBytes = body.Length }));
+    }
+
+    [Fact]
     public void Parse_MapInsteadOfBatch_ThrowsUnexpectedTypeWithOffset()
     {
         var ex = Assert.Throws<WireFormatException>(() => SampleBatch.Parse(Msg.FromHex("80")));
@@ -398,18 +392,6 @@ public sealed class TrafficBatchParserTests
             writer.WriteHeader(new BatchHeader(1, 1, 1, 1));
             writer.WriteReport(default);
             writer.WriteReport(default);
-        });
-    }
-
-    [Fact]
-    public void TryRead_OutOfOrder_ThrowsInvalidOperation()
-    {
-        byte[] body = SampleBatch.Golden().Encode();
-
-        Assert.Throws<InvalidOperationException>(() =>
-        {
-            var reader = new TrafficBatchReader(new ReadOnlySequence<byte>(body));
-            reader.TryReadReport(out _);
         });
     }
 }

@@ -1,77 +1,70 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using DecodeResult = Vpn.Perf.Shared.Wire.MessagePack.MessagePackPrimitives.DecodeResult;
+using HeaderKind = Vpn.Perf.Shared.Wire.MessagePack.MessagePackPrimitives.HeaderKind;
 
 namespace Vpn.Perf.Shared.Wire.MessagePack;
 
 /// <summary>
-/// Reads the MessagePack subset the wire formats need from a possibly multi-segment sequence of untrusted bytes.
+/// Reads the MessagePack subset the wire formats need from a whole message of untrusted bytes, possibly in several
+/// segments.
 /// </summary>
 /// <remarks>
-/// <para>Contract of every <c>TryRead*</c>: <c>true</c> = read and consumed; <c>false</c> = the token is not complete
-/// in the buffered bytes, and nothing was consumed; malformed input throws <see cref="WireFormatException"/>.</para>
+/// <para>Contract of every <c>TryRead*</c>: <c>true</c> = read and consumed; <c>false</c> = the message ends inside the
+/// token, and nothing was consumed; malformed input throws <see cref="WireFormatException"/>.</para>
 /// <para>Integers: any valid encoding is accepted (fixint, uint 8..64, int 8..64); unsigned fields reject negative
 /// values with <see cref="WireError.NegativeInteger"/>.</para>
 /// <para>Counts and lengths are checked before anything is sized by them: a declared count or length larger than the
-/// bytes a body of at most <see cref="Limits.MaxBatchBytes"/> can still hold throws. When <c>isFinalBlock</c> is true
-/// (the sequence holds the whole message), a count larger than the bytes actually left returns <c>false</c> at once
-/// (the message can never complete: callers report <see cref="WireError.Truncated"/>).</para>
+/// bytes a message of the caller's maximum size can still hold throws; a count larger than the bytes actually left
+/// returns <c>false</c> at once (the message can never complete: callers report <see cref="WireError.Truncated"/>).</para>
 /// <para>Strings come back as a slice of the input sequence (no copy, no allocation); see <see cref="TryReadStringOrNil"/>.</para>
+/// <para>Tokens are decoded by <see cref="MessagePackPrimitives"/>: from the current segment when the token lies in it,
+/// else from a stack copy of its first bytes (at most <see cref="MessagePackPrimitives.MaxUuidTokenLength"/>).</para>
 /// </remarks>
-public ref partial struct MessagePackReader
+public ref struct MessagePackReader
 {
-    // Token sizes for the stack buffers of the slow paths: the longest token each method may need to see at once.
-    private const int MaxIntegerTokenLength = 9; // uint 64 / int 64: type byte + 8 payload bytes
-    private const int MaxHeaderLength = 5;       // str 32 / bin 32 / array 32 / map 32: type byte + 4 length bytes
-    private const int UuidLength = 16;
-    private const int MinUuidTokenLength = 2 + UuidLength; // bin 8: type byte + length byte + 16 bytes
-
     private SequenceReader<byte> _reader;
-    private readonly long _startOffset;
-    private readonly bool _isFinalBlock;
+    private readonly int _maxMessageBytes;
+    private readonly int _maxSkipDepth;
 
-    /// <param name="sequence">The bytes to read.</param>
-    /// <param name="isFinalBlock">True when <paramref name="sequence"/> holds every remaining byte of the message.</param>
-    /// <param name="startOffset">Absolute offset of <paramref name="sequence"/>'s first byte in the message, when a
-    /// streaming caller resumes; used for the size bound and in error messages.</param>
-    public MessagePackReader(in ReadOnlySequence<byte> sequence, bool isFinalBlock = true, long startOffset = 0)
+    /// <param name="message">The whole message, at most <paramref name="maxMessageBytes"/> long.</param>
+    /// <param name="maxMessageBytes">Largest message the caller accepts: the bound on declared counts and lengths.</param>
+    /// <param name="maxSkipDepth">Deepest nesting <see cref="TrySkip"/> follows; skipping recurses, so this bounds
+    /// stack use against <c>[[[[...]]]]</c>.</param>
+    public MessagePackReader(in ReadOnlySequence<byte> message, int maxMessageBytes, int maxSkipDepth)
     {
-        _reader = new SequenceReader<byte>(sequence);
-        _isFinalBlock = isFinalBlock;
-        _startOffset = startOffset;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(message.Length, maxMessageBytes, nameof(message));
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSkipDepth);
+        _reader = new SequenceReader<byte>(message);
+        _maxMessageBytes = maxMessageBytes;
+        _maxSkipDepth = maxSkipDepth;
     }
 
-    /// <summary>Bytes consumed from this reader's sequence.</summary>
+    /// <summary>Bytes consumed so far: the offset of the next byte in the message.</summary>
     public readonly long Consumed => _reader.Consumed;
 
-    /// <summary>Absolute offset of the next byte in the message (start offset + consumed).</summary>
-    public readonly long Offset => _startOffset + _reader.Consumed;
-
-    /// <summary>Bytes left in this reader's sequence.</summary>
+    /// <summary>Bytes left in the message.</summary>
     public readonly long Remaining => _reader.Remaining;
 
-    /// <summary>True when every byte of the sequence has been consumed.</summary>
+    /// <summary>True when every byte of the message has been consumed.</summary>
     public readonly bool End => _reader.End;
 
-    /// <summary>Position of the next byte, for <c>PipeReader.AdvanceTo</c>.</summary>
-    public readonly SequencePosition Position => _reader.Position;
+    /// <summary>
+    /// The unread bytes of the current segment, for a record fast path that decodes a whole record from them with
+    /// <see cref="MessagePackPrimitives"/> and then consumes it with <see cref="Advance"/> or <see cref="AdvancePastSlice"/>.
+    /// </summary>
+    internal readonly ReadOnlySpan<byte> UnreadSpan => _reader.UnreadSpan;
 
-    /// <summary>True when the sequence holds every remaining byte of the message.</summary>
-    public readonly bool IsFinalBlock => _isFinalBlock;
+    /// <summary>Consumes <paramref name="count"/> bytes that a fast path decoded from <see cref="UnreadSpan"/>.</summary>
+    internal void Advance(int count) => _reader.Advance(count);
 
-    private enum Status : byte
+    /// <summary>The next <paramref name="length"/> bytes as a slice of the input, after skipping <paramref name="skip"/>; consumes both.</summary>
+    internal ReadOnlySequence<byte> AdvancePastSlice(int skip, int length)
     {
-        Done,
-        NeedMoreData,
-        WrongType,
-    }
-
-    private enum HeaderKind : byte
-    {
-        Array,
-        Map,
-        Str,
-        Bin,
+        _reader.Advance(skip);
+        ReadOnlySequence<byte> slice = _reader.Sequence.Slice(_reader.Position, length);
+        _reader.Advance(length);
+        return slice;
     }
 
     /// <summary>Reads an array header (fixarray, array 16, array 32).</summary>
@@ -90,7 +83,7 @@ public ref partial struct MessagePackReader
 
         if (negative)
         {
-            ThrowHelper.ThrowNegativeInteger(Offset);
+            ThrowHelper.ThrowNegativeInteger(Consumed);
         }
 
         _reader.Advance(length);
@@ -108,12 +101,12 @@ public ref partial struct MessagePackReader
 
         if (negative)
         {
-            ThrowHelper.ThrowNegativeInteger(Offset);
+            ThrowHelper.ThrowNegativeInteger(Consumed);
         }
 
         if (raw > uint.MaxValue)
         {
-            ThrowHelper.ThrowIntegerOutOfRange(Offset, "uint32");
+            ThrowHelper.ThrowIntegerOutOfRange(Consumed, "uint32");
         }
 
         _reader.Advance(length);
@@ -132,7 +125,7 @@ public ref partial struct MessagePackReader
 
         if (!negative && raw > long.MaxValue)
         {
-            ThrowHelper.ThrowIntegerOutOfRange(Offset, "int64");
+            ThrowHelper.ThrowIntegerOutOfRange(Consumed, "int64");
         }
 
         _reader.Advance(length);
@@ -151,7 +144,7 @@ public ref partial struct MessagePackReader
 
         if (code is not (MessagePackCode.True or MessagePackCode.False))
         {
-            ThrowHelper.ThrowUnexpectedType("bool", code, Offset);
+            ThrowHelper.ThrowUnexpectedType("bool", code, Consumed);
         }
 
         _reader.Advance(1);
@@ -169,7 +162,7 @@ public ref partial struct MessagePackReader
 
         if (code != MessagePackCode.Nil)
         {
-            ThrowHelper.ThrowUnexpectedType("nil", code, Offset);
+            ThrowHelper.ThrowUnexpectedType("nil", code, Consumed);
         }
 
         _reader.Advance(1);
@@ -190,17 +183,14 @@ public ref partial struct MessagePackReader
     /// </summary>
     public bool TryReadUuid(out Guid value)
     {
-        ReadOnlySpan<byte> span = _reader.UnreadSpan;
-        // Fast path: the whole bin 8 token is in this segment. Testing the length first lets the JIT drop the bounds
-        // checks on span[0], span[1] and the 16-byte slice.
-        if (span.Length >= MinUuidTokenLength && span[0] == MessagePackCode.Bin8 && span[1] == UuidLength)
+        DecodeResult result = MessagePackPrimitives.TryReadUuid(_reader.UnreadSpan, out value, out int length);
+        if (result == DecodeResult.Success)
         {
-            value = new Guid(span.Slice(2, UuidLength), bigEndian: true);
-            _reader.Advance(MinUuidTokenLength);
+            _reader.Advance(length);
             return true;
         }
 
-        return TryReadUuidSlow(out value);
+        return TryReadUuidSlow(result, out value);
     }
 
     /// <summary>
@@ -226,12 +216,12 @@ public ref partial struct MessagePackReader
 
         if (kind != HeaderKind.Str || headerLength == 0)
         {
-            ThrowHelper.ThrowUnexpectedType("str or nil", code, Offset);
+            ThrowHelper.ThrowUnexpectedType("str or nil", code, Consumed);
         }
 
         if (length > (uint)maxBytes)
         {
-            ThrowHelper.ThrowStringTooLong(Offset, length, maxBytes);
+            ThrowHelper.ThrowStringTooLong(Consumed, length, maxBytes);
         }
 
         if (length > _reader.Remaining - headerLength)
@@ -246,7 +236,7 @@ public ref partial struct MessagePackReader
     }
 
     /// <summary>
-    /// Skips one value of any type, nested up to <see cref="Limits.MaxSkipDepth"/>: how readers ignore fields a later
+    /// Skips one value of any type, nested up to the depth the constructor was given: how readers ignore fields a later
     /// version appends. Consumes nothing when the value is incomplete.
     /// </summary>
     public bool TrySkip()
@@ -261,9 +251,6 @@ public ref partial struct MessagePackReader
         return false;
     }
 
-    /// <summary>Steps back over bytes this reader consumed; readers of multi-value records use it to undo a partial read.</summary>
-    internal void Rewind(long count) => _reader.Rewind(count);
-
     private bool TryReadCollectionHeader(HeaderKind expected, out int count)
     {
         count = 0;
@@ -274,122 +261,113 @@ public ref partial struct MessagePackReader
 
         if (kind != expected || headerLength == 0)
         {
-            ThrowHelper.ThrowUnexpectedType(expected == HeaderKind.Array ? "array" : "map", code, Offset);
+            ThrowHelper.ThrowUnexpectedType(expected == HeaderKind.Array ? "array" : "map", code, Consumed);
         }
 
         // Every element takes at least one byte (a map entry two), so bound the count by the bytes that can follow.
         long elements = expected == HeaderKind.Map ? 2L * raw : raw;
-        long legalBound = Limits.MaxBatchBytes - Offset - headerLength;
+        long legalBound = _maxMessageBytes - Consumed - headerLength;
         if (elements > legalBound)
         {
-            ThrowHelper.ThrowCountExceedsRemainingBytes(Offset, elements, Math.Max(legalBound, 0));
+            ThrowHelper.ThrowCountExceedsRemainingBytes(Consumed, elements, Math.Max(legalBound, 0), _maxMessageBytes);
         }
 
-        if (_isFinalBlock && elements > _reader.Remaining - headerLength)
+        if (elements > _reader.Remaining - headerLength)
         {
             return false; // the message ends before its elements could: it can never complete
         }
 
         _reader.Advance(headerLength);
-        count = (int)raw; // raw <= MaxBatchBytes, so it fits
+        count = (int)raw; // raw <= maxMessageBytes, an int, so it fits
         return true;
     }
 
     private readonly bool TryPeekInteger(out ulong value, out bool negative, out int length)
     {
-        Status status = DecodeInteger(_reader.UnreadSpan, out value, out negative, out length);
-        if (status == Status.Done)
+        DecodeResult result = MessagePackPrimitives.TryReadInteger(_reader.UnreadSpan, out value, out negative, out length);
+        if (result == DecodeResult.Success)
         {
             return true;
         }
 
-        if (status == Status.NeedMoreData)
+        if (result == DecodeResult.InsufficientBuffer)
         {
             return TryPeekIntegerSlow(out value, out negative, out length);
         }
 
-        ThrowHelper.ThrowUnexpectedType("an integer", _reader.UnreadSpan[0], Offset);
+        ThrowHelper.ThrowUnexpectedType("an integer", _reader.UnreadSpan[0], Consumed);
         return false;
     }
 
-    // The token straddles segments (or the data ends): copy the few bytes it can need and decode from the copy.
+    // The token straddles segments (or the message ends inside it): copy the few bytes it can need and decode the copy.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly bool TryPeekIntegerSlow(out ulong value, out bool negative, out int length)
     {
-        Span<byte> token = stackalloc byte[MaxIntegerTokenLength];
+        Span<byte> token = stackalloc byte[MessagePackPrimitives.MaxIntegerTokenLength];
         token = token[..PeekInto(token)];
-        Status status = DecodeInteger(token, out value, out negative, out length);
-        if (status == Status.WrongType)
+        DecodeResult result = MessagePackPrimitives.TryReadInteger(token, out value, out negative, out length);
+        if (result == DecodeResult.TokenMismatch)
         {
-            ThrowHelper.ThrowUnexpectedType("an integer", token[0], Offset);
+            ThrowHelper.ThrowUnexpectedType("an integer", token[0], Consumed);
         }
 
-        return status == Status.Done;
+        return result == DecodeResult.Success;
     }
 
+    // headerLength is 0 when the token is no header at all; callers check code (nil is fine for strings) and throw.
     private readonly bool TryPeekHeader(out HeaderKind kind, out uint length, out int headerLength, out byte code)
     {
         ReadOnlySpan<byte> span = _reader.UnreadSpan;
-        Status status = DecodeHeader(span, out kind, out length, out headerLength);
-        if (status == Status.NeedMoreData)
+        DecodeResult result = MessagePackPrimitives.TryReadHeader(span, out kind, out length, out headerLength);
+        if (result == DecodeResult.InsufficientBuffer)
         {
             return TryPeekHeaderSlow(out kind, out length, out headerLength, out code);
         }
 
         code = span[0];
-        if (status == Status.WrongType)
-        {
-            headerLength = 0; // callers check the code (nil is fine for strings) and throw
-        }
-
         return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly bool TryPeekHeaderSlow(out HeaderKind kind, out uint length, out int headerLength, out byte code)
     {
-        Span<byte> token = stackalloc byte[MaxHeaderLength];
+        Span<byte> token = stackalloc byte[MessagePackPrimitives.MaxHeaderLength];
         token = token[..PeekInto(token)];
-        Status status = DecodeHeader(token, out kind, out length, out headerLength);
+        DecodeResult result = MessagePackPrimitives.TryReadHeader(token, out kind, out length, out headerLength);
         code = token.IsEmpty ? (byte)0 : token[0];
-        if (status == Status.WrongType)
-        {
-            headerLength = 0;
-        }
-
-        return status != Status.NeedMoreData;
+        return result != DecodeResult.InsufficientBuffer;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool TryReadUuidSlow(out Guid value)
+    private bool TryReadUuidSlow(DecodeResult result, out Guid value)
     {
-        value = default;
-        if (!TryPeekHeader(out HeaderKind kind, out uint length, out int headerLength, out byte code))
+        if (result == DecodeResult.InsufficientBuffer)
         {
-            return false;
+            Span<byte> token = stackalloc byte[MessagePackPrimitives.MaxUuidTokenLength];
+            token = token[..PeekInto(token)];
+            result = MessagePackPrimitives.TryReadUuid(token, out value, out int length);
+            if (result == DecodeResult.Success)
+            {
+                _reader.Advance(length);
+                return true;
+            }
+
+            if (result == DecodeResult.InsufficientBuffer)
+            {
+                return false;
+            }
         }
 
+        // Not a bin of 16: the header alone tells which error it is.
+        TryPeekHeader(out HeaderKind kind, out uint binLength, out int headerLength, out byte code);
         if (kind != HeaderKind.Bin || headerLength == 0)
         {
-            ThrowHelper.ThrowUnexpectedType("a UUID (bin 8 of 16 bytes)", code, Offset);
+            ThrowHelper.ThrowUnexpectedType("a UUID (bin 8 of 16 bytes)", code, Consumed);
         }
 
-        if (length != UuidLength)
-        {
-            ThrowHelper.ThrowBadUuidLength(Offset, length);
-        }
-
-        if (_reader.Remaining < headerLength + UuidLength)
-        {
-            return false;
-        }
-
-        Span<byte> bytes = stackalloc byte[UuidLength];
-        _reader.Advance(headerLength);
-        _reader.TryCopyTo(bytes); // cannot fail: Remaining was checked above
-        _reader.Advance(UuidLength);
-        value = new Guid(bytes, bigEndian: true);
-        return true;
+        ThrowHelper.ThrowBadUuidLength(Consumed, binLength);
+        value = default;
+        return false;
     }
 
     // Copies up to destination.Length unread bytes without consuming them; returns how many were copied.
@@ -431,21 +409,15 @@ public ref partial struct MessagePackReader
                 return TrySkipBytes(10);
             case MessagePackCode.FixExt16:
                 return TrySkipBytes(18);
-            case MessagePackCode.Ext8:
-                return TrySkipSized(lengthBytes: 1, extraHeader: 1);
-            case MessagePackCode.Ext16:
-                return TrySkipSized(lengthBytes: 2, extraHeader: 1);
-            case MessagePackCode.Ext32:
-                return TrySkipSized(lengthBytes: 4, extraHeader: 1);
             case MessagePackCode.NeverUsed:
-                ThrowHelper.ThrowInvalidTypeCode(Offset);
+                ThrowHelper.ThrowInvalidTypeCode(Consumed);
                 return false;
             default:
                 return TrySkipHeaderValue(depth);
         }
     }
 
-    // str, bin, array and map: the header gives a byte length or an element count.
+    // str, bin, ext, array and map: the header gives a byte length or an element count.
     private bool TrySkipHeaderValue(int depth)
     {
         if (!TryPeekHeader(out HeaderKind kind, out uint length, out int headerLength, out _))
@@ -458,9 +430,14 @@ public ref partial struct MessagePackReader
             return TrySkipPayload(headerLength, length);
         }
 
-        if (depth >= Limits.MaxSkipDepth)
+        if (kind == HeaderKind.Ext)
         {
-            ThrowHelper.ThrowNestingTooDeep(Offset);
+            return TrySkipPayload(headerLength + 1, length); // the ext type byte follows the header
+        }
+
+        if (depth >= _maxSkipDepth)
+        {
+            ThrowHelper.ThrowNestingTooDeep(Consumed, _maxSkipDepth);
         }
 
         bool read = kind == HeaderKind.Array ? TryReadArrayHeader(out int count) : TryReadMapHeader(out count);
@@ -481,29 +458,12 @@ public ref partial struct MessagePackReader
         return true;
     }
 
-    private bool TrySkipSized(int lengthBytes, int extraHeader)
-    {
-        // ext 8/16/32: type byte, big-endian length, ext type byte, data. Cold path: peek byte by byte.
-        uint length = 0;
-        for (int i = 1; i <= lengthBytes; i++)
-        {
-            if (!_reader.TryPeek(i, out byte b))
-            {
-                return false;
-            }
-
-            length = (length << 8) | b;
-        }
-
-        return TrySkipPayload(1 + lengthBytes + extraHeader, length);
-    }
-
     private bool TrySkipPayload(int headerLength, uint length)
     {
-        long legalBound = Limits.MaxBatchBytes - Offset - headerLength;
+        long legalBound = _maxMessageBytes - Consumed - headerLength;
         if (length > legalBound)
         {
-            ThrowHelper.ThrowLengthExceedsRemainingBytes(Offset, length, Math.Max(legalBound, 0));
+            ThrowHelper.ThrowLengthExceedsRemainingBytes(Consumed, length, Math.Max(legalBound, 0), _maxMessageBytes);
         }
 
         return TrySkipBytes(headerLength + length);
@@ -518,165 +478,5 @@ public ref partial struct MessagePackReader
 
         _reader.Advance(count);
         return true;
-    }
-
-    // Decodes an integer token at span[0]. Negative values come back sign-extended in value with negative = true.
-    private static Status DecodeInteger(ReadOnlySpan<byte> span, out ulong value, out bool negative, out int length)
-    {
-        value = 0;
-        negative = false;
-        length = 0;
-        if (span.IsEmpty)
-        {
-            return Status.NeedMoreData;
-        }
-
-        byte code = span[0];
-        if (code <= MessagePackCode.MaxPositiveFixInt)
-        {
-            value = code;
-            length = 1;
-            return Status.Done;
-        }
-
-        if (code >= MessagePackCode.MinNegativeFixInt)
-        {
-            value = (ulong)(long)(sbyte)code;
-            negative = true;
-            length = 1;
-            return Status.Done;
-        }
-
-        length = code switch
-        {
-            MessagePackCode.UInt8 or MessagePackCode.Int8 => 2,
-            MessagePackCode.UInt16 or MessagePackCode.Int16 => 3,
-            MessagePackCode.UInt32 or MessagePackCode.Int32 => 5,
-            MessagePackCode.UInt64 or MessagePackCode.Int64 => 9,
-            _ => 0,
-        };
-        if (length == 0)
-        {
-            return Status.WrongType;
-        }
-
-        if (span.Length < length)
-        {
-            return Status.NeedMoreData;
-        }
-
-        ReadOnlySpan<byte> payload = span[1..length];
-        long signed;
-        switch (code)
-        {
-            case MessagePackCode.UInt8:
-                value = payload[0];
-                return Status.Done;
-            case MessagePackCode.UInt16:
-                value = BinaryPrimitives.ReadUInt16BigEndian(payload);
-                return Status.Done;
-            case MessagePackCode.UInt32:
-                value = BinaryPrimitives.ReadUInt32BigEndian(payload);
-                return Status.Done;
-            case MessagePackCode.UInt64:
-                value = BinaryPrimitives.ReadUInt64BigEndian(payload);
-                return Status.Done;
-            case MessagePackCode.Int8:
-                signed = (sbyte)payload[0];
-                break;
-            case MessagePackCode.Int16:
-                signed = BinaryPrimitives.ReadInt16BigEndian(payload);
-                break;
-            case MessagePackCode.Int32:
-                signed = BinaryPrimitives.ReadInt32BigEndian(payload);
-                break;
-            default:
-                signed = BinaryPrimitives.ReadInt64BigEndian(payload);
-                break;
-        }
-
-        value = (ulong)signed;
-        negative = signed < 0;
-        return Status.Done;
-    }
-
-    // Decodes an array, map, str or bin header at span[0]: its kind, the count or byte length, and the header size.
-    private static Status DecodeHeader(ReadOnlySpan<byte> span, out HeaderKind kind, out uint length, out int headerLength)
-    {
-        kind = default;
-        length = 0;
-        headerLength = 0;
-        if (span.IsEmpty)
-        {
-            return Status.NeedMoreData;
-        }
-
-        byte code = span[0];
-        int lengthBytes;
-        switch (code)
-        {
-            case >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixMap:
-                kind = HeaderKind.Map;
-                length = code & 0x0fu;
-                headerLength = 1;
-                return Status.Done;
-            case >= MessagePackCode.MinFixArray and <= MessagePackCode.MaxFixArray:
-                kind = HeaderKind.Array;
-                length = code & 0x0fu;
-                headerLength = 1;
-                return Status.Done;
-            case >= MessagePackCode.MinFixStr and <= MessagePackCode.MaxFixStr:
-                kind = HeaderKind.Str;
-                length = code & 0x1fu;
-                headerLength = 1;
-                return Status.Done;
-            case MessagePackCode.Str8:
-                (kind, lengthBytes) = (HeaderKind.Str, 1);
-                break;
-            case MessagePackCode.Bin8:
-                (kind, lengthBytes) = (HeaderKind.Bin, 1);
-                break;
-            case MessagePackCode.Str16:
-                (kind, lengthBytes) = (HeaderKind.Str, 2);
-                break;
-            case MessagePackCode.Bin16:
-                (kind, lengthBytes) = (HeaderKind.Bin, 2);
-                break;
-            case MessagePackCode.Array16:
-                (kind, lengthBytes) = (HeaderKind.Array, 2);
-                break;
-            case MessagePackCode.Map16:
-                (kind, lengthBytes) = (HeaderKind.Map, 2);
-                break;
-            case MessagePackCode.Str32:
-                (kind, lengthBytes) = (HeaderKind.Str, 4);
-                break;
-            case MessagePackCode.Bin32:
-                (kind, lengthBytes) = (HeaderKind.Bin, 4);
-                break;
-            case MessagePackCode.Array32:
-                (kind, lengthBytes) = (HeaderKind.Array, 4);
-                break;
-            case MessagePackCode.Map32:
-                (kind, lengthBytes) = (HeaderKind.Map, 4);
-                break;
-            default:
-                return Status.WrongType;
-        }
-
-        if (span.Length <= lengthBytes)
-        {
-            return Status.NeedMoreData;
-        }
-
-        ReadOnlySpan<byte> payload = span.Slice(1, lengthBytes);
-        length = lengthBytes switch
-        {
-            1 => payload[0],
-            2 => BinaryPrimitives.ReadUInt16BigEndian(payload),
-            _ => BinaryPrimitives.ReadUInt32BigEndian(payload),
-        };
-        headerLength = 1 + lengthBytes;
-        return Status.Done;
     }
 }

@@ -4,5 +4,5 @@ namespace Vpn.Perf.Shared.Wire.TrafficReport;
 /// <param name="Version">Format version; always <see cref="TrafficBatchLayout.Version"/> once read.</param>
 /// <param name="Seq">Per-node sequence number, strictly increasing; a retry repeats it.</param>
 /// <param name="SentAtMs">When the node sent the batch, Unix milliseconds (UTC).</param>
-/// <param name="ReportCount">Reports that follow, at most <see cref="Limits.MaxReportsPerBatch"/>.</param>
+/// <param name="ReportCount">Reports that follow, at most the parser's <see cref="TrafficBatchLimits.MaxReportsPerBatch"/>.</param>
 public readonly record struct BatchHeader(uint Version, ulong Seq, long SentAtMs, int ReportCount);

@@ -7,8 +7,8 @@ namespace Vpn.Perf.Shared.Wire.TrafficReport;
 /// Batch  = array [ 0 version          uint (= 1)
 ///                  1 seq              uint64   per-node sequence, strictly increasing
 ///                  2 sent_at          int64    unix milliseconds
-///                  3 reports          array of Report  (at most Limits.MaxReportsPerBatch)
-///                  4 access           array of Access  (may be empty; at most Limits.MaxAccessPerBatch) ]
+///                  3 reports          array of Report  (at most TrafficBatchLimits.MaxReportsPerBatch)
+///                  4 access           array of Access  (may be empty; at most TrafficBatchLimits.MaxAccessPerBatch) ]
 /// Report = array [ 0 subscription_id  bin 16   UUID, RFC 9562 network byte order
 ///                  1 inbound_id       bin 16
 ///                  2 bytes_up         uint64   at most Limits.MaxBytesPerReport

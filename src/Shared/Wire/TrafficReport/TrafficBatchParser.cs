@@ -6,20 +6,21 @@ namespace Vpn.Perf.Shared.Wire.TrafficReport;
 public static class TrafficBatchParser
 {
     /// <summary>
-    /// Parses <paramref name="body"/>, which must be exactly one batch, and feeds it to <paramref name="handler"/> in
-    /// wire order. Throws <see cref="WireFormatException"/>: <see cref="WireError.Truncated"/> when the body ends
-    /// early, <see cref="WireError.TrailingBytes"/> when bytes follow the batch, another reason for malformed input.
-    /// The handler may already have seen the records before the malformed one. Allocates nothing.
+    /// Parses <paramref name="body"/>, which must be exactly one batch within <paramref name="limits"/>, and feeds it to
+    /// <paramref name="handler"/> in wire order. Throws <see cref="WireFormatException"/>: <see cref="WireError.Truncated"/>
+    /// when the body ends early, <see cref="WireError.TrailingBytes"/> when bytes follow the batch, another reason for
+    /// malformed input or a limit exceeded. The handler may already have seen the records before the malformed one.
+    /// Allocates nothing.
     /// </summary>
-    public static void Parse<THandler>(in ReadOnlySequence<byte> body, ref THandler handler)
+    public static void Parse<THandler>(in ReadOnlySequence<byte> body, TrafficBatchLimits limits, ref THandler handler)
         where THandler : struct, ITrafficBatchHandler
     {
-        if (body.Length > Limits.MaxBatchBytes)
+        if (body.Length > limits.MaxBatchBytes)
         {
-            ThrowHelper.ThrowBodyTooLarge(body.Length);
+            ThrowHelper.ThrowBodyTooLarge(body.Length, limits.MaxBatchBytes, "TrafficBatchLimits.MaxBatchBytes");
         }
 
-        var reader = new TrafficBatchReader(body, isFinalBlock: true);
+        var reader = new TrafficBatchReader(body, limits);
         if (!reader.TryReadHeader(out BatchHeader header))
         {
             ThrowHelper.ThrowTruncated(body.Length);
@@ -54,7 +55,7 @@ public static class TrafficBatchParser
 
         if (reader.Remaining != 0)
         {
-            ThrowHelper.ThrowTrailingBytes(reader.Offset, reader.Remaining);
+            ThrowHelper.ThrowTrailingBytes(reader.Consumed, reader.Remaining);
         }
     }
 

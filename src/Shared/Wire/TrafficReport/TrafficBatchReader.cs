@@ -2,157 +2,47 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 using Vpn.Perf.Shared.Wire.MessagePack;
+using DecodeResult = Vpn.Perf.Shared.Wire.MessagePack.MessagePackPrimitives.DecodeResult;
+using HeaderKind = Vpn.Perf.Shared.Wire.MessagePack.MessagePackPrimitives.HeaderKind;
 
 namespace Vpn.Perf.Shared.Wire.TrafficReport;
 
 /// <summary>
-/// Streaming reader of a traffic batch (layout in <see cref="TrafficBatchLayout"/>). Call, in order:
-/// <see cref="TryReadHeader"/>, <see cref="TryReadReport"/> once per report, <see cref="TryReadAccessHeader"/>,
-/// <see cref="TryReadAccess"/> once per event, <see cref="TryReadEnd"/>; <see cref="Stage"/> says which is next.
-/// Each returns false when its whole record is not buffered yet, and then consumes nothing, so a body loop can stop at
-/// <see cref="Position"/> and resume with a new reader built from <see cref="CurrentState"/>. Malformed input throws
-/// <see cref="WireFormatException"/>. Reading never allocates.
+/// Reads a whole traffic batch body (layout in <see cref="TrafficBatchLayout"/>) record by record, for
+/// <see cref="TrafficBatchParser"/>, which calls in wire order: <see cref="TryReadHeader"/>, <see cref="TryReadReport"/>
+/// once per report, <see cref="TryReadAccessHeader"/>, <see cref="TryReadAccess"/> once per event, <see cref="TryReadEnd"/>.
+/// Each returns false when the body ends inside its record (the parser answers <see cref="WireError.Truncated"/> and
+/// reads no further). Malformed input throws <see cref="WireFormatException"/>. Reading never allocates.
 /// </summary>
-public ref struct TrafficBatchReader
+/// <remarks>
+/// Ingest holds the whole body before parsing it (the spool stores it as received), so nothing resumes a reader
+/// mid-body: a false return is final, and what it consumed does not matter.
+/// </remarks>
+internal ref struct TrafficBatchReader
 {
     private MessagePackReader _reader;
-    private TrafficBatchStage _stage;
-    private int _count;          // items declared by the reports or access array being read
-    private int _remaining;      // items of it not read yet
+    private readonly int _maxReports;
+    private readonly int _maxAccess;
+    private int _index;          // position of the next record in the reports or access array, for error messages
     private int _trailingFields; // batch fields beyond version 1's five, skipped by TryReadEnd
 
-    /// <param name="data">Body bytes from <paramref name="state"/>'s offset on.</param>
-    /// <param name="isFinalBlock">True when <paramref name="data"/> holds the rest of the body.</param>
-    /// <param name="state">Where a previous reader stopped; <c>default</c> for the start of a body.</param>
-    public TrafficBatchReader(in ReadOnlySequence<byte> data, bool isFinalBlock = true, TrafficBatchReaderState state = default)
+    /// <param name="body">The whole body, at most <see cref="TrafficBatchLimits.MaxBatchBytes"/> long.</param>
+    /// <param name="limits">The caller's bounds on the batch.</param>
+    public TrafficBatchReader(in ReadOnlySequence<byte> body, TrafficBatchLimits limits)
     {
-        _reader = new MessagePackReader(data, isFinalBlock, state.Offset);
-        _stage = state.Stage;
-        _count = state.Count;
-        _remaining = state.RemainingItems;
-        _trailingFields = state.TrailingFields;
+        _reader = new MessagePackReader(body, limits.MaxBatchBytes, Limits.MaxSkipDepth);
+        _maxReports = limits.MaxReportsPerBatch;
+        _maxAccess = limits.MaxAccessPerBatch;
     }
 
-    /// <summary>What to read next.</summary>
-    public readonly TrafficBatchStage Stage => _stage;
-
-    /// <summary>The state to resume from with a reader over the following bytes.</summary>
-    public readonly TrafficBatchReaderState CurrentState => new(_stage, _count, _remaining, _trailingFields, _reader.Offset);
-
-    /// <summary>Bytes consumed from this reader's data.</summary>
-    public readonly long Consumed => _reader.Consumed;
-
-    /// <summary>Bytes of this reader's data not consumed yet.</summary>
+    /// <summary>Bytes of the body not consumed yet.</summary>
     public readonly long Remaining => _reader.Remaining;
 
-    /// <summary>Absolute offset in the body of the next unread byte.</summary>
-    public readonly long Offset => _reader.Offset;
-
-    /// <summary>Position of the next unread byte, for <c>PipeReader.AdvanceTo</c>.</summary>
-    public readonly SequencePosition Position => _reader.Position;
+    /// <summary>Offset in the body of the next unread byte.</summary>
+    public readonly long Consumed => _reader.Consumed;
 
     /// <summary>Reads the batch array header, version, seq, sent_at and the reports array header.</summary>
     public bool TryReadHeader(out BatchHeader header)
-    {
-        CheckStage(TrafficBatchStage.Header);
-        long start = _reader.Consumed;
-        if (!TryReadHeaderFields(out header))
-        {
-            _reader.Rewind(_reader.Consumed - start);
-            header = default;
-            return false;
-        }
-
-        _count = _remaining = header.ReportCount;
-        _stage = header.ReportCount == 0 ? TrafficBatchStage.AccessHeader : TrafficBatchStage.Reports;
-        return true;
-    }
-
-    /// <summary>Reads the next report; valid while <see cref="Stage"/> is <see cref="TrafficBatchStage.Reports"/>.</summary>
-    public bool TryReadReport(out TrafficReport report)
-    {
-        CheckStage(TrafficBatchStage.Reports);
-        long start = _reader.Consumed;
-        if (!TryReadReportFast(out report) && !TryReadReportFields(out report))
-        {
-            // Rewind only on this rare path (once per buffer boundary); the happy path just remembers a long.
-            _reader.Rewind(_reader.Consumed - start);
-            report = default;
-            return false;
-        }
-
-        if (--_remaining == 0)
-        {
-            _stage = TrafficBatchStage.AccessHeader;
-        }
-
-        return true;
-    }
-
-    /// <summary>Reads the access array header: the number of access events that follow.</summary>
-    public bool TryReadAccessHeader(out int count)
-    {
-        CheckStage(TrafficBatchStage.AccessHeader);
-        if (!_reader.TryReadArrayHeader(out count))
-        {
-            return false;
-        }
-
-        if (count > Limits.MaxAccessPerBatch)
-        {
-            ThrowHelper.ThrowCountExceedsLimit("Access event array", count, Limits.MaxAccessPerBatch, "Limits.MaxAccessPerBatch");
-        }
-
-        _count = _remaining = count;
-        _stage = count == 0 ? TrafficBatchStage.End : TrafficBatchStage.Access;
-        return true;
-    }
-
-    /// <summary>
-    /// Reads the next access event. <paramref name="note"/> is a slice of the input (valid UTF-8, at most
-    /// <see cref="Limits.MaxNoteBytes"/> bytes, possibly multi-segment); empty with <paramref name="hasNote"/> false for nil.
-    /// </summary>
-    public bool TryReadAccess(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote)
-    {
-        CheckStage(TrafficBatchStage.Access);
-        long start = _reader.Consumed;
-        if (!TryReadAccessFast(out accessEvent, out note, out hasNote) && !TryReadAccessFields(out accessEvent, out note, out hasNote))
-        {
-            _reader.Rewind(_reader.Consumed - start);
-            accessEvent = default;
-            note = default;
-            hasNote = false;
-            return false;
-        }
-
-        if (--_remaining == 0)
-        {
-            _stage = TrafficBatchStage.End;
-        }
-
-        return true;
-    }
-
-    /// <summary>Skips batch fields a later version appended after the access array; then the batch is done.</summary>
-    public bool TryReadEnd()
-    {
-        CheckStage(TrafficBatchStage.End);
-        long start = _reader.Consumed;
-        for (int i = 0; i < _trailingFields; i++)
-        {
-            if (!_reader.TrySkip())
-            {
-                _reader.Rewind(_reader.Consumed - start);
-                return false;
-            }
-        }
-
-        _trailingFields = 0;
-        _stage = TrafficBatchStage.Done;
-        return true;
-    }
-
-    private bool TryReadHeaderFields(out BatchHeader header)
     {
         header = default;
         if (!_reader.TryReadArrayHeader(out int fields))
@@ -189,9 +79,9 @@ public ref struct TrafficBatchReader
             return false;
         }
 
-        if (reportCount > Limits.MaxReportsPerBatch)
+        if (reportCount > _maxReports)
         {
-            ThrowHelper.ThrowCountExceedsLimit("Report batch", reportCount, Limits.MaxReportsPerBatch, "Limits.MaxReportsPerBatch");
+            ThrowHelper.ThrowCountExceedsLimit("Report batch", reportCount, _maxReports, "TrafficBatchLimits.MaxReportsPerBatch");
         }
 
         _trailingFields = fields - TrafficBatchLayout.BatchFieldCount;
@@ -199,26 +89,73 @@ public ref struct TrafficBatchReader
         return true;
     }
 
-    // The fast paths decode a record that lies wholly in the current segment, in its usual shape (fixarray of exactly
-    // the known fields, values in range), from one span, and advance once. Anything else, including every error, is
-    // left to the checked *Fields methods, so the accepted language and every error message stay theirs.
+    /// <summary>Reads the next of the reports the header announced.</summary>
+    public bool TryReadReport(out TrafficReport report)
+    {
+        if (!TryReadReportFast(out report) && !TryReadReportFields(out report))
+        {
+            return false;
+        }
+
+        _index++;
+        return true;
+    }
+
+    /// <summary>Reads the access array header: the number of access events that follow.</summary>
+    public bool TryReadAccessHeader(out int count)
+    {
+        if (!_reader.TryReadArrayHeader(out count))
+        {
+            return false;
+        }
+
+        if (count > _maxAccess)
+        {
+            ThrowHelper.ThrowCountExceedsLimit("Access event array", count, _maxAccess, "TrafficBatchLimits.MaxAccessPerBatch");
+        }
+
+        _index = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the next access event. <paramref name="note"/> is a slice of the input (valid UTF-8, at most
+    /// <see cref="Limits.MaxNoteBytes"/> bytes, possibly multi-segment); empty with <paramref name="hasNote"/> false for nil.
+    /// </summary>
+    public bool TryReadAccess(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote)
+    {
+        if (!TryReadAccessFast(out accessEvent, out note, out hasNote) && !TryReadAccessFields(out accessEvent, out note, out hasNote))
+        {
+            return false;
+        }
+
+        _index++;
+        return true;
+    }
+
+    /// <summary>Skips batch fields a later version appended after the access array; then the batch is done.</summary>
+    public bool TryReadEnd() => TrySkipFields(_trailingFields);
+
+    // The fast paths decode a record that lies wholly in the current segment, in its usual shape (an array of exactly
+    // the known fields, values in range), from one span with MessagePackPrimitives, and advance once. Anything else,
+    // including every error, is left to the checked *Fields methods, so the accepted language and every error message
+    // stay theirs.
     private bool TryReadReportFast(out TrafficReport report)
     {
         ReadOnlySpan<byte> span = _reader.UnreadSpan;
         int p = 0;
-        if (MessagePackReader.TryDecodeFixArrayHeader(span, ref p, TrafficBatchLayout.ReportFieldCount, out int fields)
-            && fields == TrafficBatchLayout.ReportFieldCount
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid subscriptionId)
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid inboundId)
-            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesUp)
-            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesDown)
-            && MessagePackReader.TryDecodeInt64(span, ref p, out long intervalStart)
-            && MessagePackReader.TryDecodeUInt32(span, ref p, out uint intervalSeconds)
+        if (NextArrayHeader(span, ref p, TrafficBatchLayout.ReportFieldCount)
+            && NextUuid(span, ref p, out Guid subscriptionId)
+            && NextUuid(span, ref p, out Guid inboundId)
+            && NextUInt64(span, ref p, out ulong bytesUp)
+            && NextUInt64(span, ref p, out ulong bytesDown)
+            && NextInt64(span, ref p, out long intervalStart)
+            && NextUInt64(span, ref p, out ulong intervalSeconds)
             && bytesUp <= Limits.MaxBytesPerReport && bytesDown <= Limits.MaxBytesPerReport
             && intervalSeconds <= Limits.MaxIntervalSeconds && (ulong)intervalStart <= Limits.MaxUnixSeconds)
         {
             _reader.Advance(p);
-            report = new TrafficReport(subscriptionId, inboundId, bytesUp, bytesDown, intervalStart, intervalSeconds);
+            report = new TrafficReport(subscriptionId, inboundId, bytesUp, bytesDown, intervalStart, (uint)intervalSeconds);
             return true;
         }
 
@@ -230,17 +167,16 @@ public ref struct TrafficBatchReader
     {
         ReadOnlySpan<byte> span = _reader.UnreadSpan;
         int p = 0;
-        if (MessagePackReader.TryDecodeFixArrayHeader(span, ref p, TrafficBatchLayout.AccessFieldCount, out int fields)
-            && fields == TrafficBatchLayout.AccessFieldCount
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid eventId)
-            && MessagePackReader.TryDecodeInt64(span, ref p, out long timestampMs)
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid subscriptionId)
-            && MessagePackReader.TryDecodeUuid(span, ref p, out Guid inboundId)
-            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesUp)
-            && MessagePackReader.TryDecodeUInt64(span, ref p, out ulong bytesDown)
+        if (NextArrayHeader(span, ref p, TrafficBatchLayout.AccessFieldCount)
+            && NextUuid(span, ref p, out Guid eventId)
+            && NextInt64(span, ref p, out long timestampMs)
+            && NextUuid(span, ref p, out Guid subscriptionId)
+            && NextUuid(span, ref p, out Guid inboundId)
+            && NextUInt64(span, ref p, out ulong bytesUp)
+            && NextUInt64(span, ref p, out ulong bytesDown)
             && bytesUp <= Limits.MaxBytesPerReport && bytesDown <= Limits.MaxBytesPerReport
             && (ulong)timestampMs <= Limits.MaxUnixSeconds * 1000
-            && MessagePackReader.TryDecodeStringOrNilHeader(span, ref p, Limits.MaxNoteBytes, out int noteLength, out bool isNil)
+            && NextNoteHeader(span, ref p, out int noteLength, out bool isNil)
             && (isNil || Utf8.IsValid(span.Slice(p, noteLength))))
         {
             accessEvent = new AccessEvent(eventId, timestampMs, subscriptionId, inboundId, bytesUp, bytesDown);
@@ -264,6 +200,63 @@ public ref struct TrafficBatchReader
         return false;
     }
 
+    // Steps of the fast paths: each decodes the token at span[position] and moves position past it, and is false for
+    // anything but the plain case (then position no longer matters: the checked path reads the record again).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextArrayHeader(ReadOnlySpan<byte> span, ref int position, int fields)
+    {
+        bool ok = MessagePackPrimitives.TryReadHeader(span[position..], out HeaderKind kind, out uint count, out int length) == DecodeResult.Success
+            && kind == HeaderKind.Array && count == (uint)fields;
+        position += length;
+        return ok;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextUuid(ReadOnlySpan<byte> span, ref int position, out Guid value)
+    {
+        bool ok = MessagePackPrimitives.TryReadUuid(span[position..], out value, out int length) == DecodeResult.Success;
+        position += length;
+        return ok;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextUInt64(ReadOnlySpan<byte> span, ref int position, out ulong value)
+    {
+        bool ok = MessagePackPrimitives.TryReadInteger(span[position..], out value, out bool negative, out int length) == DecodeResult.Success
+            && !negative;
+        position += length;
+        return ok;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextInt64(ReadOnlySpan<byte> span, ref int position, out long value)
+    {
+        bool ok = MessagePackPrimitives.TryReadInteger(span[position..], out ulong raw, out bool negative, out int length) == DecodeResult.Success
+            && (negative || raw <= long.MaxValue);
+        position += length;
+        value = (long)raw; // negative values come sign-extended, so this cast restores them
+        return ok;
+    }
+
+    // A nil, or a str of at most MaxNoteBytes whose bytes lie in the span too; position stops at the string's bytes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NextNoteHeader(ReadOnlySpan<byte> span, ref int position, out int noteLength, out bool isNil)
+    {
+        noteLength = 0;
+        isNil = (uint)position < (uint)span.Length && span[position] == MessagePackCode.Nil;
+        if (isNil)
+        {
+            position++;
+            return true;
+        }
+
+        bool ok = MessagePackPrimitives.TryReadHeader(span[position..], out HeaderKind kind, out uint utf8Length, out int length) == DecodeResult.Success
+            && kind == HeaderKind.Str && utf8Length <= Limits.MaxNoteBytes && position + length + (int)utf8Length <= span.Length;
+        position += length;
+        noteLength = (int)utf8Length;
+        return ok;
+    }
+
     private bool TryReadReportFields(out TrafficReport report)
     {
         report = default;
@@ -274,7 +267,7 @@ public ref struct TrafficBatchReader
 
         if (fields < TrafficBatchLayout.ReportFieldCount)
         {
-            ThrowHelper.ThrowTooFewFields("Report", _count - _remaining, fields, TrafficBatchLayout.ReportFieldCount);
+            ThrowHelper.ThrowTooFewFields("Report", _index, fields, TrafficBatchLayout.ReportFieldCount);
         }
 
         if (!_reader.TryReadUuid(out Guid subscriptionId)
@@ -296,7 +289,7 @@ public ref struct TrafficBatchReader
         // Negative times wrap to huge unsigned values, so one unsigned compare checks both ends.
         if ((ulong)intervalStart > Limits.MaxUnixSeconds)
         {
-            ThrowHelper.ThrowTimeOutOfRange("Report", _count - _remaining, "interval_start", intervalStart, Limits.MaxUnixSeconds);
+            ThrowHelper.ThrowTimeOutOfRange("Report", _index, "interval_start", intervalStart, Limits.MaxUnixSeconds);
         }
 
         if (!TrySkipFields(fields - TrafficBatchLayout.ReportFieldCount))
@@ -320,7 +313,7 @@ public ref struct TrafficBatchReader
 
         if (fields < TrafficBatchLayout.AccessFieldCount)
         {
-            ThrowHelper.ThrowTooFewFields("Access event", _count - _remaining, fields, TrafficBatchLayout.AccessFieldCount);
+            ThrowHelper.ThrowTooFewFields("Access event", _index, fields, TrafficBatchLayout.AccessFieldCount);
         }
 
         if (!_reader.TryReadUuid(out Guid eventId)
@@ -340,7 +333,7 @@ public ref struct TrafficBatchReader
 
         if ((ulong)timestampMs > Limits.MaxUnixSeconds * 1000)
         {
-            ThrowHelper.ThrowTimeOutOfRange("Access event", _count - _remaining, "ts", timestampMs, Limits.MaxUnixSeconds * 1000);
+            ThrowHelper.ThrowTimeOutOfRange("Access event", _index, "ts", timestampMs, Limits.MaxUnixSeconds * 1000);
         }
 
         if (!_reader.TryReadStringOrNil(Limits.MaxNoteBytes, out note, out bool isNil))
@@ -350,7 +343,7 @@ public ref struct TrafficBatchReader
 
         if (!isNil && !IsValidUtf8(note))
         {
-            ThrowHelper.ThrowInvalidUtf8("Access event", _count - _remaining, "note");
+            ThrowHelper.ThrowInvalidUtf8("Access event", _index, "note");
         }
 
         if (!TrySkipFields(fields - TrafficBatchLayout.AccessFieldCount))
@@ -392,37 +385,23 @@ public ref struct TrafficBatchReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly void ThrowReportOutOfRange(ulong bytesUp, ulong bytesDown, uint intervalSeconds)
     {
-        int index = _count - _remaining;
         if (bytesUp > Limits.MaxBytesPerReport)
         {
-            ThrowHelper.ThrowValueOutOfRange("Report", index, "bytes_up", bytesUp, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+            ThrowHelper.ThrowValueOutOfRange("Report", _index, "bytes_up", bytesUp, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
         }
 
         if (bytesDown > Limits.MaxBytesPerReport)
         {
-            ThrowHelper.ThrowValueOutOfRange("Report", index, "bytes_down", bytesDown, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+            ThrowHelper.ThrowValueOutOfRange("Report", _index, "bytes_down", bytesDown, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
         }
 
-        ThrowHelper.ThrowValueOutOfRange("Report", index, "interval_seconds", intervalSeconds, Limits.MaxIntervalSeconds, "Limits.MaxIntervalSeconds");
+        ThrowHelper.ThrowValueOutOfRange("Report", _index, "interval_seconds", intervalSeconds, Limits.MaxIntervalSeconds, "Limits.MaxIntervalSeconds");
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly void ThrowAccessOutOfRange(ulong bytesUp, ulong bytesDown)
     {
-        int index = _count - _remaining;
         (string field, ulong value) = bytesUp > Limits.MaxBytesPerReport ? ("bytes_up", bytesUp) : ("bytes_down", bytesDown);
-        ThrowHelper.ThrowValueOutOfRange("Access event", index, field, value, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
+        ThrowHelper.ThrowValueOutOfRange("Access event", _index, field, value, Limits.MaxBytesPerReport, "Limits.MaxBytesPerReport");
     }
-
-    private readonly void CheckStage(TrafficBatchStage expected)
-    {
-        if (_stage != expected)
-        {
-            ThrowStageMismatch(expected);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly void ThrowStageMismatch(TrafficBatchStage expected) => ThrowHelper.ThrowInvalidOperation(
-        $"The reader expects {_stage}, not {expected}: read the header, each report, the access header, each access event, then the end.");
 }

@@ -13,19 +13,19 @@ namespace Vpn.Perf.Shared.Wire.TrafficReport;
 public ref struct TrafficBatchWriter
 {
     private MessagePackWriter _writer;
-    private TrafficBatchStage _stage;
+    private Stage _stage;
     private int _remaining; // records still owed to the array header last written
 
     public TrafficBatchWriter(IBufferWriter<byte> output)
     {
         _writer = new MessagePackWriter(output);
-        _stage = TrafficBatchStage.Header;
+        _stage = Stage.Header;
     }
 
     /// <summary>Writes the batch array header, version, seq, sent_at and the reports array header.</summary>
     public void WriteHeader(in BatchHeader header)
     {
-        CheckStage(TrafficBatchStage.Header);
+        CheckStage(Stage.Header);
         if (header.Version != TrafficBatchLayout.Version)
         {
             ThrowHelper.ThrowArgument("This writer writes version 1 only.", nameof(header));
@@ -38,12 +38,12 @@ public ref struct TrafficBatchWriter
         _writer.WriteInt64(header.SentAtMs);
         _writer.WriteArrayHeader(header.ReportCount);
         _remaining = header.ReportCount;
-        _stage = _remaining == 0 ? TrafficBatchStage.AccessHeader : TrafficBatchStage.Reports;
+        _stage = _remaining == 0 ? Stage.AccessHeader : Stage.Reports;
     }
 
     public void WriteReport(in TrafficReport report)
     {
-        CheckStage(TrafficBatchStage.Reports);
+        CheckStage(Stage.Reports);
         _writer.WriteArrayHeader(TrafficBatchLayout.ReportFieldCount);
         _writer.WriteUuid(report.SubscriptionId);
         _writer.WriteUuid(report.InboundId);
@@ -53,23 +53,23 @@ public ref struct TrafficBatchWriter
         _writer.WriteUInt64(report.IntervalSeconds);
         if (--_remaining == 0)
         {
-            _stage = TrafficBatchStage.AccessHeader;
+            _stage = Stage.AccessHeader;
         }
     }
 
     public void WriteAccessHeader(int count)
     {
-        CheckStage(TrafficBatchStage.AccessHeader);
+        CheckStage(Stage.AccessHeader);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         _writer.WriteArrayHeader(count);
         _remaining = count;
-        _stage = count == 0 ? TrafficBatchStage.End : TrafficBatchStage.Access;
+        _stage = count == 0 ? Stage.End : Stage.Access;
     }
 
     /// <summary>Writes an access event; <paramref name="note"/> is UTF-8, written as nil when <paramref name="hasNote"/> is false.</summary>
     public void WriteAccess(in AccessEvent accessEvent, ReadOnlySpan<byte> note, bool hasNote)
     {
-        CheckStage(TrafficBatchStage.Access);
+        CheckStage(Stage.Access);
         _writer.WriteArrayHeader(TrafficBatchLayout.AccessFieldCount);
         _writer.WriteUuid(accessEvent.EventId);
         _writer.WriteInt64(accessEvent.TimestampMs);
@@ -88,19 +88,19 @@ public ref struct TrafficBatchWriter
 
         if (--_remaining == 0)
         {
-            _stage = TrafficBatchStage.End;
+            _stage = Stage.End;
         }
     }
 
     /// <summary>Checks that every declared record was written and flushes the bytes to the output.</summary>
     public void Complete()
     {
-        CheckStage(TrafficBatchStage.End);
+        CheckStage(Stage.End);
         _writer.Flush();
-        _stage = TrafficBatchStage.Done;
+        _stage = Stage.Done;
     }
 
-    private readonly void CheckStage(TrafficBatchStage expected)
+    private readonly void CheckStage(Stage expected)
     {
         if (_stage != expected)
         {
@@ -109,6 +109,17 @@ public ref struct TrafficBatchWriter
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly void ThrowStageMismatch(TrafficBatchStage expected) => ThrowHelper.ThrowInvalidOperation(
+    private readonly void ThrowStageMismatch(Stage expected) => ThrowHelper.ThrowInvalidOperation(
         $"The writer expects {_stage}, not {expected}: write the header, each declared report, the access header, each declared event, then Complete().");
+
+    // What the writer expects next, so parts out of order or short of their declared counts never reach the output.
+    private enum Stage : byte
+    {
+        Header,
+        Reports,
+        AccessHeader,
+        Access,
+        End,
+        Done,
+    }
 }
