@@ -3,7 +3,9 @@ namespace Vpn.Perf.Api.Features.Mail;
 /// <summary>Log messages of the mail sender: message ids and counts, never a recipient address, a body or a credential.</summary>
 internal static partial class MailLog
 {
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Mail is not sent: Mail:Smtp:Host is not set. Messages stay queued in mail_outbox until a sender with SMTP settings runs")]
+    // Information, not a warning: a host without mail (a test host, a tool) is a setting, not a fault; it still shows in
+    // a production log, whose default level is Information.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mail is not sent: Mail:Smtp:Host is not set. Messages stay queued in mail_outbox until a sender with SMTP settings runs")]
     public static partial void SenderOff(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mail sender started: SMTP {Host}:{Port} ({Security})")]
