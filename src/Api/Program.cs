@@ -8,6 +8,7 @@ using Vpn.Perf.Api.Features.Billing;
 using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Inbounds;
+using Vpn.Perf.Api.Features.Mail;
 using Vpn.Perf.Api.Features.NodeSync;
 using Vpn.Perf.Api.Features.Nodes;
 using Vpn.Perf.Api.Features.StateSync;
@@ -58,6 +59,7 @@ if (!isCommand)
     builder.Services.AddStateSync(builder.Configuration);
     builder.Services.AddUsage();
     builder.Services.AddAuthFeature(builder.Configuration);
+    builder.Services.AddMail(builder.Configuration);
     builder.Services.AddConfigs(builder.Configuration);
     builder.Services.AddBilling(builder.Configuration);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's first command: installs and starts Postgres, Redis and ClickHouse (unless connection
-# settings point elsewhere), applies the schema, starts Ingest and Api, creates the demo
+# The README's first command: installs and starts Postgres, Redis, ClickHouse and a capturing SMTP server (unless
+# connection settings point elsewhere), applies the schema, starts Ingest and Api, creates the demo
 # operator/node/inbound/subscription, prints them and stays in the foreground. Ctrl-C stops everything
 # it started. Idempotent: run it again and it reuses the data under .data/.
 set -euo pipefail
@@ -40,6 +40,14 @@ if [ -z "${Auth__SigningKey:-}" ]; then
   Auth__SigningKey=$(cat "$DATA_DIR/api-signing.key")
   export Auth__SigningKey
 fi
+# Mail: your SMTP server if Mail__Smtp__Host is set, else the capturing server servers.sh started (or VPNPERF_SMTP).
+if [ -z "${Mail__Smtp__Host:-}" ] && [ -n "${VPNPERF_SMTP:-}" ]; then
+  export Mail__Smtp__Host=${VPNPERF_SMTP%:*} Mail__Smtp__Port=${VPNPERF_SMTP##*:} Mail__Smtp__Security=None
+  export Mail__Smtp__From=${Mail__Smtp__From:-"Vpn.Perf demo <no-reply@vpnperf.localhost>"}
+  MAIL_WHERE="captured by the test SMTP server $VPNPERF_SMTP${VPNPERF_SMTP_MAILDIR:+ in $VPNPERF_SMTP_MAILDIR/new (one file per message)}"
+else
+  MAIL_WHERE="sent through ${Mail__Smtp__Host:-nowhere (Mail__Smtp__Host unset: queued in mail_outbox)}"
+fi
 dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Ingest/release/Vpn.Perf.Ingest.dll" --urls "http://127.0.0.1:$INGEST_PORT" \
   >"$RUN_DIR/ingest.log" 2>&1 &
 echo $! >"$RUN_DIR/ingest.pid"
@@ -61,5 +69,6 @@ done
 dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Api/release/Vpn.Perf.Api.dll" seed-demo \
   "http://127.0.0.1:$INGEST_PORT" "http://127.0.0.1:$API_PORT" "$DATA_DIR/demo.env"
 
+log "mail (verification, password reset) is $MAIL_WHERE"
 log "Ingest http://127.0.0.1:$INGEST_PORT  Api http://127.0.0.1:$API_PORT  logs in $RUN_DIR  (Ctrl-C stops everything)"
 wait

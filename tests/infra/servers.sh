@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Installs (Debian packages) and starts Postgres, Redis and ClickHouse on 127.0.0.1 with their data
-# under .data/ of the repo, waits until each answers, and exports the connection settings the services
+# Installs (Debian packages) and starts Postgres, Redis, ClickHouse and a capturing SMTP server on 127.0.0.1 with
+# their data under .data/ of the repo, waits until each answers, and exports the connection settings the services
 # and the tests read. Sourced by run.sh and test.sh; every step is idempotent.
 #
 # A server that already runs elsewhere is honoured: set its connection setting before running and
@@ -12,6 +12,8 @@
 #                                  (test.sh only: NEED_REDIS_CLUSTER=1 before sourcing this file)
 #   VPNPERF_CLICKHOUSE_SHARDS      ClickHouse shards, ';'-separated, as ConnectionStrings__ClickHouseShards takes them
 #                                  (start_clickhouse_shards; NEED_CLICKHOUSE_SHARDS=1 before sourcing installs the server)
+#   VPNPERF_SMTP                   host:port of an SMTP server without TLS or with optional AUTH (the tests read
+#                                  what it received from VPNPERF_SMTP_MAILDIR, a maildir it writes)
 
 set -euo pipefail
 
@@ -24,16 +26,18 @@ CH_HTTP_PORT=${VPNPERF_CH_HTTP_PORT:-58123}
 CH_TCP_PORT=${VPNPERF_CH_TCP_PORT:-59000}
 CH_SHARD_HTTP_PORT=${VPNPERF_CH_SHARD_HTTP_PORT:-58131}
 CH_SHARD_TCP_PORT=${VPNPERF_CH_SHARD_TCP_PORT:-59131}
+SMTP_PORT=${VPNPERF_SMTP_PORT:-55025}
 PG_BIN=/usr/lib/postgresql/15/bin
 
 NEED_REDIS_CLUSTER=${NEED_REDIS_CLUSTER:-0}
 NEED_CLICKHOUSE_SHARDS=${NEED_CLICKHOUSE_SHARDS:-0}
-LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_REDIS_CLUSTER=0; LOCAL_CH=0; LOCAL_CH_SHARDS=0
+LOCAL_PG=0; LOCAL_REDIS=0; LOCAL_REDIS_CLUSTER=0; LOCAL_CH=0; LOCAL_CH_SHARDS=0; LOCAL_SMTP=0
 [ -z "${ConnectionStrings__Postgres:-}" ] && LOCAL_PG=1
 [ -z "${ConnectionStrings__Redis:-}" ] && LOCAL_REDIS=1
 [ "$NEED_REDIS_CLUSTER" = 1 ] && [ -z "${VPNPERF_REDIS_CLUSTER:-}" ] && LOCAL_REDIS_CLUSTER=1
 [ -z "${ConnectionStrings__ClickHouse:-}" ] && LOCAL_CH=1
 [ "$NEED_CLICKHOUSE_SHARDS" = 1 ] && [ -z "${VPNPERF_CLICKHOUSE_SHARDS:-}" ] && LOCAL_CH_SHARDS=1
+[ -z "${VPNPERF_SMTP:-}" ] && LOCAL_SMTP=1
 
 log() { printf '\033[1m[vpnperf]\033[0m %s\n' "$*" >&2; }
 die() { printf '[vpnperf] error: %s\n' "$*" >&2; exit 1; }
@@ -44,6 +48,7 @@ install_packages() {
   [ "$LOCAL_PG" = 1 ] && wanted+=(postgresql)
   { [ "$LOCAL_REDIS" = 1 ] || [ "$LOCAL_REDIS_CLUSTER" = 1 ]; } && wanted+=(redis-server)
   { [ "$LOCAL_CH" = 1 ] || [ "$LOCAL_CH_SHARDS" = 1 ]; } && wanted+=(clickhouse-server clickhouse-client)
+  [ "$LOCAL_SMTP" = 1 ] && wanted+=(python3-aiosmtpd)
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -334,6 +339,26 @@ apply_clickhouse_schema() {
   done
 }
 
+# The capturing SMTP server of tests/infra/smtp_capture.py (aiosmtpd): every message it accepts lands in the maildir
+# .data/mail (new/ holds one file per message). Exports VPNPERF_SMTP (host:port) and VPNPERF_SMTP_MAILDIR.
+start_smtp() {
+  local dir="$DATA_DIR/mail"
+  mkdir -p "$dir"
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
+    log "starting the capturing SMTP server on 127.0.0.1:$SMTP_PORT (mail lands in $dir/new)"
+    # Debian's interpreter: the python3 first on PATH may lack Debian's aiosmtpd.
+    setsid /usr/bin/python3 "$REPO_ROOT/tests/infra/smtp_capture.py" "127.0.0.1:$SMTP_PORT" "$dir" \
+      >"$dir/smtp.log" 2>&1 </dev/null &
+    echo $! >"$dir/smtp.pid"
+  fi
+  for _ in $(seq 1 60); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null && break
+    sleep 0.25
+  done
+  (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null || die "the SMTP server did not answer on 127.0.0.1:$SMTP_PORT (see $dir/smtp.log)"
+  export VPNPERF_SMTP="127.0.0.1:$SMTP_PORT" VPNPERF_SMTP_MAILDIR="$dir"
+}
+
 build_solution() {
   log "building (Release)"
   dotnet build "$REPO_ROOT/Vpn.Perf.sln" -c Release -nologo -clp:ErrorsOnly -v:q
@@ -350,6 +375,7 @@ setup_all() {
   if [ "$LOCAL_PG" = 1 ]; then start_postgres; fi
   if [ "$LOCAL_REDIS" = 1 ]; then start_redis; fi
   if [ "$LOCAL_CH" = 1 ]; then start_clickhouse; fi
+  if [ "$LOCAL_SMTP" = 1 ]; then start_smtp; fi
   apply_clickhouse_schema
   build_solution
   apply_postgres_schema
@@ -361,6 +387,10 @@ stop_servers() {
     kill "$(cat "$DATA_DIR/clickhouse/clickhouse.pid")" 2>/dev/null || true
   fi
   if [ "$LOCAL_REDIS" = 1 ]; then redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true; fi
+  if [ "$LOCAL_SMTP" = 1 ] && [ -f "$DATA_DIR/mail/smtp.pid" ]; then
+    kill "$(cat "$DATA_DIR/mail/smtp.pid")" 2>/dev/null || true
+    rm -f "$DATA_DIR/mail/smtp.pid"
+  fi
   if [ "$LOCAL_PG" = 1 ] && [ -f "$DATA_DIR/pg/PG_VERSION" ]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DATA_DIR/pg" -m fast stop >/dev/null 2>&1 || true
   fi
