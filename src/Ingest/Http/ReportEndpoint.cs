@@ -169,8 +169,7 @@ internal sealed partial class ReportEndpoint(
     {
         try
         {
-            ValueTask deciding = decider.DecideAsync(batch, nodeId, nowMs, cutoff, decideScope: true, ct);
-            if (!deciding.IsCompletedSuccessfully) await deciding;
+            await decider.DecideAsync(batch, nodeId, nowMs, cutoff, decideScope: true, ct);
             return null;
         }
         catch (Exception ex) when (RedisFailure.Is(ex))

@@ -16,15 +16,15 @@ internal sealed class UsageCall
     private readonly IDatabase _redis;
     private readonly UsageKeyNames _names;
     private readonly RoundSlice _slice;
-    private Task<RedisResult> _reply;
+    private readonly Task<RedisResult> _reply;
     private int _keyCount;
 
-    private UsageCall(IDatabase redis, UsageKeyNames names, RoundSlice slice)
+    private UsageCall(IDatabase redis, UsageKeyNames names, RoundSlice slice, Dictionary<UsageKey, int> keyIndex)
     {
         _redis = redis;
         _names = names;
         _slice = slice;
-        _reply = Task.FromResult(RedisResult.Create(RedisValue.Null));
+        _reply = Send(excluded: null, keyIndex);
     }
 
     /// <summary>
@@ -33,11 +33,7 @@ internal sealed class UsageCall
     /// scratch space its caller owns and never shares with another build running at the same time.
     /// </summary>
     public static UsageCall Send(IDatabase redis, UsageKeyNames names, RoundSlice slice, Dictionary<UsageKey, int> keyIndex)
-    {
-        var call = new UsageCall(redis, names, slice);
-        call._reply = call.Send(excluded: null, keyIndex);
-        return call;
-    }
+        => new(redis, names, slice, keyIndex);
 
     /// <summary>
     /// Awaits the reply and hands the bucket's batches their result; a Redis failure becomes the error of every batch
