@@ -115,7 +115,7 @@ internal static partial class AuthEndpoints
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, SessionStore sessions, CancellationToken ct)
+        RefreshRequest request, SessionTokens sessions, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.RefreshToken)) return Problem.Validation("refreshToken", "A refresh token is required.");
         (TokenResponse? tokens, RefreshFailure failure) = await sessions.RefreshAsync(request.RefreshToken, ct);

@@ -7,7 +7,7 @@ internal static class AuthSetup
     {
         services.AddSingleton(AuthOptions.FromConfiguration(configuration));
         services.AddSingleton<AuthRateLimiter>();
-        services.AddSingleton<SessionStore>();
+        services.AddSingleton<SessionTokens>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AuthJsonContext.Default));
         return services;
     }

@@ -1,13 +1,13 @@
-using Vpn.Perf.Shared.Wire.RowBinary;
+using Vpn.Perf.Shared.ClickHouse;
 
-namespace Vpn.Perf.Shared.ClickHouse;
+namespace Vpn.Perf.Ingest.ClickHouse;
 
 /// <summary>
 /// The one place that fixes the Ingest's ClickHouse tables: names, the column order of the RowBinary inserts (which
 /// must match schema/clickhouse/ and schema/clickhouse-shards/ — <see cref="VerifyAsync(ClickHouseClient, TrafficTableSet, CancellationToken)"/>
 /// checks it at startup), the row encoders, and the (node, seq) ledger query used before a replay.
 /// </summary>
-public static class TrafficTables
+internal static class TrafficTables
 {
     public const string Traffic = "traffic";
     public const string AccessLog = "access_log";
@@ -140,8 +140,8 @@ public static class TrafficTables
     public static async Task VerifyAsync(ClickHouseClient client, TrafficTableSet tables, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        await ClickHouseSchema.VerifyColumnsAsync(client, tables.Traffic, TrafficColumns, ct).ConfigureAwait(false);
-        await ClickHouseSchema.VerifyColumnsAsync(client, tables.AccessLog, AccessLogColumns, ct).ConfigureAwait(false);
+        await ClickHouseSchema.VerifyColumnsAsync(client, tables.Traffic, TrafficColumns, ct);
+        await ClickHouseSchema.VerifyColumnsAsync(client, tables.AccessLog, AccessLogColumns, ct);
     }
 
     /// <summary>
@@ -178,7 +178,7 @@ public static class TrafficTables
         var parameters = new ClickHouseParameters()
             .AddInList("nodes", [.. nodes])
             .AddInList("seqs", [.. seqs]);
-        List<string[]> rows = await client.QueryRowsAsync(sql, parameters, ct).ConfigureAwait(false);
+        List<string[]> rows = await client.QueryRowsAsync(sql, parameters, ct);
         foreach (string[] row in rows)
         {
             var key = (Guid.Parse(row[0]), ulong.Parse(row[1], System.Globalization.CultureInfo.InvariantCulture));

@@ -1,12 +1,22 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using Vpn.Perf.Ingest.Spool;
 
-namespace Vpn.Perf.Ingest.Spool;
+namespace Vpn.Perf.Ingest;
 
-/// <summary>Throw one-liners for the spool, kept out of line so the callers stay small.
-/// (Fold into the project's ThrowHelper once Ingest has one.)</summary>
-internal static class SpoolThrowHelper
+/// <summary>
+/// Every throw of the Ingest's own code, kept out of the callers so they stay small and inlinable (the row encoders are
+/// on the sink's per-row path). Messages say what was wrong and what to do; they never echo row contents.
+/// </summary>
+internal static class ThrowHelper
 {
+    [DoesNotReturn, StackTraceHidden]
+    public static void ThrowInvalidOperation(string message) => throw new InvalidOperationException(message);
+
+    [DoesNotReturn, StackTraceHidden]
+    public static void ThrowArgumentOutOfRange(string paramName, string message) => throw new ArgumentOutOfRangeException(paramName, message);
+
     [DoesNotReturn]
     public static void ThrowCorrupt(string path, long offset, string reason)
         => throw new SpoolCorruptException(string.Create(CultureInfo.InvariantCulture,

@@ -1,7 +1,7 @@
-namespace Vpn.Perf.Shared.ClickHouse;
+namespace Vpn.Perf.Ingest.ClickHouse;
 
 /// <summary>One row of <c>access_log</c>: a connection a node reported. <see cref="TimestampMs"/> is unix milliseconds (UTC).</summary>
-public readonly record struct AccessLogRow(
+internal readonly record struct AccessLogRow(
     long TimestampMs,
     Guid EventId,
     Guid SubscriptionId,

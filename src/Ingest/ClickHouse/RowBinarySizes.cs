@@ -1,8 +1,8 @@
-namespace Vpn.Perf.Shared.Wire.RowBinary;
+namespace Vpn.Perf.Ingest.ClickHouse;
 
 /// <summary>Encoded sizes of RowBinary values, for deriving the size passed to <see cref="RowBinaryWriter.BeginRow"/>.</summary>
 #pragma warning disable CA1720 // the members are named after the ClickHouse types they measure
-public static class RowBinarySizes
+internal static class RowBinarySizes
 {
     public const int UInt8 = 1;
     public const int UInt16 = 2;

@@ -1,10 +1,10 @@
-namespace Vpn.Perf.Shared.ClickHouse;
+namespace Vpn.Perf.Ingest.ClickHouse;
 
 /// <summary>
 /// The names of the tables the Ingest inserts into and of the ledgers it reads, on one server
 /// (<see cref="SingleServer"/>, schema/clickhouse) or on each shard (<see cref="ShardLocal"/>, schema/clickhouse-shards).
 /// </summary>
-public sealed record TrafficTableSet(string Traffic, string AccessLog, string TrafficBatches, string AccessBatches)
+internal sealed record TrafficTableSet(string Traffic, string AccessLog, string TrafficBatches, string AccessBatches)
 {
     public static TrafficTableSet SingleServer { get; } =
         new(TrafficTables.Traffic, TrafficTables.AccessLog, TrafficTables.TrafficBatches, TrafficTables.AccessBatches);

@@ -7,11 +7,12 @@ using Vpn.Perf.Api.Auth;
 namespace Vpn.Perf.Api.Features.Auth;
 
 /// <summary>
-/// Sessions (refresh-token families) and their tokens. A refresh token is 32 random bytes in base64url; only its
-/// SHA-256 is stored. Each refresh consumes the presented token and issues the next one of the same family; a
-/// consumed token presented again means it leaked (or a client raced itself), so the whole family ends.
+/// Sessions (refresh-token families) and their tokens: starts and rotates them; the SQL is <see cref="AuthStore"/>'s.
+/// A refresh token is 32 random bytes in base64url; only its SHA-256 is stored. Each refresh consumes the presented
+/// token and issues the next one of the same family; a consumed token presented again means it leaked (or a client
+/// raced itself), so the whole family ends.
 /// </summary>
-internal sealed partial class SessionStore(NpgsqlDataSource db, AccessTokenIssuer accessTokens, AuthOptions options, TimeProvider time, ILogger<SessionStore> logger)
+internal sealed partial class SessionTokens(NpgsqlDataSource db, AccessTokenIssuer accessTokens, AuthOptions options, TimeProvider time, ILogger<SessionTokens> logger)
 {
     public const int RefreshTokenBytes = 32;
     private const int RefreshTokenChars = 43; // base64url of 32 bytes, unpadded

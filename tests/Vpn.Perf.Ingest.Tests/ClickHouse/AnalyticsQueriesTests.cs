@@ -1,9 +1,11 @@
 using System.Text.RegularExpressions;
+using Vpn.Perf.Ingest.ClickHouse;
+using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.ClickHouse;
 
-namespace Vpn.Perf.Shared.Tests.ClickHouse;
+namespace Vpn.Perf.Ingest.Tests.ClickHouse;
 
-/// <summary>Runs every ```sql id=... block of docs/analytics.md, verbatim, against known rows.</summary>
+/// <summary>Runs every ```sql id=... block of docs/analytics.md, verbatim, against known rows written as the Ingest writes them.</summary>
 public sealed partial class AnalyticsQueriesTests
 {
     private static readonly Guid S1 = TestRows.Id(0x101), S2 = TestRows.Id(0x102), S3 = TestRows.Id(0x103);
@@ -22,7 +24,7 @@ public sealed partial class AnalyticsQueriesTests
 
     private static Dictionary<string, string> DocQueries()
     {
-        string doc = File.ReadAllText(Path.Combine(ClickHouseTestDatabase.RepoRoot, "docs", "analytics.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        string doc = File.ReadAllText(Path.Combine(TestServers.RepoRoot, "docs", "analytics.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
         var queries = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (Match m in SqlBlock().Matches(doc)) queries.Add(m.Groups["id"].Value, m.Groups["sql"].Value);
         return queries;
@@ -35,7 +37,7 @@ public sealed partial class AnalyticsQueriesTests
     [Fact]
     public async Task DocQueries_KnownTraffic_ReturnExactNumbers()
     {
-        await using var db = await ClickHouseTestDatabase.CreateAsync();
+        await using var db = await TestClickHouse.CreateAsync("analytics_doc_queries");
         await InsertKnownRowsAsync(db.Client);
         Dictionary<string, string> q = DocQueries();
         var ct = CancellationToken.None;

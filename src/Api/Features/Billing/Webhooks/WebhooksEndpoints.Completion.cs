@@ -8,18 +8,15 @@ using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.Billing.Webhooks;
 
-/// <summary>
-/// Completes a pending payment, inside the webhook's transaction (the payment is already locked): creates the
-/// customer's subscription for the plan or extends the one bought from the same plan, applies the plan's limits,
-/// links its inbounds, writes the invoice and the audit entries. The subscription's state reaches Redis and the
-/// config cache through the subscription triggers (0003 outbox, 0007 config_changed) of this same transaction.
-/// </summary>
-internal static class PaymentCompletion
+internal static partial class WebhooksEndpoints
 {
-    /// <summary>What a completion did, for the audit entry and the tests.</summary>
-    public sealed record Outcome(Guid SubscriptionId, bool Created, DateTimeOffset? PeriodStart, DateTimeOffset? PeriodEnd, string InvoiceNumber);
-
-    public static async Task<Outcome> CompleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LockedPayment payment, string? providerPaymentId,
+    /// <summary>
+    /// Completes a pending payment, inside the webhook's transaction (the payment is already locked): creates the
+    /// customer's subscription for the plan or extends the one bought from the same plan, applies the plan's limits,
+    /// links its inbounds, writes the invoice and the audit entries. The subscription's state reaches Redis and the
+    /// config cache through the subscription triggers (0003 outbox, 0007 config_changed) of this same transaction.
+    /// </summary>
+    private static async Task CompleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LockedPayment payment, string? providerPaymentId,
         string eventId, DateTimeOffset now, CancellationToken ct)
     {
         await WebhooksStore.LockCustomerAsync(conn, tx, payment.CustomerId, ct);
@@ -83,7 +80,6 @@ internal static class PaymentCompletion
                 ["expires_at_before"] = currentExpiry,
                 ["expires_at_after"] = periodEnd ?? currentExpiry,
             }), ct);
-        return new Outcome(subscriptionId, existing is null, periodStart, periodEnd, number);
     }
 
     /// <summary>One period later, with the calendar arithmetic of reset periods (Jan 31 + P1M = Feb 28/29), in UTC.</summary>

@@ -1,7 +1,7 @@
-namespace Vpn.Perf.Shared.ClickHouse;
+namespace Vpn.Perf.Ingest.ClickHouse;
 
 /// <summary>One row of <c>traffic</c>: a report of a node's batch. Times are unix seconds (UTC).</summary>
-public readonly record struct TrafficRow(
+internal readonly record struct TrafficRow(
     long IntervalStart,
     uint IntervalSeconds,
     Guid SubscriptionId,

@@ -18,7 +18,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
-namespace Vpn.Perf.Shared.Wire.RowBinary;
+namespace Vpn.Perf.Ingest.ClickHouse;
 
 /// <summary>
 /// Writes RowBinary rows into an <see cref="IBufferWriter{T}"/>. A row starts with <see cref="BeginRow"/>, which
@@ -27,7 +27,7 @@ namespace Vpn.Perf.Shared.Wire.RowBinary;
 /// the output once. Writing past the size announced in <see cref="BeginRow"/> throws: it is a bug in the caller's
 /// size derivation, never a property of the data.
 /// </summary>
-public ref struct RowBinaryWriter
+internal ref struct RowBinaryWriter
 {
     private readonly IBufferWriter<byte> _output;
     private Span<byte> _span;
