@@ -20,48 +20,43 @@ internal sealed class AccountMail(MailOutbox outbox, AuthOptions options, TimePr
     /// Creates a customer and, when the address was new, queues its verification mail; false when the address was taken
     /// (nothing changed, nothing queued).
     /// </summary>
-    public async Task<bool> RegisterAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, string email, string passwordHash, CancellationToken ct)
-    {
-        (string token, byte[] hash) = OpaqueToken.New();
-        DateTimeOffset now = time.GetUtcNow();
-        DateTimeOffset expires = now + options.EmailVerificationTokenLifetime;
-        string? to = await AuthStore.RegisterAsync(connection, tx, id, email, passwordHash, MailKinds.EmailVerification, hash, now, expires, ct);
-        if (to is null) return false;
-        await outbox.EnqueueEmailVerificationAsync(connection, tx, to, Link(VerifyEmailPath, token), expires, ct);
-        return true;
-    }
+    public Task<bool> RegisterAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, string email, string passwordHash, CancellationToken ct)
+        => IssueAsync(connection, tx, MailKinds.EmailVerification,
+            (hash, now, expires) => AuthStore.RegisterAsync(connection, tx, id, email, passwordHash, MailKinds.EmailVerification, hash, now, expires, ct), ct);
 
     /// <summary>Issues the account's new verification token (older links stop working) and queues its mail; false when the account has no address.</summary>
-    public async Task<bool> SendVerificationAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid userId, CancellationToken ct)
-    {
-        (string token, byte[] hash) = OpaqueToken.New();
-        DateTimeOffset now = time.GetUtcNow();
-        DateTimeOffset expires = now + options.EmailVerificationTokenLifetime;
-        string? to = await AuthStore.IssueTokenForUserAsync(connection, tx, userId, MailKinds.EmailVerification, hash, now, expires, ct);
-        if (to is null) return false;
-        await outbox.EnqueueEmailVerificationAsync(connection, tx, to, Link(VerifyEmailPath, token), expires, ct);
-        return true;
-    }
+    public Task<bool> SendVerificationAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid userId, CancellationToken ct)
+        => IssueAsync(connection, tx, MailKinds.EmailVerification,
+            (hash, now, expires) => AuthStore.IssueTokenForUserAsync(connection, tx, userId, MailKinds.EmailVerification, hash, now, expires, ct), ct);
 
     /// <summary>
     /// Issues a reset token for the enabled account with this (lower-case) address, if there is one, and queues its mail.
     /// Whether there was one is the caller's secret: it must answer the same either way.
     /// </summary>
-    public async Task<bool> SendPasswordResetAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string email, CancellationToken ct)
-    {
-        (string token, byte[] hash) = OpaqueToken.New();
-        DateTimeOffset now = time.GetUtcNow();
-        DateTimeOffset expires = now + options.PasswordResetTokenLifetime;
-        string? to = await AuthStore.IssueTokenForEmailAsync(connection, tx, email, MailKinds.PasswordReset, hash, now, expires, ct);
-        if (to is null) return false;
-        await outbox.EnqueuePasswordResetAsync(connection, tx, to, Link(ResetPasswordPath, token), expires, ct);
-        return true;
-    }
+    public Task<bool> SendPasswordResetAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string email, CancellationToken ct)
+        => IssueAsync(connection, tx, MailKinds.PasswordReset,
+            (hash, now, expires) => AuthStore.IssueTokenForEmailAsync(connection, tx, email, MailKinds.PasswordReset, hash, now, expires, ct), ct);
 
     /// <summary>Queues "your password was changed" to <paramref name="email"/>, at <paramref name="changedAt"/>.</summary>
     public Task SendPasswordChangedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string email, DateTimeOffset changedAt, CancellationToken ct)
         => outbox.EnqueuePasswordChangedAsync(connection, tx, email, changedAt, ct);
 
-    // base64url needs no escaping in a URL.
-    private Uri Link(string path, string token) => new(options.LinkBase + path + "#token=" + token);
+    /// <summary>
+    /// Makes a token of <paramref name="kind"/> and lets <paramref name="issue"/> store its hash (given the hash, now and
+    /// the expiry; it returns the address to mail, or null when there is no account to mail); then queues the mail.
+    /// </summary>
+    private async Task<bool> IssueAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string kind,
+        Func<byte[], DateTimeOffset, DateTimeOffset, Task<string?>> issue, CancellationToken ct)
+    {
+        bool reset = kind == MailKinds.PasswordReset;
+        (string token, byte[] hash) = OpaqueToken.New();
+        DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset expires = now + (reset ? options.PasswordResetTokenLifetime : options.EmailVerificationTokenLifetime);
+        if (await issue(hash, now, expires) is not { } to) return false;
+        // base64url needs no escaping in a URL.
+        await (reset
+            ? outbox.EnqueuePasswordResetAsync(connection, tx, to, new Uri(options.LinkBase + ResetPasswordPath + "#token=" + token), expires, ct)
+            : outbox.EnqueueEmailVerificationAsync(connection, tx, to, new Uri(options.LinkBase + VerifyEmailPath + "#token=" + token), expires, ct));
+        return true;
+    }
 }
