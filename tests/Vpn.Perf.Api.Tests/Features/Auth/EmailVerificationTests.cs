@@ -142,6 +142,20 @@ public sealed class EmailVerificationTests
         await ProblemAssert.IsAsync(await AuthKit.PostAsync(api.CreateClient(), "verify-email", new { token }), HttpStatusCode.BadRequest, "account-token-invalid");
     }
 
+    [Fact]
+    public async Task OpenApiDocument_Anonymous_DescribesTheAccountMailEndpoints()
+    {
+        await using var api = await AuthKit.StartAsync(nameof(OpenApiDocument_Anonymous_DescribesTheAccountMailEndpoints));
+        using var doc = JsonDocument.Parse(await api.CreateClient().GetStringAsync("/api/openapi/v1.json"));
+        JsonElement paths = doc.RootElement.GetProperty("paths");
+        foreach (string name in new[] { "verify-email", "resend-verification", "forgot-password", "reset-password" })
+        {
+            Assert.True(paths.TryGetProperty("/api/v1/auth/" + name, out JsonElement path), name);
+            Assert.True(path.GetProperty("post").TryGetProperty("summary", out _), name);
+        }
+        Assert.True(paths.GetProperty("/api/v1/auth/reset-password").GetProperty("post").GetProperty("responses").TryGetProperty("400", out _));
+    }
+
     private static async Task<string> InvalidAsync(WebApplicationFactory<Program> host, string token)
     {
         JsonElement problem = await ProblemAssert.IsAsync(await AuthKit.PostAsync(host.CreateClient(), "verify-email", new { token }),
