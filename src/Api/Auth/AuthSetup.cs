@@ -14,6 +14,7 @@ internal static class AuthSetup
         services.AddSingleton(options);
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton(Passwords.FromConfiguration(configuration));
+        services.AddSingleton(AccountRules.FromConfiguration(configuration));
         services.AddSingleton<AccessRevocationCache>();
         services.AddHostedService<AccessRevocationListener>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>

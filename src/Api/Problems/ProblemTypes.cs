@@ -12,6 +12,9 @@ internal static class ProblemTypes
     public static readonly ProblemType InvalidCredentials = new("invalid-credentials", "The credentials are not valid.", StatusCodes.Status401Unauthorized);
     public static readonly ProblemType InvalidToken = new("invalid-token", "The token is not valid.", StatusCodes.Status401Unauthorized);
     public static readonly ProblemType Forbidden = new("forbidden", "You are not allowed to do this.", StatusCodes.Status403Forbidden);
+    public static readonly ProblemType AccountTokenInvalid = new("account-token-invalid", "The link is not valid: it is wrong, has expired or was already used.", StatusCodes.Status400BadRequest);
+    public static readonly ProblemType EmailNotVerified = new("email-not-verified", "The email address of this account is not verified.", StatusCodes.Status403Forbidden);
+    public static readonly ProblemType EmailAlreadyVerified = new("email-already-verified", "The email address of this account is already verified.", StatusCodes.Status409Conflict);
     public static readonly ProblemType SubscriptionSuspended = new("subscription-suspended", "The subscription is suspended.", StatusCodes.Status403Forbidden);
     public static readonly ProblemType SubscriptionExpired = new("subscription-expired", "The subscription has expired.", StatusCodes.Status403Forbidden);
     public static readonly ProblemType NotFound = new("not-found", "The resource was not found.", StatusCodes.Status404NotFound);
@@ -33,7 +36,8 @@ internal static class ProblemTypes
 
     public static readonly IReadOnlyList<ProblemType> All =
     [
-        Validation, BadRequest, Unauthenticated, InvalidCredentials, InvalidToken, Forbidden, SubscriptionSuspended,
+        Validation, BadRequest, Unauthenticated, InvalidCredentials, InvalidToken, Forbidden, AccountTokenInvalid, EmailNotVerified,
+        EmailAlreadyVerified, SubscriptionSuspended,
         SubscriptionExpired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
         TooManyRequests, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
         PlanNotAvailable, IdempotencyKeyReused, Internal, Unavailable,

@@ -22,6 +22,10 @@ public sealed partial class AuthorizationCoverageTests
         "POST /api/v1/auth/register",
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/refresh",
+        // The token of a mailed link is the credential; forgot-password answers the same for any address.
+        "POST /api/v1/auth/verify-email",
+        "POST /api/v1/auth/forgot-password",
+        "POST /api/v1/auth/reset-password",
         "GET /api/v1/node/sync",
         "POST /api/v1/payments/webhook/{provider}",
         "GET /api/v1/plans/",

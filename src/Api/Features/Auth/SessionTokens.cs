@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
@@ -8,22 +6,19 @@ namespace Vpn.Perf.Api.Features.Auth;
 
 /// <summary>
 /// Sessions (refresh-token families) and their tokens: starts and rotates them; the SQL is <see cref="AuthStore"/>'s.
-/// A refresh token is 32 random bytes in base64url; only its SHA-256 is stored. Each refresh consumes the presented
+/// A refresh token is an <see cref="OpaqueToken"/>; only its SHA-256 is stored. Each refresh consumes the presented
 /// token and issues the next one of the same family; a consumed token presented again means it leaked (or a client
 /// raced itself), so the whole family ends.
 /// </summary>
 internal sealed partial class SessionTokens(NpgsqlDataSource db, AccessTokenIssuer accessTokens, AuthOptions options, TimeProvider time, ILogger<SessionTokens> logger)
 {
-    public const int RefreshTokenBytes = 32;
-    private const int RefreshTokenChars = 43; // base64url of 32 bytes, unpadded
-
     /// <summary>Opens a session for a user inside the caller's transaction and returns its first tokens.</summary>
     public async Task<TokenResponse> StartAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid userId, string role, string device,
         CancellationToken ct)
     {
         DateTimeOffset now = time.GetUtcNow();
         var sessionId = Guid.CreateVersion7(now);
-        (string token, byte[] hash) = NewRefreshToken();
+        (string token, byte[] hash) = OpaqueToken.New();
         DateTimeOffset expires = now + options.RefreshTokenLifetime;
         await AuthStore.StartSessionAsync(connection, transaction, sessionId, userId, device, hash, now, expires, now - options.RefreshTokenLifetime, ct);
         return Respond(userId, role, sessionId, token, expires);
@@ -32,7 +27,7 @@ internal sealed partial class SessionTokens(NpgsqlDataSource db, AccessTokenIssu
     /// <summary>Rotates a refresh token: the new tokens, or why the presented one is refused.</summary>
     public async Task<(TokenResponse? Tokens, RefreshFailure Failure)> RefreshAsync(string presented, CancellationToken ct)
     {
-        byte[]? hash = HashOf(presented);
+        byte[]? hash = OpaqueToken.HashOf(presented);
         if (hash is null) return (null, RefreshFailure.Unknown);
 
         DateTimeOffset now = time.GetUtcNow();
@@ -46,7 +41,7 @@ internal sealed partial class SessionTokens(NpgsqlDataSource db, AccessTokenIssu
             return (null, c.Disabled ? RefreshFailure.Disabled : RefreshFailure.Ended);
         }
 
-        (string token, byte[] nextHash) = NewRefreshToken();
+        (string token, byte[] nextHash) = OpaqueToken.New();
         DateTimeOffset expires = now + options.RefreshTokenLifetime;
         await AuthStore.RotateAsync(connection, tx, c.SessionId, nextHash, now, expires, ct);
         await tx.CommitAsync(ct);
@@ -63,22 +58,6 @@ internal sealed partial class SessionTokens(NpgsqlDataSource db, AccessTokenIssu
         }
         await tx.CommitAsync(ct);
         return failure;
-    }
-
-    /// <summary>The stored form of a presented refresh token, or null when it cannot be one of ours.</summary>
-    public static byte[]? HashOf(string presented)
-    {
-        if (presented.Length != RefreshTokenChars) return null;
-        Span<byte> raw = stackalloc byte[RefreshTokenBytes + 2];
-        if (!Base64Url.TryDecodeFromChars(presented, raw, out int written) || written != RefreshTokenBytes) return null;
-        return SHA256.HashData(raw[..RefreshTokenBytes]);
-    }
-
-    private static (string Token, byte[] Hash) NewRefreshToken()
-    {
-        Span<byte> raw = stackalloc byte[RefreshTokenBytes];
-        RandomNumberGenerator.Fill(raw);
-        return (Base64Url.EncodeToString(raw), SHA256.HashData(raw));
     }
 
     private TokenResponse Respond(Guid userId, string role, Guid sessionId, string refreshToken, DateTimeOffset refreshExpires)
