@@ -80,7 +80,30 @@ internal sealed class AccessRevocationCache(NpgsqlDataSource db, JwtOptions opti
         Clear();
     }
 
+    /// <summary>
+    /// The account's current role, or null when it is disabled, deleted or absent: what an API key of the account may
+    /// act as (<see cref="ApiKeys.ApiKeyAuthenticationHandler"/>), from the same entries and notices as access tokens.
+    /// </summary>
+    public ValueTask<string?> ActiveRoleAsync(Guid userId, CancellationToken ct)
+    {
+        long now = time.GetTimestamp();
+        if (IsDeleted(userId, now)) return new((string?)null);
+        if (_users.TryGetValue(userId, out UserState user) && Fresh(user.LoadedAt, now)) return new(ActiveRole(user));
+        return LoadRoleAsync(userId, ct);
+    }
+
+    private async ValueTask<string?> LoadRoleAsync(Guid userId, CancellationToken ct)
+        => ActiveRole((await LoadStateAsync(userId, null, ct)).User);
+
+    private static string? ActiveRole(UserState user) => user.Disabled ? null : user.Role;
+
     private async ValueTask<bool> LoadAsync(Guid userId, Guid? sessionId, string role, CancellationToken ct)
+    {
+        (UserState user, bool revoked) = await LoadStateAsync(userId, sessionId, ct);
+        return Allows(user, revoked, role);
+    }
+
+    private async ValueTask<(UserState User, bool Revoked)> LoadStateAsync(Guid userId, Guid? sessionId, CancellationToken ct)
     {
         long epoch = Volatile.Read(ref _epoch);
         UserState user;
@@ -106,7 +129,7 @@ internal sealed class AccessRevocationCache(NpgsqlDataSource db, JwtOptions opti
                 if (sessionId is { } racing) _sessions.TryRemove(racing, out _);
             }
         }
-        return Allows(user, revoked, role);
+        return (user, revoked);
     }
 
     private static void Store<T>(ConcurrentDictionary<Guid, T> map, Guid id, T value)
