@@ -10,7 +10,8 @@ namespace Vpn.Perf.Api.Auth;
 /// it), so logout, a reuse revocation, a password change, a disabled account or a new role ends the old access
 /// tokens within a notice's delay, with no query per request. Entries are stored only while the LISTEN is up and
 /// live at most <see cref="JwtOptions.RevocationCacheMaxAge"/>, the backstop for a lost notice. A token minted for
-/// an id with no account (tests; real tokens only come from a sign-in) is judged by its session alone.
+/// an id with no account (tests; real tokens only come from a sign-in) is judged by its session alone. API keys read
+/// their user's current role here too (<see cref="ActiveRoleAsync"/>), so the same notices end or narrow them.
 /// </summary>
 internal sealed class AccessRevocationCache(NpgsqlDataSource db, JwtOptions options, TimeProvider time)
 {

@@ -23,10 +23,10 @@ internal static class ApiKeysEndpoints
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder g = app.MapGroup(Prefix).WithTags("API keys").RequireAuthorization(Policies.SignedIn).RequireSession();
-        g.MapPost("/", CreateApiKey).NoStore().WithName(nameof(CreateApiKey))
+        g.MapPost("/", CreateApiKey).NoStore().WithName(nameof(CreateApiKey)).ProducesValidationProblem()
             .WithSummary("Create an API key with scopes (at most the caller's role allows), an optional expiry and IP allowlist, and a daily quota; the key is in this answer only.");
         g.MapGet("/", ListApiKeys).WithName(nameof(ListApiKeys)).WithSummary("The caller's active API keys, newest first, with their last use (never the keys).");
-        g.MapDelete("/{id:guid}", RevokeApiKey).WithName(nameof(RevokeApiKey))
+        g.MapDelete("/{id:guid}", RevokeApiKey).WithName(nameof(RevokeApiKey)).ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Revoke one of the caller's API keys; it is refused from the next request, on every Api instance.");
         return g;
     }
