@@ -1,7 +1,9 @@
 using Npgsql;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Auth.ApiKeys;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
+using Vpn.Perf.Api.Features.ApiKeys;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Auth;
 using Vpn.Perf.Api.Features.Billing;
@@ -48,7 +50,7 @@ if (!isCommand)
     builder.Services.AddApiProblems();
     builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new NulRejectingStringConverter()));
     builder.Services.AddApiAuth(builder.Configuration);
-    builder.Services.AddOpenApi();
+    builder.Services.AddOpenApi(o => o.AddApiSecurity());
     builder.Services.AddUsers();
     builder.Services.AddGroups();
     builder.Services.AddSubscriptions();
@@ -59,6 +61,7 @@ if (!isCommand)
     builder.Services.AddStateSync(builder.Configuration);
     builder.Services.AddUsage();
     builder.Services.AddAuthFeature(builder.Configuration);
+    builder.Services.AddApiKeys();
     builder.Services.AddMail(builder.Configuration);
     builder.Services.AddConfigs(builder.Configuration);
     builder.Services.AddBilling(builder.Configuration);
@@ -92,6 +95,8 @@ app.UseSwaggerUI(o =>
     o.SwaggerEndpoint("/api/openapi/v1.json", "Vpn.Perf API v1");
 });
 app.UseAuthentication();
+// Per-key rate limit and daily quota: every request a key authenticated counts, before authorization decides.
+app.Use(ApiKeyLimits.InvokeAsync);
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
@@ -105,6 +110,7 @@ app.MapAudit();
 app.MapNodeSync();
 app.MapUsage();
 app.MapAuth();
+app.MapApiKeys();
 app.MapConfigs();
 app.MapBilling();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();

@@ -24,6 +24,7 @@ internal static class ProblemTypes
     public static readonly ProblemType PayloadTooLarge = new("payload-too-large", "The request body is too large.", StatusCodes.Status413PayloadTooLarge);
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", "The content type is not supported.", StatusCodes.Status415UnsupportedMediaType);
     public static readonly ProblemType TooManyRequests = new("too-many-requests", "Too many requests; retry later.", StatusCodes.Status429TooManyRequests);
+    public static readonly ProblemType QuotaExhausted = new("quota-exhausted", "The API key's daily request quota is used up.", StatusCodes.Status429TooManyRequests);
     public static readonly ProblemType WebhookSignatureInvalid = new("webhook-signature-invalid", "The webhook signature is missing or does not match.", StatusCodes.Status400BadRequest);
     public static readonly ProblemType WebhookTimestampOutOfTolerance = new("webhook-timestamp-out-of-tolerance", "The webhook timestamp is outside the tolerance window.", StatusCodes.Status400BadRequest);
     public static readonly ProblemType PaymentMismatch = new("payment-mismatch", "The event does not match the payment.", StatusCodes.Status409Conflict);
@@ -39,7 +40,7 @@ internal static class ProblemTypes
         Validation, BadRequest, Unauthenticated, InvalidCredentials, InvalidToken, Forbidden, AccountTokenInvalid, EmailNotVerified,
         EmailAlreadyVerified, SubscriptionSuspended,
         SubscriptionExpired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
-        TooManyRequests, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
+        TooManyRequests, QuotaExhausted, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
         PlanNotAvailable, IdempotencyKeyReused, Internal, Unavailable,
     ];
 

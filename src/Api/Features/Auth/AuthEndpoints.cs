@@ -22,7 +22,7 @@ internal static partial class AuthEndpoints
 
     public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder group = app.MapGroup(Prefix).WithTags("Auth").RequireAuthorization(Policies.SignedIn);
+        RouteGroupBuilder group = app.MapGroup(Prefix).WithTags("Auth").RequireAuthorization(Policies.SignedIn).RequireSession();
 
         group.MapPost("register", RegisterAsync).AllowAnonymous()
             .ProducesProblem(StatusCodes.Status429TooManyRequests)

@@ -19,10 +19,10 @@ internal static class GroupsEndpoints
 
     public static RouteGroupBuilder MapGroups(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/groups").WithTags("Groups").RequireAuthorization(Policies.Staff);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/groups").WithTags("Groups").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.UsersWrite);
         g.MapPost("/", CreateGroup).WithName(nameof(CreateGroup)).WithSummary("Create a group with its limits.");
-        g.MapGet("/", ListGroups).WithName(nameof(ListGroups)).WithSummary("List groups, newest first, by keyset pages (?limit=&after=&name=prefix).");
-        g.MapGet("/{id:guid}", GetGroup).WithName(nameof(GetGroup)).WithSummary("Read a group.");
+        g.MapGet("/", ListGroups).WithName(nameof(ListGroups)).RequireScope(ApiScopes.UsersRead).WithSummary("List groups, newest first, by keyset pages (?limit=&after=&name=prefix).");
+        g.MapGet("/{id:guid}", GetGroup).WithName(nameof(GetGroup)).RequireScope(ApiScopes.UsersRead).WithSummary("Read a group.");
         g.MapPut("/{id:guid}", UpdateGroup).WithName(nameof(UpdateGroup)).WithSummary("Replace a group's name and limits (null = no restriction).");
         g.MapDelete("/{id:guid}", DeleteGroup).WithName(nameof(DeleteGroup)).WithSummary("Delete a group; its memberships go with it.");
         return g;

@@ -28,10 +28,10 @@ internal static partial class SubscriptionsEndpoints
     public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder app)
     {
         // Every answer of the group carries a subscription's configUrl, a bearer secret: no cache may keep it.
-        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireAuthorization(Policies.SignedIn).NoStore();
-        g.MapGet("/", ListSubscriptions).WithName(nameof(ListSubscriptions))
+        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireAuthorization(Policies.SignedIn).NoStore().RequireScope(ApiScopes.SubscriptionsWrite);
+        g.MapGet("/", ListSubscriptions).WithName(nameof(ListSubscriptions)).RequireScope(ApiScopes.SubscriptionsRead)
             .WithSummary("List subscriptions, newest first, by keyset pages; customers see their own (?owner=&suspended=&overLimit=&expired=&expiringBefore=&q=&limit=&after=).");
-        g.MapGet("/{id:guid}", GetSubscription).WithName(nameof(GetSubscription))
+        g.MapGet("/{id:guid}", GetSubscription).WithName(nameof(GetSubscription)).RequireScope(ApiScopes.SubscriptionsRead)
             .WithSummary("Read a subscription with effective limits and live usage; the ETag is its version.");
         g.MapPost("/", CreateSubscription).WithName(nameof(CreateSubscription)).WithSummary("Create a subscription.").RequireAuthorization(Policies.Staff);
         g.MapPut("/{id:guid}", UpdateSubscription).WithName(nameof(UpdateSubscription))

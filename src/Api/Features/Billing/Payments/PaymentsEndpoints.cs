@@ -22,8 +22,8 @@ internal static class PaymentsEndpoints
 
     public static RouteGroupBuilder MapPayments(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/payments").WithTags("Billing").RequireAuthorization(Policies.SignedIn);
-        g.MapPost("/", StartPurchase).WithName(nameof(StartPurchase)).RequireAuthorization(p => p.RequireRole(Roles.Customer))
+        RouteGroupBuilder g = app.MapGroup("/api/v1/payments").WithTags("Billing").RequireAuthorization(Policies.SignedIn).RequireScope(ApiScopes.BillingRead);
+        g.MapPost("/", StartPurchase).WithName(nameof(StartPurchase)).RequireScope(ApiScopes.BillingWrite).RequireAuthorization(p => p.RequireRole(Roles.Customer))
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("Start a purchase of an active plan (customers; Idempotency-Key header required): a pending payment, the same one for a repeated key. "
                 + "With Auth:RequireVerifiedEmailForPurchases, an unverified address answers 403 email-not-verified.");
@@ -33,7 +33,7 @@ internal static class PaymentsEndpoints
             .WithSummary("Sums of the filtered payments per currency (paid ones unless ?status= says otherwise); never across currencies.");
         g.MapGet("/{id:guid}", GetPayment).WithName(nameof(GetPayment)).WithSummary("Read a payment; someone else's answers 404.");
         g.MapGet("/{id:guid}/refunds", ListRefunds).WithName(nameof(ListRefunds)).WithSummary("The refunds of a payment, oldest first.");
-        g.MapPost("/{id:guid}/refunds", RefundPayment).WithName(nameof(RefundPayment)).RequireAuthorization(Policies.Staff)
+        g.MapPost("/{id:guid}/refunds", RefundPayment).WithName(nameof(RefundPayment)).RequireScope(ApiScopes.BillingWrite).RequireAuthorization(Policies.Staff)
             .WithSummary("Refund a payment fully (no amount) or partly; a full refund ends the period it paid for.");
         return g;
     }

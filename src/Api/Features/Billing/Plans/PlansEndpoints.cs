@@ -24,7 +24,7 @@ internal static class PlansEndpoints
 
     public static RouteGroupBuilder MapPlans(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/plans").WithTags("Billing").RequireAuthorization(Policies.Staff);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/plans").WithTags("Billing").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.PlansWrite);
         g.MapGet("/", ListPlans).AllowAnonymous().WithName(nameof(ListPlans))
             .WithSummary("List plans on sale, newest first (?limit=&after=); staff may add ?all=true to include retired plans.");
         g.MapGet("/{id:guid}", GetPlan).AllowAnonymous().WithName(nameof(GetPlan))
