@@ -6,6 +6,7 @@ using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Auth;
 using Vpn.Perf.Api.Features.Billing;
 using Vpn.Perf.Api.Features.Configs;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Inbounds;
 using Vpn.Perf.Api.Features.Mail;
@@ -61,6 +62,7 @@ if (!isCommand)
     builder.Services.AddAuthFeature(builder.Configuration);
     builder.Services.AddMail(builder.Configuration);
     builder.Services.AddConfigs(builder.Configuration);
+    builder.Services.AddDevices(builder.Configuration);
     builder.Services.AddBilling(builder.Configuration);
 }
 
@@ -106,6 +108,7 @@ app.MapNodeSync();
 app.MapUsage();
 app.MapAuth();
 app.MapConfigs();
+app.MapDevices();
 app.MapBilling();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 

@@ -14,6 +14,7 @@ internal static class ProblemTypes
     public static readonly ProblemType Forbidden = new("forbidden", "You are not allowed to do this.", StatusCodes.Status403Forbidden);
     public static readonly ProblemType SubscriptionSuspended = new("subscription-suspended", "The subscription is suspended.", StatusCodes.Status403Forbidden);
     public static readonly ProblemType SubscriptionExpired = new("subscription-expired", "The subscription has expired.", StatusCodes.Status403Forbidden);
+    public static readonly ProblemType DeviceIdRequired = new("device-id-required", "The app must identify the device (x-hwid).", StatusCodes.Status403Forbidden);
     public static readonly ProblemType NotFound = new("not-found", "The resource was not found.", StatusCodes.Status404NotFound);
     public static readonly ProblemType Conflict = new("conflict", "The resource already exists.", StatusCodes.Status409Conflict);
     public static readonly ProblemType ReferenceMissing = new("reference-missing", "A referenced resource does not exist.", StatusCodes.Status409Conflict);
@@ -34,7 +35,7 @@ internal static class ProblemTypes
     public static readonly IReadOnlyList<ProblemType> All =
     [
         Validation, BadRequest, Unauthenticated, InvalidCredentials, InvalidToken, Forbidden, SubscriptionSuspended,
-        SubscriptionExpired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
+        SubscriptionExpired, DeviceIdRequired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
         TooManyRequests, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
         PlanNotAvailable, IdempotencyKeyReused, Internal, Unavailable,
     ];
