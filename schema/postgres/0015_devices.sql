@@ -64,23 +64,12 @@ create table devices (
 
 -- Devices are part of what a config fetch decides (known HWID, free slot, or the device-limit stub), and the Api
 -- keeps each subscription's HWIDs beside its rendered config: a device added or removed evicts that entry on every
--- instance through config_changed. last_seen updates do not (no trigger on update).
-create function config_changed_devices_ins() returns trigger language plpgsql as $$
-begin
-    perform config_changed_notify(array(select subscription_id from new_rows));
-    return null;
-end $$;
-
-create function config_changed_devices_del() returns trigger language plpgsql as $$
-begin
-    perform config_changed_notify(array(select subscription_id from old_rows));
-    return null;
-end $$;
-
+-- instance through config_changed. last_seen updates do not (no trigger on update). The functions are those of the
+-- subscription_inbounds triggers (0007): they notify the subscription_id of every row.
 create trigger devices_config_ins after insert on devices
-    referencing new table as new_rows for each statement execute function config_changed_devices_ins();
+    referencing new table as new_rows for each statement execute function config_changed_links_ins();
 create trigger devices_config_del after delete on devices
-    referencing old table as old_rows for each statement execute function config_changed_devices_del();
+    referencing old table as old_rows for each statement execute function config_changed_links_del();
 
 -- The device limit joins what a subscription or group change must evict.
 create or replace function config_changed_subscriptions_upd() returns trigger language plpgsql as $$
