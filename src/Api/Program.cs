@@ -8,6 +8,7 @@ using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Auth;
 using Vpn.Perf.Api.Features.Billing;
 using Vpn.Perf.Api.Features.Configs;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Inbounds;
 using Vpn.Perf.Api.Features.Mail;
@@ -64,6 +65,7 @@ if (!isCommand)
     builder.Services.AddApiKeys();
     builder.Services.AddMail(builder.Configuration);
     builder.Services.AddConfigs(builder.Configuration);
+    builder.Services.AddDevices(builder.Configuration);
     builder.Services.AddBilling(builder.Configuration);
 }
 
@@ -112,6 +114,7 @@ app.MapUsage();
 app.MapAuth();
 app.MapApiKeys();
 app.MapConfigs();
+app.MapDevices();
 app.MapBilling();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 

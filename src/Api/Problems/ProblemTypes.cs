@@ -17,6 +17,7 @@ internal static class ProblemTypes
     public static readonly ProblemType EmailAlreadyVerified = new("email-already-verified", "The email address of this account is already verified.", StatusCodes.Status409Conflict);
     public static readonly ProblemType SubscriptionSuspended = new("subscription-suspended", "The subscription is suspended.", StatusCodes.Status403Forbidden);
     public static readonly ProblemType SubscriptionExpired = new("subscription-expired", "The subscription has expired.", StatusCodes.Status403Forbidden);
+    public static readonly ProblemType DeviceIdRequired = new("device-id-required", "The app must identify the device (x-hwid).", StatusCodes.Status403Forbidden);
     public static readonly ProblemType NotFound = new("not-found", "The resource was not found.", StatusCodes.Status404NotFound);
     public static readonly ProblemType Conflict = new("conflict", "The resource already exists.", StatusCodes.Status409Conflict);
     public static readonly ProblemType ReferenceMissing = new("reference-missing", "A referenced resource does not exist.", StatusCodes.Status409Conflict);
@@ -39,7 +40,7 @@ internal static class ProblemTypes
     [
         Validation, BadRequest, Unauthenticated, InvalidCredentials, InvalidToken, Forbidden, AccountTokenInvalid, EmailNotVerified,
         EmailAlreadyVerified, SubscriptionSuspended,
-        SubscriptionExpired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
+        SubscriptionExpired, DeviceIdRequired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
         TooManyRequests, QuotaExhausted, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
         PlanNotAvailable, IdempotencyKeyReused, Internal, Unavailable,
     ];

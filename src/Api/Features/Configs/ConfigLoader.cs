@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.SingBox;
 using Vpn.Perf.Shared.Contracts;
 
@@ -80,7 +81,8 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
 
         // A blocked subscription is answered 403 whatever its config; rendering it would be wasted.
         byte[] body = blocked ? [] : overLimit ? ConfigRenderer.RenderStub() : ConfigRenderer.Render(BuildConfig(id, template, inbounds, secret));
-        return new CachedConfig(id, true, state, body, ETagOf(body), headers.ProfileTitle(title), headers.ContentDisposition(title));
+        var devices = new DeviceSet(r.IsDBNull(12) ? null : r.GetInt32(12), r.GetFieldValue<string[]>(13));
+        return new CachedConfig(id, true, state, body, ETagOf(body), headers.ProfileTitle(title), headers.ContentDisposition(title), devices);
     }
 
     private ClientConfig BuildConfig(Guid id, ConfigTemplate template, string inboundsJson, string secret)
@@ -119,7 +121,8 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
         return template;
     }
 
-    private static string ETagOf(byte[] body)
+    /// <summary>Strong, quoted: the first 128 bits of the body's SHA-256.</summary>
+    internal static string ETagOf(ReadOnlySpan<byte> body)
     {
         Span<byte> hash = stackalloc byte[32]; // SHA-256
         SHA256.HashData(body, hash);

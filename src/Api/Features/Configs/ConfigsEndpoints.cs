@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 
@@ -8,7 +9,8 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// <summary>
 /// <c>GET /s/{token}</c>: the subscription's sing-box config, anonymous (the link token is the secret URL; see
 /// <see cref="LinkToken"/>). On a warm cache it costs two dictionary lookups and one Redis GET (the usage for
-/// <c>subscription-userinfo</c>), and no Postgres query. Unknown, rotated and malformed tokens take one path: a miss in
+/// <c>subscription-userinfo</c>), and no Postgres query, for a known device (<c>x-hwid</c>) too: only a new device's
+/// registration writes (<see cref="DeviceGate"/>). Unknown, rotated and malformed tokens take one path: a miss in
 /// <see cref="LinkIndex"/>, the same Redis round trip, and the same 404, with no Postgres query either.
 /// </summary>
 internal static class ConfigsEndpoints
@@ -27,7 +29,7 @@ internal static class ConfigsEndpoints
     }
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetConfig(
-        string token, HttpContext http, ConfigLoader loader, LiveUsage usage, ConfigHeaders headers,
+        string token, HttpContext http, ConfigLoader loader, DeviceGate devices, LiveUsage usage, ConfigHeaders headers,
         TimeProvider time, ILogger<LiveUsage> logger, CancellationToken ct)
     {
         CachedConfig config = await loader.GetAsync(token, ct);
@@ -41,15 +43,24 @@ internal static class ConfigsEndpoints
         long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (config.State.ExpiresAtMs <= nowMs) return Problem.Of(ProblemTypes.SubscriptionExpired, "This subscription has expired; renew it to get a config.");
 
+        DeviceAccess access = await devices.CheckAsync(config, http.Request.Headers, nowMs, ct);
+        if (access == DeviceAccess.HwidInvalid) return Problem.Of(ProblemTypes.BadRequest, DeviceHeaders.HwidRule);
+        if (access == DeviceAccess.HwidRequired) return Problem.Of(ProblemTypes.DeviceIdRequired, "This provider serves configs only to apps that send x-hwid.");
+        // The body, and so the ETag, depends on the HWID: a device beyond the limit gets the stub under the stub's
+        // own ETag, so an If-None-Match carrying the config's ETag (cached while the device was allowed) is a 200.
+        bool blocked = access == DeviceAccess.LimitReached;
+        string etag = blocked ? devices.Stub.ETag : config.ETag;
+
         IHeaderDictionary h = http.Response.Headers;
         if (await ReadUsageAsync(usage, usage.KeyOf(config.Id, config.State, nowMs), logger, ct) is { } used) h[ConfigHeaders.UserInfo] = ConfigHeaders.UserInfoValue(used, config.State);
         h[ConfigHeaders.UpdateInterval] = headers.UpdateIntervalValue;
-        h[ConfigHeaders.Title] = config.ProfileTitle;
+        h[ConfigHeaders.Title] = blocked ? devices.Stub.ProfileTitle : config.ProfileTitle;
         h.ContentDisposition = config.ContentDisposition;
-        h.ETag = config.ETag;
+        h.ETag = etag;
         h.CacheControl = "private, no-cache";
-        if (Matches(http.Request.Headers.IfNoneMatch, config.ETag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        return TypedResults.Bytes(config.Body, JsonContentType);
+        h.Vary = DeviceHeaders.Hwid;
+        if (Matches(http.Request.Headers.IfNoneMatch, etag)) return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        return TypedResults.Bytes(blocked ? devices.Stub.Body : config.Body, JsonContentType);
     }
 
     /// <summary>The usage, or null when Redis cannot be read: the header is then left out, not faked.</summary>

@@ -9,7 +9,7 @@ internal static class ConfigsStore
     /// <summary>
     /// Everything one render needs in one round trip (no row when the subscription does not exist): $2 the template
     /// version already in memory, so the body is sent only when it changed. Inbounds come as one JSON array (active
-    /// ones, in creation order: UUIDv7). The last column is the id.
+    /// ones, in creation order: UUIDv7). Then the id, the effective device limit and the registered HWIDs.
     /// </summary>
     private const string LoadColumnsSql = """
         select s.is_suspended or u.disabled,
@@ -28,7 +28,9 @@ internal static class ConfigsStore
                          join inbounds i on i.id = si.inbound_id
                          join nodes n on n.id = i.node_id
                          where si.subscription_id = s.id and i.is_active), '[]')::text,
-               s.id
+               s.id,
+               l.device_limit,
+               array(select d.hwid from devices d where d.subscription_id = s.id)
         from subscriptions s
         join users u on u.id = s.owner_id
         join subscription_limits l on l.subscription_id = s.id

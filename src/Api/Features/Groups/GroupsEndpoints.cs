@@ -102,6 +102,7 @@ internal static class GroupsEndpoints
         errors.NonNegative("maxTraffic", request.MaxTraffic);
         errors.NonNegative("maxSpeed", request.MaxSpeed);
         errors.ResetPeriod("trafficResetPeriod", request.TrafficResetPeriod);
+        errors.DeviceLimit("deviceLimit", request.DeviceLimit);
         return errors.Any ? errors.ToProblem() : null;
     }
 
@@ -111,5 +112,6 @@ internal static class GroupsEndpoints
         ["maxTraffic"] = request.MaxTraffic,
         ["maxSpeed"] = request.MaxSpeed,
         ["trafficResetPeriod"] = request.TrafficResetPeriod,
+        ["deviceLimit"] = request.DeviceLimit,
     }, GroupsJsonContext.Default.JsonObject);
 }

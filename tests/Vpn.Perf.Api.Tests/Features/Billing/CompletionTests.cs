@@ -74,6 +74,9 @@ public sealed class CompletionTests
         JsonElement status = await BillingKit.JsonAsync(await customer.GetAsync($"/api/v1/billing/subscriptions/{sid}"), HttpStatusCode.OK);
         Assert.True(status.GetProperty("autoRenew").GetBoolean());
         Assert.Equal(2, status.GetProperty("deviceLimit").GetInt32());
+        // The plan's device limit is the subscription's own, like its traffic limit, and so the effective one.
+        Assert.Equal(2, sub.GetProperty("deviceLimit").GetInt32());
+        Assert.Equal(2, sub.GetProperty("effective").GetProperty("deviceLimit").GetInt32());
 
         Assert.Equal(await kit.ConfigPathAsync(sid), new Uri(sub.GetProperty("configUrl").GetString()!).AbsolutePath);
         Assert.Equal(sub.GetProperty("configUrl").GetString(), status.GetProperty("configUrl").GetString());

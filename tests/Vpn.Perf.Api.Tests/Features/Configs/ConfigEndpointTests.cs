@@ -8,6 +8,7 @@ using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Configs;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Api.Tests.SingBox;
 using Vpn.Perf.Shared.Contracts;
@@ -371,7 +372,7 @@ public sealed class ConfigEndpointTests
     }
 
     /// <summary>An Api that logs in as a role of its own, so access can be taken away from it and from nobody else.</summary>
-    private static async Task<(ApiFactory, string)> StartAsOwnRoleAsync(string name)
+    internal static async Task<(ApiFactory, string)> StartAsOwnRoleAsync(string name)
     {
         string cs = await TestServers.CreateDatabaseAsync(name);
         string role = new NpgsqlConnectionStringBuilder(cs).Database + "_api";
@@ -389,7 +390,7 @@ public sealed class ConfigEndpointTests
     }
 
     /// <summary>No new logins, and every pooled connection of the Api killed; only the LISTEN connection stays.</summary>
-    private static async Task CutOffAsync(ConfigSeed seed, string role)
+    internal static async Task CutOffAsync(ConfigSeed seed, string role)
     {
         await seed.ExecAsync($"alter role {role} nologin");
         await seed.ExecAsync($"""
@@ -418,7 +419,7 @@ public sealed class ConfigEndpointTests
         await WaitListeningAsync(services);
         ConfigCache cache = services.GetRequiredService<ConfigCache>();
         Guid marker = Ids.NewId();
-        cache.Store(marker, new CachedConfig(marker, true, SubscriptionState.Unrestricted, [], "\"m\"", "m", "m"), cache.BeginLoad(marker));
+        cache.Store(marker, new CachedConfig(marker, true, SubscriptionState.Unrestricted, [], "\"m\"", "m", "m", DeviceSet.Empty), cache.BeginLoad(marker));
         Assert.True(cache.TryGet(marker, out _), "the marker is cached");
         await seed.ExecAsync("select pg_notify('config_changed', $1)", marker.ToString());
         await EventuallyAsync(() => Task.FromResult(!cache.TryGet(marker, out _)), "the marker's eviction");
