@@ -14,7 +14,7 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// </summary>
 internal static class ConfigsEndpoints
 {
-    /// <summary>Maps the config fetch and the template administration; returns the template group.</summary>
+    /// <summary>Maps the config fetch, the template and the format rules' administration; returns the template group.</summary>
     public static RouteGroupBuilder MapConfigs(this IEndpointRouteBuilder app)
     {
         app.MapGet("/s/{token}", GetConfig)
@@ -28,6 +28,7 @@ internal static class ConfigsEndpoints
             .WithSummary("The subscription's client config in the format the path names (singbox, mihomo, xray, links, links-plain).")
             .WithTags("Configs")
             .AllowAnonymous();
+        app.MapFormatRules();
         return app.MapConfigTemplate();
     }
 
