@@ -19,6 +19,7 @@ public sealed partial class AuthorizationCoverageTests
         "GET /healthz",
         "GET /api/openapi/{documentName}.json",
         "GET /s/{token}",
+        "GET /s/{token}/{format}",
         "POST /api/v1/auth/register",
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/refresh",

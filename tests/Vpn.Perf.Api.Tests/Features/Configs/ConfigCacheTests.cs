@@ -9,7 +9,7 @@ namespace Vpn.Perf.Api.Tests.Features.Configs;
 [Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ConfigCacheTests
 {
-    private static readonly CachedConfig Entry = new(Guid.NewGuid(), true, SubscriptionState.Unrestricted, [1], "\"e\"", "t", "attachment", DeviceSet.Empty);
+    private static readonly CachedConfig Entry = new(Guid.NewGuid(), true, SubscriptionState.Unrestricted, null, "e", "t", "config", DeviceSet.Empty);
 
     [Fact]
     public void Store_WhileNotListening_KeepsNothing()

@@ -1,23 +1,24 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
-namespace Vpn.Perf.Shared.Tests.Wire;
+namespace Vpn.Perf.Testing;
 
 /// <summary>
-/// Runs Debian's <c>/usr/bin/python3</c>, which has <c>python3-msgpack</c>; the <c>python3</c> first on PATH may be
-/// a separate build without it. Missing pieces fail the test (never skip) with the command that fixes them.
+/// Runs Debian's <c>/usr/bin/python3</c>, for which Debian's <c>python3-*</c> packages (msgpack, yaml, bcrypt, jwt)
+/// install; the <c>python3</c> first on PATH may be a separate build without them. A missing interpreter or module
+/// fails the test (never skips it) with the command that fixes it. Compiled into each test project that needs it
+/// (linked from tests/Shared).
 /// </summary>
-internal static class Python
+internal static partial class Python
 {
     public const string Executable = "/usr/bin/python3";
 
-    private const string InstallHint =
-        "Install it with `apt-get install python3-msgpack` (Debian's package installs for /usr/bin/python3; the python3 first on PATH may be a different build).";
-
+    /// <summary>Runs <paramref name="script"/> with <paramref name="args"/> as <c>sys.argv[1:]</c> and returns its standard output.</summary>
     public static async Task<string> RunAsync(string script, params string[] args)
     {
         if (!File.Exists(Executable))
         {
-            Assert.Fail($"{Executable} is missing, so the MessagePack interop tests cannot run. Run `apt-get install python3 python3-msgpack`.");
+            Assert.Fail($"{Executable} is missing. Run `apt-get install python3` (the test command does).");
         }
 
         var start = new ProcessStartInfo(Executable)
@@ -39,12 +40,16 @@ internal static class Python
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         string error = await stderr;
-        if (error.Contains("No module named 'msgpack'", StringComparison.Ordinal))
+        if (MissingModule().Match(error) is { Success: true } missing)
         {
-            Assert.Fail($"{Executable} lacks the msgpack module. {InstallHint}");
+            Assert.Fail($"{Executable} lacks the {missing.Groups[1].Value} module. Run `apt-get install python3-{missing.Groups[1].Value}` "
+                + "(the test command does; Debian's package installs for /usr/bin/python3, which may not be the python3 first on PATH).");
         }
 
         Assert.True(process.ExitCode == 0, $"{Executable} exited with {process.ExitCode}: {error}");
         return await stdout;
     }
+
+    [GeneratedRegex(@"No module named '(\w+)'")]
+    private static partial Regex MissingModule();
 }
