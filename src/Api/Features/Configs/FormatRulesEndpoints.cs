@@ -17,8 +17,9 @@ internal static class FormatRulesEndpoints
 {
     public static RouteGroupBuilder MapFormatRules(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/config-format-rules").WithTags("Configs").RequireAuthorization(Policies.Staff);
-        g.MapGet("/", GetFormatRules).WithName(nameof(GetFormatRules)).WithSummary("The User-Agent rules that choose a config URL's format.");
+        RouteGroupBuilder g = app.MapGroup("/api/v1/config-format-rules").WithTags("Configs").RequireAuthorization(Policies.Staff)
+            .RequireScope(ApiScopes.NodesWrite);
+        g.MapGet("/", GetFormatRules).WithName(nameof(GetFormatRules)).RequireScope(ApiScopes.NodesRead).WithSummary("The User-Agent rules that choose a config URL's format.");
         g.MapPut("/", PutFormatRules).WithName(nameof(PutFormatRules))
             .WithSummary("Replaces the User-Agent rules (each pattern compiled; version must match the one read).");
         return g;

@@ -22,15 +22,16 @@ internal static class DevicesEndpoints
 {
     public static RouteGroupBuilder MapDevices(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder own = app.MapGroup("/api/v1/users/me/devices").WithTags("Devices").RequireAuthorization(Policies.SignedIn);
-        own.MapGet("/", ListMyDevices).WithName(nameof(ListMyDevices))
+        RouteGroupBuilder own = app.MapGroup("/api/v1/users/me/devices").WithTags("Devices").RequireAuthorization(Policies.SignedIn)
+            .RequireScope(ApiScopes.SubscriptionsWrite);
+        own.MapGet("/", ListMyDevices).WithName(nameof(ListMyDevices)).RequireScope(ApiScopes.SubscriptionsRead)
             .WithSummary("List the devices of your own subscriptions, newest first, by keyset pages (?limit=&after=).");
         own.MapDelete("/{id:guid}", DeleteMyDevice).WithName(nameof(DeleteMyDevice))
             .WithSummary("Remove one of your devices; its slot is free at once.");
 
         RouteGroupBuilder staff = app.MapGroup("/api/v1/subscriptions/{subscriptionId:guid}/devices").WithTags("Devices")
-            .RequireAuthorization(Policies.Staff);
-        staff.MapGet("/", ListSubscriptionDevices).WithName(nameof(ListSubscriptionDevices))
+            .RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.SubscriptionsWrite);
+        staff.MapGet("/", ListSubscriptionDevices).WithName(nameof(ListSubscriptionDevices)).RequireScope(ApiScopes.SubscriptionsRead)
             .WithSummary("List a subscription's devices, newest first, by keyset pages (?limit=&after=).");
         staff.MapDelete("/{id:guid}", DeleteSubscriptionDevice).WithName(nameof(DeleteSubscriptionDevice))
             .WithSummary("Remove one device of a subscription (audited); its slot is free at once.");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -430,7 +431,7 @@ public sealed class ConfigEndpointTests
     /// reach the index through their link_changed notification, a moment after the insert.
     /// </summary>
     /// <summary>A client as the sing-box app for Android names itself, so a fetch that names no format gets sing-box JSON.</summary>
-    internal static HttpClient SingBoxClient(ApiFactory api)
+    internal static HttpClient SingBoxClient(WebApplicationFactory<Program> api)
     {
         HttpClient client = api.CreateClient();
         client.DefaultRequestHeaders.UserAgent.ParseAdd("SFA/1.12.1");

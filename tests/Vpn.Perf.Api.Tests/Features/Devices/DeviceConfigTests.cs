@@ -23,7 +23,7 @@ public sealed class DeviceConfigTests
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
         (Guid sid, string path) = await DeviceClient.SubscriptionAsync(api, seed, 2);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
 
         HttpResponseMessage a = await DeviceClient.GetAsync(client, path, "hwid-a");
         HttpResponseMessage b = await DeviceClient.GetAsync(client, path, "hwid-b");
@@ -60,7 +60,7 @@ public sealed class DeviceConfigTests
         request.Headers.TryAddWithoutValidation("x-device-model", new string('m', DeviceHeaders.MaxModel + 1));
         request.Headers.TryAddWithoutValidation("x-device-os", "iOS\t17");
         request.Headers.TryAddWithoutValidation("x-ver-os", "17.4");
-        Assert.Equal(HttpStatusCode.OK, (await api.CreateClient().SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SingBoxClient(api).SendAsync(request)).StatusCode);
         Assert.Equal(1L, await seed.ScalarAsync<long>(
             "select count(*) from devices where subscription_id = $1 and model is null and os is null and os_version = '17.4' and user_agent is null", sid));
     }
@@ -72,7 +72,7 @@ public sealed class DeviceConfigTests
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
         (Guid sid, string path) = await DeviceClient.SubscriptionAsync(api, seed, 1);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
 
         foreach (string bad in new[] { new string('a', DeviceHeaders.MaxHwid + 1), "has space", "semi;colon", "quote\"d" })
         {
@@ -104,7 +104,7 @@ public sealed class DeviceConfigTests
         await using var api = await ApiFactory.StartAsync(nameof(GetConfig_NewHwidsAtOnceWithOneFreeSlot_RegisterExactlyOne));
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         for (int round = 0; round < 5; round++)
         {
             // One slot taken, one free: every request is a new HWID that the cached set says may register.
@@ -140,7 +140,7 @@ public sealed class DeviceConfigTests
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
         (Guid sid, string path) = await DeviceClient.SubscriptionAsync(api, seed, 1);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         HttpResponseMessage allowed = await DeviceClient.GetAsync(client, path, "phone");
         EntityTagHeaderValue configTag = allowed.Headers.ETag!;
         Assert.Equal(HttpStatusCode.NotModified, (await DeviceClient.GetAsync(client, path, "phone", configTag)).StatusCode);
@@ -176,7 +176,7 @@ public sealed class DeviceConfigTests
         try
         {
             (Guid sid, string path) = await DeviceClient.SubscriptionAsync(api, seed, 1);
-            HttpClient client = api.CreateClient();
+            HttpClient client = SingBoxClient(api);
             Assert.Equal(HttpStatusCode.OK, (await DeviceClient.GetAsync(client, path, "known")).StatusCode);
             await DrainNotificationsAsync(api.Services, seed);
             byte[] config = await (await DeviceClient.GetAsync(client, path, "known")).Content.ReadAsByteArrayAsync();
@@ -206,7 +206,7 @@ public sealed class DeviceConfigTests
         (Guid sid, string path) = await DeviceClient.SubscriptionAsync(api, seed, 1);
         await WaitListeningAsync(other.Services);
         await PathOfAsync(other.Services, seed, sid);
-        HttpClient here = api.CreateClient();
+        HttpClient here = SingBoxClient(api);
         Assert.False(await DeviceClient.IsStubAsync(await DeviceClient.GetAsync(here, path, "old")));
         await EventuallyAsync(async () => await DeviceClient.IsStubAsync(await DeviceClient.GetAsync(here, path, "new")), "the set is full here");
 
@@ -226,7 +226,7 @@ public sealed class DeviceConfigTests
         var api = started.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(time)));
         await using NpgsqlDataSource db = started.OpenDataSource();
         var seed = new ConfigSeed(db);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         await WaitListeningAsync(api.Services);
         Guid sid = await OneInboundSubscriptionAsync(seed);
         string path = await PathOfAsync(api.Services, seed, sid);
