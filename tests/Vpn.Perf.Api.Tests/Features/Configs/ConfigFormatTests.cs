@@ -33,7 +33,7 @@ public sealed class ConfigFormatTests
         Assert.Equal(body, await byPath.Content.ReadAsStringAsync());
         Assert.Equal(mediaType, byQuery.Content.Headers.ContentType?.MediaType);
         Assert.EndsWith(extension + "\"", byQuery.Content.Headers.ContentDisposition!.ToString(), StringComparison.Ordinal);
-        Assert.Null(byQuery.Headers.Vary.FirstOrDefault());
+        Assert.DoesNotContain("User-Agent", byQuery.Headers.Vary);
         Assert.Contains(f.Secret, Decoded(format, body), StringComparison.Ordinal);
 
         EntityTagHeaderValue etag = byQuery.Headers.ETag!;
@@ -67,7 +67,7 @@ public sealed class ConfigFormatTests
 
         HttpResponseMessage r = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        Assert.Equal("User-Agent", Assert.Single(r.Headers.Vary));
+        Assert.Contains("User-Agent", r.Headers.Vary);
         Assert.Equal(await (await client.GetAsync(path + "?format=" + expected)).Content.ReadAsStringAsync(), await r.Content.ReadAsStringAsync());
     }
 

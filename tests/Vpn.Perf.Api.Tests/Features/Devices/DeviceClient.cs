@@ -9,9 +9,11 @@ internal static class DeviceClient
 {
     public const string LimitTitle = "Device limit reached";
 
+    /// <summary>As a link-list app fetches (its User-Agent would choose the links format), with the sing-box format named,
+    /// which <see cref="IsStubAsync"/> reads.</summary>
     public static HttpRequestMessage Fetch(string path, string? hwid, EntityTagHeaderValue? ifNoneMatch = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        var request = new HttpRequestMessage(HttpMethod.Get, path + "/singbox");
         if (hwid is not null)
         {
             request.Headers.TryAddWithoutValidation("x-hwid", hwid);

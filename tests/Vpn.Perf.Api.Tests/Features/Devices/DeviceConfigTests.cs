@@ -60,7 +60,7 @@ public sealed class DeviceConfigTests
         request.Headers.TryAddWithoutValidation("x-device-model", new string('m', DeviceHeaders.MaxModel + 1));
         request.Headers.TryAddWithoutValidation("x-device-os", "iOS\t17");
         request.Headers.TryAddWithoutValidation("x-ver-os", "17.4");
-        Assert.Equal(HttpStatusCode.OK, (await SingBoxClient(api).SendAsync(request)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.CreateClient().SendAsync(request)).StatusCode);
         Assert.Equal(1L, await seed.ScalarAsync<long>(
             "select count(*) from devices where subscription_id = $1 and model is null and os is null and os_version = '17.4' and user_agent is null", sid));
     }
