@@ -39,7 +39,8 @@ internal sealed class ConfigFetcher : ILaneIssuer
         // Made once: a request adds the string, it does not format one.
         _hwids = hwid ? [.. Enumerable.Range(0, linkTokens.Count).Select(static i => "load-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))] : null;
         _http = http;
-        _urls = [.. linkTokens.Select(token => new Uri(target, "/s/" + token))];
+        // The format named in the path: the body is checked as sing-box JSON, whatever the User-Agent would choose.
+        _urls = [.. linkTokens.Select(token => new Uri(target, "/s/" + token + "/singbox"))];
         _etags = new string?[_urls.Length];
         _bodies = new byte[]?[_urls.Length];
         _ifNoneMatch = ifNoneMatch;
