@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Features.Nodes;
 using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Shared.Contracts;
@@ -94,14 +95,20 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
             Push a sample batch (send it twice: the second answer says duplicate=true):
               curl -sS -H 'Authorization: Bearer {token}' -H 'Content-Type: application/msgpack' \
                 --data-binary @{batchFile} {ingestUrl}/v1/reports | /usr/bin/python3 -c 'import msgpack,sys; print(msgpack.unpackb(sys.stdin.buffer.read()))'
-            The subscription's sing-box config (the URL an app imports; rotate it with POST /api/v1/subscriptions/<id>/rotate-link):
+            The subscription's config (the URL an app imports: its User-Agent chooses the format; rotate it with POST /api/v1/subscriptions/<id>/rotate-link):
               curl -sS -D - {configUrl}
+            The same URL per format:
+            {FormatUrls(configUrl)}
             Sign in as the operator (the API reference is at {apiUrl}/api/docs):
               curl -sS -H 'Content-Type: application/json' -d '{loginBody}' {apiUrl}/api/v1/auth/login
             Usage in Redis:
               redis-cli -p 56379 get '{RedisKeys.Usage(subscriptionId, ResetPeriod.Parse(period).PeriodStart(resetAnchor.ToUnixTimeMilliseconds(), now), Buckets.DefaultCount)}'
             """);
     }
+
+    /// <summary>One line per client format: the config URL with the format named in its path.</summary>
+    private static string FormatUrls(string configUrl)
+        => string.Join("\n", ConfigFormats.Names.Select(name => "  " + name.PadRight(12) + configUrl + "/" + name));
 
     // The demo token's id is derived from the node so re-publishing it is idempotent.
     private static Guid TokenId(Guid nodeId) => nodeId;
