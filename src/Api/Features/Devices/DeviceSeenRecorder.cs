@@ -84,8 +84,10 @@ internal sealed class DeviceSeenRecorder(NpgsqlDataSource db, IOptions<DeviceOpt
         {
             await FlushAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
+            // A stop must not throw: last_seen is informational, and the data source may already be gone when a host
+            // is torn down out of order.
             DevicesLog.LastSeenFlushFailed(logger, _pending.Count, ex);
         }
     }

@@ -80,7 +80,7 @@ public sealed class CompletionTests
 
         Assert.Equal(await kit.ConfigPathAsync(sid), new Uri(sub.GetProperty("configUrl").GetString()!).AbsolutePath);
         Assert.Equal(sub.GetProperty("configUrl").GetString(), status.GetProperty("configUrl").GetString());
-        HttpResponseMessage config = await anonymous.GetAsync(await kit.ConfigPathAsync(sid));
+        HttpResponseMessage config = await anonymous.GetAsync(await kit.ConfigPathAsync(sid) + "/singbox");
         string body = await config.Content.ReadAsStringAsync();
         Assert.True(config.StatusCode == HttpStatusCode.OK, body);
         using JsonDocument doc = JsonDocument.Parse(body);
