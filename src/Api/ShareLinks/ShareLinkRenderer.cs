@@ -91,7 +91,7 @@ internal static class ShareLinkRenderer
         switch (spec.Transport)
         {
             case WsTransport ws:
-                q.Add("path", WsPath(ws));
+                q.Add("path", ws.PathWithEarlyData);
                 q.Add("host", ws.Host);
                 break;
             case GrpcTransport grpc:
@@ -156,7 +156,7 @@ internal static class ShareLinkRenderer
         InboundSpec spec = proxy.Inbound;
         (string net, string type, string? host, string? path) = spec.Transport switch
         {
-            WsTransport ws => ("ws", "none", ws.Host, WsPath(ws)),
+            WsTransport ws => ("ws", "none", ws.Host, ws.PathWithEarlyData),
             GrpcTransport grpc => ("grpc", "gun", null, grpc.ServiceName),
             HttpTransport http => ("h2", "none", Join(http.Hosts), http.Path),
             HttpUpgradeTransport upgrade => ("httpupgrade", "none", upgrade.Host, upgrade.Path),
@@ -186,10 +186,6 @@ internal static class ShareLinkRenderer
         }
         return Convert.ToBase64String(stream.GetBuffer(), 0, (int)stream.Length);
     }
-
-    /// <summary>Early data as Xray spells it in a link: <c>?ed=</c> on the path (the header is Sec-WebSocket-Protocol).</summary>
-    private static string WsPath(WsTransport ws)
-        => ws.MaxEarlyData > 0 ? ws.Path + "?ed=" + ws.MaxEarlyData.ToString(CultureInfo.InvariantCulture) : ws.Path;
 
     private static string NetworkName(InboundNetwork network) => network switch
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Vpn.Perf.Api.SingBox;
 
@@ -256,8 +255,7 @@ internal static class XrayRenderer
         {
             case WsTransport ws:
                 w.WriteStartObject("wsSettings");
-                // Xray reads early data from the path's ed parameter and sends it in Sec-WebSocket-Protocol, as sing-box is configured.
-                w.WriteString("path", ws.MaxEarlyData > 0 ? ws.Path + "?ed=" + ws.MaxEarlyData.ToString(CultureInfo.InvariantCulture) : ws.Path);
+                w.WriteString("path", ws.PathWithEarlyData);
                 if (ws.Host is { } wsHost) w.WriteString("host", wsHost);
                 w.WriteEndObject();
                 break;
