@@ -47,7 +47,8 @@ internal static class ReferenceServer
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var app = builder.Build();
         app.MapPost("/v1/reports", HandleAsync);
-        app.MapGet("/s/{token}", ConfigAsync);
+        // The load tool names the format in the path (/s/{token}/singbox); the answer is the same JSON body either way.
+        app.MapGet("/s/{token}/{format?}", ConfigAsync);
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
         app.MapGet("/metrics", RenderMetrics);
         Console.WriteLine($"reference server on http://127.0.0.1:{port} (pid {Environment.ProcessId})");

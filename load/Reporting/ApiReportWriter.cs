@@ -75,8 +75,8 @@ internal static class ApiReportWriter
         sb.Append(C, $"\n## Check: {(report.CheckPassed ? "PASS" : "FAIL")}\n\n");
         sb.Append(login
             ? "Every answer of the run (warm-up and drain included) must be 200 with a JSON body holding an access token.\n\n"
-            : "Every answer of the run (warm-up and drain included) must be 200 with the body checked when primed (valid JSON; for the Api, one proxy " +
-              "outbound per linked inbound), byte for byte, or 304 with no body to a request that sent the current ETag.\n\n");
+            : "Every answer of the run (warm-up and drain included) must be 200 with the body checked when primed (parsed as its format; for the Api, one " +
+              "proxy per linked inbound the format can express), byte for byte, or 304 with no body to a request that sent the current ETag.\n\n");
         AppendCheckTable(sb, report.Checks);
         if (report.Notes.Count > 0)
         {

@@ -95,8 +95,8 @@ internal static class MixedReportWriter
         else sb.Append("\n## Verify: not asked (`--verify`)\n");
 
         sb.Append(C, $"\n## Config check: {(report.CheckPassed ? "PASS" : "FAIL")}\n\n");
-        sb.Append("Every config answer of the run (warm-up and drain included) must be 200 with the body checked when primed (valid JSON; for the Api, " +
-            "one proxy outbound per linked inbound), byte for byte, or 304 with no body to a request that sent the current ETag.\n\n");
+        sb.Append("Every config answer of the run (warm-up and drain included) must be 200 with the body checked when primed (parsed as its format; for the " +
+            "Api, one proxy per linked inbound the format can express), byte for byte, or 304 with no body to a request that sent the current ETag.\n\n");
         var checks = new List<(string, RunResult, InvalidAnswers)> { ("Api", real.Config, real.ConfigInvalid) };
         if (reference is not null) checks.Add(("reference", reference.Config, reference.ConfigInvalid));
         ApiReportWriter.AppendCheckTable(sb, checks);

@@ -10,7 +10,8 @@ internal static class ReportWriter
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
-    public static string Markdown(IngestSettings s, string commandLine, double meanBodyBytes, RunResult ingest, RunResult? reference, VerifyResult? verify)
+    public static string Markdown(IngestSettings s, string commandLine, double meanBodyBytes, RunResult ingest, RunResult? reference, VerifyResult? verify,
+        HincrbyCeilingResult? ceiling = null)
     {
         var sb = new StringBuilder();
         sb.Append(C, $"# Ingest load run, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\n");
@@ -73,6 +74,14 @@ internal static class ReportWriter
             if (double.IsNaN(Rate("redis evalsha calls"))) sb.Append("\nRedis statistics were reset during the window (another client): the figures above are not usable.\n");
             sb.Append(C, $"\nPer batch: {Rate("redis evalsha calls") / Math.Max(1, ingest.RequestsPerSecond):0.0} script calls, ");
             sb.Append(C, $"{Rate("redis evalsha usec") / Math.Max(1, ingest.RequestsPerSecond) / 1000:0.00} ms of Redis time.\n");
+        }
+        if (ceiling is not null)
+        {
+            double cpuPerReport = RedisCpuMicrosPerReport(ingest);
+            sb.Append(C, $"\nHINCRBY ceiling (`{ceiling.Command}`, on this Redis between the reference and Ingest): ");
+            sb.Append(C, $"{ceiling.OpsPerSecond:0} increments/s, {ceiling.RedisCpuMicrosPerOp:0.000} µs of Redis CPU each. ");
+            sb.Append(C, $"Ingest: {ingest.ReportsPerSecond:0} reports/s = **{ingest.ReportsPerSecond / ceiling.OpsPerSecond:0.00}** of it; ");
+            sb.Append(C, $"{cpuPerReport:0.000} µs of Redis CPU per report, HINCRBY/report = **{(cpuPerReport > 0 ? ceiling.RedisCpuMicrosPerOp / cpuPerReport : 0):0.00}**.\n");
         }
 
         if (ingest.Window.FailuresByStatus.Count > 0 || reference?.Window.FailuresByStatus.Count > 0)
@@ -137,6 +146,21 @@ internal static class ReportWriter
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Redis's own CPU time (INFO cpu over the window) per report Ingest accepted; 0 without the probe.</summary>
+    public static double RedisCpuMicrosPerReport(RunResult ingest)
+        => ingest.ReportsPerSecond > 0 ? ingest.ProbeRates.GetValueOrDefault("redis cpu usec") / ingest.ReportsPerSecond : 0;
+
+    internal static void WriteCeiling(Utf8JsonWriter w, HincrbyCeilingResult ceiling)
+    {
+        w.WriteStartObject("hincrbyCeiling");
+        w.WriteString("command", ceiling.Command);
+        w.WriteNumber("opsPerSecond", Math.Round(ceiling.OpsPerSecond));
+        w.WriteNumber("redisCpuMicrosPerOp", Math.Round(ceiling.RedisCpuMicrosPerOp, 4));
+        w.WriteNumber("ops", ceiling.Ops);
+        w.WriteNumber("seconds", Math.Round(ceiling.Seconds, 2));
+        w.WriteEndObject();
     }
 
     internal static void WriteVerify(Utf8JsonWriter w, VerifyResult verify)

@@ -33,6 +33,10 @@ internal static class IngestScenario
             fleet.ResetAccounting(); // the reference's batches never reach Redis or ClickHouse
         }
 
+        HincrbyCeilingResult? ceiling = s.HincrbyCeiling
+            ? await HincrbyCeiling.MeasureAsync(redis, Shared.Redis.RedisConnector.Parse(s.RedisConnection, "vpnperf-load"), outDir)
+            : null;
+
         ChildProcess? ingestProcess = s.StartIngest ? await StartIngestAsync(s, outDir, clickHouseReachable: !s.ClickHouseLater) : null;
         RunResult ingest;
         VerifyResult? verify = null;
@@ -68,9 +72,10 @@ internal static class IngestScenario
             if (ingestProcess is not null) await StopIngestAsync(ingestProcess, s, control, outDir);
         }
 
-        string md = ReportWriter.Markdown(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify);
+        string md = ReportWriter.Markdown(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, ceiling);
         await File.WriteAllTextAsync(Path.Combine(outDir, "results.md"), md);
-        await File.WriteAllBytesAsync(Path.Combine(outDir, "results.json"), ReportWriter.Json(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify));
+        await File.WriteAllBytesAsync(Path.Combine(outDir, "results.json"),
+            ReportWriter.Json(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, ceiling is null ? null : w => ReportWriter.WriteCeiling(w, ceiling)));
         Console.WriteLine();
         Console.WriteLine(md);
         Console.WriteLine($"written: {Path.Combine(outDir, "results.md")}, results.json");

@@ -54,6 +54,9 @@ internal sealed class IngestSettings
     public bool DiscardSpool { get; private set; }
     public SubscriptionMix Mix { get; private set; } = SubscriptionMix.Zipf;
 
+    /// <summary>Between the reference and the services: <c>redis-benchmark</c> HINCRBY <c>-P 128</c> on the run's Redis, the counter ceiling.</summary>
+    public bool HincrbyCeiling { get; private set; }
+
     /// <summary>Pre-encoded bodies per node; each send patches seq, sent_at and event ids into one of them.</summary>
     public int VariantsPerNode { get; private set; } = 8;
 
@@ -92,6 +95,8 @@ internal sealed class IngestSettings
                                     HTTP path (auth, decode, durable acceptance) without the Redis stage
           --reference               also run the same load against the bare Kestrel reference server
           --reference-port P        its port (5290)
+          --hincrby-ceiling         before the services: redis-benchmark -P 128 HINCRBY on the run's Redis (one server),
+                                    reported beside reports/s and Redis CPU per report (the counter ceiling)
           --verify                  check Redis counters and ClickHouse rows against what was sent
           --start-ingest            start the Release Ingest on --target's port, fresh spool, stop it at the end
           --clickhouse-later        with --start-ingest: measure with ClickHouse unreachable (HTTP path and spool
@@ -128,6 +133,7 @@ internal sealed class IngestSettings
                 case "--rate": s.Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--concurrency": s.Concurrency = PositiveInt(a, Next()); concurrencyGiven = true; break;
                 case "--gzip": s.Gzip = true; break;
+                case "--hincrby-ceiling": s.HincrbyCeiling = true; break;
                 case "--limits": s.Limits = true; break;
                 case "--access-only": s.AccessOnly = true; break;
                 case "--reference": s.Reference = true; break;

@@ -6,7 +6,9 @@ namespace Vpn.Perf.Load.Scenarios;
 /// <summary>
 /// Reads Redis's own per-command statistics (<c>INFO commandstats</c>) at the window edges: how many script calls
 /// Ingest makes per second and how long Redis spends in them, which is the Redis stage's cost measured without
-/// touching Ingest. Commands run inside a script are also listed (their time is part of the script's).
+/// touching Ingest. Commands run inside a script are also listed (their time is part of the script's). Also the
+/// server's own CPU time (<c>INFO cpu</c>, user + system, as <c>redis cpu usec</c>): the Redis stage's cost per report
+/// beside the HINCRBY ceiling's cost per increment (<see cref="HincrbyCeiling"/>), whatever else runs on the machine.
 /// </summary>
 internal static class RedisProbe
 {
@@ -19,6 +21,7 @@ internal static class RedisProbe
         foreach (IServer server in redis.GetServers())
         {
             if (server.IsReplica) continue;
+            values["redis cpu usec"] = values.GetValueOrDefault("redis cpu usec") + await CpuMicrosecondsAsync(server);
             foreach (IGrouping<string, KeyValuePair<string, string>> section in await server.InfoAsync("commandstats"))
             {
                 foreach ((string key, string stats) in section)
@@ -41,4 +44,18 @@ internal static class RedisProbe
         }
         return values;
     };
+
+    /// <summary>The server process's CPU time so far (<c>used_cpu_user</c> + <c>used_cpu_sys</c>), in microseconds.</summary>
+    public static async Task<double> CpuMicrosecondsAsync(IServer server)
+    {
+        double seconds = 0;
+        foreach (IGrouping<string, KeyValuePair<string, string>> section in await server.InfoAsync("cpu"))
+        {
+            foreach ((string key, string value) in section)
+            {
+                if (key is "used_cpu_user" or "used_cpu_sys") seconds += double.Parse(value, CultureInfo.InvariantCulture);
+            }
+        }
+        return seconds * 1e6;
+    }
 }

@@ -38,10 +38,17 @@ internal sealed record SuitePart(string Name, SuitePartKind Kind, string What, T
     public static IReadOnlyList<SuitePart> Standard { get; } =
     [
         new("ingest-closed", SuitePartKind.Ingest,
-            "Ingest end to end, closed model: 32 nodes x 1 batch of 250 reports in flight, 20 000 subscriptions (Zipf); verified byte for byte",
+            "Ingest end to end, closed model: 32 nodes x 1 batch of 250 reports in flight, 20 000 subscriptions (Zipf); verified byte for byte; " +
+            "redis-benchmark HINCRBY -P 128 on the same Redis between the reference and Ingest (the counter ceiling)",
             IngestWarmup,
             ["ingest", "--target", IngestTarget, "--reference-port", ReferencePort, "--nodes", "32", "--concurrency", "32", "--reports-per-batch", "250",
-             "--subscriptions", "20000", "--start-ingest", "--reference", "--verify"]),
+             "--subscriptions", "20000", "--start-ingest", "--reference", "--hincrby-ceiling", "--verify"]),
+        new("ingest-uniform", SuitePartKind.Ingest,
+            "As ingest-closed with uniform subscription popularity (every subscription as likely: no hot hashes in Redis); the Redis stage's CPU " +
+            "per report beside redis-benchmark's per HINCRBY",
+            IngestWarmup,
+            ["ingest", "--target", IngestTarget, "--reference-port", ReferencePort, "--nodes", "32", "--concurrency", "32", "--reports-per-batch", "250",
+             "--subscriptions", "20000", "--mix", "uniform", "--start-ingest", "--reference", "--hincrby-ceiling", "--verify"]),
         new("ingest-http", SuitePartKind.Ingest,
             "Ingest HTTP path (auth, decode, durable spool append, answer; no Redis stage, ClickHouse unreachable during the run): " +
             "256 nodes x 1 batch of ~150 access events in flight; the spool is then discarded unsent (`--verify-all`: sent to ClickHouse and verified)",
@@ -58,6 +65,9 @@ internal sealed record SuitePart(string Name, SuitePartKind Kind, string What, T
             ConfigWarmup,
             ["config", "--target", ApiTarget, "--reference-port", ReferencePort, "--start-api", "--database", SuiteSettings.Database,
              "--subscriptions", "2000", "--inbounds", "6", "--if-none-match", "0", "--hwid", "--reference"]),
+        ConfigFormatPart("config-mihomo", "mihomo", "mihomo YAML"),
+        ConfigFormatPart("config-xray", "xray", "Xray JSON (one full client config per proxy the format can express: 4 of the 6)"),
+        ConfigFormatPart("config-links", "links", "the base64 share-link list"),
         new("config-304", SuitePartKind.Config,
             "Api config fetch, warm cache, every fetch with If-None-Match (304, no body): same load",
             ConfigWarmup,
@@ -80,6 +90,13 @@ internal sealed record SuitePart(string Name, SuitePartKind Kind, string What, T
             IngestWarmup,
             ["scale-out", "--nodes", "32", "--reports-per-batch", "250", "--subscriptions", "20000", "--verify"]),
     ];
+
+    /// <summary>As config-200 (which fetches sing-box JSON), in another client format named in the path.</summary>
+    private static SuitePart ConfigFormatPart(string name, string format, string what) => new(name, SuitePartKind.Config,
+        $"As config-200, fetching {what}: /s/{{token}}/{format}",
+        ConfigWarmup,
+        ["config", "--target", ApiTarget, "--reference-port", ReferencePort, "--start-api", "--database", SuiteSettings.Database,
+         "--subscriptions", "2000", "--inbounds", "6", "--if-none-match", "0", "--format", format, "--reference"]);
 
     /// <summary>The full scenario command line of this part in a suite run.</summary>
     public string[] CommandArgs(SuiteSettings s, string outDirectory)

@@ -28,8 +28,8 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
             {
                 measured = root.GetProperty("ingest");
                 JsonElement? reference = Reference(root);
-                Add("batches/s", measured, reference, static r => Number(r, "batchesPerSecond"), "0");
-                if (Number(measured, "reportsPerSecond") > 0) Add("reports/s", measured, reference, static r => Number(r, "reportsPerSecond"), "0");
+                Add(SuiteFigures.BatchesPerSecond, measured, reference, static r => Number(r, "batchesPerSecond"), "0");
+                if (Number(measured, "reportsPerSecond") > 0) Add(SuiteFigures.ReportsPerSecond, measured, reference, static r => Number(r, "reportsPerSecond"), "0");
                 Add("MB/s on the wire", measured, reference, static r => Number(r, "wireBytesPerSecond") / 1e6, "0.0");
                 Add("latency p50 ms", measured, reference, static r => Number(r, "latencyMs", "p50"), "0.0");
                 Add("latency p99 ms", measured, reference, static r => Number(r, "latencyMs", "p99"), "0.0");
@@ -37,6 +37,18 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                 if (Number(measured, "cpuPercentOfOneCore", "server") > 0)
                 {
                     Add("server CPU µs per batch", measured, reference, static r => PerSecond(Number(r, "cpuPercentOfOneCore", "server") / 100, Number(r, "batchesPerSecond")) * 1e6, "0");
+                }
+                double reports = Number(measured, "reportsPerSecond");
+                if (root.TryGetProperty("hincrbyCeiling", out JsonElement ceiling) && reports > 0)
+                {
+                    figures.Add(new SuiteFigure(SuiteFigures.ReportsVsHincrby, reports, Number(ceiling, "opsPerSecond"), "0"));
+                    figures.Add(new SuiteFigure(SuiteFigures.RedisCpuPerReport, Number(measured, "probePerSecond", "redis cpu usec") / reports,
+                        Number(ceiling, "redisCpuMicrosPerOp"), "0.000"));
+                }
+                double rows = Number(measured, "server", "clickHouseRows") / Math.Max(Number(measured, "windowSeconds"), 1e-9);
+                if (rows > 0)
+                {
+                    figures.Add(new SuiteFigure(SuiteFigures.ClickHouseCpuPerRow, Number(measured, "cpuPercentOfOneCore", "clickhouse") / 100 / rows * 1e6, null, "0.00"));
                 }
                 bool discarded = root.TryGetProperty("settings", out JsonElement st) && st.TryGetProperty("discardSpool", out JsonElement d) && d.ValueKind == JsonValueKind.True;
                 check = root.TryGetProperty("verify", out JsonElement verify) ? "verify " + verify.GetProperty("verdict").GetString()
@@ -48,7 +60,7 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                 bool login = part.Kind == SuitePartKind.Login;
                 measured = root.GetProperty("api");
                 JsonElement? reference = Reference(root);
-                Add(login ? "logins/s" : "requests/s (200/304)", measured, reference, static r => Number(r, "okPerSecond"), login ? "0.00" : "0");
+                Add(login ? "logins/s" : SuiteFigures.ConfigRequestsPerSecond, measured, reference, static r => Number(r, "okPerSecond"), login ? "0.00" : "0");
                 Add("latency p50 ms", measured, reference, static r => Number(r, "latencyMs", "p50"), login ? "0" : "0.0");
                 Add("latency p99 ms", measured, reference, static r => Number(r, "latencyMs", "p99"), login ? "0" : "0.0");
                 Add(login ? "server CPU ms per login" : "server CPU µs per request", measured, reference,
@@ -62,7 +74,7 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                 JsonElement? reference = Reference(root);
                 Add("ingest batches/s", measured, reference, static r => Number(r, "ingest", "batchesPerSecond"), "0");
                 Add("ingest reports/s", measured, reference, static r => Number(r, "ingest", "reportsPerSecond"), "0");
-                Add("ingest latency p99 ms", measured, reference, static r => Number(r, "ingest", "latencyMs", "p99"), "0.0");
+                Add(SuiteFigures.MixedIngestP99, measured, reference, static r => Number(r, "ingest", "latencyMs", "p99"), "0.0");
                 Add("config fetches/s (200/304)", measured, reference, static r => Number(r, "config", "okPerSecond"), "0");
                 Add("config latency p50 ms", measured, reference, static r => Number(r, "config", "latencyMs", "p50"), "0.0");
                 Add("config latency p99 ms", measured, reference, static r => Number(r, "config", "latencyMs", "p99"), "0.0");
@@ -103,6 +115,15 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                 sb.Append(f.Ratio is { } ratio ? ratio.ToString("0.00", C) : "—").Append(" |\n");
             }
         }
+
+        sb.Append("\n| target | part | measured | threshold | verdict |\n|---|---|---:|---:|---|\n");
+        foreach (SuiteTarget t in SuiteTarget.All)
+        {
+            (double? measured, string verdict) = t.Judge(parts);
+            sb.Append(C, $"| {t.Name} | {t.Part} | {(measured is { } m ? m.ToString(m >= 1000 ? "#,0" : "0.00", C) : "—")} | {t.ThresholdText} | {verdict} |\n");
+        }
+        sb.Append("\n*Targets* (issues 14 and 15): a ratio is the services' figure over the reference in the same row of the table above ");
+        sb.Append("(for Redis CPU, the HINCRBY ceiling's cost over the report's); a part whose verify or check failed meets none.\n");
 
         sb.Append("\n| part | verdict | other CPU, % of one core | wall | exit | report |\n|---|---|---:|---:|---:|---|\n");
         foreach (SuitePartResult p in parts)
@@ -165,6 +186,21 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("targets");
+            foreach (SuiteTarget t in SuiteTarget.All)
+            {
+                (double? measured, string verdict) = t.Judge(parts);
+                w.WriteStartObject();
+                w.WriteString("target", t.Name);
+                w.WriteString("part", t.Part);
+                w.WriteString("figure", t.Figure);
+                w.WriteString("rule", t.Rule.ToString());
+                w.WriteNumber("threshold", t.Threshold);
+                if (measured is { } m) w.WriteNumber("measured", Math.Round(m, 4));
+                w.WriteString("verdict", verdict);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -49,6 +49,12 @@ internal sealed class ApiLoadSettings
     /// <summary>Share of config fetches that send the ETag of the previous answer (If-None-Match), expecting 304.</summary>
     public double IfNoneMatch { get; private set; }
 
+    /// <summary>Config: the client format fetched, named in the path (<c>/s/{token}/{format}</c>).</summary>
+    public string Format { get; private set; } = "singbox";
+
+    /// <summary>Config: the proxies each config of <see cref="Format"/> holds, from the seeded inbounds it can express.</summary>
+    public int ExpectedProxies => ConfigBodyCheck.ProxiesIn(Format, ApiSeeder.InboundRows.Take(Inbounds).Select(static r => r.Protocol));
+
     /// <summary>Config: every fetch sends the device headers, one registered device (x-hwid) per subscription.</summary>
     public bool Hwid { get; private set; }
 
@@ -108,6 +114,8 @@ internal sealed class ApiLoadSettings
           --subscriptions N         seeded subscriptions, fetched round robin (2000)
           --inbounds K              inbounds on the one seeded node linked to each subscription, 1..6 (6)
           --if-none-match F         share of fetches sending the ETag they got before, expecting 304 (0)
+          --format F                the client format fetched, /s/{token}/F: singbox, mihomo, xray, links, links-plain
+                                    (singbox); each primed body is parsed as that format and its proxies counted
           --hwid                    every fetch sends x-hwid and the device headers: one device per subscription,
                                     registered by the priming fetch (the window measures known-device checks)
         login:
@@ -146,6 +154,7 @@ internal sealed class ApiLoadSettings
                 case "--subscriptions" when kind == ApiScenarioKind.Config: s.Subscriptions = PositiveInt(a, Next()); break;
                 case "--inbounds" when kind == ApiScenarioKind.Config: s.Inbounds = PositiveInt(a, Next()); break;
                 case "--if-none-match" when kind == ApiScenarioKind.Config: s.IfNoneMatch = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--format" when kind == ApiScenarioKind.Config: s.Format = Next(); break;
                 case "--hwid" when kind == ApiScenarioKind.Config: s.Hwid = true; break;
                 case "--users" when kind == ApiScenarioKind.Login: s.Users = PositiveInt(a, Next()); break;
                 case "--bcrypt-cost" when kind == ApiScenarioKind.Login: s.BcryptCost = PositiveInt(a, Next()); break;
@@ -164,6 +173,7 @@ internal sealed class ApiLoadSettings
         if (s.Duration <= TimeSpan.Zero || s.Duration > TimeSpan.FromHours(1)) throw new ArgumentException("--duration must be between 1s and 1h.");
         if (s.Warmup < TimeSpan.Zero || s.Warmup > TimeSpan.FromMinutes(10)) throw new ArgumentException("--warmup must be between 0 and 10m.");
         if (s.Inbounds > ApiSeeder.InboundRows.Length) throw new ArgumentException($"--inbounds is at most {ApiSeeder.InboundRows.Length}.");
+        if (Array.IndexOf(ConfigBodyCheck.Formats, s.Format) < 0) throw new ArgumentException($"--format is one of {string.Join(", ", ConfigBodyCheck.Formats)}.");
         if (s.IfNoneMatch is < 0 or > 1) throw new ArgumentException("--if-none-match is a share between 0 and 1.");
         if (s.BcryptCost is < Vpn.Perf.Api.Auth.Passwords.MinCost or > Vpn.Perf.Api.Auth.Passwords.MaxCost)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Vpn.Perf.Load.Engine;
 
 namespace Vpn.Perf.Load.Scenarios.Api;
@@ -11,8 +10,8 @@ namespace Vpn.Perf.Load.Scenarios.Api;
 /// <c>x-ver-os</c>, <c>x-device-model</c>, <c>User-Agent</c>): each subscription is one simulated app on its own device,
 /// <c>x-hwid: load-&lt;subscription #&gt;</c>, registered by its priming fetch, so the measured fetches are known devices.
 /// <para>
-/// The quick check: <see cref="PrimeAsync"/> fetches every subscription once and parses each body (JSON, and with
-/// <c>expectedProxies</c> the number of proxy outbounds); afterwards a 200 must carry those very bytes (a memory
+/// The quick check: <see cref="PrimeAsync"/> fetches every subscription once and parses each body with the format's
+/// <see cref="ConfigBodyCheck"/> (and counts its proxies); afterwards a 200 must carry those very bytes (a memory
 /// compare, cheap enough not to load the generator) and a 304 must answer a sent ETag with an empty body. Anything
 /// else is counted as invalid.
 /// </para>
@@ -24,7 +23,7 @@ internal sealed class ConfigFetcher : ILaneIssuer
     private readonly string?[] _etags;
     private readonly byte[]?[] _bodies;
     private readonly double _ifNoneMatch;
-    private readonly int? _expectedProxies;
+    private readonly ConfigBodyCheck _check;
     private readonly RunCounters _counters;
     private readonly LatencyRecorder _latency;
     private readonly Random[] _random;
@@ -33,18 +32,18 @@ internal sealed class ConfigFetcher : ILaneIssuer
     private readonly InvalidAnswers _invalid = new();
     private long _next = -1;
 
-    public ConfigFetcher(HttpClient http, Uri target, IReadOnlyList<string> linkTokens, int lanes, double ifNoneMatch, int? expectedProxies,
+    public ConfigFetcher(HttpClient http, Uri target, IReadOnlyList<string> linkTokens, string format, int lanes, double ifNoneMatch, ConfigBodyCheck check,
         int seed, RunCounters counters, LatencyRecorder latency, bool hwid = false)
     {
         // Made once: a request adds the string, it does not format one.
         _hwids = hwid ? [.. Enumerable.Range(0, linkTokens.Count).Select(static i => "load-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))] : null;
         _http = http;
-        // The format named in the path: the body is checked as sing-box JSON, whatever the User-Agent would choose.
-        _urls = [.. linkTokens.Select(token => new Uri(target, "/s/" + token + "/singbox"))];
+        // The format named in the path: the body is checked as that format, whatever the User-Agent would choose.
+        _urls = [.. linkTokens.Select(token => new Uri(target, "/s/" + token + "/" + format))];
         _etags = new string?[_urls.Length];
         _bodies = new byte[]?[_urls.Length];
         _ifNoneMatch = ifNoneMatch;
-        _expectedProxies = expectedProxies;
+        _check = check;
         _counters = counters;
         _latency = latency;
         _random = new Random[lanes];
@@ -87,7 +86,7 @@ internal sealed class ConfigFetcher : ILaneIssuer
                         _invalid.Add($"prime subscription #{i}: status {(int)r.StatusCode}: {System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(300, body.Length)))}");
                         continue;
                     }
-                    if (Check(body) is { } problem)
+                    if (_check.Problem(body) is { } problem)
                     {
                         _invalid.Add($"prime subscription #{i}: {problem}");
                         continue;
@@ -125,8 +124,8 @@ internal sealed class ConfigFetcher : ILaneIssuer
             string? problem = status == 304
                 ? !conditional ? "304 to a request without If-None-Match" : length != 0 ? "304 with a body" : null
                 : conditional ? "200 to a current ETag (expected 304)"
-                : _bodies[i] is { } expected ? (body.SequenceEqual(expected) ? null : Check(body.ToArray()) ?? "the body changed during the run")
-                : Check(body.ToArray());
+                : _bodies[i] is { } expected ? (body.SequenceEqual(expected) ? null : _check.Problem(body.ToArray()) ?? "the body changed during the run")
+                : _check.Problem(body.ToArray());
             if (problem is not null)
             {
                 _invalid.Add($"subscription #{i}: {problem}");
@@ -162,28 +161,6 @@ internal sealed class ConfigFetcher : ILaneIssuer
             int n = await stream.ReadAsync(_buffers[lane].AsMemory(total), ct);
             if (n == 0) return total;
             total += n;
-        }
-    }
-
-    /// <summary>Null when <paramref name="body"/> is a JSON object (with <c>expectedProxies</c>: with that many proxy outbounds).</summary>
-    private string? Check(byte[] body)
-    {
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return "the body is not a JSON object";
-            if (_expectedProxies is not { } expected) return null;
-            if (!doc.RootElement.TryGetProperty("outbounds", out JsonElement outbounds) || outbounds.ValueKind != JsonValueKind.Array)
-            {
-                return "no outbounds array";
-            }
-            int proxies = outbounds.EnumerateArray().Count(static o =>
-                o.TryGetProperty("type", out JsonElement t) && t.GetString() is "vless" or "vmess" or "trojan" or "shadowsocks" or "hysteria2" or "tuic");
-            return proxies == expected ? null : $"{proxies} proxy outbounds, expected {expected} (an inbound was skipped)";
-        }
-        catch (JsonException ex)
-        {
-            return "invalid JSON: " + ex.Message;
         }
     }
 }

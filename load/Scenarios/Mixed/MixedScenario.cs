@@ -64,7 +64,7 @@ internal static class MixedScenario
             using HttpClient fetchHttp = LoadHttp.Create(sa.Clients, sa.RequestTimeout);
             var fetchCounters = new RunCounters();
             var fetchLatency = new LatencyRecorder();
-            var fetcher = new ConfigFetcher(fetchHttp, sa.Target, subscriptions, sa.Clients, sa.IfNoneMatch, sa.Inbounds, sa.Seed, fetchCounters, fetchLatency);
+            var fetcher = new ConfigFetcher(fetchHttp, sa.Target, subscriptions, sa.Format, sa.Clients, sa.IfNoneMatch, new ConfigBodyCheck(sa.Format, sa.ExpectedProxies), sa.Seed, fetchCounters, fetchLatency);
             // As in the config scenario: every entry rendered and cached first, so the config part measures a warm cache.
             await fetcher.PrimeAsync(8);
             configBytes = fetcher.MeanBodyBytes;
@@ -126,7 +126,7 @@ internal static class MixedScenario
         using HttpClient http = LoadHttp.Create(sa.Clients, sa.RequestTimeout);
         var counters = new RunCounters();
         var latency = new LatencyRecorder();
-        var fetcher = new ConfigFetcher(http, target, subscriptions, sa.Clients, sa.IfNoneMatch, expectedProxies: null, sa.Seed, counters, latency);
+        var fetcher = new ConfigFetcher(http, target, subscriptions, sa.Format, sa.Clients, sa.IfNoneMatch, ConfigBodyCheck.Reference, sa.Seed, counters, latency);
         await fetcher.PrimeAsync(8);
         var servers = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal) { ["reference"] = [server.Pid] };
         return await RunPairAsync(m, "reference ", fleet, target, target, fetcher, counters, latency, servers, control, probe: null);
