@@ -12,7 +12,8 @@ internal static class ResellerQuotaRules
 {
     /// <summary>
     /// A subscription of <paramref name="maxTraffic"/> bytes under <paramref name="plan"/>: a new one when
-    /// <paramref name="adds"/>, else a change of one the consumption already leaves out.
+    /// <paramref name="adds"/>, else a change of the one the consumption leaves out. A change that does not raise its
+    /// limit passes even over a quota lowered since: what exists is kept, only going further is refused.
     /// </summary>
     public static ProblemHttpResult? Subscription(ResellerQuota quota, long maxTraffic, Guid? plan, bool adds)
     {
@@ -21,7 +22,7 @@ internal static class ResellerQuotaRules
             return Refuse("maxSubscriptions", quota.MaxSubscriptions, quota.Subscriptions,
                 $"The reseller may have {quota.MaxSubscriptions} subscriptions and has {quota.Subscriptions}.");
         }
-        if (quota.TotalTraffic + maxTraffic > quota.MaxTotalTraffic)
+        if (quota.TotalTraffic + maxTraffic > quota.MaxTotalTraffic && (adds || maxTraffic > quota.ChangedTraffic))
         {
             return Refuse("maxTotalTraffic", quota.MaxTotalTraffic, quota.TotalTraffic,
                 $"The reseller's subscriptions may have {quota.MaxTotalTraffic} bytes of traffic limits in total; {quota.TotalTraffic} are given out and this asks {maxTraffic} more.");

@@ -44,10 +44,14 @@ internal static class ResellersStore
 
     /// <summary>
     /// A statement of its own after the lock: under read committed it takes a fresh snapshot, so it sees what the
-    /// transactions that held the lock before committed. $2: a subscription to leave out (the one being changed).
+    /// transactions that held the lock before committed. $2: a subscription to leave out (the one being changed),
+    /// whose own limit comes third.
     /// </summary>
     private const string ConsumptionSql = """
-        select count(*)::int, coalesce(sum(max_traffic), 0)::bigint from subscriptions where created_by = $1 and ($2::uuid is null or id <> $2)
+        select count(*) filter (where $2::uuid is null or id <> $2)::int,
+               coalesce(sum(max_traffic) filter (where $2::uuid is null or id <> $2), 0)::bigint,
+               coalesce(sum(max_traffic) filter (where id = $2), 0)::bigint
+          from subscriptions where created_by = $1
         """;
 
     private const string MissingPlansSql = "select x from unnest($1::uuid[]) x where not exists (select 1 from plans p where p.id = x) order by x limit 10";
@@ -100,7 +104,7 @@ internal static class ResellersStore
         await using var count = new NpgsqlCommand(ConsumptionSql, conn, tx);
         await using NpgsqlDataReader c = await count.Arg(reseller, NpgsqlDbType.Uuid).Arg(except, NpgsqlDbType.Uuid).ExecuteReaderAsync(ct);
         await c.ReadAsync(ct);
-        return new ResellerQuota(maxSubscriptions, maxTraffic, plans, inbounds, c.GetInt32(0), c.GetInt64(1));
+        return new ResellerQuota(maxSubscriptions, maxTraffic, plans, inbounds, c.GetInt32(0), c.GetInt64(1), c.GetInt64(2));
     }
 
     /// <summary>Up to ten of <paramref name="ids"/> that no plan has.</summary>

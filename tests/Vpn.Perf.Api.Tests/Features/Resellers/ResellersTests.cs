@@ -139,6 +139,12 @@ public sealed class ResellersTests
         Assert.Equal(3, quota.GetProperty("consumption").GetProperty("subscriptions").GetInt32());
         Assert.Equal(100, quota.GetProperty("consumption").GetProperty("totalTraffic").GetInt64());
         Assert.Equal(1, quota.GetProperty("consumption").GetProperty("customers").GetInt32());
+        // A quota lowered below what is used keeps what exists: an edit that does not raise a limit still passes.
+        await SetQuotaAsync(Superuser(api), reseller,
+            new { maxSubscriptions = 1, maxTotalTraffic = 50, allowedPlans = new[] { allowedPlan }, allowedInbounds = new[] { allowedInbound } });
+        long version = (await JsonAsync(await client.GetAsync($"/api/v1/subscriptions/{first}"), HttpStatusCode.OK)).GetProperty("version").GetInt64();
+        await JsonAsync(await client.PutAsJsonAsync($"/api/v1/subscriptions/{first}", new { maxTraffic = 60, title = "kept", version }), HttpStatusCode.OK);
+        await QuotaAsync(await client.PutAsJsonAsync($"/api/v1/subscriptions/{first}", new { maxTraffic = 61, version = version + 1 }), "maxTotalTraffic", 50, 40);
         // Unscoped operators are not bound by any quota.
         await PostAsync(Operator(api), "/api/v1/subscriptions", new { ownerId = customer, maxTraffic = 1000, planId = otherPlan }, HttpStatusCode.Created);
     }
