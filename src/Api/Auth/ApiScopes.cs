@@ -9,10 +9,10 @@ namespace Vpn.Perf.Api.Auth;
 /// </summary>
 internal static class ApiScopes
 {
-    /// <summary>Read subscriptions (a customer's own; staff all) and their linked inbounds.</summary>
+    /// <summary>Read subscriptions (a customer's own, a reseller's created; staff and support all), their linked inbounds and devices.</summary>
     public const string SubscriptionsRead = "subscriptions:read";
 
-    /// <summary>Rotate a config link; staff: create, edit, suspend, resume, reset, delete, bulk, link inbounds.</summary>
+    /// <summary>Rotate a config link, remove or reset devices; staff and resellers: create, edit, suspend, resume, reset, delete, bulk, link inbounds.</summary>
     public const string SubscriptionsWrite = "subscriptions:write";
 
     /// <summary>Usage history: a subscription's (own or, staff, any), a node's or an inbound's (staff).</summary>
