@@ -14,6 +14,7 @@ using Vpn.Perf.Api.Features.Inbounds;
 using Vpn.Perf.Api.Features.Mail;
 using Vpn.Perf.Api.Features.NodeSync;
 using Vpn.Perf.Api.Features.Nodes;
+using Vpn.Perf.Api.Features.Resellers;
 using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Api.Features.Subscriptions;
 using Vpn.Perf.Api.Features.Usage;
@@ -53,6 +54,7 @@ if (!isCommand)
     builder.Services.AddApiAuth(builder.Configuration);
     builder.Services.AddOpenApi(o => o.AddApiSecurity());
     builder.Services.AddUsers();
+    builder.Services.AddResellers();
     builder.Services.AddGroups();
     builder.Services.AddSubscriptions();
     builder.Services.AddNodes(builder.Configuration);
@@ -103,6 +105,7 @@ app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
 app.MapUsers();
+app.MapResellers();
 app.MapGroups();
 app.MapSubscriptions();
 app.MapNodes();

@@ -24,5 +24,9 @@ internal static class ApiClaims
     public static bool IsApiKey(this ClaimsPrincipal user)
         => user.Identity is { IsAuthenticated: true, AuthenticationType: ApiKeys.ApiKeyDefaults.Scheme };
 
+    /// <summary>Superusers and operators: administration of every record.</summary>
     public static bool IsStaff(this ClaimsPrincipal user) => user.IsInRole(Roles.Superuser) || user.IsInRole(Roles.Operator);
+
+    /// <summary>Staff and support: read every customer's records (support changes nothing but devices and config links).</summary>
+    public static bool ReadsAll(this ClaimsPrincipal user) => user.IsStaff() || user.IsInRole(Roles.Support);
 }

@@ -3,16 +3,16 @@ namespace Vpn.Perf.Api.Auth;
 /// <summary>
 /// What an API key may be used for. Every endpoint names the one scope it needs (<see cref="ScopeEndpointExtensions.RequireScope"/>)
 /// or refuses keys (<see cref="ScopeEndpointExtensions.RequireSession"/>); a key reaches an endpoint only when it holds
-/// that scope and its user's current role passes the endpoint's role policy. Each scope also has a lowest role: a key
-/// of a user below it never carries it, whatever the key row says (checked at every request, so a lowered role
-/// narrows existing keys at once).
+/// that scope and its user's current role passes the endpoint's role policy. Each role may hold a fixed set of scopes
+/// (<see cref="Allows"/>): a key of a user whose role lacks a scope never carries it, whatever the key row says
+/// (checked at every request, so a changed role narrows existing keys at once).
 /// </summary>
 internal static class ApiScopes
 {
-    /// <summary>Read subscriptions (a customer's own; staff all) and their linked inbounds.</summary>
+    /// <summary>Read subscriptions (a customer's own, a reseller's created; staff and support all), their linked inbounds and devices.</summary>
     public const string SubscriptionsRead = "subscriptions:read";
 
-    /// <summary>Rotate a config link; staff: create, edit, suspend, resume, reset, delete, bulk, link inbounds.</summary>
+    /// <summary>Rotate a config link, remove or reset devices; staff and resellers: create, edit, suspend, resume, reset, delete, bulk, link inbounds.</summary>
     public const string SubscriptionsWrite = "subscriptions:write";
 
     /// <summary>Usage history: a subscription's (own or, staff, any), a node's or an inbound's (staff).</summary>
@@ -24,10 +24,10 @@ internal static class ApiScopes
     /// <summary>Start a purchase (customers), cancel or resume auto-renew; staff: refunds.</summary>
     public const string BillingWrite = "billing:write";
 
-    /// <summary>Staff: read users and groups.</summary>
+    /// <summary>Staff: read users and groups (support: users; resellers: their own customers); superusers: reseller quotas.</summary>
     public const string UsersRead = "users:read";
 
-    /// <summary>Staff: create, edit, delete users, groups and memberships (operators: customers only, as with a session).</summary>
+    /// <summary>Staff: create, edit, delete users, groups and memberships (operators: customers only, resellers: their own customers, as with a session); superusers: reseller quotas.</summary>
     public const string UsersWrite = "users:write";
 
     /// <summary>Staff: read nodes, their tokens, inbounds and the config template.</summary>
@@ -49,28 +49,31 @@ internal static class ApiScopes
         UsersRead, UsersWrite, NodesRead, NodesWrite, PlansWrite, AuditRead,
     ];
 
-    public static bool IsKnown(string scope) => MinimumRank(scope) >= 0;
+    public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 
     /// <summary>Whether a user of <paramref name="role"/> may hold <paramref name="scope"/> (false for an unknown scope or role).</summary>
-    public static bool Allows(string role, string scope)
-    {
-        int needed = MinimumRank(scope);
-        return needed >= 0 && Rank(role) >= needed;
-    }
+    public static bool Allows(string role, string scope) => Of(role).Contains(scope, StringComparer.Ordinal);
 
-    private static int MinimumRank(string scope) => scope switch
+    /// <summary>
+    /// The scopes each role may hold: what its sessions can do, no more. Support reads and rotates links or resets
+    /// devices (subscriptions:write), never changes users or billing; a reseller manages its own customers and
+    /// subscriptions (users:write, subscriptions:write) but reads no nodes and starts no purchases.
+    /// </summary>
+    public static IReadOnlyList<string> Of(string role) => role switch
     {
-        SubscriptionsRead or SubscriptionsWrite or UsageRead or BillingRead or BillingWrite => 1,
-        UsersRead or UsersWrite or NodesRead or NodesWrite or PlansWrite => 2,
-        AuditRead => 3,
-        _ => -1,
+        Roles.Customer => CustomerScopes,
+        Roles.Support => SupportScopes,
+        Roles.Reseller => ResellerScopes,
+        Roles.Operator => OperatorScopes,
+        Roles.Superuser => All,
+        _ => [],
     };
 
-    private static int Rank(string role) => role switch
-    {
-        Roles.Customer => 1,
-        Roles.Operator => 2,
-        Roles.Superuser => 3,
-        _ => 0,
-    };
+    private static readonly string[] CustomerScopes = [SubscriptionsRead, SubscriptionsWrite, UsageRead, BillingRead, BillingWrite];
+
+    private static readonly string[] SupportScopes = [SubscriptionsRead, SubscriptionsWrite, UsageRead, BillingRead, UsersRead];
+
+    private static readonly string[] ResellerScopes = [SubscriptionsRead, SubscriptionsWrite, UsageRead, BillingRead, UsersRead, UsersWrite];
+
+    private static readonly string[] OperatorScopes = [.. All.Where(s => s != AuditRead)];
 }

@@ -64,8 +64,7 @@ internal static class OpenApiSecurity
         {
             string[]? these = item switch
             {
-                IAuthorizeData { Policy: Policies.Superuser } => [Roles.Superuser],
-                IAuthorizeData { Policy: Policies.Staff } => [Roles.Superuser, Roles.Operator],
+                IAuthorizeData { Policy: { } name } when Policies.RolesOf(name) is { Length: > 0 } named => named,
                 AuthorizationPolicy policy => policy.Requirements.OfType<Microsoft.AspNetCore.Authorization.Infrastructure.RolesAuthorizationRequirement>()
                     .SelectMany(r => r.AllowedRoles).ToArray() is { Length: > 0 } inline ? inline : null,
                 _ => null,

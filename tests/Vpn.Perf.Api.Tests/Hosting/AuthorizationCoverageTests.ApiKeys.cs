@@ -122,13 +122,34 @@ public sealed partial class AuthorizationCoverageTests
         JsonElement paths = doc.RootElement.GetProperty("paths");
         JsonElement users = (paths.TryGetProperty("/api/v1/users/", out JsonElement slash) ? slash : paths.GetProperty("/api/v1/users")).GetProperty("get");
         Assert.Contains("users:read", users.GetProperty("description").GetString(), StringComparison.Ordinal);
+        // The staff levels (issue 13 §4): each operation lists the roles its policies admit.
+        Assert.Equal([Roles.Superuser, Roles.Operator, Roles.Reseller, Roles.Support], BearerRoles(users));
+        Assert.Equal([Roles.Superuser, Roles.Operator, Roles.Reseller], BearerRoles(Operation(paths, "/api/v1/users", "post")));
+        Assert.Equal([Roles.Superuser, Roles.Operator, Roles.Reseller], BearerRoles(Operation(paths, "/api/v1/subscriptions/{id}/suspend", "post")));
+        Assert.Equal([Roles.Superuser, Roles.Operator, Roles.Reseller, Roles.Support],
+            BearerRoles(Operation(paths, "/api/v1/subscriptions/{subscriptionId}/devices", "delete")));
+        Assert.Equal([Roles.Superuser, Roles.Operator, Roles.Reseller, Roles.Customer],
+            BearerRoles(Operation(paths, "/api/v1/billing/subscriptions/{id}/auto-renew/cancel", "post")));
+        Assert.Equal([Roles.Superuser], BearerRoles(Operation(paths, "/api/v1/resellers/{id}/quota", "put")));
+        Assert.Equal([Roles.Superuser, Roles.Operator], BearerRoles(Operation(paths, "/api/v1/groups", "post")));
+        Assert.Empty(BearerRoles(Operation(paths, "/api/v1/subscriptions/{id}/rotate-link", "post"))); // any signed-in user
+        Assert.Contains("role superuser or operator or reseller or support", users.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    private static JsonElement Operation(JsonElement paths, string path, string method)
+        => (paths.TryGetProperty(path + "/", out JsonElement slash) ? slash : paths.GetProperty(path)).GetProperty(method);
+
+    private static string[] BearerRoles(JsonElement operation)
+    {
+        JsonElement bearer = operation.GetProperty("security").EnumerateArray().First(r => r.TryGetProperty("Bearer", out _)).GetProperty("Bearer");
+        return [.. bearer.EnumerateArray().Select(r => r.GetString()!)];
     }
 
     private static bool AdmitsCustomers(RouteEndpoint route)
     {
         foreach (IAuthorizeData data in route.Metadata.GetOrderedMetadata<IAuthorizeData>())
         {
-            if (data.Policy is Policies.Staff or Policies.Superuser) return false;
+            if (data.Policy is { } policy && Policies.RolesOf(policy) is { Length: > 0 } roles && !roles.Contains(Roles.Customer)) return false;
         }
         return true;
     }

@@ -19,7 +19,7 @@ internal sealed record BillingFilter(Guid? Customer, string[]? Statuses, Guid? P
         if (status is not null && !PaymentStatus.All.Contains(status, StringComparer.Ordinal))
             errors.Add("status", $"Must be one of {string.Join(", ", PaymentStatus.All)}.");
         if (from is not null && to is not null && from >= to) errors.Add("to", "Must be later than from.");
-        Guid? scope = user.IsStaff() ? customer : user.UserId();
+        Guid? scope = user.ReadsAll() ? customer : user.UserId();
         return new BillingFilter(scope, status is null ? null : [status], plan, from, to);
     }
 

@@ -15,7 +15,8 @@ namespace Vpn.Perf.Api.Features.Devices;
 /// <summary>
 /// Devices registered by config fetches (docs/api-accounts.md, "## Devices"). A signed-in user lists and removes the
 /// devices of the subscriptions they own (<c>/api/v1/users/me/devices</c>; someone else's device answers 404, like
-/// a missing one); staff list, remove and reset the devices of any subscription, audited. A removal frees the slot at
+/// a missing one); staff and support list, remove and reset the devices of any subscription, a reseller of the ones it
+/// created (others answer 404), audited. A removal frees the slot at
 /// once: this instance evicts the subscription's cached config after the commit, the others on config_changed.
 /// </summary>
 internal static class DevicesEndpoints
@@ -30,7 +31,7 @@ internal static class DevicesEndpoints
             .WithSummary("Remove one of your devices; its slot is free at once.");
 
         RouteGroupBuilder staff = app.MapGroup("/api/v1/subscriptions/{subscriptionId:guid}/devices").WithTags("Devices")
-            .RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.SubscriptionsWrite);
+            .RequireAuthorization(Policies.Viewers).RequireScope(ApiScopes.SubscriptionsWrite);
         staff.MapGet("/", ListSubscriptionDevices).WithName(nameof(ListSubscriptionDevices)).RequireScope(ApiScopes.SubscriptionsRead)
             .WithSummary("List a subscription's devices, newest first, by keyset pages (?limit=&after=).");
         staff.MapDelete("/{id:guid}", DeleteSubscriptionDevice).WithName(nameof(DeleteSubscriptionDevice))
@@ -58,14 +59,15 @@ internal static class DevicesEndpoints
     }
 
     private static async Task<Results<Ok<Page<DeviceDto>>, ProblemHttpResult>> ListSubscriptionDevices(
-        Guid subscriptionId, [FromQuery] int? limit, [FromQuery] Guid? after, NpgsqlDataSource db, CancellationToken ct)
+        Guid subscriptionId, [FromQuery] int? limit, [FromQuery] Guid? after, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         int take = Page<DeviceDto>.Limit(limit);
-        List<DeviceDto> rows = await DevicesStore.ListAsync(db, subscriptionId, after, take, ct);
+        Guid? reseller = CallerScope.ResellerOf(user);
+        List<DeviceDto> rows = await DevicesStore.ListAsync(db, subscriptionId, after, take, reseller, ct);
         if (rows.Count == 0)
         {
             await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-            if (!await DevicesStore.SubscriptionExistsAsync(conn, null, subscriptionId, ct)) return Problem.NotFound("subscription", subscriptionId);
+            if (!await DevicesStore.SubscriptionExistsAsync(conn, null, subscriptionId, reseller, ct)) return Problem.NotFound("subscription", subscriptionId);
         }
         return TypedResults.Ok(Page<DeviceDto>.From(rows, take, d => d.Id));
     }
@@ -75,7 +77,7 @@ internal static class DevicesEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        if (await DevicesStore.DeleteAsync(conn, tx, subscriptionId, id, ct) is not { } hwid) return Problem.NotFound("device", id);
+        if (await DevicesStore.DeleteAsync(conn, tx, subscriptionId, id, CallerScope.ResellerOf(user), ct) is not { } hwid) return Problem.NotFound("device", id);
         await AuditStore.AddAsync(conn, tx, user.UserId(), "device.remove", AuditStore.Target("subscription", subscriptionId),
             Meta(new JsonObject { ["device"] = id, ["hwid"] = hwid }), ct);
         await tx.CommitAsync(ct);
@@ -88,8 +90,9 @@ internal static class DevicesEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        if (!await DevicesStore.SubscriptionExistsAsync(conn, tx, subscriptionId, ct)) return Problem.NotFound("subscription", subscriptionId);
-        int removed = await DevicesStore.ResetAsync(conn, tx, subscriptionId, ct);
+        Guid? reseller = CallerScope.ResellerOf(user);
+        if (!await DevicesStore.SubscriptionExistsAsync(conn, tx, subscriptionId, reseller, ct)) return Problem.NotFound("subscription", subscriptionId);
+        int removed = await DevicesStore.ResetAsync(conn, tx, subscriptionId, reseller, ct);
         await AuditStore.AddAsync(conn, tx, user.UserId(), "device.reset", AuditStore.Target("subscription", subscriptionId),
             Meta(new JsonObject { ["removed"] = removed }), ct);
         await tx.CommitAsync(ct);

@@ -53,10 +53,11 @@ internal static class DevicesStore
         limit $3
         """;
 
-    /// <summary>$1 subscription, $2 cursor (exclusive), $3 limit + 1.</summary>
+    /// <summary>$1 subscription, $2 cursor (exclusive), $3 limit + 1, $4 the caller's own id when a reseller (only the subscriptions it created).</summary>
     private const string ListSql = "select " + ColumnsSql + """
          from devices d
         where d.subscription_id = $1 and ($2::uuid is null or d.id < $2)
+          and ($4::uuid is null or exists (select 1 from subscriptions s where s.id = $1 and s.created_by = $4))
         order by d.id desc
         limit $3
         """;
@@ -68,12 +69,21 @@ internal static class DevicesStore
         returning d.subscription_id, d.hwid
         """;
 
-    /// <summary>$1 subscription, $2 device.</summary>
-    private const string DeleteSql = "delete from devices where subscription_id = $1 and id = $2 returning hwid";
+    /// <summary>$1 subscription, $2 device, $3 the caller's own id when a reseller.</summary>
+    private const string DeleteSql = """
+        delete from devices where subscription_id = $1 and id = $2
+           and ($3::uuid is null or exists (select 1 from subscriptions s where s.id = $1 and s.created_by = $3))
+        returning hwid
+        """;
 
-    private const string ResetSql = "delete from devices where subscription_id = $1";
+    /// <summary>$1 subscription, $2 the caller's own id when a reseller.</summary>
+    private const string ResetSql = """
+        delete from devices where subscription_id = $1
+           and ($2::uuid is null or exists (select 1 from subscriptions s where s.id = $1 and s.created_by = $2))
+        """;
 
-    private const string SubscriptionExistsSql = "select exists (select 1 from subscriptions where id = $1)";
+    /// <summary>$1 subscription, $2 the caller's own id when a reseller (a subscription it did not create reads as absent).</summary>
+    private const string SubscriptionExistsSql = "select exists (select 1 from subscriptions where id = $1 and ($2::uuid is null or created_by = $2))";
 
     /// <summary>
     /// Registers <paramref name="hwid"/> on the subscription if a slot is free, in one round trip: the lock, the
@@ -117,11 +127,12 @@ internal static class DevicesStore
 
     /// <summary>Up to <paramref name="take"/> + 1 devices of the user's subscriptions, newest first.</summary>
     public static Task<List<DeviceDto>> ListOwnAsync(NpgsqlDataSource db, Guid owner, Guid? after, int take, CancellationToken ct)
-        => ListAsync(db, ListOwnSql, owner, after, take, ct);
+        => ReadAsync(db.CreateCommand(ListOwnSql).Arg(owner, NpgsqlDbType.Uuid).Arg(after, NpgsqlDbType.Uuid).Arg(take + 1, NpgsqlDbType.Integer), take, ct);
 
-    /// <summary>Up to <paramref name="take"/> + 1 devices of the subscription, newest first.</summary>
-    public static Task<List<DeviceDto>> ListAsync(NpgsqlDataSource db, Guid subscriptionId, Guid? after, int take, CancellationToken ct)
-        => ListAsync(db, ListSql, subscriptionId, after, take, ct);
+    /// <summary>Up to <paramref name="take"/> + 1 devices of the subscription, newest first; none when it is not the <paramref name="reseller"/>'s.</summary>
+    public static Task<List<DeviceDto>> ListAsync(NpgsqlDataSource db, Guid subscriptionId, Guid? after, int take, Guid? reseller, CancellationToken ct)
+        => ReadAsync(db.CreateCommand(ListSql).Arg(subscriptionId, NpgsqlDbType.Uuid).Arg(after, NpgsqlDbType.Uuid).Arg(take + 1, NpgsqlDbType.Integer)
+            .Arg(reseller, NpgsqlDbType.Uuid), take, ct);
 
     /// <summary>The removed device's subscription, or null when the device is absent or not the owner's.</summary>
     public static async Task<Guid?> DeleteOwnAsync(NpgsqlDataSource db, Guid deviceId, Guid owner, CancellationToken ct)
@@ -131,29 +142,31 @@ internal static class DevicesStore
         return await r.ReadAsync(ct) ? r.GetGuid(0) : null;
     }
 
-    /// <summary>The removed device's HWID, or null when the subscription has no such device.</summary>
-    public static async Task<string?> DeleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid subscriptionId, Guid deviceId, CancellationToken ct)
+    /// <summary>The removed device's HWID, or null when the subscription has no such device (or is not the <paramref name="reseller"/>'s).</summary>
+    public static async Task<string?> DeleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid subscriptionId, Guid deviceId, Guid? reseller,
+        CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(DeleteSql, conn, tx);
-        return await cmd.Arg(subscriptionId, NpgsqlDbType.Uuid).Arg(deviceId, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) as string;
+        return await cmd.Arg(subscriptionId, NpgsqlDbType.Uuid).Arg(deviceId, NpgsqlDbType.Uuid).Arg(reseller, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) as string;
     }
 
-    /// <summary>Removes every device of the subscription; the count removed.</summary>
-    public static async Task<int> ResetAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid subscriptionId, CancellationToken ct)
+    /// <summary>Removes every device of the subscription (none when it is not the <paramref name="reseller"/>'s); the count removed.</summary>
+    public static async Task<int> ResetAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid subscriptionId, Guid? reseller, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(ResetSql, conn, tx);
-        return await cmd.Arg(subscriptionId, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct);
+        return await cmd.Arg(subscriptionId, NpgsqlDbType.Uuid).Arg(reseller, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task<bool> SubscriptionExistsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid subscriptionId, CancellationToken ct)
+    /// <summary>Whether the subscription exists and, for a <paramref name="reseller"/>, is one it created.</summary>
+    public static async Task<bool> SubscriptionExistsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid subscriptionId, Guid? reseller, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(SubscriptionExistsSql, conn, tx);
-        return await cmd.Arg(subscriptionId, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) is true;
+        return await cmd.Arg(subscriptionId, NpgsqlDbType.Uuid).Arg(reseller, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) is true;
     }
 
-    private static async Task<List<DeviceDto>> ListAsync(NpgsqlDataSource db, string sql, Guid key, Guid? after, int take, CancellationToken ct)
+    private static async Task<List<DeviceDto>> ReadAsync(NpgsqlCommand command, int take, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = db.CreateCommand(sql).Arg(key, NpgsqlDbType.Uuid).Arg(after, NpgsqlDbType.Uuid).Arg(take + 1, NpgsqlDbType.Integer);
+        await using NpgsqlCommand cmd = command;
         var rows = new List<DeviceDto>(take + 1);
         await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))

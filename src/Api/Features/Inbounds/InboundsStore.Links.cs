@@ -5,9 +5,10 @@ namespace Vpn.Perf.Api.Features.Inbounds;
 /// <summary>The statements on subscription ↔ inbound links.</summary>
 internal static partial class InboundsStore
 {
-    private const string LockSubscriptionSql = "select 1 from subscriptions where id = $1 for update";
+    // $2 in the subscription statements: the caller's own id when a reseller (a subscription it did not create reads as absent).
+    private const string LockSubscriptionSql = "select 1 from subscriptions where id = $1 and ($2::uuid is null or created_by = $2) for update";
 
-    private const string SubscriptionExistsSql = "select 1 from subscriptions where id = $1";
+    private const string SubscriptionExistsSql = "select 1 from subscriptions where id = $1 and ($2::uuid is null or created_by = $2)";
 
     private const string InboundExistsSql = "select 1 from inbounds where id = $1";
 
@@ -29,21 +30,30 @@ internal static partial class InboundsStore
 
     private const string LinkSql = """
         insert into subscription_inbounds (subscription_id, inbound_id)
-        select s.id, i.id from subscriptions s, inbounds i where s.id = $1 and i.id = $2
+        select s.id, i.id from subscriptions s, inbounds i where s.id = $1 and i.id = $2 and ($3::uuid is null or s.created_by = $3)
         on conflict do nothing returning 1
         """;
 
-    private const string UnlinkSql = "delete from subscription_inbounds where subscription_id = $1 and inbound_id = $2";
+    private const string UnlinkSql = """
+        delete from subscription_inbounds
+         where subscription_id = $1 and inbound_id = $2
+           and ($3::uuid is null or exists (select 1 from subscriptions s where s.id = $1 and s.created_by = $3))
+        """;
 
-    public static Task<bool> SubscriptionExistsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, CancellationToken ct)
-        => ExistsAsync(conn, tx, SubscriptionExistsSql, id, ct);
+    /// <summary>Whether the subscription exists and, for a <paramref name="reseller"/>, is one it created.</summary>
+    public static Task<bool> SubscriptionExistsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, Guid? reseller, CancellationToken ct)
+        => ExistsAsync(conn, tx, SubscriptionExistsSql, id, reseller, ct);
 
-    /// <summary>Locks the subscription for the transaction (serialising replacements of its set); false when there is no such subscription.</summary>
-    public static Task<bool> LockSubscriptionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
-        => ExistsAsync(conn, tx, LockSubscriptionSql, id, ct);
+    /// <summary>Locks the subscription for the transaction (serialising replacements of its set); false when there is no such subscription (or not the reseller's).</summary>
+    public static Task<bool> LockSubscriptionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? reseller, CancellationToken ct)
+        => ExistsAsync(conn, tx, LockSubscriptionSql, id, reseller, ct);
 
-    public static Task<bool> InboundExistsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
-        => ExistsAsync(conn, tx, InboundExistsSql, id, ct);
+    public static async Task<bool> InboundExistsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(InboundExistsSql, conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        return await cmd.ExecuteScalarAsync(ct) is not null;
+    }
 
     /// <summary>Up to ten of <paramref name="ids"/> that no inbound has, in id order.</summary>
     public static async Task<List<Guid>> MissingInboundsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] ids, CancellationToken ct)
@@ -79,28 +89,34 @@ internal static partial class InboundsStore
         return ids;
     }
 
-    /// <summary>False when nothing was inserted: already linked, or the subscription or the inbound is missing.</summary>
-    public static async Task<bool> LinkAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid inboundId, CancellationToken ct)
+    /// <summary>False when nothing was inserted: already linked, or the subscription (for a <paramref name="reseller"/>, one it created) or the inbound is missing.</summary>
+    public static async Task<bool> LinkAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid inboundId, Guid? reseller, CancellationToken ct)
     {
         await using var link = new NpgsqlCommand(LinkSql, conn, tx);
         link.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         link.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = inboundId });
+        link.Parameters.Add(Reseller(reseller));
         return await link.ExecuteScalarAsync(ct) is not null;
     }
 
-    /// <summary>False when there was no such link.</summary>
-    public static async Task<bool> UnlinkAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid inboundId, CancellationToken ct)
+    /// <summary>False when there was no such link (or the subscription is not the <paramref name="reseller"/>'s).</summary>
+    public static async Task<bool> UnlinkAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid inboundId, Guid? reseller, CancellationToken ct)
     {
         await using var unlink = new NpgsqlCommand(UnlinkSql, conn, tx);
         unlink.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         unlink.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = inboundId });
+        unlink.Parameters.Add(Reseller(reseller));
         return await unlink.ExecuteNonQueryAsync(ct) > 0;
     }
 
-    private static async Task<bool> ExistsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, Guid id, CancellationToken ct)
+    private static NpgsqlParameter Reseller(Guid? reseller)
+        => new() { Value = reseller is { } r ? r : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid };
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, Guid id, Guid? reseller, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        cmd.Parameters.Add(Reseller(reseller));
         return await cmd.ExecuteScalarAsync(ct) is not null;
     }
 }

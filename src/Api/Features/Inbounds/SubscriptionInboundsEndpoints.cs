@@ -4,34 +4,38 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
+using Vpn.Perf.Api.Features.Resellers;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Inbounds;
 
 /// <summary>
-/// Which inbounds a subscription may use (staff only). Links feed node sync and config rendering; their triggers
-/// (0006) bump the sync version of the nodes concerned. Every change is audited in its transaction.
+/// Which inbounds a subscription may use: staff and resellers change them, support reads them. A reseller reaches only
+/// the subscriptions it created (others answer 404) and links only the inbounds its quota allows. Links feed node
+/// sync and config rendering; their triggers (0006) bump the sync version of the nodes concerned. Every change is
+/// audited in its transaction.
 /// </summary>
 internal static class SubscriptionInboundsEndpoints
 {
     public static RouteGroupBuilder MapSubscriptionInbounds(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions/{id:guid}/inbounds").WithTags("Inbounds").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.SubscriptionsWrite);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions/{id:guid}/inbounds").WithTags("Inbounds").RequireAuthorization(Policies.Viewers).RequireScope(ApiScopes.SubscriptionsWrite);
+        // Policies add up: the group admits support, each change narrows it to managers.
         g.MapGet("/", ListSubscriptionInbounds).WithName(nameof(ListSubscriptionInbounds)).RequireScope(ApiScopes.SubscriptionsRead).WithSummary("List the inbounds a subscription is linked to.");
-        g.MapPut("/", ReplaceSubscriptionInbounds).WithName(nameof(ReplaceSubscriptionInbounds))
+        g.MapPut("/", ReplaceSubscriptionInbounds).WithName(nameof(ReplaceSubscriptionInbounds)).RequireAuthorization(Policies.Managers)
             .WithSummary("Replace the set of inbounds a subscription is linked to.");
-        g.MapPost("/{inboundId:guid}", LinkSubscriptionInbound).WithName(nameof(LinkSubscriptionInbound))
+        g.MapPost("/{inboundId:guid}", LinkSubscriptionInbound).WithName(nameof(LinkSubscriptionInbound)).RequireAuthorization(Policies.Managers)
             .WithSummary("Link an inbound to a subscription (idempotent).");
-        g.MapDelete("/{inboundId:guid}", UnlinkSubscriptionInbound).WithName(nameof(UnlinkSubscriptionInbound))
+        g.MapDelete("/{inboundId:guid}", UnlinkSubscriptionInbound).WithName(nameof(UnlinkSubscriptionInbound)).RequireAuthorization(Policies.Managers)
             .WithSummary("Unlink an inbound from a subscription (idempotent).");
         return g;
     }
 
     private static async Task<Results<Ok<SubscriptionInboundsResponse>, ProblemHttpResult>> ListSubscriptionInbounds(
-        Guid id, NpgsqlDataSource db, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        if (!await InboundsStore.SubscriptionExistsAsync(conn, null, id, ct)) return Problem.NotFound("subscription", id);
+        if (!await InboundsStore.SubscriptionExistsAsync(conn, null, id, CallerScope.ResellerOf(user), ct)) return Problem.NotFound("subscription", id);
         return TypedResults.Ok(new SubscriptionInboundsResponse(id, await InboundsStore.ListLinksAsync(conn, null, id, ct)));
     }
 
@@ -44,9 +48,11 @@ internal static class SubscriptionInboundsEndpoints
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         // The lock serialises concurrent replacements of one subscription's set.
-        if (!await InboundsStore.LockSubscriptionAsync(conn, tx, id, ct)) return Problem.NotFound("subscription", id);
+        Guid? reseller = CallerScope.ResellerOf(user);
+        if (!await InboundsStore.LockSubscriptionAsync(conn, tx, id, reseller, ct)) return Problem.NotFound("subscription", id);
         List<Guid> missing = await InboundsStore.MissingInboundsAsync(conn, tx, wanted, ct);
         if (missing.Count > 0) return Problem.Validation("inboundIds", string.Join(" ", missing.Select(m => $"No inbound has id {m}.")));
+        if (reseller is { } r && ResellerQuotaRules.Inbounds(await ResellersStore.LockAsync(conn, tx, r, null, ct), wanted) is { } refused) return refused;
         (Guid[] added, Guid[] removed) = await InboundsStore.ReplaceLinksAsync(conn, tx, id, wanted, ct);
         if (added.Length + removed.Length > 0)
         {
@@ -63,9 +69,15 @@ internal static class SubscriptionInboundsEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        if (!await InboundsStore.LinkAsync(conn, tx, id, inboundId, ct))
+        Guid? reseller = CallerScope.ResellerOf(user);
+        if (reseller is { } r)
         {
-            if (await MissingAsync(conn, tx, id, inboundId, ct) is { } notFound) return notFound;
+            if (!await InboundsStore.LockSubscriptionAsync(conn, tx, id, r, ct)) return Problem.NotFound("subscription", id);
+            if (ResellerQuotaRules.Inbounds(await ResellersStore.LockAsync(conn, tx, r, null, ct), [inboundId]) is { } refused) return refused;
+        }
+        if (!await InboundsStore.LinkAsync(conn, tx, id, inboundId, reseller, ct))
+        {
+            if (await MissingAsync(conn, tx, id, inboundId, reseller, ct) is { } notFound) return notFound;
             return TypedResults.NoContent(); // already linked: nothing changed, nothing to audit
         }
         await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditStore.Target("subscription", id),
@@ -79,9 +91,10 @@ internal static class SubscriptionInboundsEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        if (!await InboundsStore.UnlinkAsync(conn, tx, id, inboundId, ct))
+        Guid? reseller = CallerScope.ResellerOf(user);
+        if (!await InboundsStore.UnlinkAsync(conn, tx, id, inboundId, reseller, ct))
         {
-            if (await MissingAsync(conn, tx, id, inboundId, ct) is { } notFound) return notFound;
+            if (await MissingAsync(conn, tx, id, inboundId, reseller, ct) is { } notFound) return notFound;
             return TypedResults.NoContent();
         }
         await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.unlink", AuditStore.Target("subscription", id),
@@ -90,9 +103,10 @@ internal static class SubscriptionInboundsEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<ProblemHttpResult?> MissingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid inboundId, CancellationToken ct)
+    private static async Task<ProblemHttpResult?> MissingAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid inboundId, Guid? reseller,
+        CancellationToken ct)
     {
-        if (!await InboundsStore.SubscriptionExistsAsync(conn, tx, id, ct)) return Problem.NotFound("subscription", id);
+        if (!await InboundsStore.SubscriptionExistsAsync(conn, tx, id, reseller, ct)) return Problem.NotFound("subscription", id);
         if (!await InboundsStore.InboundExistsAsync(conn, tx, inboundId, ct)) return Problem.NotFound("inbound", inboundId);
         return null;
     }

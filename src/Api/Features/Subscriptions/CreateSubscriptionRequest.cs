@@ -2,8 +2,9 @@ namespace Vpn.Perf.Api.Features.Subscriptions;
 
 /// <summary>
 /// A new subscription. Null limits inherit from the owner's groups (DESIGN.md), a device limit of 0 is unlimited; a null expiry is perpetual; the reset
-/// anchor defaults to the creation time.
+/// anchor defaults to the creation time. <c>PlanId</c> sells the subscription under a plan on sale: the limits and
+/// device limit the request leaves null come from the plan, and a null expiry is one plan duration from now.
 /// </summary>
 internal sealed record CreateSubscriptionRequest(
     Guid? OwnerId, string? Title, string? Description, DateTimeOffset? ExpiresAt,
-    long? MaxTraffic, long? MaxSpeed, string? TrafficResetPeriod, DateTimeOffset? ResetAnchor, int? DeviceLimit = null);
+    long? MaxTraffic, long? MaxSpeed, string? TrafficResetPeriod, DateTimeOffset? ResetAnchor, int? DeviceLimit = null, Guid? PlanId = null);

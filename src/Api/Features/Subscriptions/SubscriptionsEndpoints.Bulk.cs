@@ -15,7 +15,8 @@ namespace Vpn.Perf.Api.Features.Subscriptions;
 /// <summary>
 /// Bulk operations on a filtered set: each is one set-based statement (<c>UPDATE/DELETE ... WHERE filter RETURNING id</c>)
 /// plus one audit entry with the filter and the count, in one transaction. The outbox triggers queue every changed
-/// subscription for publication within that same transaction.
+/// subscription for publication within that same transaction. A reseller's filter covers only the subscriptions it
+/// created (<c>all: true</c> means all of those).
 /// </summary>
 internal static partial class SubscriptionsEndpoints
 {
@@ -24,12 +25,12 @@ internal static partial class SubscriptionsEndpoints
     private static void MapBulk(RouteGroupBuilder g)
     {
         g.MapPost("/bulk/extend", BulkExtend).WithName(nameof(BulkExtend))
-            .WithSummary("Extend the expiry of the filtered subscriptions by an ISO 8601 duration or to an instant.").RequireAuthorization(Policies.Staff);
-        g.MapPost("/bulk/suspend", BulkSuspend).WithName(nameof(BulkSuspend)).WithSummary("Suspend the filtered subscriptions.").RequireAuthorization(Policies.Staff);
-        g.MapPost("/bulk/resume", BulkResume).WithName(nameof(BulkResume)).WithSummary("Resume the filtered subscriptions.").RequireAuthorization(Policies.Staff);
+            .WithSummary("Extend the expiry of the filtered subscriptions by an ISO 8601 duration or to an instant.").RequireAuthorization(Policies.Managers);
+        g.MapPost("/bulk/suspend", BulkSuspend).WithName(nameof(BulkSuspend)).WithSummary("Suspend the filtered subscriptions.").RequireAuthorization(Policies.Managers);
+        g.MapPost("/bulk/resume", BulkResume).WithName(nameof(BulkResume)).WithSummary("Resume the filtered subscriptions.").RequireAuthorization(Policies.Managers);
         g.MapPost("/bulk/reset-usage", BulkResetUsage).WithName(nameof(BulkResetUsage))
-            .WithSummary("Reset the current usage of the filtered subscriptions and clear their over-limit flags.").RequireAuthorization(Policies.Staff);
-        g.MapPost("/bulk/delete", BulkDelete).WithName(nameof(BulkDelete)).WithSummary("Delete the filtered subscriptions.").RequireAuthorization(Policies.Staff);
+            .WithSummary("Reset the current usage of the filtered subscriptions and clear their over-limit flags.").RequireAuthorization(Policies.Managers);
+        g.MapPost("/bulk/delete", BulkDelete).WithName(nameof(BulkDelete)).WithSummary("Delete the filtered subscriptions.").RequireAuthorization(Policies.Managers);
     }
 
     private static async Task<Results<Ok<BulkResult>, ValidationProblem>> BulkExtend(
@@ -46,8 +47,8 @@ internal static partial class SubscriptionsEndpoints
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         int affected = request.By is not null
-            ? await SubscriptionsStore.BulkExtendByAsync(conn, tx, filter, now, by, ct)
-            : await SubscriptionsStore.BulkExtendToAsync(conn, tx, filter, now, request.To, ct);
+            ? await SubscriptionsStore.BulkExtendByAsync(conn, tx, filter, CallerScope.Of(user), now, by, ct)
+            : await SubscriptionsStore.BulkExtendToAsync(conn, tx, filter, CallerScope.Of(user), now, request.To, ct);
         JsonObject meta = BulkMeta(filter, request.All, affected);
         meta["by"] = request.By;
         meta["to"] = request.To;
@@ -72,7 +73,7 @@ internal static partial class SubscriptionsEndpoints
         if (errors.Any) return errors.ToProblem();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        int affected = await SubscriptionsStore.BulkSetSuspendedAsync(conn, tx, filter, time.GetUtcNow(), suspend, ct);
+        int affected = await SubscriptionsStore.BulkSetSuspendedAsync(conn, tx, filter, CallerScope.Of(user), time.GetUtcNow(), suspend, ct);
         await AuditStore.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.bulk.suspend" : "subscription.bulk.resume", BulkTarget,
             Meta(BulkMeta(filter, request.All, affected)), ct);
         await tx.CommitAsync(ct);
@@ -90,7 +91,7 @@ internal static partial class SubscriptionsEndpoints
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         var keys = new List<UsageKey>();
-        foreach (UsagePeriod period in await SubscriptionsStore.BulkResetUsageAsync(conn, tx, filter, now, ct))
+        foreach (UsagePeriod period in await SubscriptionsStore.BulkResetUsageAsync(conn, tx, filter, CallerScope.Of(user), now, ct))
         {
             keys.Add(usage.KeyOf(period.Id, period.EffectivePeriod, period.Anchor, nowMs));
         }
@@ -116,7 +117,7 @@ internal static partial class SubscriptionsEndpoints
         if (errors.Any) return errors.ToProblem();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        int affected = await SubscriptionsStore.BulkDeleteAsync(conn, tx, filter, time.GetUtcNow(), ct);
+        int affected = await SubscriptionsStore.BulkDeleteAsync(conn, tx, filter, CallerScope.Of(user), time.GetUtcNow(), ct);
         await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.bulk.delete", BulkTarget, Meta(BulkMeta(filter, request.All, affected)), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new BulkResult(affected));

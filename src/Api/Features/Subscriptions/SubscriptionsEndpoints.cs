@@ -7,16 +7,20 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
+using Vpn.Perf.Api.Features.Resellers;
 using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
+using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.Subscriptions;
 
 /// <summary>
 /// Subscriptions (<c>/api/v1/subscriptions</c>). Customers list and read their own and rotate their own config link;
-/// everything else is staff only. Changes are audited in the changing transaction. State reaches Redis through the outbox triggers, never from here.
+/// support reads all and rotates links; everything else is for staff and resellers. A reseller reaches only the
+/// subscriptions it created (others answer 404, like missing ones), for its own customers, within its quota
+/// (<see cref="Resellers.ResellerQuotaRules"/>, checked under the quota row's lock in the changing transaction). Changes are audited in the changing transaction. State reaches Redis through the outbox triggers, never from here.
 /// Single-row changes bump <c>version</c>; <c>If-Match</c> (the <c>ETag</c>) or a <c>version</c> field guards them.
 /// </summary>
 internal static partial class SubscriptionsEndpoints
@@ -33,16 +37,16 @@ internal static partial class SubscriptionsEndpoints
             .WithSummary("List subscriptions, newest first, by keyset pages; customers see their own (?owner=&suspended=&overLimit=&expired=&expiringBefore=&q=&limit=&after=).");
         g.MapGet("/{id:guid}", GetSubscription).WithName(nameof(GetSubscription)).RequireScope(ApiScopes.SubscriptionsRead)
             .WithSummary("Read a subscription with effective limits and live usage; the ETag is its version.");
-        g.MapPost("/", CreateSubscription).WithName(nameof(CreateSubscription)).WithSummary("Create a subscription.").RequireAuthorization(Policies.Staff);
+        g.MapPost("/", CreateSubscription).WithName(nameof(CreateSubscription)).WithSummary("Create a subscription.").RequireAuthorization(Policies.Managers);
         g.MapPut("/{id:guid}", UpdateSubscription).WithName(nameof(UpdateSubscription))
-            .WithSummary("Replace a subscription's editable fields; needs If-Match or version (412 stale-version).").RequireAuthorization(Policies.Staff);
-        g.MapPost("/{id:guid}/suspend", SuspendSubscription).WithName(nameof(SuspendSubscription)).WithSummary("Suspend a subscription.").RequireAuthorization(Policies.Staff);
-        g.MapPost("/{id:guid}/resume", ResumeSubscription).WithName(nameof(ResumeSubscription)).WithSummary("Resume a suspended subscription.").RequireAuthorization(Policies.Staff);
+            .WithSummary("Replace a subscription's editable fields; needs If-Match or version (412 stale-version).").RequireAuthorization(Policies.Managers);
+        g.MapPost("/{id:guid}/suspend", SuspendSubscription).WithName(nameof(SuspendSubscription)).WithSummary("Suspend a subscription.").RequireAuthorization(Policies.Managers);
+        g.MapPost("/{id:guid}/resume", ResumeSubscription).WithName(nameof(ResumeSubscription)).WithSummary("Resume a suspended subscription.").RequireAuthorization(Policies.Managers);
         g.MapPost("/{id:guid}/reset-usage", ResetSubscriptionUsage).WithName(nameof(ResetSubscriptionUsage))
-            .WithSummary("Reset the current period's usage and clear the over-limit flag.").RequireAuthorization(Policies.Staff);
+            .WithSummary("Reset the current period's usage and clear the over-limit flag.").RequireAuthorization(Policies.Managers);
         g.MapPost("/{id:guid}/rotate-link", RotateSubscriptionLink).WithName(nameof(RotateSubscriptionLink))
-            .WithSummary("Give the subscription a new config URL; the old one answers 404 from now on. Staff, or the customer who owns it.");
-        g.MapDelete("/{id:guid}", DeleteSubscription).WithName(nameof(DeleteSubscription)).WithSummary("Delete a subscription.").RequireAuthorization(Policies.Staff);
+            .WithSummary("Give the subscription a new config URL; the old one answers 404 from now on. Staff and support, a reseller that created it, or the customer who owns it.");
+        g.MapDelete("/{id:guid}", DeleteSubscription).WithName(nameof(DeleteSubscription)).WithSummary("Delete a subscription.").RequireAuthorization(Policies.Managers);
         MapBulk(g);
         return g;
     }
@@ -59,7 +63,7 @@ internal static partial class SubscriptionsEndpoints
         int take = Page<SubscriptionDto>.Limit(limit);
         DateTimeOffset now = services.Time.GetUtcNow();
         await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
-        List<SubscriptionDto> rows = await SubscriptionsStore.ListAsync(conn, filter, Scope(user), now, after, take, services.Links.PrefixFor(http), ct);
+        List<SubscriptionDto> rows = await SubscriptionsStore.ListAsync(conn, filter, CallerScope.Of(user), now, after, take, services.Links.PrefixFor(http), ct);
         Page<SubscriptionDto> page = Page<SubscriptionDto>.From(rows, take, s => s.Id); // drops the look-ahead row before Redis is asked
         return TypedResults.Ok(page with { Items = await WithUsageAsync(rows, services, now, ct) });
     }
@@ -70,7 +74,7 @@ internal static partial class SubscriptionsEndpoints
         DateTimeOffset now = services.Time.GetUtcNow();
         await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         // Someone else's subscription answers exactly like a missing one, so ids cannot be probed.
-        SubscriptionDto? dto = await SubscriptionsStore.GetAsync(conn, null, id, Scope(user), now, services.Links.PrefixFor(http), ct);
+        SubscriptionDto? dto = await SubscriptionsStore.GetAsync(conn, null, id, CallerScope.Of(user), now, services.Links.PrefixFor(http), ct);
         if (dto is null) return Problem.NotFound("subscription", id);
         return TypedResults.Ok(await WithUsageAsync(dto, services, response, now, ct));
     }
@@ -86,19 +90,35 @@ internal static partial class SubscriptionsEndpoints
 
         Guid id = Ids.NewId();
         DateTimeOffset now = services.Time.GetUtcNow();
+        Guid? reseller = CallerScope.ResellerOf(user);
         string link;
         await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        // A customer the reseller did not create reads as missing, like an unknown id.
+        if (!await SubscriptionsStore.OwnerInScopeAsync(conn, tx, request.OwnerId!.Value, reseller, ct))
+            return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
+        if (request.PlanId is { } planId)
+        {
+            if (await SubscriptionsStore.PlanTermsAsync(conn, tx, planId, ct) is not { } plan)
+                return Problem.Of(ProblemTypes.PlanNotAvailable, $"No plan on sale has id {planId}.");
+            request = WithPlan(request, plan, now);
+        }
+        if (reseller is { } r)
+        {
+            if (request.MaxTraffic is not { } traffic) return Problem.Validation("maxTraffic", ResellerTrafficRule);
+            ResellerQuota quota = await ResellersStore.LockAsync(conn, tx, r, null, ct);
+            if (ResellerQuotaRules.Subscription(quota, traffic, request.PlanId, adds: true) is { } refused) return refused;
+        }
         try
         {
-            link = await SubscriptionsStore.InsertAsync(conn, tx, id, request, now, ct);
+            link = await SubscriptionsStore.InsertAsync(conn, tx, id, request, now, user.UserId(), ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
         }
         await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.create", AuditStore.Target("subscription", id), Meta(request), ct);
-        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, default, now, services.Links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         services.Index.Set(id, link, dto.Version); // served by this instance at once; others on link_changed
         return TypedResults.Created($"/api/v1/subscriptions/{id}", await WithUsageAsync(dto, services, response, now, ct));
@@ -115,19 +135,33 @@ internal static partial class SubscriptionsEndpoints
         if (errors.Any) return errors.ToProblem();
 
         DateTimeOffset now = services.Time.GetUtcNow();
+        Guid? reseller = CallerScope.ResellerOf(user);
+        if (reseller is not null && request.MaxTraffic is null) return Problem.Validation("maxTraffic", ResellerTrafficRule);
         await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        if (reseller is { } r)
+        {
+            if (request.OwnerId is { } owner && !await SubscriptionsStore.OwnerInScopeAsync(conn, tx, owner, r, ct))
+                return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {owner}.");
+            // Counted without this subscription, so the new limit replaces its old one in the sum.
+            ResellerQuota quota = await ResellersStore.LockAsync(conn, tx, r, id, ct);
+            if (ResellerQuotaRules.Subscription(quota, request.MaxTraffic!.Value, null, adds: false) is { } refused)
+            {
+                // Someone else's subscription must not learn of the quota: it is missing to this reseller.
+                return await SubscriptionsStore.VersionAsync(conn, tx, id, CallerScope.Of(user), ct) is null ? Problem.NotFound("subscription", id) : refused;
+            }
+        }
         try
         {
-            if (!await SubscriptionsStore.UpdateAsync(conn, tx, id, request, expected.Version, ct))
-                return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
+            if (!await SubscriptionsStore.UpdateAsync(conn, tx, id, request, expected.Version, reseller, ct))
+                return await MissOrStaleAsync(conn, tx, id, expected.Version, CallerScope.Of(user), ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ForeignKeyViolation)
         {
             return Problem.Of(ProblemTypes.ReferenceMissing, $"No user has id {request.OwnerId}.");
         }
         await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.update", AuditStore.Target("subscription", id), Meta(request), ct);
-        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, default, now, services.Links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await WithUsageAsync(dto, services, response, now, ct));
     }
@@ -149,11 +183,11 @@ internal static partial class SubscriptionsEndpoints
         DateTimeOffset now = services.Time.GetUtcNow();
         await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        if (!await SubscriptionsStore.SetSuspendedAsync(conn, tx, id, suspend, expected.Version, ct))
-            return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
+        if (!await SubscriptionsStore.SetSuspendedAsync(conn, tx, id, suspend, expected.Version, CallerScope.ResellerOf(user), ct))
+            return await MissOrStaleAsync(conn, tx, id, expected.Version, CallerScope.Of(user), ct);
         await AuditStore.AddAsync(conn, tx, user.UserId(), suspend ? "subscription.suspend" : "subscription.resume",
             AuditStore.Target("subscription", id), null, ct);
-        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, default, now, services.Links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await WithUsageAsync(dto, services, response, now, ct));
     }
@@ -167,11 +201,11 @@ internal static partial class SubscriptionsEndpoints
         DateTimeOffset now = services.Time.GetUtcNow();
         await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        if (await SubscriptionsStore.ResetUsageAsync(conn, tx, id, expected.Version, ct) is not { } period)
-            return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
+        if (await SubscriptionsStore.ResetUsageAsync(conn, tx, id, expected.Version, CallerScope.ResellerOf(user), ct) is not { } period)
+            return await MissOrStaleAsync(conn, tx, id, expected.Version, CallerScope.Of(user), ct);
         UsageKey key = services.Usage.KeyOf(id, period.EffectivePeriod, period.Anchor, now.ToUnixTimeMilliseconds());
         await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.reset_usage", AuditStore.Target("subscription", id), null, ct);
-        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, default, now, services.Links.PrefixFor(http), ct))!;
         try
         {
             // Before the commit: if Redis refuses, the flag stays set and the audit entry is not written.
@@ -191,18 +225,18 @@ internal static partial class SubscriptionsEndpoints
         var errors = new FieldErrors();
         Precondition expected = Precondition.Read(http, null, errors);
         if (errors.Any) return errors.ToProblem();
-        Guid? scope = Scope(user);
+        CallerScope scope = CallerScope.Of(user);
         DateTimeOffset now = services.Time.GetUtcNow();
         await using NpgsqlConnection conn = await services.Db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         if (await SubscriptionsStore.RotateLinkAsync(conn, tx, id, expected.Version, scope, ct) is not { } rotated)
         {
-            // Scoped like the read: a customer learns nothing about a subscription that is not theirs.
+            // Scoped like the read: a customer or reseller learns nothing about a subscription outside its scope.
             return await MissOrStaleAsync(conn, tx, id, expected.Version, scope, ct);
         }
         // The audit entry names the subscription, never the token: the log is kept and read by staff.
         await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.rotate_link", AuditStore.Target("subscription", id), null, ct);
-        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, null, now, services.Links.PrefixFor(http), ct))!;
+        SubscriptionDto dto = (await SubscriptionsStore.GetAsync(conn, tx, id, default, now, services.Links.PrefixFor(http), ct))!;
         await tx.CommitAsync(ct);
         // This instance stops serving the old token before answering, not when its own notification comes back;
         // the others drop it on link_changed.
@@ -218,14 +252,24 @@ internal static partial class SubscriptionsEndpoints
         if (errors.Any) return errors.ToProblem();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        if (!await SubscriptionsStore.DeleteAsync(conn, tx, id, expected.Version, ct)) return await MissOrStaleAsync(conn, tx, id, expected.Version, null, ct);
+        if (!await SubscriptionsStore.DeleteAsync(conn, tx, id, expected.Version, CallerScope.ResellerOf(user), ct))
+            return await MissOrStaleAsync(conn, tx, id, expected.Version, CallerScope.Of(user), ct);
         await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.delete", AuditStore.Target("subscription", id), null, ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
 
-    /// <summary>Customers are confined to their own subscriptions; staff see all.</summary>
-    private static Guid? Scope(ClaimsPrincipal user) => user.IsStaff() ? null : user.UserId();
+    private const string ResellerTrafficRule = "A reseller's subscription needs a maxTraffic (or a plan that has one): it counts against the reseller's total traffic quota.";
+
+    /// <summary>A plan fills what the request leaves null; its duration, counted from now, is the default expiry.</summary>
+    private static CreateSubscriptionRequest WithPlan(CreateSubscriptionRequest request, PlanTerms plan, DateTimeOffset now) => request with
+    {
+        MaxTraffic = request.MaxTraffic ?? plan.MaxTraffic,
+        MaxSpeed = request.MaxSpeed ?? plan.MaxSpeed,
+        TrafficResetPeriod = request.TrafficResetPeriod ?? plan.TrafficResetPeriod,
+        DeviceLimit = request.DeviceLimit ?? plan.DeviceLimit,
+        ExpiresAt = request.ExpiresAt ?? DateTimeOffset.FromUnixTimeMilliseconds(ResetPeriod.Parse(plan.Duration).Boundary(now.ToUnixTimeMilliseconds(), 1)),
+    };
 
     private static void CheckFields(FieldErrors errors, string? title, string? description, long? maxTraffic, long? maxSpeed, string? period,
         int? deviceLimit)
@@ -239,10 +283,10 @@ internal static partial class SubscriptionsEndpoints
     }
 
     /// <summary>A guarded change touched no row: the subscription is gone (404) or its version moved on (412).</summary>
-    private static async Task<ProblemHttpResult> MissOrStaleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, long? expected, Guid? scopeOwner,
+    private static async Task<ProblemHttpResult> MissOrStaleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, long? expected, CallerScope scope,
         CancellationToken ct)
     {
-        return await SubscriptionsStore.VersionAsync(conn, tx, id, scopeOwner, ct) is { } version
+        return await SubscriptionsStore.VersionAsync(conn, tx, id, scope, ct) is { } version
             ? Problem.Of(ProblemTypes.StaleVersion, $"The subscription is at version {version}, not {expected}; read it again and reapply the change.")
             : Problem.NotFound("subscription", id);
     }

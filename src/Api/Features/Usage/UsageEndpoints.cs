@@ -9,8 +9,8 @@ namespace Vpn.Perf.Api.Features.Usage;
 
 /// <summary>
 /// Usage history from the ClickHouse rollups (docs/analytics.md): per subscription (hour or day steps; a customer
-/// reads only their own, anyone else's answers 404 as if it did not exist), per node and per inbound (day steps,
-/// staff only).
+/// reads only their own and a reseller the ones it created, anyone else's answers 404 as if it did not exist; staff
+/// and support read all), per node and per inbound (day steps, staff only).
 /// </summary>
 internal static class UsageEndpoints
 {
@@ -21,7 +21,7 @@ internal static class UsageEndpoints
             .WithName(nameof(GetSubscriptionUsage))
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Usage history of a subscription (hour or day steps); customers see only their own.")
+            .WithSummary("Usage history of a subscription (hour or day steps); customers see only their own, resellers the ones they created.")
             .RequireAuthorization(Policies.SignedIn);
         g.MapGet("/nodes/{id:guid}/usage", GetNodeUsage)
             .WithName(nameof(GetNodeUsage))
@@ -43,9 +43,8 @@ internal static class UsageEndpoints
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (UsageRange.TryCreate(query, hourlyAvailable: true, errors) is not { } range) return Problem.Validation(errors);
-        // A customer asking for someone else's subscription learns no more than from an unknown id.
-        if (await UsageStore.SubscriptionOwnerAsync(db, id, ct) is not { } owner || (!user.IsStaff() && owner != user.UserId()))
-            return Problem.NotFound("subscription", id);
+        // A customer (or reseller) asking for a subscription outside its scope learns no more than from an unknown id.
+        if (!await UsageStore.SubscriptionInScopeAsync(db, id, CallerScope.Of(user), ct)) return Problem.NotFound("subscription", id);
         return await AnswerAsync(UsageStore.SubscriptionAsync(clickHouse, id, range, ct), id, range);
     }
 

@@ -1,5 +1,8 @@
 using System.Globalization;
 using Npgsql;
+using NpgsqlTypes;
+using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Shared.ClickHouse;
 
 namespace Vpn.Perf.Api.Features.Usage;
@@ -10,7 +13,8 @@ namespace Vpn.Perf.Api.Features.Usage;
 /// </summary>
 internal static class UsageStore
 {
-    private const string SubscriptionOwnerSql = "select owner_id from subscriptions where id = $1";
+    /// <summary>$1 id, $2 the caller's own id when a customer, $3 when a reseller (<see cref="CallerScope"/>).</summary>
+    private const string SubscriptionInScopeSql = "select 1 from subscriptions where id = $1 and ($2::uuid is null or owner_id = $2) and ($3::uuid is null or created_by = $3)";
 
     private const string NodeExistsSql = "select 1 from nodes where id = $1";
 
@@ -57,11 +61,12 @@ internal static class UsageStore
         """;
 
     /// <summary>The subscription's owner, null when there is no such subscription.</summary>
-    public static async Task<Guid?> SubscriptionOwnerAsync(NpgsqlDataSource db, Guid id, CancellationToken ct)
+    /// <summary>Whether the subscription exists within the caller's <paramref name="scope"/>.</summary>
+    public static async Task<bool> SubscriptionInScopeAsync(NpgsqlDataSource db, Guid id, CallerScope scope, CancellationToken ct)
     {
-        await using NpgsqlCommand cmd = db.CreateCommand(SubscriptionOwnerSql);
-        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        return await cmd.ExecuteScalarAsync(ct) as Guid?;
+        await using NpgsqlCommand cmd = db.CreateCommand(SubscriptionInScopeSql).Arg(id, NpgsqlDbType.Uuid).Arg(scope.Owner, NpgsqlDbType.Uuid)
+            .Arg(scope.Creator, NpgsqlDbType.Uuid);
+        return await cmd.ExecuteScalarAsync(ct) is not null;
     }
 
     public static Task<bool> NodeExistsAsync(NpgsqlDataSource db, Guid id, CancellationToken ct) => ExistsAsync(db, NodeExistsSql, id, ct);

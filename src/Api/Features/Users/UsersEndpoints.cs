@@ -13,27 +13,30 @@ using Vpn.Perf.Api.Problems;
 namespace Vpn.Perf.Api.Features.Users;
 
 /// <summary>
-/// User administration (<c>/api/v1/users</c>), staff only. Operators manage customers; only superusers may create,
-/// change, disable or delete superusers and operators, or give anyone those roles.
+/// User administration (<c>/api/v1/users</c>). Operators manage customers; only superusers may create, change,
+/// disable or delete staff (superusers, operators, resellers, support), or give anyone those roles. A reseller reads
+/// and manages only the customers it created (someone else's answer 404, like missing ones) and cannot touch group
+/// memberships (groups raise limits beyond its quota); support reads users and changes none.
 /// </summary>
 internal static class UsersEndpoints
 {
     private const int MaxEmail = 254;
-    private const string ManageRule = "Operators manage customers only; superusers and operators are managed by superusers.";
+    private const string ManageRule = "Operators and resellers manage customers only; staff accounts are managed by superusers.";
     // The last superuser locking themselves out would leave nobody able to undo it.
     private const string SelfRule = "You cannot disable, demote or delete your own account; another superuser can.";
 
     public static RouteGroupBuilder MapUsers(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.UsersWrite);
-        g.MapPost("/", CreateUser).WithName(nameof(CreateUser)).WithSummary("Create a user (operators may create customers only).");
+        RouteGroupBuilder g = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization(Policies.Viewers).RequireScope(ApiScopes.UsersWrite);
+        // Policies add up (all must pass): the group admits support, each change narrows it to managers or staff.
+        g.MapPost("/", CreateUser).WithName(nameof(CreateUser)).RequireAuthorization(Policies.Managers).WithSummary("Create a user (operators and resellers may create customers only).");
         g.MapGet("/", ListUsers).WithName(nameof(ListUsers)).RequireScope(ApiScopes.UsersRead)
             .WithSummary("List users, newest first, by keyset pages (?role=&disabled=&q=email-or-username-prefix&limit=&after=).");
         g.MapGet("/{id:guid}", GetUser).WithName(nameof(GetUser)).RequireScope(ApiScopes.UsersRead).WithSummary("Read a user with its group ids.");
-        g.MapPatch("/{id:guid}", UpdateUser).WithName(nameof(UpdateUser)).WithSummary("Change the fields present: email, username, role, password, disabled.");
-        g.MapDelete("/{id:guid}", DeleteUser).WithName(nameof(DeleteUser)).WithSummary("Delete a user with their subscriptions and memberships.");
-        g.MapPut("/{id:guid}/groups/{groupId:guid}", AddMembership).WithName(nameof(AddMembership)).WithSummary("Add the user to a group (idempotent).");
-        g.MapDelete("/{id:guid}/groups/{groupId:guid}", RemoveMembership).WithName(nameof(RemoveMembership)).WithSummary("Remove the user from a group.");
+        g.MapPatch("/{id:guid}", UpdateUser).WithName(nameof(UpdateUser)).RequireAuthorization(Policies.Managers).WithSummary("Change the fields present: email, username, role, password, disabled.");
+        g.MapDelete("/{id:guid}", DeleteUser).WithName(nameof(DeleteUser)).RequireAuthorization(Policies.Managers).WithSummary("Delete a user with their subscriptions and memberships.");
+        g.MapPut("/{id:guid}/groups/{groupId:guid}", AddMembership).WithName(nameof(AddMembership)).RequireAuthorization(Policies.Staff).WithSummary("Add the user to a group (idempotent).");
+        g.MapDelete("/{id:guid}/groups/{groupId:guid}", RemoveMembership).WithName(nameof(RemoveMembership)).RequireAuthorization(Policies.Staff).WithSummary("Remove the user from a group.");
         return g;
     }
 
@@ -44,7 +47,7 @@ internal static class UsersEndpoints
         string? email = NormalizeEmail(request.Email, errors);
         string? username = CheckUsername(request.Username, errors);
         if (email is null && username is null && !errors.Any) errors.Add("email", "A user needs an email or a username.");
-        if (request.Role is null) errors.Add("role", $"A role is required: {Roles.Superuser}, {Roles.Operator} or {Roles.Customer}.");
+        if (request.Role is null) errors.Add("role", "A role is required: " + string.Join(", ", Roles.All) + ".");
         CheckRole(request.Role, errors);
         if (request.Password is null) errors.Add("password", "A password is required.");
         CheckPassword(request.Password, errors);
@@ -57,7 +60,7 @@ internal static class UsersEndpoints
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         try
         {
-            await UsersStore.InsertAsync(conn, tx, id, email, username, hash, request.Role!, ct);
+            await UsersStore.InsertAsync(conn, tx, id, email, username, hash, request.Role!, user.UserId(), ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -65,27 +68,27 @@ internal static class UsersEndpoints
         }
         await AuditStore.AddAsync(conn, tx, user.UserId(), "user.create", AuditStore.Target("user", id),
             Meta(new JsonObject { ["email"] = email, ["username"] = username, ["role"] = request.Role }), ct);
-        UserDto dto = (await UsersStore.GetAsync(conn, tx, id, ct))!;
+        UserDto dto = (await UsersStore.GetAsync(conn, tx, id, null, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/users/{id}", dto);
     }
 
     private static async Task<Results<Ok<Page<UserDto>>, ValidationProblem>> ListUsers(
         [FromQuery] string? role, [FromQuery] bool? disabled, [FromQuery] string? q, [FromQuery] int? limit, [FromQuery] Guid? after,
-        NpgsqlDataSource db, CancellationToken ct)
+        ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         var errors = new FieldErrors();
         CheckRole(role, errors);
         if (errors.Any) return errors.ToProblem();
         int take = Page<UserDto>.Limit(limit);
-        List<UserDto> rows = await UsersStore.ListAsync(db, role, disabled, q, after, take, ct);
+        List<UserDto> rows = await UsersStore.ListAsync(db, role, disabled, q, CallerScope.ResellerOf(user), after, take, ct);
         return TypedResults.Ok(Page<UserDto>.From(rows, take, u => u.Id));
     }
 
-    private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetUser(Guid id, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetUser(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
-        return await UsersStore.GetAsync(conn, null, id, ct) is { } dto ? TypedResults.Ok(dto) : Problem.NotFound("user", id);
+        return await UsersStore.GetAsync(conn, null, id, CallerScope.ResellerOf(user), ct) is { } dto ? TypedResults.Ok(dto) : Problem.NotFound("user", id);
     }
 
     private static async Task<Results<Ok<UserDto>, ValidationProblem, ProblemHttpResult>> UpdateUser(
@@ -100,7 +103,7 @@ internal static class UsersEndpoints
 
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string? current = await UsersStore.LockRoleAsync(conn, tx, id, ct);
+        string? current = await UsersStore.LockRoleAsync(conn, tx, id, CallerScope.ResellerOf(user), ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current) || (request.Role is not null && !MayManage(user, request.Role)))
             return Problem.Of(ProblemTypes.Forbidden, ManageRule);
@@ -124,7 +127,7 @@ internal static class UsersEndpoints
             ["disabled"] = request.Disabled,
             ["passwordChanged"] = hash is not null,
         }), ct);
-        UserDto dto = (await UsersStore.GetAsync(conn, tx, id, ct))!;
+        UserDto dto = (await UsersStore.GetAsync(conn, tx, id, null, ct))!;
         await tx.CommitAsync(ct);
         return TypedResults.Ok(dto);
     }
@@ -134,7 +137,7 @@ internal static class UsersEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string? current = await UsersStore.LockRoleAsync(conn, tx, id, ct);
+        string? current = await UsersStore.LockRoleAsync(conn, tx, id, CallerScope.ResellerOf(user), ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
         if (id == user.UserId()) return Problem.Of(ProblemTypes.Forbidden, SelfRule);
@@ -149,7 +152,7 @@ internal static class UsersEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string? current = await UsersStore.LockRoleAsync(conn, tx, id, ct);
+        string? current = await UsersStore.LockRoleAsync(conn, tx, id, CallerScope.ResellerOf(user), ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
         if (!await UsersStore.GroupExistsAsync(conn, tx, groupId, ct)) return Problem.NotFound("group", groupId);
@@ -165,7 +168,7 @@ internal static class UsersEndpoints
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        string? current = await UsersStore.LockRoleAsync(conn, tx, id, ct);
+        string? current = await UsersStore.LockRoleAsync(conn, tx, id, CallerScope.ResellerOf(user), ct);
         if (current is null) return Problem.NotFound("user", id);
         if (!MayManage(user, current)) return Problem.Of(ProblemTypes.Forbidden, ManageRule);
         if (!await UsersStore.RemoveMembershipAsync(conn, tx, id, groupId, ct))
@@ -175,7 +178,7 @@ internal static class UsersEndpoints
         return TypedResults.NoContent();
     }
 
-    /// <summary>Operators manage customers; superusers manage every role.</summary>
+    /// <summary>Operators and resellers manage customers (resellers only their own: the queries see no others); superusers manage every role.</summary>
     private static bool MayManage(ClaimsPrincipal caller, string role) => caller.IsInRole(Roles.Superuser) || role == Roles.Customer;
 
     private static string? NormalizeEmail(string? email, FieldErrors errors)
@@ -200,7 +203,7 @@ internal static class UsersEndpoints
     private static void CheckRole(string? role, FieldErrors errors)
     {
         if (role is not null && !Roles.IsKnown(role))
-            errors.Add("role", $"Must be {Roles.Superuser}, {Roles.Operator} or {Roles.Customer}.");
+            errors.Add("role", "Must be one of " + string.Join(", ", Roles.All) + ".");
     }
 
     private static void CheckPassword(string? password, FieldErrors errors)

@@ -9,28 +9,34 @@ internal static class UsersStore
 {
     private const string ColumnsSql = """
         u.id, u.email, u.username, u.role, u.disabled, u.created_at,
-        array(select ug.group_id from user_groups ug where ug.user_id = u.id order by ug.group_id), u.email_verified_at
+        array(select ug.group_id from user_groups ug where ug.user_id = u.id order by ug.group_id), u.email_verified_at, u.created_by
         """;
 
     private const string InsertSql = """
-        insert into users (id, email, username, password_hash, role) values ($1, $2, $3, $4, $5)
+        insert into users (id, email, username, password_hash, role, created_by) values ($1, $2, $3, $4, $5, $6)
         """;
 
-    private const string GetSql = "select " + ColumnsSql + " from users u where u.id = $1";
+    /// <summary>$1 id, $2 the caller's own id when a reseller (a user it did not create reads as absent).</summary>
+    private const string GetSql = "select " + ColumnsSql + " from users u where u.id = $1 and ($2::uuid is null or u.created_by = $2)";
 
-    /// <summary>$1 role, $2 disabled, $3 email prefix pattern (lower-case), $4 username prefix pattern, $5 cursor, $6 limit + 1.</summary>
+    /// <summary>
+    /// $1 role, $2 disabled, $3 email prefix pattern (lower-case), $4 username prefix pattern, $5 cursor, $6 limit + 1,
+    /// $7 the caller's own id when a reseller (users_created_by serves its pages).
+    /// </summary>
     private const string ListSql = "select " + ColumnsSql + """
          from users u
         where ($1::text is null or u.role = $1)
           and ($2::boolean is null or u.disabled = $2)
           and ($3::text is null or u.email like $3 or u.username like $4)
           and ($5::uuid is null or u.id < $5)
+          and ($7::uuid is null or u.created_by = $7)
         order by u.id desc
         limit $6
         """;
 
     /// <summary>Locks the target so the role rules are checked against the role the change applies to.</summary>
-    private const string LockRoleSql = "select role from users where id = $1 for update";
+    /// <summary>$2: the caller's own id when a reseller (a user it did not create reads as absent).</summary>
+    private const string LockRoleSql = "select role from users where id = $1 and ($2::uuid is null or created_by = $2) for update";
 
     /// <summary>A new address is not verified: the verification of the old one does not carry over (nor do its mailed tokens, 0014).</summary>
     private const string UpdateSql = """
@@ -50,22 +56,24 @@ internal static class UsersStore
     private const string RemoveMembershipSql = "delete from user_groups where user_id = $1 and group_id = $2";
 
     public static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, string? email, string? username, string passwordHash, string role,
-        CancellationToken ct)
+        Guid createdBy, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(InsertSql, conn, tx);
         await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(email, NpgsqlDbType.Text).Arg(username, NpgsqlDbType.Text)
-            .Arg(passwordHash, NpgsqlDbType.Text).Arg(role, NpgsqlDbType.Text).ExecuteNonQueryAsync(ct);
+            .Arg(passwordHash, NpgsqlDbType.Text).Arg(role, NpgsqlDbType.Text).Arg(createdBy, NpgsqlDbType.Uuid).ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task<UserDto?> GetAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, CancellationToken ct)
+    /// <summary><paramref name="creator"/>: the caller's own id when a reseller.</summary>
+    public static async Task<UserDto?> GetAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, Guid id, Guid? creator, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(GetSql, conn, tx);
-        await using NpgsqlDataReader reader = await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteReaderAsync(ct);
+        await using NpgsqlDataReader reader = await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(creator, NpgsqlDbType.Uuid).ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
     /// <summary>Up to <paramref name="take"/> + 1 users, newest first; <paramref name="q"/> is a prefix of the email or the username.</summary>
-    public static async Task<List<UserDto>> ListAsync(NpgsqlDataSource db, string? role, bool? disabled, string? q, Guid? after, int take, CancellationToken ct)
+    public static async Task<List<UserDto>> ListAsync(NpgsqlDataSource db, string? role, bool? disabled, string? q, Guid? creator, Guid? after, int take,
+        CancellationToken ct)
     {
         await using NpgsqlCommand cmd = db.CreateCommand(ListSql)
             .Arg(role, NpgsqlDbType.Text)
@@ -73,18 +81,19 @@ internal static class UsersStore
             .Arg(SqlLike.Prefix(q?.ToLowerInvariant()), NpgsqlDbType.Text) // emails are stored lower-case
             .Arg(SqlLike.Prefix(q), NpgsqlDbType.Text)
             .Arg(after, NpgsqlDbType.Uuid)
-            .Arg(take + 1, NpgsqlDbType.Integer);
+            .Arg(take + 1, NpgsqlDbType.Integer)
+            .Arg(creator, NpgsqlDbType.Uuid);
         var rows = new List<UserDto>(take + 1);
         await using NpgsqlDataReader reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) rows.Add(Read(reader));
         return rows;
     }
 
-    /// <summary>The user's role, locked for the transaction; null when there is no such user.</summary>
-    public static async Task<string?> LockRoleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, CancellationToken ct)
+    /// <summary>The user's role, locked for the transaction; null when there is no such user (or, for a reseller's <paramref name="creator"/>, not one it created).</summary>
+    public static async Task<string?> LockRoleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? creator, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(LockRoleSql, conn, tx);
-        return await cmd.Arg(id, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) as string;
+        return await cmd.Arg(id, NpgsqlDbType.Uuid).Arg(creator, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) as string;
     }
 
     /// <summary>Changes the fields that are not null.</summary>
@@ -128,5 +137,5 @@ internal static class UsersStore
         r.IsDBNull(1) ? null : r.GetString(1),
         r.IsDBNull(2) ? null : r.GetString(2),
         r.GetString(3), r.GetBoolean(4), r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<Guid[]>(6),
-        !r.IsDBNull(7), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7));
+        !r.IsDBNull(7), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), r.IsDBNull(8) ? null : r.GetGuid(8));
 }

@@ -44,7 +44,7 @@ internal static class InvoicesEndpoints
 
     private static async Task<Results<Ok<InvoiceDto>, ProblemHttpResult>> GetInvoice(Guid id, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
-        return await InvoicesStore.GetAsync(db, id, user.IsStaff() ? null : user.UserId(), ct) is { } invoice
+        return await InvoicesStore.GetAsync(db, id, user.ReadsAll() ? null : user.UserId(), ct) is { } invoice
             ? TypedResults.Ok(invoice)
             : Problem.NotFound("invoice", id);
     }

@@ -24,9 +24,10 @@ internal static class LifecycleEndpoints
         g.MapGet("/", ListBillingStatus).WithName(nameof(ListBillingStatus))
             .WithSummary("Billing status of subscriptions bought through plans, newest first (?customer=&limit=&after=); customers see their own.");
         g.MapGet("/{id:guid}", GetBillingStatus).WithName(nameof(GetBillingStatus)).WithSummary("Billing status of one subscription.");
-        g.MapPost("/{id:guid}/auto-renew/cancel", CancelAutoRenew).WithName(nameof(CancelAutoRenew)).RequireScope(ApiScopes.BillingWrite)
+        // Support reads billing but changes none of it.
+        g.MapPost("/{id:guid}/auto-renew/cancel", CancelAutoRenew).WithName(nameof(CancelAutoRenew)).RequireScope(ApiScopes.BillingWrite).RequireAuthorization(Policies.Writers)
             .WithSummary("Stop renewing automatically; the paid period runs to its end.");
-        g.MapPost("/{id:guid}/auto-renew/resume", ResumeAutoRenew).WithName(nameof(ResumeAutoRenew)).RequireScope(ApiScopes.BillingWrite).WithSummary("Renew automatically again.");
+        g.MapPost("/{id:guid}/auto-renew/resume", ResumeAutoRenew).WithName(nameof(ResumeAutoRenew)).RequireScope(ApiScopes.BillingWrite).RequireAuthorization(Policies.Writers).WithSummary("Renew automatically again.");
         return g;
     }
 
@@ -35,13 +36,13 @@ internal static class LifecycleEndpoints
         ConfigLinks links, TimeProvider time, CancellationToken ct)
     {
         int take = Page<BillingStatusDto>.Limit(limit);
-        List<BillingStatusDto> rows = await LifecycleStore.ListAsync(db, user.IsStaff() ? customer : user.UserId(), after, take, time.GetUtcNow(), links.PrefixFor(http), ct);
+        List<BillingStatusDto> rows = await LifecycleStore.ListAsync(db, user.ReadsAll() ? customer : user.UserId(), after, take, time.GetUtcNow(), links.PrefixFor(http), ct);
         return TypedResults.Ok(Page<BillingStatusDto>.From(rows, take, s => s.SubscriptionId));
     }
 
     private static async Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> GetBillingStatus(
         Guid id, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, ConfigLinks links, TimeProvider time, CancellationToken ct)
-        => await LifecycleStore.GetAsync(db, id, Scope(user), time.GetUtcNow(), links.PrefixFor(http), ct) is { } status ? TypedResults.Ok(status) : Problem.NotFound("billed subscription", id);
+        => await LifecycleStore.GetAsync(db, id, user.ReadsAll() ? null : user.UserId(), time.GetUtcNow(), links.PrefixFor(http), ct) is { } status ? TypedResults.Ok(status) : Problem.NotFound("billed subscription", id);
 
     private static Task<Results<Ok<BillingStatusDto>, ProblemHttpResult>> CancelAutoRenew(
         Guid id, ClaimsPrincipal user, HttpRequest http, NpgsqlDataSource db, ConfigLinks links, TimeProvider time, CancellationToken ct)
@@ -64,5 +65,6 @@ internal static class LifecycleEndpoints
         return TypedResults.Ok((await LifecycleStore.GetAsync(db, id, null, now, linkPrefix, ct))!);
     }
 
+    /// <summary>Who may change a billed subscription: staff any, everyone else (customers, resellers) only their own.</summary>
     private static Guid? Scope(ClaimsPrincipal user) => user.IsStaff() ? null : user.UserId();
 }

@@ -144,5 +144,6 @@ internal static class PaymentsEndpoints
         return TypedResults.Created($"/api/v1/payments/{id}/refunds", new RefundResult(refund!, dto));
     }
 
-    private static Guid? Scope(ClaimsPrincipal user) => user.IsStaff() ? null : user.UserId();
+    /// <summary>Staff and support read every payment; anyone else (customers, resellers) only their own.</summary>
+    private static Guid? Scope(ClaimsPrincipal user) => user.ReadsAll() ? null : user.UserId();
 }
