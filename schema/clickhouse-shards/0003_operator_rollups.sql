@@ -41,6 +41,26 @@ AS SELECT date, subscription_id,
 FROM traffic_local
 GROUP BY date, subscription_id;
 
+-- Weekly per subscription (weeks from Monday, toMonday of the report's date): the top subscriptions read a range's whole
+-- weeks here and only its leftover days from the daily rollup, a seventh of the rows for each whole week.
+CREATE TABLE IF NOT EXISTS traffic_weekly_by_subscription_local
+(
+    week Date,
+    subscription_id UUID,
+    bytes_up UInt64,
+    bytes_down UInt64,
+    reports UInt64
+)
+ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(week)
+ORDER BY (week, subscription_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS traffic_weekly_by_subscription_local_mv TO traffic_weekly_by_subscription_local
+AS SELECT toMonday(date) AS week, subscription_id,
+    sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, count() AS reports
+FROM traffic_local
+GROUP BY week, subscription_id;
+
 -- Per node and minute of arrival (received_at, when the Ingest took the batch): the node status's reports/s, bytes/s
 -- and active subscriptions over the last minutes. subscriptions is a uniqExact state (the distinct subscription ids the
 -- node reported in that minute); SummingMergeTree merges such a column as AggregatingMergeTree would and sums the rest.
@@ -69,6 +89,9 @@ ENGINE = Distributed(vpnperf_shards, currentDatabase(), traffic_hourly_by_inboun
 
 CREATE TABLE IF NOT EXISTS traffic_daily_by_subscription AS traffic_daily_by_subscription_local
 ENGINE = Distributed(vpnperf_shards, currentDatabase(), traffic_daily_by_subscription_local);
+
+CREATE TABLE IF NOT EXISTS traffic_weekly_by_subscription AS traffic_weekly_by_subscription_local
+ENGINE = Distributed(vpnperf_shards, currentDatabase(), traffic_weekly_by_subscription_local);
 
 CREATE TABLE IF NOT EXISTS traffic_minutely_by_node AS traffic_minutely_by_node_local
 ENGINE = Distributed(vpnperf_shards, currentDatabase(), traffic_minutely_by_node_local);

@@ -23,7 +23,7 @@ FROM traffic
 GROUP BY hour, node_id, inbound_id;
 
 -- Daily per subscription, by day first: the top subscriptions of a range read only that range's days (the hourly
--- rollup is ordered by subscription and holds up to 24 times the rows).
+-- rollup is ordered by subscription and holds up to 24 times the rows), and of those only the days outside whole weeks.
 CREATE TABLE IF NOT EXISTS traffic_daily_by_subscription
 (
     date Date,
@@ -41,6 +41,26 @@ AS SELECT date, subscription_id,
     sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, count() AS reports
 FROM traffic
 GROUP BY date, subscription_id;
+
+-- Weekly per subscription (weeks from Monday, toMonday of the report's date): the top subscriptions read a range's whole
+-- weeks here and only its leftover days from the daily rollup, a seventh of the rows for each whole week.
+CREATE TABLE IF NOT EXISTS traffic_weekly_by_subscription
+(
+    week Date,
+    subscription_id UUID,
+    bytes_up UInt64,
+    bytes_down UInt64,
+    reports UInt64
+)
+ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(week)
+ORDER BY (week, subscription_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS traffic_weekly_by_subscription_mv TO traffic_weekly_by_subscription
+AS SELECT toMonday(date) AS week, subscription_id,
+    sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, count() AS reports
+FROM traffic
+GROUP BY week, subscription_id;
 
 -- Per node and minute of arrival (received_at, when the Ingest took the batch): the node status's reports/s, bytes/s
 -- and active subscriptions over the last minutes. subscriptions is a uniqExact state (the distinct subscription ids the

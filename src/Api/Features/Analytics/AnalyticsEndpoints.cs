@@ -49,7 +49,7 @@ internal static class AnalyticsEndpoints
         [AsParameters] UsageQuery query, ClickHouseClient clickHouse, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (AnalyticsValidation.TryRange(query, errors) is not { } range) return Problem.Validation(errors);
+        if (AnalyticsValidation.TryRange(query, AnalyticsValidation.MaxPoints, errors) is not { } range) return Problem.Validation(errors);
         if (await FromClickHouseAsync(AnalyticsStore.TotalAsync(clickHouse, range, ct)) is not { } points) return ClickHouseUnavailable();
         (long up, long down, long reports) = AnalyticsStore.Sum(points);
         return TypedResults.Ok(new AnalyticsUsage(StepName(range), range.From, range.To, up, down, reports, points));
@@ -114,7 +114,7 @@ internal static class AnalyticsEndpoints
         UsageQuery query, ClickHouseClient clickHouse, bool byInbound, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (AnalyticsValidation.TryRange(query, errors) is not { } range) return Problem.Validation(errors);
+        if (AnalyticsValidation.TryRange(query, AnalyticsValidation.MaxBreakdownPoints, errors) is not { } range) return Problem.Validation(errors);
         if (await FromClickHouseAsync(AnalyticsStore.BreakdownAsync(clickHouse, range, byInbound, ct)) is not { } series) return ClickHouseUnavailable();
         return TypedResults.Ok(new AnalyticsBreakdown(StepName(range), range.From, range.To, series));
     }

@@ -65,7 +65,7 @@ internal static class AnalyticsStore
     /// <summary>The <paramref name="limit"/> subscriptions with the most traffic over the range's whole days.</summary>
     public static async Task<List<TopSubscription>> TopAsync(ClickHouseClient clickHouse, UsageRange range, int limit, CancellationToken ct)
     {
-        ClickHouseParameters parameters = RangeParameters(range).Add("limit", limit);
+        ClickHouseParameters parameters = AnalyticsQueries.TopParameters(DateOnly.FromDateTime(range.From.UtcDateTime), DateOnly.FromDateTime(range.To.UtcDateTime), limit);
         List<string[]> rows = await clickHouse.QueryRowsAsync(AnalyticsQueries.TopSubscriptions, parameters, ct);
         var top = new List<TopSubscription>(rows.Count);
         foreach (string[] row in rows)

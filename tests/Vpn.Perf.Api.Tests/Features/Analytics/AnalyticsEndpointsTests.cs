@@ -105,6 +105,15 @@ public sealed class AnalyticsEndpointsTests
         Assert.Equal("2024-03-02T00:00:00+00:00", second.GetProperty("from").GetString());
         Assert.Equal("2024-03-03T00:00:00+00:00", second.GetProperty("to").GetString());
         AssertTop(second, (w.BobSub, 100, 40, 60, 1), (w.AliceSub, 12, 5, 7, 1));
+
+        // [Mon 02-26, Tue 03-05): the whole week of 02-26 from the weekly rollup (with Alice's rows of 02-29 and 03-03
+        // outside the range above), Monday 03-04 from the daily one; Sunday 02-25 and 03-05 are outside.
+        await w.InsertTrafficAsync(
+            w.Row("2024-03-04T10:00:00", w.BobSub, w.Inbound, 3_000_000, 0),
+            w.Row("2024-02-25T10:00:00", w.BobSub, w.Inbound, 9_000_000, 0),
+            w.Row("2024-03-05T00:00:00", w.BobSub, w.Inbound, 9_000_000, 0));
+        AssertTop(await GetOkAsync(staff, "/api/v1/analytics/subscriptions/top?from=2024-02-26T00:00:00Z&to=2024-03-05T00:00:00Z"),
+            (w.AliceSub, 4_001_145, 2_000_116, 2_001_029, 6), (w.BobSub, 3_000_116, 3_000_047, 69, 3), (n2.Carol, 5000, 2000, 3000, 1));
     }
 
     [Fact]
@@ -204,7 +213,9 @@ public sealed class AnalyticsEndpointsTests
             ("usage/inbounds?from=2024-03-03T00:00:00Z&to=2024-03-01T00:00:00Z", "to"),
             // 42 days by the hour is 1008 steps, over the 1000 a series may have; by the day it is fine (below).
             ("usage?from=2024-01-01T00:00:00Z&to=2024-02-12T00:00:00Z&step=hour", "to"),
-            ("usage/nodes?from=2024-01-01T00:00:00Z&to=2024-02-12T00:00:00Z&step=hour", "to"),
+            // A breakdown's series have at most 200 steps: 201 hours, or 201 days, are too many.
+            ("usage/nodes?from=2024-01-01T00:00:00Z&to=2024-01-09T09:00:00Z&step=hour", "to"),
+            ("usage/inbounds?from=2024-01-01T00:00:00Z&to=2024-07-20T00:00:00Z&step=day", "to"),
             ("usage?from=2023-01-01T00:00:00Z&to=2024-03-01T00:00:00Z&step=day", "to"), // over 400 days
             ("subscriptions/top?to=2024-03-03T00:00:00Z", "from"),
             ($"subscriptions/top?{Range}&limit=0", "limit"),
@@ -221,7 +232,35 @@ public sealed class AnalyticsEndpointsTests
             Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), url + " -> " + problem);
         }
         Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync("/api/v1/analytics/usage?from=2024-01-01T00:00:00Z&to=2024-02-12T00:00:00Z&step=day")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync("/api/v1/analytics/usage/nodes?from=2024-01-01T00:00:00Z&to=2024-01-09T08:00:00Z&step=hour")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync("/api/v1/analytics/usage/inbounds?from=2024-01-01T00:00:00Z&to=2024-07-19T00:00:00Z&step=day")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync("/api/v1/analytics/nodes?minutes=60")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_AnalyticsPaths_DescribeQueryParametersAndProblems()
+    {
+        await using var api = await ApiFactory.StartAsync(nameof(OpenApiDocument_AnalyticsPaths_DescribeQueryParametersAndProblems));
+        using var doc = JsonDocument.Parse(await api.CreateClient().GetStringAsync("/api/openapi/v1.json"));
+        JsonElement paths = doc.RootElement.GetProperty("paths");
+        (string Path, string[] Parameters)[] expected =
+        [
+            ("/api/v1/analytics/usage", ["from", "to", "step"]),
+            ("/api/v1/analytics/usage/nodes", ["from", "to", "step"]),
+            ("/api/v1/analytics/usage/inbounds", ["from", "to", "step"]),
+            ("/api/v1/analytics/subscriptions/top", ["from", "to", "limit"]),
+            ("/api/v1/analytics/nodes", ["minutes"]),
+            ("/api/v1/analytics/subscriptions/states", []),
+        ];
+        foreach ((string path, string[] parameters) in expected)
+        {
+            Assert.True(paths.TryGetProperty(path, out JsonElement item), path);
+            JsonElement get = item.GetProperty("get");
+            Assert.Equal("Analytics", get.GetProperty("tags")[0].GetString());
+            string[] names = get.TryGetProperty("parameters", out JsonElement ps) ? [.. ps.EnumerateArray().Select(p => p.GetProperty("name").GetString()!)] : [];
+            Assert.Equal(parameters, names);
+            if (parameters.Length > 0) Assert.True(get.GetProperty("responses").TryGetProperty("400", out _), path + " documents no 400");
+        }
     }
 
     /// <summary>
