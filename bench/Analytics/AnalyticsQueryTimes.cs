@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Vpn.Perf.Api.Features.Analytics;
+using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
-using Vpn.Perf.Shared.Wire.RowBinary;
 
 namespace Vpn.Perf.Benchmarks.Analytics;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
-using Vpn.Perf.Shared.Wire.RowBinary;
 
 namespace Vpn.Perf.Benchmarks.ClickHouse;
 

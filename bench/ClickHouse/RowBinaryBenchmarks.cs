@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Shared.Buffers;
-using Vpn.Perf.Shared.ClickHouse;
-using Vpn.Perf.Shared.Wire.RowBinary;
 
 namespace Vpn.Perf.Benchmarks.ClickHouse;
 

@@ -1,4 +1,4 @@
-using Vpn.Perf.Shared.ClickHouse;
+using Vpn.Perf.Ingest.ClickHouse;
 
 namespace Vpn.Perf.Benchmarks.ClickHouse;
 

@@ -40,7 +40,7 @@ internal sealed class SuiteSettings
           --duration T              measured time of each part (20s)
           --warmup T                every part's warm-up (default per part: 25s with Ingest, 15s HTTP path, 10s config, 5s login)
           --verify-all              also send the HTTP-path part's spool to ClickHouse and verify it (~5 more minutes)
-          --only A,B                run only these parts: ingest-closed, ingest-http, config-200, config-304, login, mixed, scale-out
+          --only A,B                run only these parts: ingest-closed, ingest-http, config-200, config-200-hwid, config-304, login, mixed, scale-out
         Servers are started on 127.0.0.1:5481 (Ingest), :5581 (Api), :5491 (reference), or P, P+1, P+2 with VPNPERF_SUITE_PORT=P;
         database vpnperf_load_suite. The scale-out
         part starts its own (load -- scale-out: ports from VPNPERF_SCALEOUT_PORT and VPNPERF_REDIS_CLUSTER_PORT).

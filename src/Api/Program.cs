@@ -1,12 +1,15 @@
 using Npgsql;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Auth.ApiKeys;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Demo;
 using Vpn.Perf.Api.Features.Analytics;
+using Vpn.Perf.Api.Features.ApiKeys;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Auth;
 using Vpn.Perf.Api.Features.Billing;
 using Vpn.Perf.Api.Features.Configs;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.Features.Groups;
 using Vpn.Perf.Api.Features.Inbounds;
 using Vpn.Perf.Api.Features.Mail;
@@ -49,7 +52,7 @@ if (!isCommand)
     builder.Services.AddApiProblems();
     builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new NulRejectingStringConverter()));
     builder.Services.AddApiAuth(builder.Configuration);
-    builder.Services.AddOpenApi();
+    builder.Services.AddOpenApi(o => o.AddApiSecurity());
     builder.Services.AddUsers();
     builder.Services.AddGroups();
     builder.Services.AddSubscriptions();
@@ -61,8 +64,10 @@ if (!isCommand)
     builder.Services.AddUsage();
     builder.Services.AddAnalytics();
     builder.Services.AddAuthFeature(builder.Configuration);
+    builder.Services.AddApiKeys();
     builder.Services.AddMail(builder.Configuration);
     builder.Services.AddConfigs(builder.Configuration);
+    builder.Services.AddDevices(builder.Configuration);
     builder.Services.AddBilling(builder.Configuration);
 }
 
@@ -94,6 +99,8 @@ app.UseSwaggerUI(o =>
     o.SwaggerEndpoint("/api/openapi/v1.json", "Vpn.Perf API v1");
 });
 app.UseAuthentication();
+// Per-key rate limit and daily quota: every request a key authenticated counts, before authorization decides.
+app.Use(ApiKeyLimits.InvokeAsync);
 app.UseAuthorization();
 
 app.MapOpenApi("/api/openapi/{documentName}.json").AllowAnonymous();
@@ -108,7 +115,9 @@ app.MapNodeSync();
 app.MapUsage();
 app.MapAnalytics();
 app.MapAuth();
+app.MapApiKeys();
 app.MapConfigs();
+app.MapDevices();
 app.MapBilling();
 app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous().ExcludeFromDescription();
 

@@ -48,6 +48,9 @@ if [ -z "${Mail__Smtp__Host:-}" ] && [ -n "${VPNPERF_SMTP:-}" ]; then
 else
   MAIL_WHERE="sent through ${Mail__Smtp__Host:-nowhere (Mail__Smtp__Host unset: queued in mail_outbox)}"
 fi
+# Links in account mail (email verification, password reset) open Auth__PublicBaseUrl, the customers' web site; the
+# demo has none, so they point at the Api and a link's token is POSTed by hand (printed below).
+export Auth__PublicBaseUrl=${Auth__PublicBaseUrl:-http://127.0.0.1:$API_PORT}
 dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Ingest/release/Vpn.Perf.Ingest.dll" --urls "http://127.0.0.1:$INGEST_PORT" \
   >"$RUN_DIR/ingest.log" 2>&1 &
 echo $! >"$RUN_DIR/ingest.pid"
@@ -70,5 +73,7 @@ dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Api/release/Vpn.Perf.Api.dll" seed-dem
   "http://127.0.0.1:$INGEST_PORT" "http://127.0.0.1:$API_PORT" "$DATA_DIR/demo.env"
 
 log "mail (verification, password reset) is $MAIL_WHERE"
+log "its links open $Auth__PublicBaseUrl/verify-email#token=... and .../reset-password#token=...; use a token with" \
+  "curl -sS -H 'Content-Type: application/json' -d '{\"token\":\"...\"}' http://127.0.0.1:$API_PORT/api/v1/auth/verify-email"
 log "Ingest http://127.0.0.1:$INGEST_PORT  Api http://127.0.0.1:$API_PORT  logs in $RUN_DIR  (Ctrl-C stops everything)"
 wait

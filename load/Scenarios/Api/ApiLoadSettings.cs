@@ -49,6 +49,9 @@ internal sealed class ApiLoadSettings
     /// <summary>Share of config fetches that send the ETag of the previous answer (If-None-Match), expecting 304.</summary>
     public double IfNoneMatch { get; private set; }
 
+    /// <summary>Config: every fetch sends the device headers, one registered device (x-hwid) per subscription.</summary>
+    public bool Hwid { get; private set; }
+
     public int Users { get; private set; } = 16;
     public int BcryptCost { get; private set; } = 12;
 
@@ -105,6 +108,8 @@ internal sealed class ApiLoadSettings
           --subscriptions N         seeded subscriptions, fetched round robin (2000)
           --inbounds K              inbounds on the one seeded node linked to each subscription, 1..6 (6)
           --if-none-match F         share of fetches sending the ETag they got before, expecting 304 (0)
+          --hwid                    every fetch sends x-hwid and the device headers: one device per subscription,
+                                    registered by the priming fetch (the window measures known-device checks)
         login:
           --users N                 seeded users, signed in round robin (16)
           --bcrypt-cost C           cost of the seeded hashes; passed to a started Api as Auth__BcryptCost (12)
@@ -141,6 +146,7 @@ internal sealed class ApiLoadSettings
                 case "--subscriptions" when kind == ApiScenarioKind.Config: s.Subscriptions = PositiveInt(a, Next()); break;
                 case "--inbounds" when kind == ApiScenarioKind.Config: s.Inbounds = PositiveInt(a, Next()); break;
                 case "--if-none-match" when kind == ApiScenarioKind.Config: s.IfNoneMatch = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--hwid" when kind == ApiScenarioKind.Config: s.Hwid = true; break;
                 case "--users" when kind == ApiScenarioKind.Login: s.Users = PositiveInt(a, Next()); break;
                 case "--bcrypt-cost" when kind == ApiScenarioKind.Login: s.BcryptCost = PositiveInt(a, Next()); break;
                 case "--ip-permits" when kind == ApiScenarioKind.Login: s.IpPermitsPerMinute = PositiveInt(a, Next()); break;

@@ -61,7 +61,7 @@ internal static class ApiScenario
         using HttpClient apiHttp = LoadHttp.Create(s.Clients, s.RequestTimeout);
         var apiCounters = new RunCounters();
         var apiLatency = new LatencyRecorder();
-        var apiFetcher = new ConfigFetcher(apiHttp, s.Target, subscriptions, s.Clients, s.IfNoneMatch, s.Inbounds, s.Seed, apiCounters, apiLatency);
+        var apiFetcher = new ConfigFetcher(apiHttp, s.Target, subscriptions, s.Clients, s.IfNoneMatch, s.Inbounds, s.Seed, apiCounters, apiLatency, s.Hwid);
         // Every entry is rendered and cached before anything is measured: the figures are those of a warm cache.
         await apiFetcher.PrimeAsync(8);
         double bodyBytes = apiFetcher.MeanBodyBytes;
@@ -81,6 +81,7 @@ internal static class ApiScenario
         string what = string.Create(CultureInfo.InvariantCulture,
             $"{subscriptions.Length} subscriptions, each with {s.Inbounds} inbound(s) on one node; config body {bodyBytes:0} bytes; " +
             $"{s.IfNoneMatch:P0} of fetches send If-None-Match with the ETag of the previous answer");
+        if (s.Hwid) what += "; every fetch sends x-hwid (one registered device per subscription) and the device headers";
         return await WriteAsync(s, commandLine, outDir, what, bodyBytes, result, reference, checks, notes, okStatuses: [200, 304]);
     }
 
@@ -97,7 +98,7 @@ internal static class ApiScenario
         using HttpClient http = LoadHttp.Create(s.Clients, s.RequestTimeout);
         var counters = new RunCounters();
         var latency = new LatencyRecorder();
-        var fetcher = new ConfigFetcher(http, target, subscriptions, s.Clients, s.IfNoneMatch, expectedProxies: null, s.Seed, counters, latency);
+        var fetcher = new ConfigFetcher(http, target, subscriptions, s.Clients, s.IfNoneMatch, expectedProxies: null, s.Seed, counters, latency, s.Hwid);
         await fetcher.PrimeAsync(8);
         RunResult result = await RunTargetAsync("reference", s, fetcher, target, server.Pid, counters, latency, control);
         return (result, fetcher.Invalid);

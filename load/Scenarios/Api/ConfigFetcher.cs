@@ -7,6 +7,9 @@ namespace Vpn.Perf.Load.Scenarios.Api;
 /// Apps refreshing their config: each lane is one client at a time, fetching <c>GET /s/{token}</c> of the subscriptions in
 /// turn (round robin over all of them, so every fetch of a warm run is a cache hit of a different entry). A share of
 /// fetches sends <c>If-None-Match</c> with the ETag the subscription answered before, expecting 304 and no body.
+/// With <c>hwid</c>, every fetch carries the device headers an app sends (<c>x-hwid</c>, <c>x-device-os</c>,
+/// <c>x-ver-os</c>, <c>x-device-model</c>, <c>User-Agent</c>): each subscription is one simulated app on its own device,
+/// <c>x-hwid: load-&lt;subscription #&gt;</c>, registered by its priming fetch, so the measured fetches are known devices.
 /// <para>
 /// The quick check: <see cref="PrimeAsync"/> fetches every subscription once and parses each body (JSON, and with
 /// <c>expectedProxies</c> the number of proxy outbounds); afterwards a 200 must carry those very bytes (a memory
@@ -26,14 +29,18 @@ internal sealed class ConfigFetcher : ILaneIssuer
     private readonly LatencyRecorder _latency;
     private readonly Random[] _random;
     private readonly byte[][] _buffers;
+    private readonly string[]? _hwids;
     private readonly InvalidAnswers _invalid = new();
     private long _next = -1;
 
     public ConfigFetcher(HttpClient http, Uri target, IReadOnlyList<string> linkTokens, int lanes, double ifNoneMatch, int? expectedProxies,
-        int seed, RunCounters counters, LatencyRecorder latency)
+        int seed, RunCounters counters, LatencyRecorder latency, bool hwid = false)
     {
+        // Made once: a request adds the string, it does not format one.
+        _hwids = hwid ? [.. Enumerable.Range(0, linkTokens.Count).Select(static i => "load-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))] : null;
         _http = http;
-        _urls = [.. linkTokens.Select(token => new Uri(target, "/s/" + token))];
+        // The format named in the path: the body is checked as sing-box JSON, whatever the User-Agent would choose.
+        _urls = [.. linkTokens.Select(token => new Uri(target, "/s/" + token + "/singbox"))];
         _etags = new string?[_urls.Length];
         _bodies = new byte[]?[_urls.Length];
         _ifNoneMatch = ifNoneMatch;
@@ -71,7 +78,9 @@ internal sealed class ConfigFetcher : ILaneIssuer
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < _urls.Length)
                 {
-                    using HttpResponseMessage r = await _http.GetAsync(_urls[i]);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, _urls[i]);
+                    AddDevice(request, i);
+                    using HttpResponseMessage r = await _http.SendAsync(request);
                     byte[] body = await r.Content.ReadAsByteArrayAsync();
                     if (r.StatusCode != System.Net.HttpStatusCode.OK)
                     {
@@ -101,6 +110,7 @@ internal sealed class ConfigFetcher : ILaneIssuer
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, _urls[i]);
             if (conditional) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            AddDevice(request, i);
             using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             int length = await ReadAsync(response, lane, ct);
             _latency.Record(startTimestamp);
@@ -128,6 +138,16 @@ internal sealed class ConfigFetcher : ILaneIssuer
         {
             _counters.Failed(0); // transport error or request timeout
         }
+    }
+
+    private void AddDevice(HttpRequestMessage request, int subscription)
+    {
+        if (_hwids is null) return;
+        request.Headers.TryAddWithoutValidation("x-hwid", _hwids[subscription]);
+        request.Headers.TryAddWithoutValidation("x-device-os", "Android");
+        request.Headers.TryAddWithoutValidation("x-ver-os", "14");
+        request.Headers.TryAddWithoutValidation("x-device-model", "Pixel 8");
+        request.Headers.TryAddWithoutValidation("User-Agent", "Happ/3.1.0");
     }
 
     /// <summary>Reads the whole body into the lane's buffer, growing it when a config is larger than any before.</summary>

@@ -10,7 +10,8 @@ namespace Vpn.Perf.Api.Auth;
 /// it), so logout, a reuse revocation, a password change, a disabled account or a new role ends the old access
 /// tokens within a notice's delay, with no query per request. Entries are stored only while the LISTEN is up and
 /// live at most <see cref="JwtOptions.RevocationCacheMaxAge"/>, the backstop for a lost notice. A token minted for
-/// an id with no account (tests; real tokens only come from a sign-in) is judged by its session alone.
+/// an id with no account (tests; real tokens only come from a sign-in) is judged by its session alone. API keys read
+/// their user's current role here too (<see cref="ActiveRoleAsync"/>), so the same notices end or narrow them.
 /// </summary>
 internal sealed class AccessRevocationCache(NpgsqlDataSource db, JwtOptions options, TimeProvider time)
 {
@@ -80,7 +81,30 @@ internal sealed class AccessRevocationCache(NpgsqlDataSource db, JwtOptions opti
         Clear();
     }
 
+    /// <summary>
+    /// The account's current role, or null when it is disabled, deleted or absent: what an API key of the account may
+    /// act as (<see cref="ApiKeys.ApiKeyAuthenticationHandler"/>), from the same entries and notices as access tokens.
+    /// </summary>
+    public ValueTask<string?> ActiveRoleAsync(Guid userId, CancellationToken ct)
+    {
+        long now = time.GetTimestamp();
+        if (IsDeleted(userId, now)) return new((string?)null);
+        if (_users.TryGetValue(userId, out UserState user) && Fresh(user.LoadedAt, now)) return new(ActiveRole(user));
+        return LoadRoleAsync(userId, ct);
+    }
+
+    private async ValueTask<string?> LoadRoleAsync(Guid userId, CancellationToken ct)
+        => ActiveRole((await LoadStateAsync(userId, null, ct)).User);
+
+    private static string? ActiveRole(UserState user) => user.Disabled ? null : user.Role;
+
     private async ValueTask<bool> LoadAsync(Guid userId, Guid? sessionId, string role, CancellationToken ct)
+    {
+        (UserState user, bool revoked) = await LoadStateAsync(userId, sessionId, ct);
+        return Allows(user, revoked, role);
+    }
+
+    private async ValueTask<(UserState User, bool Revoked)> LoadStateAsync(Guid userId, Guid? sessionId, CancellationToken ct)
     {
         long epoch = Volatile.Read(ref _epoch);
         UserState user;
@@ -106,7 +130,7 @@ internal sealed class AccessRevocationCache(NpgsqlDataSource db, JwtOptions opti
                 if (sessionId is { } racing) _sessions.TryRemove(racing, out _);
             }
         }
-        return Allows(user, revoked, role);
+        return (user, revoked);
     }
 
     private static void Store<T>(ConcurrentDictionary<Guid, T> map, Guid id, T value)

@@ -1,12 +1,17 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
+using Vpn.Perf.Api.Auth.ApiKeys;
 
 namespace Vpn.Perf.Api.Auth;
 
 internal static class AuthSetup
 {
-    /// <summary>JWT bearer authentication and the role policies. Throws at start-up when the signing key is too short.</summary>
+    /// <summary>
+    /// JWT bearer and API-key authentication, the default scheme that picks one by what the request presents, and the
+    /// role and scope policies. Throws at start-up when the signing key is too short.
+    /// </summary>
     public static IServiceCollection AddApiAuth(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
@@ -14,9 +19,21 @@ internal static class AuthSetup
         services.AddSingleton(options);
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton(Passwords.FromConfiguration(configuration));
+        services.AddSingleton(AccountRules.FromConfiguration(configuration));
         services.AddSingleton<AccessRevocationCache>();
         services.AddHostedService<AccessRevocationListener>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        services.AddSingleton(ApiKeyOptions.FromConfiguration(configuration));
+        services.AddSingleton<ApiKeyCache>();
+        services.AddHostedService<ApiKeyChangeListener>();
+        services.AddSingleton<ApiKeyLastUse>();
+        services.AddHostedService<ApiKeyLastUseWriter>();
+        services.AddSingleton<ApiKeyLimiter>();
+        services.AddAuthentication(ApiKeyDefaults.SelectorScheme)
+            // A key is told from a JWT by its header or its vpk_ prefix; everything else (none included) is JwtBearer's.
+            .AddPolicyScheme(ApiKeyDefaults.SelectorScheme, "Access token or API key", o => o.ForwardDefaultSelector =
+                context => ApiKeyAuthenticationHandler.IsPresented(context.Request) ? ApiKeyDefaults.Scheme : JwtBearerDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null)
+            .AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = ValidationParameters(options);

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Features.Configs;
 using Vpn.Perf.Api.Features.Nodes;
 using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Shared.Contracts;
@@ -85,7 +86,7 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
         Console.WriteLine($"""
 
             Demo operator   {OperatorName}{(operatorPassword is null ? "  (exists; password shown when it was created)" : $"  password: {operatorPassword}")}
-            Demo customer   {CustomerEmail}{(customerPassword is null ? "  (exists)" : $"  password: {customerPassword}")}
+            Demo customer   {CustomerEmail}{(customerPassword is null ? "  (exists)" : $"  password: {customerPassword}")}  (email verified)
             Node            {nodeId}  token: {token}
             Inbound         {inboundId}  (vless + reality, demo.example.net:443)
             Subscription    {subscriptionId}  (100 GiB per month)
@@ -94,14 +95,20 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
             Push a sample batch (send it twice: the second answer says duplicate=true):
               curl -sS -H 'Authorization: Bearer {token}' -H 'Content-Type: application/msgpack' \
                 --data-binary @{batchFile} {ingestUrl}/v1/reports | /usr/bin/python3 -c 'import msgpack,sys; print(msgpack.unpackb(sys.stdin.buffer.read()))'
-            The subscription's sing-box config (the URL an app imports; rotate it with POST /api/v1/subscriptions/<id>/rotate-link):
+            The subscription's config (the URL an app imports: its User-Agent chooses the format; rotate it with POST /api/v1/subscriptions/<id>/rotate-link):
               curl -sS -D - {configUrl}
+            The same URL per format:
+            {FormatUrls(configUrl)}
             Sign in as the operator (the API reference is at {apiUrl}/api/docs):
               curl -sS -H 'Content-Type: application/json' -d '{loginBody}' {apiUrl}/api/v1/auth/login
             Usage in Redis:
               redis-cli -p 56379 get '{RedisKeys.Usage(subscriptionId, ResetPeriod.Parse(period).PeriodStart(resetAnchor.ToUnixTimeMilliseconds(), now), Buckets.DefaultCount)}'
             """);
     }
+
+    /// <summary>One line per client format: the config URL with the format named in its path.</summary>
+    private static string FormatUrls(string configUrl)
+        => string.Join("\n", ConfigFormats.Names.Select(name => "  " + name.PadRight(12) + configUrl + "/" + name));
 
     // The demo token's id is derived from the node so re-publishing it is idempotent.
     private static Guid TokenId(Guid nodeId) => nodeId;
@@ -147,8 +154,10 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
             if (await find.ExecuteScalarAsync(ct) is Guid existing) return (existing, null);
         }
         string password = RandomNumberGenerator.GetString(PasswordAlphabet, 20);
+        // The demo customer's address is no real mailbox, so no link could ever verify it: it starts verified, and
+        // buys even with Auth:RequireVerifiedEmailForPurchases on.
         string insert = column == "email"
-            ? "insert into users (id, email, password_hash, role) values ($1, $2, $3, $4)"
+            ? "insert into users (id, email, password_hash, role, email_verified_at) values ($1, $2, $3, $4, now())"
             : "insert into users (id, username, password_hash, role) values ($1, $2, $3, $4)";
         Guid id = Ids.NewId();
         await ExecuteAsync(conn, tx, insert, [id, name, PasswordHasher.Hash(password), role], ct);

@@ -9,6 +9,9 @@ namespace Vpn.Perf.Api.Http;
 /// </summary>
 internal sealed class FieldErrors
 {
+    /// <summary>The highest device limit a subscription, group or plan can have.</summary>
+    public const int MaxDeviceLimit = 1000;
+
     private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
 
     public bool Any => _errors.Count > 0;
@@ -30,6 +33,12 @@ internal sealed class FieldErrors
     public void ResetPeriod(string field, string? value)
     {
         if (value is not null && !Shared.Contracts.ResetPeriod.TryParse(value, out _, out string? error)) Add(field, error);
+    }
+
+    /// <summary>A device limit: null inherits, 0 is unlimited, at most <see cref="MaxDeviceLimit"/>.</summary>
+    public void DeviceLimit(string field, int? value)
+    {
+        if (value is < 0 or > MaxDeviceLimit) Add(field, $"Must be between 0 and {MaxDeviceLimit} (0 means unlimited; null inherits).");
     }
 
     public ValidationProblem ToProblem() => Problem.Validation(_errors);

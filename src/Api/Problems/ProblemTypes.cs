@@ -12,8 +12,12 @@ internal static class ProblemTypes
     public static readonly ProblemType InvalidCredentials = new("invalid-credentials", "The credentials are not valid.", StatusCodes.Status401Unauthorized);
     public static readonly ProblemType InvalidToken = new("invalid-token", "The token is not valid.", StatusCodes.Status401Unauthorized);
     public static readonly ProblemType Forbidden = new("forbidden", "You are not allowed to do this.", StatusCodes.Status403Forbidden);
+    public static readonly ProblemType AccountTokenInvalid = new("account-token-invalid", "The link is not valid: it is wrong, has expired or was already used.", StatusCodes.Status400BadRequest);
+    public static readonly ProblemType EmailNotVerified = new("email-not-verified", "The email address of this account is not verified.", StatusCodes.Status403Forbidden);
+    public static readonly ProblemType EmailAlreadyVerified = new("email-already-verified", "The email address of this account is already verified.", StatusCodes.Status409Conflict);
     public static readonly ProblemType SubscriptionSuspended = new("subscription-suspended", "The subscription is suspended.", StatusCodes.Status403Forbidden);
     public static readonly ProblemType SubscriptionExpired = new("subscription-expired", "The subscription has expired.", StatusCodes.Status403Forbidden);
+    public static readonly ProblemType DeviceIdRequired = new("device-id-required", "The app must identify the device (x-hwid).", StatusCodes.Status403Forbidden);
     public static readonly ProblemType NotFound = new("not-found", "The resource was not found.", StatusCodes.Status404NotFound);
     public static readonly ProblemType Conflict = new("conflict", "The resource already exists.", StatusCodes.Status409Conflict);
     public static readonly ProblemType ReferenceMissing = new("reference-missing", "A referenced resource does not exist.", StatusCodes.Status409Conflict);
@@ -21,6 +25,7 @@ internal static class ProblemTypes
     public static readonly ProblemType PayloadTooLarge = new("payload-too-large", "The request body is too large.", StatusCodes.Status413PayloadTooLarge);
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", "The content type is not supported.", StatusCodes.Status415UnsupportedMediaType);
     public static readonly ProblemType TooManyRequests = new("too-many-requests", "Too many requests; retry later.", StatusCodes.Status429TooManyRequests);
+    public static readonly ProblemType QuotaExhausted = new("quota-exhausted", "The API key's daily request quota is used up.", StatusCodes.Status429TooManyRequests);
     public static readonly ProblemType WebhookSignatureInvalid = new("webhook-signature-invalid", "The webhook signature is missing or does not match.", StatusCodes.Status400BadRequest);
     public static readonly ProblemType WebhookTimestampOutOfTolerance = new("webhook-timestamp-out-of-tolerance", "The webhook timestamp is outside the tolerance window.", StatusCodes.Status400BadRequest);
     public static readonly ProblemType PaymentMismatch = new("payment-mismatch", "The event does not match the payment.", StatusCodes.Status409Conflict);
@@ -33,9 +38,10 @@ internal static class ProblemTypes
 
     public static readonly IReadOnlyList<ProblemType> All =
     [
-        Validation, BadRequest, Unauthenticated, InvalidCredentials, InvalidToken, Forbidden, SubscriptionSuspended,
-        SubscriptionExpired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
-        TooManyRequests, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
+        Validation, BadRequest, Unauthenticated, InvalidCredentials, InvalidToken, Forbidden, AccountTokenInvalid, EmailNotVerified,
+        EmailAlreadyVerified, SubscriptionSuspended,
+        SubscriptionExpired, DeviceIdRequired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
+        TooManyRequests, QuotaExhausted, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
         PlanNotAvailable, IdempotencyKeyReused, Internal, Unavailable,
     ];
 

@@ -20,7 +20,7 @@ internal sealed partial class DurableSpool
             string text = File.ReadAllText(path, Encoding.ASCII).TrimEnd('\n');
             if (!Guid.TryParseExact(text, "N", out Guid existing))
             {
-                SpoolThrowHelper.ThrowCorrupt(path, 0, "it must hold the spool's id as 32 hex digits; claims made under the id are recognised by it");
+                ThrowHelper.ThrowCorrupt(path, 0, "it must hold the spool's id as 32 hex digits; claims made under the id are recognised by it");
             }
 
             return existing;

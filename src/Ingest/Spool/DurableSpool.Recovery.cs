@@ -32,7 +32,7 @@ internal sealed partial class DurableSpool
 
             if (ids.Count == 0 || ids[0] != cp.SegmentId)
             {
-                SpoolThrowHelper.ThrowCorrupt(Path.Combine(directory, SpoolFormat.SegmentFileName(cp.SegmentId)), cp.Offset,
+                ThrowHelper.ThrowCorrupt(Path.Combine(directory, SpoolFormat.SegmentFileName(cp.SegmentId)), cp.Offset,
                     "the checkpoint points into this segment, but the file is missing");
             }
         }
@@ -41,7 +41,7 @@ internal sealed partial class DurableSpool
         {
             if (ids[i] != ids[i - 1] + 1)
             {
-                SpoolThrowHelper.ThrowCorrupt(Path.Combine(directory, SpoolFormat.SegmentFileName(ids[i - 1] + 1)), 0,
+                ThrowHelper.ThrowCorrupt(Path.Combine(directory, SpoolFormat.SegmentFileName(ids[i - 1] + 1)), 0,
                     string.Create(CultureInfo.InvariantCulture, $"segment files are numbered {ids[i - 1]} then {ids[i]}: the segment between is missing"));
             }
         }
@@ -99,7 +99,7 @@ internal sealed partial class DurableSpool
         {
             // The checkpoint is replaced by rename, so it is never torn: a bad one is real damage, and guessing a start
             // would either replay everything or skip data.
-            SpoolThrowHelper.ThrowCorrupt(path, 0, string.Create(CultureInfo.InvariantCulture,
+            ThrowHelper.ThrowCorrupt(path, 0, string.Create(CultureInfo.InvariantCulture,
                 $"the checkpoint file ({length} bytes) has a bad size, magic or CRC"));
         }
 
@@ -114,7 +114,7 @@ internal sealed partial class DurableSpool
             string name = Path.GetFileName(path);
             if (!SpoolFormat.TryParseSegmentFileName(name, out ulong id))
             {
-                SpoolThrowHelper.ThrowCorrupt(path, 0, "the file name is not a 20-digit segment id");
+                ThrowHelper.ThrowCorrupt(path, 0, "the file name is not a 20-digit segment id");
             }
 
             ids.Add(id);
@@ -151,7 +151,7 @@ internal sealed partial class DurableSpool
                 return new ScanResult(SpoolFormat.SegmentHeaderSize, 0, 0);
             }
 
-            SpoolThrowHelper.ThrowCorrupt(path, 0, string.Create(CultureInfo.InvariantCulture,
+            ThrowHelper.ThrowCorrupt(path, 0, string.Create(CultureInfo.InvariantCulture,
                 $"the segment header is missing or invalid (file is {fileLength} bytes; expected magic VPSPSEG1 and id {segmentId})"));
         }
 
@@ -217,18 +217,18 @@ internal sealed partial class DurableSpool
             long tornBytes = fileLength - offset;
             if (!isLast)
             {
-                SpoolThrowHelper.ThrowCorrupt(path, offset, damage + "; this is not the last segment, so it was fully fsynced before the next one began and cannot be a torn write");
+                ThrowHelper.ThrowCorrupt(path, offset, damage + "; this is not the last segment, so it was fully fsynced before the next one began and cannot be a torn write");
             }
 
             if (tornBytes > SpoolFormat.MaxTornTailBytes)
             {
-                SpoolThrowHelper.ThrowCorrupt(path, offset, damage + string.Create(CultureInfo.InvariantCulture,
+                ThrowHelper.ThrowCorrupt(path, offset, damage + string.Create(CultureInfo.InvariantCulture,
                     $"; {tornBytes} bytes follow, more than one write batch ({SpoolFormat.MaxTornTailBytes} bytes) can leave torn, so this is not a torn write"));
             }
 
             if (checkpointOffset > offset)
             {
-                SpoolThrowHelper.ThrowCorrupt(path, offset, damage + string.Create(CultureInfo.InvariantCulture,
+                ThrowHelper.ThrowCorrupt(path, offset, damage + string.Create(CultureInfo.InvariantCulture,
                     $"; the checkpoint ({checkpointOffset}) lies beyond it, so these records were acknowledged and consumed"));
             }
 
@@ -240,7 +240,7 @@ internal sealed partial class DurableSpool
 
         if (!checkpointSeen)
         {
-            SpoolThrowHelper.ThrowCorrupt(path, checkpointOffset, "the checkpoint does not fall on a record boundary of this segment");
+            ThrowHelper.ThrowCorrupt(path, checkpointOffset, "the checkpoint does not fall on a record boundary of this segment");
         }
 
         return new ScanResult(offset, bytesFromCheckpoint, recordsFromCheckpoint);

@@ -65,7 +65,7 @@ internal sealed partial class DurableSpool
         long payloadLength = SpoolFormat.PayloadLength(payload.Length, verdicts.Length);
         if (payloadLength > SpoolFormat.MaxPayloadBytes)
         {
-            SpoolThrowHelper.ThrowPayloadTooLarge(payloadLength);
+            ThrowHelper.ThrowPayloadTooLarge(payloadLength);
         }
 
         if (Volatile.Read(ref _fault) is not null)

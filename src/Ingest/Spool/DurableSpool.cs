@@ -139,18 +139,18 @@ internal sealed partial class DurableSpool : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         if (string.IsNullOrWhiteSpace(options.Directory))
         {
-            SpoolThrowHelper.ThrowInvalidOptions("SpoolOptions.Directory is required.");
+            ThrowHelper.ThrowInvalidOptions("SpoolOptions.Directory is required.");
         }
 
         if (options.SegmentBytes < 4096)
         {
-            SpoolThrowHelper.ThrowInvalidOptions(string.Create(CultureInfo.InvariantCulture,
+            ThrowHelper.ThrowInvalidOptions(string.Create(CultureInfo.InvariantCulture,
                 $"SpoolOptions.SegmentBytes is {options.SegmentBytes}; the minimum is 4096."));
         }
 
         if (options.MaxBacklogBytes <= 0)
         {
-            SpoolThrowHelper.ThrowInvalidOptions(string.Create(CultureInfo.InvariantCulture,
+            ThrowHelper.ThrowInvalidOptions(string.Create(CultureInfo.InvariantCulture,
                 $"SpoolOptions.MaxBacklogBytes is {options.MaxBacklogBytes}; it must be positive."));
         }
 

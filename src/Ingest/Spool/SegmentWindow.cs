@@ -48,7 +48,7 @@ internal sealed class SegmentWindow : IDisposable
         _length = read;
         if (read < count)
         {
-            SpoolThrowHelper.ThrowCorrupt(path, offset + read, "the file ends before its recorded length");
+            ThrowHelper.ThrowCorrupt(path, offset + read, "the file ends before its recorded length");
         }
 
         return _buffer.AsMemory(0, count);

@@ -90,13 +90,13 @@ internal sealed class SpoolReader : IDisposable
         // not parse is damage, not a partial write. Both limits are checked before the window grows.
         if (durable - _offset < SpoolFormat.RecordHeaderSize)
         {
-            SpoolThrowHelper.ThrowCorrupt(path, _offset, "the durable region ends inside a record header");
+            ThrowHelper.ThrowCorrupt(path, _offset, "the durable region ends inside a record header");
         }
 
         uint payloadLength = SpoolFormat.ReadPayloadLength(_window.Get(_handle, path, _offset, SpoolFormat.RecordHeaderSize, durable).Span);
         if (payloadLength > SpoolFormat.MaxPayloadBytes || SpoolFormat.RecordHeaderSize + payloadLength > durable - _offset)
         {
-            SpoolThrowHelper.ThrowCorrupt(path, _offset, string.Create(CultureInfo.InvariantCulture,
+            ThrowHelper.ThrowCorrupt(path, _offset, string.Create(CultureInfo.InvariantCulture,
                 $"the payload length {payloadLength} exceeds the limit {SpoolFormat.MaxPayloadBytes} or the durable region"));
         }
 
@@ -104,7 +104,7 @@ internal sealed class SpoolReader : IDisposable
         ReadOnlyMemory<byte> bytes = _window.Get(_handle, path, _offset, recordLength, durable);
         if (!SpoolFormat.HasValidCrc(bytes.Span))
         {
-            SpoolThrowHelper.ThrowCorrupt(path, _offset, "the record's CRC-32C does not match its contents");
+            ThrowHelper.ThrowCorrupt(path, _offset, "the record's CRC-32C does not match its contents");
         }
 
         record = SpoolFormat.ReadRecord(bytes, Position);
@@ -128,7 +128,7 @@ internal sealed class SpoolReader : IDisposable
 
         if (upTo > Position)
         {
-            SpoolThrowHelper.ThrowInvalidCommit(upTo, _committed, Position);
+            ThrowHelper.ThrowInvalidCommit(upTo, _committed, Position);
         }
 
         if (upTo <= _committed)

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Api.Tests.Auth;
 
@@ -23,27 +23,27 @@ public sealed class PasswordHasherTests
     [Theory]
     [InlineData("2a")]
     [InlineData("2b")]
-    public void Verify_HashMadeByPythonBcrypt_Accepts(string prefix)
+    public async Task Verify_HashMadeByPythonBcrypt_Accepts(string prefix)
     {
-        string hash = RunPython($"import bcrypt; print(bcrypt.hashpw('pässwörd'.encode(), bcrypt.gensalt(5, prefix=b'{prefix}')).decode())");
+        string hash = await RunPythonAsync($"import bcrypt; print(bcrypt.hashpw('pässwörd'.encode(), bcrypt.gensalt(5, prefix=b'{prefix}')).decode())");
         Assert.True(PasswordHasher.Verify("pässwörd", hash));
         Assert.False(PasswordHasher.Verify("password", hash));
     }
 
     [Fact]
-    public void Hash_CheckedByPythonBcrypt_Verifies()
+    public async Task Hash_CheckedByPythonBcrypt_Verifies()
     {
         string hash = PasswordHasher.Hash("pässwörd made here", cost: 5);
-        Assert.Equal("True\nFalse", RunPython(
+        Assert.Equal("True\nFalse", await RunPythonAsync(
             $"import bcrypt; h = b'{hash}'; print(bcrypt.checkpw('pässwörd made here'.encode(), h)); print(bcrypt.checkpw(b'other', h))"));
     }
 
     [Fact]
-    public void Verify_HashMadeByLibxcrypt_Accepts()
+    public async Task Verify_HashMadeByLibxcrypt_Accepts()
     {
         // Python's crypt module calls the system's libxcrypt, the library this project used before BCrypt.Net-Next:
         // hashes stored by earlier versions keep verifying.
-        string hash = RunPython("import warnings; warnings.simplefilter('ignore'); import crypt; "
+        string hash = await RunPythonAsync("import warnings; warnings.simplefilter('ignore'); import crypt; "
             + "print(crypt.crypt('pässwörd', crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=32)))");
         Assert.StartsWith("$2b$05$", hash, StringComparison.Ordinal);
         Assert.True(PasswordHasher.Verify("pässwörd", hash));
@@ -74,17 +74,5 @@ public sealed class PasswordHasherTests
     [InlineData("$2b$04$!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!")]
     public void Verify_NotABcryptHash_ReturnsFalse(string hash) => Assert.False(PasswordHasher.Verify("pw", hash));
 
-    private static string RunPython(string code)
-    {
-        // Debian's python3-bcrypt installs for /usr/bin/python3, not for the python3 first on PATH.
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(code);
-        using Process p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        string error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"/usr/bin/python3 failed ({error.Trim()}); install it with `apt-get install python3-bcrypt` (the test command does).");
-        return output.Trim();
-    }
+    private static async Task<string> RunPythonAsync(string code) => (await Python.RunAsync(code)).Trim();
 }

@@ -1,8 +1,7 @@
+using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Ingest.Tests.Faults;
 using Vpn.Perf.Ingest.Tests.Harness;
-using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
-using Vpn.Perf.Shared.Wire.RowBinary;
 using Vpn.Perf.Testing;
 using Xunit.Abstractions;
 
@@ -178,13 +177,10 @@ public sealed class ClickHouseShardTests(ITestOutputHelper output) : IAsyncLifet
     {
         Guid[] subscriptions = [.. Enumerable.Range(0, 64).Select(_ => Guid.NewGuid())];
         Guid node = Guid.NewGuid();
-        using var buffer = new PooledBufferWriter();
-        var writer = new RowBinaryWriter(buffer);
         long start = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        foreach (Guid sid in subscriptions) TrafficTables.WriteTraffic(ref writer, new TrafficRow(start, 60, sid, Guid.NewGuid(), node, 1, 1, 1, start));
         // Synchronous: the Distributed table's default queues the rows on the server asked and acknowledges before they reach a shard.
         using var client = new ClickHouseClient(_world.ClickHouse.Client.Options with { Settings = new Dictionary<string, string> { ["insert_distributed_sync"] = "1" } });
-        await client.InsertRowBinaryAsync(TrafficTables.Traffic, TrafficTables.TrafficColumnList, buffer.WrittenMemory, CancellationToken.None);
+        await TestRows.InsertTrafficAsync(client, [.. subscriptions.Select(sid => new TrafficRow(start, 60, sid, Guid.NewGuid(), node, 1, 1, 1, start))]);
 
         for (int s = 0; s < ShardCount; s++)
         {

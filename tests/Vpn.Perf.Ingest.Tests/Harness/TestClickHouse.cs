@@ -1,4 +1,5 @@
 using System.Globalization;
+using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Shared.ClickHouse;
 
 namespace Vpn.Perf.Ingest.Tests.Harness;
@@ -83,6 +84,10 @@ internal sealed class TestClickHouse : IAsyncDisposable
     }
 
     public async Task<long> LongAsync(string sql, ClickHouseParameters? p = null) => await LongAsync(Client, sql, p);
+
+    /// <summary>A query's whole answer as text (TabSeparated unless it names a FORMAT), without the last line break.</summary>
+    public async Task<string> TextAsync(string sql, ClickHouseParameters? p = null) =>
+        (await Client.QueryTextAsync(sql, p, CancellationToken.None)).TrimEnd('\n');
 
     public static async Task<long> LongAsync(ClickHouseClient client, string sql, ClickHouseParameters? p = null)
     {

@@ -62,6 +62,34 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
+    public async Task LoadAsync_SubscriptionChangedWhileItsReadIsUnderWay_IsNotKeptInTheCache()
+    {
+        var sid = Guid.NewGuid();
+        await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
+        TestServers.RedisServer direct = TestServers.RedisBase;
+        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
+        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
+        // A max age no test run outlasts: only the invalidation can end the entry.
+        var cache = new SubscriptionStateCache(RedisConnector.Database(held, _redis.KeyPrefix), new IngestOptions { BucketCount = Buckets, StateCacheMaxAge = TimeSpan.FromHours(1) });
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.SubscriptionState(sid, Buckets)));
+
+        // Redis reads the state before the Api changes it; the answer arrives after the change's invalidation.
+        proxy.PauseReplies();
+        Task<SubscriptionState[]> read = cache.LoadAsync([sid], 0, CancellationToken.None);
+        int reads = 0;
+        await Poll.UntilAsync(async () => (reads += await monitor.CountAsync("HMGET", sid.ToString("N"))) > 0,
+            TimeSpan.FromSeconds(30), "the state's read to reach Redis", () => Task.FromResult(reads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await _redis.SeedSubscriptionAsync(sid, maxTraffic: 100);
+        cache.Invalidate(sid);
+        proxy.Resume();
+
+        Assert.Equal(500L, (await read)[0].MaxTraffic); // read before the change: that request raced it
+        Assert.False(cache.TryGet(sid, 1, out _));
+        Assert.Equal(100L, (await cache.LoadAsync([sid], 1, CancellationToken.None))[0].MaxTraffic);
+    }
+
+    [Fact]
     public async Task LoadAsync_SubscriptionsSharingAScope_ReadItOnceAndKeepItAcrossInvalidation()
     {
         Guid node = Guid.NewGuid(), inbound = Guid.NewGuid();

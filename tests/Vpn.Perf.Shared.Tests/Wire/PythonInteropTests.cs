@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vpn.Perf.Shared.Wire.TrafficReport;
+using Vpn.Perf.Testing;
 
 namespace Vpn.Perf.Shared.Tests.Wire;
 

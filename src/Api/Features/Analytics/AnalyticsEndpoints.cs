@@ -18,7 +18,7 @@ internal static class AnalyticsEndpoints
 {
     public static RouteGroupBuilder MapAnalytics(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/analytics").WithTags("Analytics").RequireAuthorization(Policies.Staff);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/analytics").WithTags("Analytics").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.AnalyticsRead);
         g.MapGet("/usage", GetTotalUsage)
             .WithName(nameof(GetTotalUsage))
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)

@@ -13,7 +13,7 @@ internal static class AuditEndpoints
 
     public static RouteGroupBuilder MapAudit(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/audit").WithTags("Audit log").RequireAuthorization(Policies.Superuser);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/audit").WithTags("Audit log").RequireAuthorization(Policies.Superuser).RequireScope(ApiScopes.AuditRead);
         g.MapGet("/", ListAudit).WithName(nameof(ListAudit))
             .WithSummary("Audit log entries, newest first, filtered by actor, action, target and time range [from, to).");
         return g;

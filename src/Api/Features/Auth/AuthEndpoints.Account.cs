@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
@@ -33,9 +32,8 @@ internal static partial class AuthEndpoints
         // A stolen access token must not become a way to guess the password: the account's sign-in limit applies.
         if (Limited(services.Limiter, AuthLimit.LoginPerAccount, AuthValidation.AccountKey("id", userId.ToString()), context) is { } limited) return limited;
 
-        string? hash = await AuthStore.PasswordHashOfAsync(services.Db, userId, ct);
-        if (hash is null) return Problem.Of(ProblemTypes.InvalidToken, UserGone);
-        if (!services.Passwords.Verify(request.CurrentPassword, hash)) return Problem.Validation("currentPassword", "The current password is not correct.");
+        if (await AuthStore.PasswordOfAsync(services.Db, userId, ct) is not { } account) return Problem.Of(ProblemTypes.InvalidToken, UserGone);
+        if (!services.Passwords.Verify(request.CurrentPassword, account.Hash)) return Problem.Validation("currentPassword", "The current password is not correct.");
 
         string newHash = services.Passwords.Hash(request.NewPassword);
         // Opened only now: no pooled connection waits idle through the bcrypt runs above.
@@ -43,9 +41,11 @@ internal static partial class AuthEndpoints
         await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
         await AuthStore.SetPasswordHashAsync(connection, tx, userId, newHash, ct);
         // Whoever else holds a session may have learnt the old password; only the device that changed it stays signed in.
-        int revoked = await AuthStore.RevokeOtherSessionsAsync(connection, tx, userId, user.SessionId(), services.Time.GetUtcNow(), ct);
-        JsonElement meta = JsonSerializer.SerializeToElement(new Dictionary<string, int> { ["revokedSessions"] = revoked }, AuthJsonContext.Default.DictionaryStringInt32);
-        await AuditStore.AddAsync(connection, tx, userId, "user.change-password", AuditStore.Target("user", userId), meta, ct);
+        DateTimeOffset now = services.Time.GetUtcNow();
+        int revoked = await AuthStore.RevokeOtherSessionsAsync(connection, tx, userId, user.SessionId(), now, ct);
+        // The owner hears of it at their address: a change they did not make is their cue to reset the password.
+        if (account.Email is not null) await services.Mail.SendPasswordChangedAsync(connection, tx, account.Email, now, ct);
+        await AuditStore.AddAsync(connection, tx, userId, "user.change-password", AuditStore.Target("user", userId), RevokedMeta(revoked), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }

@@ -10,8 +10,8 @@ using Vpn.Perf.Api.Problems;
 namespace Vpn.Perf.Api.Features.Auth;
 
 /// <summary>
-/// <c>/api/v1/auth</c>: register, login, refresh, logout (this file) and the signed-in account's own data
-/// (<c>AuthEndpoints.Account.cs</c>).
+/// <c>/api/v1/auth</c>: register, login, refresh, logout (this file), the signed-in account's own data
+/// (<c>AuthEndpoints.Account.cs</c>) and email verification and password reset (<c>AuthEndpoints.Email.cs</c>).
 /// </summary>
 internal static partial class AuthEndpoints
 {
@@ -22,7 +22,7 @@ internal static partial class AuthEndpoints
 
     public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder group = app.MapGroup(Prefix).WithTags("Auth").RequireAuthorization(Policies.SignedIn);
+        RouteGroupBuilder group = app.MapGroup(Prefix).WithTags("Auth").RequireAuthorization(Policies.SignedIn).RequireSession();
 
         group.MapPost("register", RegisterAsync).AllowAnonymous()
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -42,13 +42,14 @@ internal static partial class AuthEndpoints
             .WithName("AuthListSessions").WithSummary("The caller's active sessions, newest first; the current one is marked.");
         group.MapDelete("sessions/{id:guid}", RevokeSessionAsync).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("AuthRevokeSession").WithSummary("End one of the caller's own sessions.");
+        MapEmail(group);
         return group;
     }
 
     private static async Task<Results<Accepted<RegisterResponse>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
-        RegisterRequest request, HttpContext context, NpgsqlDataSource db, Passwords passwords, AuthRateLimiter limiter, CancellationToken ct)
+        RegisterRequest request, HttpContext context, [AsParameters] AuthServices services, CancellationToken ct)
     {
-        if (Limited(limiter, AuthLimit.RegisterPerIp, AuthRateLimiter.ClientKey(context), context) is { } byIp) return byIp;
+        if (Limited(services.Limiter, AuthLimit.RegisterPerIp, AuthRateLimiter.ClientKey(context), context) is { } byIp) return byIp;
 
         var errors = new Dictionary<string, string[]>();
         string? email = AuthValidation.NormalizeEmail(request.Email, out string? emailError);
@@ -56,13 +57,18 @@ internal static partial class AuthEndpoints
         if (Passwords.Check(request.Password) is { } passwordError) errors["password"] = [passwordError];
         if (errors.Count > 0 || email is null || request.Password is null) return Problem.Validation(errors);
 
-        if (Limited(limiter, AuthLimit.RegisterPerAccount, AuthValidation.AccountKey("email", email), context) is { } byAccount) return byAccount;
+        if (Limited(services.Limiter, AuthLimit.RegisterPerAccount, AuthValidation.AccountKey("email", email), context) is { } byAccount) return byAccount;
 
-        // A taken address and a new one cost the same (one bcrypt run, one insert statement) and answer the same, so
-        // registering does not tell anyone which addresses have accounts. Until addresses are verified, the new
-        // account is used by signing in; an existing one is left exactly as it was.
-        string hash = passwords.Hash(request.Password);
-        await AuthStore.InsertCustomerAsync(db, Ids.NewId(), email, hash, ct);
+        // A taken address and a new one cost nearly the same (one bcrypt run, one statement that inserts the account and
+        // its verification token or nothing) and answer the same, so registering does not tell anyone which addresses
+        // have accounts; only a new account also queues its verification mail (one more insert, in the same
+        // transaction). An existing account is left exactly as it was. The new account can sign in at once.
+        string hash = services.Passwords.Hash(request.Password);
+        // Opened only now: no pooled connection waits idle through the bcrypt run above.
+        await using NpgsqlConnection connection = await services.Db.OpenConnectionAsync(ct);
+        await using NpgsqlTransaction tx = await connection.BeginTransactionAsync(ct);
+        await services.Mail.RegisterAsync(connection, tx, Ids.NewId(), email, hash, ct);
+        await tx.CommitAsync(ct);
         return TypedResults.Accepted((string?)null, RegisterResponse.Generic);
     }
 
@@ -115,7 +121,7 @@ internal static partial class AuthEndpoints
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, SessionStore sessions, CancellationToken ct)
+        RefreshRequest request, SessionTokens sessions, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.RefreshToken)) return Problem.Validation("refreshToken", "A refresh token is required.");
         (TokenResponse? tokens, RefreshFailure failure) = await sessions.RefreshAsync(request.RefreshToken, ct);
@@ -150,7 +156,11 @@ internal static partial class AuthEndpoints
             AuthLimit.LoginPerIp => "sign-in attempts from this address",
             AuthLimit.LoginPerAccount => "sign-in attempts for this account",
             AuthLimit.RegisterPerIp => "registrations from this address",
-            _ => "registration attempts for this email address",
+            AuthLimit.RegisterPerAccount => "registration attempts for this email address",
+            AuthLimit.PasswordResetPerIp => "password-reset requests from this address",
+            AuthLimit.PasswordResetPerAccount => "password-reset requests for this email address",
+            AuthLimit.VerificationMailPerAccount => "verification mails for this account",
+            _ => "verification and reset links tried from this address",
         };
         return Problem.Of(ProblemTypes.TooManyRequests, $"Too many {what}; retry in {seconds} s.");
     }

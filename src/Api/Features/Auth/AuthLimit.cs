@@ -7,4 +7,8 @@ internal enum AuthLimit
     LoginPerAccount,
     RegisterPerIp,
     RegisterPerAccount,
+    PasswordResetPerIp,
+    PasswordResetPerAccount,
+    VerificationMailPerAccount,
+    AccountTokenPerIp,
 }

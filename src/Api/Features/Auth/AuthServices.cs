@@ -3,5 +3,5 @@ using Vpn.Perf.Api.Auth;
 
 namespace Vpn.Perf.Api.Features.Auth;
 
-/// <summary>The services sign-in and password change share, bound as one <c>[AsParameters]</c> argument (the eShop <c>OrderServices</c> idea).</summary>
-internal sealed record AuthServices(NpgsqlDataSource Db, Passwords Passwords, SessionStore Sessions, AuthRateLimiter Limiter, TimeProvider Time);
+/// <summary>The services the auth endpoints share, bound as one <c>[AsParameters]</c> argument (the eShop <c>OrderServices</c> idea).</summary>
+internal sealed record AuthServices(NpgsqlDataSource Db, Passwords Passwords, SessionTokens Sessions, AuthRateLimiter Limiter, AccountMail Mail, TimeProvider Time);

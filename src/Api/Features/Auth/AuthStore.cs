@@ -5,9 +5,10 @@ namespace Vpn.Perf.Api.Features.Auth;
 
 /// <summary>
 /// Every statement of sign-in, sessions and accounts, run on the caller's connection and transaction where one is
-/// given (a session starts in the transaction of the sign-in that opened it).
+/// given (a session starts in the transaction of the sign-in that opened it). The tokens of account mail are in
+/// <c>AuthStore.Tokens.cs</c>.
 /// </summary>
-internal static class AuthStore
+internal static partial class AuthStore
 {
     // Emails are matched through the users_email_lower index (0004), so an address stored with capitals by an
     // older path still signs in with its normalised form.
@@ -15,12 +16,9 @@ internal static class AuthStore
 
     private const string FindByUsernameSql = "select id, password_hash, role, disabled from users where username = $1";
 
-    private const string PasswordHashOfSql = "select password_hash from users where id = $1";
+    private const string PasswordOfSql = "select password_hash, email from users where id = $1";
 
     private const string SetPasswordHashSql = "update users set password_hash = $2 where id = $1";
-
-    /// <summary>A taken address (in any case, index users_email_lower) inserts nothing and is not an error.</summary>
-    private const string InsertCustomerSql = "insert into users (id, email, password_hash, role) values ($1, $2, $3, 'customer') on conflict do nothing";
 
     private const string InsertSessionSql = """
         insert into auth_sessions (id, user_id, device, created_at, last_used_at, expires_at)
@@ -60,7 +58,7 @@ internal static class AuthStore
 
     private const string RevokeOtherSessionsSql = "update auth_sessions set revoked_at = $3 where user_id = $1 and id is distinct from $2 and revoked_at is null";
 
-    private const string MeSql = "select id, email, username, role, created_at from users where id = $1";
+    private const string MeSql = "select id, email, username, role, created_at, email_verified_at from users where id = $1";
 
     private const string GroupsOfSql = """
         select g.id, g.name from user_groups ug join groups g on g.id = ug.group_id
@@ -77,13 +75,6 @@ internal static class AuthStore
 
     private const string InsertSuperuserSql = "insert into users (id, username, password_hash, role) values ($1, $2, $3, 'superuser')";
 
-    /// <summary>A taken address inserts nothing and is not an error.</summary>
-    public static async Task InsertCustomerAsync(NpgsqlDataSource db, Guid id, string email, string passwordHash, CancellationToken ct)
-    {
-        await using NpgsqlCommand insert = Command(db, InsertCustomerSql, P(id), P(email), P(passwordHash));
-        await insert.ExecuteNonQueryAsync(ct);
-    }
-
     /// <summary>The account signing in, by lower-case email or by username; null when there is none.</summary>
     public static async Task<(Guid Id, string Hash, string Role, bool Disabled)?> FindAccountAsync(NpgsqlDataSource db, bool byEmail, string account,
         CancellationToken ct)
@@ -93,10 +84,12 @@ internal static class AuthStore
         return await row.ReadAsync(ct) ? (row.GetGuid(0), row.GetString(1), row.GetString(2), row.GetBoolean(3)) : null;
     }
 
-    public static async Task<string?> PasswordHashOfAsync(NpgsqlDataSource db, Guid userId, CancellationToken ct)
+    /// <summary>The user's password hash and email address (null for a staff account by username); null when the account is gone.</summary>
+    public static async Task<(string Hash, string? Email)?> PasswordOfAsync(NpgsqlDataSource db, Guid userId, CancellationToken ct)
     {
-        await using NpgsqlCommand read = Command(db, PasswordHashOfSql, P(userId));
-        return await read.ExecuteScalarAsync(ct) as string;
+        await using NpgsqlCommand read = Command(db, PasswordOfSql, P(userId));
+        await using NpgsqlDataReader row = await read.ExecuteReaderAsync(ct);
+        return await row.ReadAsync(ct) ? (row.GetString(0), row.IsDBNull(1) ? null : row.GetString(1)) : null;
     }
 
     public static async Task SetPasswordHashAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid userId, string passwordHash, CancellationToken ct)
@@ -187,10 +180,11 @@ internal static class AuthStore
         if (!await row.ReadAsync(ct)) return null;
         (Guid id, string? email, string? username, string role, DateTimeOffset createdAt) = (row.GetGuid(0),
             row.IsDBNull(1) ? null : row.GetString(1), row.IsDBNull(2) ? null : row.GetString(2), row.GetString(3), row.GetFieldValue<DateTimeOffset>(4));
+        DateTimeOffset? verifiedAt = row.IsDBNull(5) ? null : row.GetFieldValue<DateTimeOffset>(5);
         await row.NextResultAsync(ct);
         var groups = new List<GroupRef>();
         while (await row.ReadAsync(ct)) groups.Add(new GroupRef(row.GetGuid(0), row.GetString(1)));
-        return new MeResponse(id, email, username, role, groups, createdAt);
+        return new MeResponse(id, email, username, role, groups, createdAt, verifiedAt is not null, verifiedAt);
     }
 
     /// <summary>Up to <paramref name="take"/> + 1 of the user's live sessions, newest first; <paramref name="current"/> is marked.</summary>

@@ -10,14 +10,17 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// the named ids' current tokens are read before the next wait (the whole index is re-read on <c>*</c>). The tokens
 /// held are not dropped on the notice itself: the Api's own rotation may already have put the new one in, and it
 /// must keep working; the old one goes with that one query's read. Both only work while this connection is up: when it drops, they are cleared and switched
-/// off until a new LISTEN is in place and the index has been read again, since changes in between are lost.
+/// off until a new LISTEN is in place and the index has been read again, since changes in between are lost. On
+/// <c>format_rules_changed</c> (migration 0018), and after every new LISTEN, the User-Agent rules are read again.
 /// </summary>
-internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cache, LinkIndex links, IOptions<ConfigOptions> options, TimeProvider time,
-    ILogger<ConfigChangeListener> logger) : NotificationListener(db, time, logger)
+internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cache, LinkIndex links, ActiveFormatRules formatRules,
+    IOptions<ConfigOptions> options, TimeProvider time, ILogger<ConfigChangeListener> logger) : NotificationListener(db, time, logger)
 {
     public const string ConfigChannel = "config_changed";
 
     public const string LinkChannel = "link_changed";
+
+    public const string FormatRulesChannel = "format_rules_changed";
 
     /// <summary>Shown in pg_stat_activity, so an operator (and a test) can tell this connection from pooled ones.</summary>
     public const string ApplicationName = "vpn-perf-config-listener";
@@ -25,8 +28,9 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
     // Filled by OnNotification, which Npgsql raises on the loop's own reads of the connection: never concurrently.
     private readonly HashSet<Guid> _changedLinks = [];
     private bool _allLinksChanged;
+    private bool _formatRulesChanged;
 
-    protected override string ListenSql => "set application_name = 'vpn-perf-config-listener'; listen config_changed; listen link_changed";
+    protected override string ListenSql => "set application_name = 'vpn-perf-config-listener'; listen config_changed; listen link_changed; listen format_rules_changed";
 
     protected override string Channel => ConfigChannel;
 
@@ -38,7 +42,7 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
         else SwitchOff();
     }
 
-    protected override Task CatchUpAsync(NpgsqlConnection connection, bool listenedNow, CancellationToken ct)
+    protected override async Task CatchUpAsync(NpgsqlConnection connection, bool listenedNow, CancellationToken ct)
     {
         if (listenedNow)
         {
@@ -46,10 +50,15 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
             // whatever was cached before this LISTEN may have missed a change.
             _changedLinks.Clear();
             _allLinksChanged = true;
+            _formatRulesChanged = true;
         }
-        return ApplyLinkChangesAsync(connection, ct);
+        await ApplyLinkChangesAsync(connection, ct);
+        if (_formatRulesChanged)
+        {
+            _formatRulesChanged = false;
+            await formatRules.ReloadAsync(connection, ct);
+        }
     }
-
     private void SwitchOff()
     {
         cache.SetListening(false);
@@ -85,6 +94,11 @@ internal sealed class ConfigChangeListener(NpgsqlDataSource db, ConfigCache cach
 
     protected override void OnNotification(string channel, string payload)
     {
+        if (channel == FormatRulesChannel)
+        {
+            _formatRulesChanged = true;
+            return;
+        }
         bool link = channel == LinkChannel;
         if (payload == "*")
         {

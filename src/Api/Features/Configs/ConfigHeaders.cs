@@ -11,10 +11,22 @@ internal sealed class ConfigHeaders(IOptions<ConfigOptions> options)
     public const string UserInfo = "subscription-userinfo";
     public const string UpdateInterval = "profile-update-interval";
     public const string Title = "profile-title";
+    public const string WebPageUrl = "profile-web-page-url";
+    public const string SupportUrl = "support-url";
 
     private readonly string _defaultTitle = options.Value.DefaultProfileTitle;
 
+    private readonly string? _webPageUrl = options.Value.ProfileWebPageUrl;
+    private readonly string? _supportUrl = options.Value.SupportUrl;
+
     public string UpdateIntervalValue { get; } = options.Value.ProfileUpdateIntervalHours.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The operator's page and support links, which the apps show beside the profile, when configured.</summary>
+    public void AddOperatorLinks(IHeaderDictionary headers)
+    {
+        if (_webPageUrl is not null) headers[WebPageUrl] = _webPageUrl;
+        if (_supportUrl is not null) headers[SupportUrl] = _supportUrl;
+    }
 
     /// <summary>
     /// <c>upload=0; download=&lt;used this period&gt;; total=&lt;limit or 0&gt;; expire=&lt;unix s or 0&gt;</c>. Ingest counts
@@ -31,8 +43,8 @@ internal sealed class ConfigHeaders(IOptions<ConfigOptions> options)
         return IsPrintableAscii(title) ? title : "base64:" + Convert.ToBase64String(Encoding.UTF8.GetBytes(title));
     }
 
-    /// <summary><c>attachment; filename="&lt;title&gt;.json"</c>, the title reduced to safe ASCII.</summary>
-    public string ContentDisposition(string title)
+    /// <summary>The download's file name without extension: the title reduced to safe ASCII (each format adds its own).</summary>
+    public string FileName(string title)
     {
         var name = new StringBuilder(64);
         foreach (char c in string.IsNullOrWhiteSpace(title) ? _defaultTitle : title)
@@ -42,7 +54,7 @@ internal sealed class ConfigHeaders(IOptions<ConfigOptions> options)
             else if (c == ' ' && name.Length > 0 && name[^1] != '-') name.Append('-');
         }
         string file = name.ToString().Trim('-', '.');
-        return "attachment; filename=\"" + (file.Length == 0 ? "config" : file) + ".json\"";
+        return file.Length == 0 ? "config" : file;
     }
 
     private static bool IsPrintableAscii(string s)

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.SingBox;
 using Vpn.Perf.Shared.Contracts;
 
@@ -78,9 +78,11 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
         }
         var state = new SubscriptionState(maxTraffic, expiresAtMs, blocked, period, anchorMs);
 
-        // A blocked subscription is answered 403 whatever its config; rendering it would be wasted.
-        byte[] body = blocked ? [] : overLimit ? ConfigRenderer.RenderStub() : ConfigRenderer.Render(BuildConfig(id, template, inbounds, secret));
-        return new CachedConfig(id, true, state, body, ETagOf(body), headers.ProfileTitle(title), headers.ContentDisposition(title));
+        // A blocked subscription is answered 403 whatever its config; building it would be wasted. Each format is rendered
+        // from the model when first asked for (CachedConfig.Rendered).
+        ClientConfig? model = blocked || overLimit ? null : BuildConfig(id, template, inbounds, secret);
+        var devices = new DeviceSet(r.IsDBNull(12) ? null : r.GetInt32(12), r.GetFieldValue<string[]>(13));
+        return new CachedConfig(id, true, state, model, overLimit ? ConfigFormats.OverLimitReason : null, headers.ProfileTitle(title), headers.FileName(title), devices);
     }
 
     private ClientConfig BuildConfig(Guid id, ConfigTemplate template, string inboundsJson, string secret)
@@ -117,12 +119,5 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
         }
         _template = template;
         return template;
-    }
-
-    private static string ETagOf(byte[] body)
-    {
-        Span<byte> hash = stackalloc byte[32]; // SHA-256
-        SHA256.HashData(body, hash);
-        return "\"" + Convert.ToHexStringLower(hash[..16]) + "\"";
     }
 }

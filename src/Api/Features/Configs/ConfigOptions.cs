@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Vpn.Perf.Api.Features.Configs;
 
 /// <summary>Settings of the config endpoint, section <c>Configs</c>.</summary>
@@ -24,6 +26,16 @@ internal sealed class ConfigOptions
     /// </summary>
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>The operator's page for customers (absolute URL), sent as <c>profile-web-page-url</c>; unset, not sent.</summary>
+    public string? ProfileWebPageUrl { get; set; }
+
+    /// <summary>Where customers get help (an absolute URL, e.g. a Telegram link), sent as <c>support-url</c>; unset, not sent.</summary>
+    public string? SupportUrl { get; set; }
+
     /// <summary>How long the LISTEN connection may stay silent before it is probed (a dead peer does not always reset the socket).</summary>
     public TimeSpan ListenProbeInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Unset, or an absolute http(s) URL of printable ASCII (a header value cannot carry more).</summary>
+    public static bool IsHeaderUrl(string? value)
+        => value is null || (Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https" && Ascii.IsValid(value) && !value.Any(char.IsControl));
 }

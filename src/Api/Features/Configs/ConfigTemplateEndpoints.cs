@@ -22,8 +22,8 @@ internal static class ConfigTemplateEndpoints
 
     public static RouteGroupBuilder MapConfigTemplate(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/config-template").WithTags("Configs").RequireAuthorization(Policies.Staff);
-        g.MapGet("/", GetConfigTemplate).WithName(nameof(GetConfigTemplate)).WithSummary("The base template of every rendered sing-box config.");
+        RouteGroupBuilder g = app.MapGroup("/api/v1/config-template").WithTags("Configs").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.NodesWrite);
+        g.MapGet("/", GetConfigTemplate).WithName(nameof(GetConfigTemplate)).RequireScope(ApiScopes.NodesRead).WithSummary("The base template of every rendered sing-box config.");
         g.MapPut("/", PutConfigTemplate).WithName(nameof(PutConfigTemplate))
             .WithSummary("Replaces the base template (validated for sing-box 1.12 and 1.13; version must match the one read).");
         return g;

@@ -16,4 +16,10 @@ internal static partial class ConfigsLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Config template saved as version {Version} by {ActorId}")]
     public static partial void TemplateSaved(ILogger logger, long version, Guid actorId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Config format rules saved as version {Version} by {ActorId}")]
+    public static partial void FormatRulesSaved(ILogger logger, long version, Guid actorId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The stored config format rules (version {Version}) are invalid; choosing with the shipped rules. {Errors}")]
+    public static partial void StoredFormatRulesInvalid(ILogger logger, long version, string errors);
 }

@@ -5,7 +5,11 @@ internal static class ConfigsSetup
     /// <summary>The config endpoint's services: cache, link index, loader, the LISTEN loop that keeps the cache exact, and headers (usage: <see cref="Redis.LiveUsage"/>).</summary>
     public static IServiceCollection AddConfigs(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<ConfigOptions>(configuration.GetSection(ConfigOptions.Section));
+        services.AddOptions<ConfigOptions>().Bind(configuration.GetSection(ConfigOptions.Section))
+            .Validate(o => ConfigOptions.IsHeaderUrl(o.ProfileWebPageUrl) && ConfigOptions.IsHeaderUrl(o.SupportUrl),
+                "Configs:ProfileWebPageUrl and Configs:SupportUrl must be absolute http(s) URLs in ASCII (percent-encode the rest).")
+            .ValidateOnStart();
+        services.AddSingleton<ActiveFormatRules>();
         services.AddSingleton<ConfigCache>();
         services.AddSingleton<LinkIndex>();
         services.AddSingleton<ConfigLinks>();

@@ -9,7 +9,7 @@ internal static class ConfigsStore
     /// <summary>
     /// Everything one render needs in one round trip (no row when the subscription does not exist): $2 the template
     /// version already in memory, so the body is sent only when it changed. Inbounds come as one JSON array (active
-    /// ones, in creation order: UUIDv7). The last column is the id.
+    /// ones, in creation order: UUIDv7). Then the id, the effective device limit and the registered HWIDs.
     /// </summary>
     private const string LoadColumnsSql = """
         select s.is_suspended or u.disabled,
@@ -28,7 +28,9 @@ internal static class ConfigsStore
                          join inbounds i on i.id = si.inbound_id
                          join nodes n on n.id = i.node_id
                          where si.subscription_id = s.id and i.is_active), '[]')::text,
-               s.id
+               s.id,
+               l.device_limit,
+               array(select d.hwid from devices d where d.subscription_id = s.id)
         from subscriptions s
         join users u on u.id = s.owner_id
         join subscription_limits l on l.subscription_id = s.id
@@ -53,6 +55,21 @@ internal static class ConfigsStore
     private const string UpdateTemplateSql = """
         update config_templates set body = $1::json, version = version + 1, updated_at = now(), updated_by = $2
         where id = 1 and version = $3
+        returning version, updated_at
+        """;
+
+    private const string GetFormatRulesSql = "select version, updated_at, updated_by, rules::text, fallback from config_format_rules where id = 1";
+
+    /// <summary>$1 rules (a JSON array), $2 fallback, $3 actor, $4 the version the editor started from (0: the row is gone).</summary>
+    private const string InsertFormatRulesSql = """
+        insert into config_format_rules (id, rules, fallback, updated_by) select 1, $1::jsonb, $2, $3 where $4 = 0
+        on conflict (id) do nothing
+        returning version, updated_at
+        """;
+
+    private const string ReplaceFormatRulesSql = """
+        update config_format_rules set rules = $1::jsonb, fallback = $2, version = version + 1, updated_at = now(), updated_by = $3
+        where id = 1 and version = $4
         returning version, updated_at
         """;
 
@@ -115,5 +132,28 @@ internal static class ConfigsStore
         cmd.Parameters.Add(key);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = templateVersion });
         return cmd;
+    }
+
+    /// <summary>The stored User-Agent rules, their JSON unparsed; null when the row is gone.</summary>
+    public static async Task<(long Version, DateTimeOffset UpdatedAt, Guid? UpdatedBy, string Rules, string Fallback)?> GetFormatRulesAsync(
+        NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(GetFormatRulesSql, connection);
+        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return (r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1), r.IsDBNull(2) ? null : r.GetGuid(2), r.GetString(3), r.GetString(4));
+    }
+
+    /// <summary>Saves the rules if they are still at <paramref name="expectedVersion"/>; the new version and time, or null when someone saved in between.</summary>
+    public static async Task<(long Version, DateTimeOffset UpdatedAt)?> UpdateFormatRulesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string rules,
+        string fallback, Guid actor, long expectedVersion, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(expectedVersion == 0 ? InsertFormatRulesSql : ReplaceFormatRulesSql, conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Jsonb, TypedValue = rules });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = fallback });
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = actor });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expectedVersion });
+        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetInt64(0), r.GetFieldValue<DateTimeOffset>(1)) : null;
     }
 }

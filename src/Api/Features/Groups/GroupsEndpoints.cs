@@ -19,10 +19,10 @@ internal static class GroupsEndpoints
 
     public static RouteGroupBuilder MapGroups(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/groups").WithTags("Groups").RequireAuthorization(Policies.Staff);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/groups").WithTags("Groups").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.UsersWrite);
         g.MapPost("/", CreateGroup).WithName(nameof(CreateGroup)).WithSummary("Create a group with its limits.");
-        g.MapGet("/", ListGroups).WithName(nameof(ListGroups)).WithSummary("List groups, newest first, by keyset pages (?limit=&after=&name=prefix).");
-        g.MapGet("/{id:guid}", GetGroup).WithName(nameof(GetGroup)).WithSummary("Read a group.");
+        g.MapGet("/", ListGroups).WithName(nameof(ListGroups)).RequireScope(ApiScopes.UsersRead).WithSummary("List groups, newest first, by keyset pages (?limit=&after=&name=prefix).");
+        g.MapGet("/{id:guid}", GetGroup).WithName(nameof(GetGroup)).RequireScope(ApiScopes.UsersRead).WithSummary("Read a group.");
         g.MapPut("/{id:guid}", UpdateGroup).WithName(nameof(UpdateGroup)).WithSummary("Replace a group's name and limits (null = no restriction).");
         g.MapDelete("/{id:guid}", DeleteGroup).WithName(nameof(DeleteGroup)).WithSummary("Delete a group; its memberships go with it.");
         return g;
@@ -102,6 +102,7 @@ internal static class GroupsEndpoints
         errors.NonNegative("maxTraffic", request.MaxTraffic);
         errors.NonNegative("maxSpeed", request.MaxSpeed);
         errors.ResetPeriod("trafficResetPeriod", request.TrafficResetPeriod);
+        errors.DeviceLimit("deviceLimit", request.DeviceLimit);
         return errors.Any ? errors.ToProblem() : null;
     }
 
@@ -111,5 +112,6 @@ internal static class GroupsEndpoints
         ["maxTraffic"] = request.MaxTraffic,
         ["maxSpeed"] = request.MaxSpeed,
         ["trafficResetPeriod"] = request.TrafficResetPeriod,
+        ["deviceLimit"] = request.DeviceLimit,
     }, GroupsJsonContext.Default.JsonObject);
 }

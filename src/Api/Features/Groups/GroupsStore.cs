@@ -9,11 +9,11 @@ internal static class GroupsStore
 {
     private const string ColumnsSql = """
         g.id, g.name, g.max_traffic, g.max_speed, g.traffic_reset_period, g.created_at,
-        (select count(*) from user_groups ug where ug.group_id = g.id)::int
+        (select count(*) from user_groups ug where ug.group_id = g.id)::int, g.device_limit
         """;
 
     private const string InsertSql = """
-        insert into groups (id, name, max_traffic, max_speed, traffic_reset_period) values ($1, $2, $3, $4, $5)
+        insert into groups (id, name, max_traffic, max_speed, traffic_reset_period, device_limit) values ($1, $2, $3, $4, $5, $6)
         """;
 
     private const string GetSql = "select " + ColumnsSql + " from groups g where g.id = $1";
@@ -28,7 +28,7 @@ internal static class GroupsStore
         """;
 
     private const string UpdateSql = """
-        update groups set name = $2, max_traffic = $3, max_speed = $4, traffic_reset_period = $5 where id = $1
+        update groups set name = $2, max_traffic = $3, max_speed = $4, traffic_reset_period = $5, device_limit = $6 where id = $1
         """;
 
     private const string DeleteSql = "delete from groups where id = $1";
@@ -79,7 +79,8 @@ internal static class GroupsStore
         .Arg(request.Name!.Trim(), NpgsqlDbType.Text)
         .Arg(request.MaxTraffic, NpgsqlDbType.Bigint)
         .Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
-        .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text);
+        .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text)
+        .Arg(request.DeviceLimit, NpgsqlDbType.Integer);
 
     private static GroupDto Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1),
@@ -87,5 +88,6 @@ internal static class GroupsStore
         r.IsDBNull(3) ? null : r.GetInt64(3),
         r.IsDBNull(4) ? null : r.GetString(4),
         r.GetFieldValue<DateTimeOffset>(5),
-        r.GetInt32(6));
+        r.GetInt32(6),
+        r.IsDBNull(7) ? null : r.GetInt32(7));
 }

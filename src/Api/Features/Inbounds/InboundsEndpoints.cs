@@ -15,10 +15,10 @@ internal static class InboundsEndpoints
 {
     public static RouteGroupBuilder MapInbounds(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1").WithTags("Inbounds").RequireAuthorization(Policies.Staff);
+        RouteGroupBuilder g = app.MapGroup("/api/v1").WithTags("Inbounds").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.NodesWrite);
         g.MapPost("/nodes/{nodeId:guid}/inbounds", CreateInbound).WithName(nameof(CreateInbound)).WithSummary("Create an inbound on a node.");
-        g.MapGet("/nodes/{nodeId:guid}/inbounds", ListInbounds).WithName(nameof(ListInbounds)).WithSummary("List a node's inbounds, newest first.");
-        g.MapGet("/inbounds/{id:guid}", GetInbound).WithName(nameof(GetInbound)).WithSummary("Read an inbound.");
+        g.MapGet("/nodes/{nodeId:guid}/inbounds", ListInbounds).WithName(nameof(ListInbounds)).RequireScope(ApiScopes.NodesRead).WithSummary("List a node's inbounds, newest first.");
+        g.MapGet("/inbounds/{id:guid}", GetInbound).WithName(nameof(GetInbound)).RequireScope(ApiScopes.NodesRead).WithSummary("Read an inbound.");
         g.MapPut("/inbounds/{id:guid}", UpdateInbound).WithName(nameof(UpdateInbound)).WithSummary("Replace an inbound's fields and settings.");
         g.MapDelete("/inbounds/{id:guid}", DeleteInbound).WithName(nameof(DeleteInbound)).WithSummary("Delete an inbound (and its subscription links).");
         return g;

@@ -16,8 +16,8 @@ internal static class SubscriptionInboundsEndpoints
 {
     public static RouteGroupBuilder MapSubscriptionInbounds(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions/{id:guid}/inbounds").WithTags("Inbounds").RequireAuthorization(Policies.Staff);
-        g.MapGet("/", ListSubscriptionInbounds).WithName(nameof(ListSubscriptionInbounds)).WithSummary("List the inbounds a subscription is linked to.");
+        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions/{id:guid}/inbounds").WithTags("Inbounds").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.SubscriptionsWrite);
+        g.MapGet("/", ListSubscriptionInbounds).WithName(nameof(ListSubscriptionInbounds)).RequireScope(ApiScopes.SubscriptionsRead).WithSummary("List the inbounds a subscription is linked to.");
         g.MapPut("/", ReplaceSubscriptionInbounds).WithName(nameof(ReplaceSubscriptionInbounds))
             .WithSummary("Replace the set of inbounds a subscription is linked to.");
         g.MapPost("/{inboundId:guid}", LinkSubscriptionInbound).WithName(nameof(LinkSubscriptionInbound))

@@ -22,7 +22,7 @@ internal static class NodeTokensEndpoints
     {
         nodes.MapPost("/{id:guid}/tokens", CreateToken).NoStore().WithName(nameof(CreateToken))
             .WithSummary("Create a node token; its key is in this answer only, and Ingest accepts it once the answer is 201.");
-        nodes.MapGet("/{id:guid}/tokens", ListTokens).WithName(nameof(ListTokens)).WithSummary("List a node's tokens, newest first (never the keys).");
+        nodes.MapGet("/{id:guid}/tokens", ListTokens).WithName(nameof(ListTokens)).RequireScope(ApiScopes.NodesRead).WithSummary("List a node's tokens, newest first (never the keys).");
         nodes.MapDelete("/{id:guid}/tokens/{tokenId:guid}", RevokeToken).WithName(nameof(RevokeToken))
             .WithSummary("Revoke a node token (idempotent: repeating it repeats the removal from Redis).");
     }

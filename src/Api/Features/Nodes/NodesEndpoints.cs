@@ -16,10 +16,10 @@ internal static class NodesEndpoints
 {
     public static RouteGroupBuilder MapNodes(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/nodes").WithTags("Nodes").RequireAuthorization(Policies.Staff);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/nodes").WithTags("Nodes").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.NodesWrite);
         g.MapPost("/", CreateNode).WithName(nameof(CreateNode)).WithSummary("Create a node.");
-        g.MapGet("/", ListNodes).WithName(nameof(ListNodes)).WithSummary("List nodes, newest first, with their last report time and activity.");
-        g.MapGet("/{id:guid}", GetNode).WithName(nameof(GetNode)).WithSummary("Read a node with its last report time and activity.");
+        g.MapGet("/", ListNodes).WithName(nameof(ListNodes)).RequireScope(ApiScopes.NodesRead).WithSummary("List nodes, newest first, with their last report time and activity.");
+        g.MapGet("/{id:guid}", GetNode).WithName(nameof(GetNode)).RequireScope(ApiScopes.NodesRead).WithSummary("Read a node with its last report time and activity.");
         g.MapPut("/{id:guid}", UpdateNode).WithName(nameof(UpdateNode)).WithSummary("Replace a node's name, description, geo and purpose.");
         g.MapDelete("/{id:guid}", DeleteNode).WithName(nameof(DeleteNode)).WithSummary("Delete a node with its inbounds and tokens (the tokens stop working in Ingest).");
         g.MapNodeTokens();

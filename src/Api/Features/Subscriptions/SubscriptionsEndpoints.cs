@@ -28,10 +28,10 @@ internal static partial class SubscriptionsEndpoints
     public static RouteGroupBuilder MapSubscriptions(this IEndpointRouteBuilder app)
     {
         // Every answer of the group carries a subscription's configUrl, a bearer secret: no cache may keep it.
-        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireAuthorization(Policies.SignedIn).NoStore();
-        g.MapGet("/", ListSubscriptions).WithName(nameof(ListSubscriptions))
+        RouteGroupBuilder g = app.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireAuthorization(Policies.SignedIn).NoStore().RequireScope(ApiScopes.SubscriptionsWrite);
+        g.MapGet("/", ListSubscriptions).WithName(nameof(ListSubscriptions)).RequireScope(ApiScopes.SubscriptionsRead)
             .WithSummary("List subscriptions, newest first, by keyset pages; customers see their own (?owner=&suspended=&overLimit=&expired=&expiringBefore=&q=&limit=&after=).");
-        g.MapGet("/{id:guid}", GetSubscription).WithName(nameof(GetSubscription))
+        g.MapGet("/{id:guid}", GetSubscription).WithName(nameof(GetSubscription)).RequireScope(ApiScopes.SubscriptionsRead)
             .WithSummary("Read a subscription with effective limits and live usage; the ETag is its version.");
         g.MapPost("/", CreateSubscription).WithName(nameof(CreateSubscription)).WithSummary("Create a subscription.").RequireAuthorization(Policies.Staff);
         g.MapPut("/{id:guid}", UpdateSubscription).WithName(nameof(UpdateSubscription))
@@ -81,7 +81,7 @@ internal static partial class SubscriptionsEndpoints
     {
         var errors = new FieldErrors();
         if (request.OwnerId is null || request.OwnerId == Guid.Empty) errors.Add("ownerId", "A subscription needs an owner (a user id).");
-        CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod);
+        CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod, request.DeviceLimit);
         if (errors.Any) return errors.ToProblem();
 
         Guid id = Ids.NewId();
@@ -109,7 +109,7 @@ internal static partial class SubscriptionsEndpoints
         [AsParameters] SubscriptionServices services, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod);
+        CheckFields(errors, request.Title, request.Description, request.MaxTraffic, request.MaxSpeed, request.TrafficResetPeriod, request.DeviceLimit);
         Precondition expected = Precondition.Read(http, request.Version, errors);
         if (!expected.Present) errors.Add("version", "Send the version you read, as an If-Match header (the ETag) or a version field.");
         if (errors.Any) return errors.ToProblem();
@@ -227,13 +227,15 @@ internal static partial class SubscriptionsEndpoints
     /// <summary>Customers are confined to their own subscriptions; staff see all.</summary>
     private static Guid? Scope(ClaimsPrincipal user) => user.IsStaff() ? null : user.UserId();
 
-    private static void CheckFields(FieldErrors errors, string? title, string? description, long? maxTraffic, long? maxSpeed, string? period)
+    private static void CheckFields(FieldErrors errors, string? title, string? description, long? maxTraffic, long? maxSpeed, string? period,
+        int? deviceLimit)
     {
         errors.MaxLength("title", title, MaxTitle);
         errors.MaxLength("description", description, MaxDescription);
         errors.NonNegative("maxTraffic", maxTraffic);
         errors.NonNegative("maxSpeed", maxSpeed);
         errors.ResetPeriod("trafficResetPeriod", period);
+        errors.DeviceLimit("deviceLimit", deviceLimit);
     }
 
     /// <summary>A guarded change touched no row: the subscription is gone (404) or its version moved on (412).</summary>

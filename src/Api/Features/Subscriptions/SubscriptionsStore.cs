@@ -30,7 +30,7 @@ internal static partial class SubscriptionsStore
     private const string ColumnsSql = """
         s.id, s.owner_id, s.title, s.description, s.created_at, s.expires_at, s.max_traffic, s.max_speed,
         s.traffic_reset_period, coalesce(s.reset_anchor, s.created_at), s.is_suspended, s.is_over_limit, s.version,
-        l.max_traffic, l.max_speed, l.traffic_reset_period, s.link_token
+        l.max_traffic, l.max_speed, l.traffic_reset_period, s.link_token, s.device_limit, l.device_limit
         """;
 
     /// <summary>
@@ -60,16 +60,17 @@ internal static partial class SubscriptionsStore
 
     private const string InsertSql = """
         insert into subscriptions (id, owner_id, title, description, secret, expires_at, max_traffic, max_speed,
-                                   traffic_reset_period, reset_anchor, created_at)
-        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, $11), $11)
+                                   traffic_reset_period, reset_anchor, created_at, device_limit)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, $11), $11, $12)
         returning link_token
         """;
 
-    /// <summary>$10 expected version (null = any).</summary>
+    /// <summary>$10 expected version (null = any), $11 device limit.</summary>
     private const string UpdateSql = """
         update subscriptions
            set owner_id = coalesce($2, owner_id), title = $3, description = $4, expires_at = $5, max_traffic = $6,
-               max_speed = $7, traffic_reset_period = $8, reset_anchor = coalesce($9, created_at), version = version + 1
+               max_speed = $7, traffic_reset_period = $8, reset_anchor = coalesce($9, created_at), device_limit = $11,
+               version = version + 1
          where id = $1 and ($10::bigint is null or version = $10)
         """;
 
@@ -135,7 +136,7 @@ internal static partial class SubscriptionsStore
             .Arg(request.Title ?? "", NpgsqlDbType.Text).Arg(request.Description ?? "", NpgsqlDbType.Text)
             .Arg(Guid.NewGuid().ToString(), NpgsqlDbType.Text) // the proxy credential: random, unlike the time-ordered id
             .Arg(request.ExpiresAt).Arg(request.MaxTraffic, NpgsqlDbType.Bigint).Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
-            .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(now)
+            .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(now).Arg(request.DeviceLimit, NpgsqlDbType.Integer)
             .ExecuteScalarAsync(ct))!;
     }
 
@@ -148,6 +149,7 @@ internal static partial class SubscriptionsStore
             .Arg(request.Title ?? "", NpgsqlDbType.Text).Arg(request.Description ?? "", NpgsqlDbType.Text)
             .Arg(request.ExpiresAt).Arg(request.MaxTraffic, NpgsqlDbType.Bigint).Arg(request.MaxSpeed, NpgsqlDbType.Bigint)
             .Arg(request.TrafficResetPeriod, NpgsqlDbType.Text).Arg(request.ResetAnchor).Arg(expected, NpgsqlDbType.Bigint)
+            .Arg(request.DeviceLimit, NpgsqlDbType.Integer)
             .ExecuteNonQueryAsync(ct) > 0;
     }
 
@@ -215,7 +217,7 @@ internal static partial class SubscriptionsStore
             r.GetGuid(0), linkPrefix + r.GetString(16), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), expires,
             Int64(r, 6), Int64(r, 7), Text(r, 8), r.GetFieldValue<DateTimeOffset>(9),
             r.GetBoolean(10), r.GetBoolean(11), expires <= now, r.GetInt64(12),
-            new EffectiveLimits(Int64(r, 13), Int64(r, 14), Text(r, 15)), null);
+            new EffectiveLimits(Int64(r, 13), Int64(r, 14), Text(r, 15), Int32(r, 18)), null, Int32(r, 17));
     }
 
     /// <summary>The effective reset period and the anchor at <paramref name="first"/>, <paramref name="first"/> + 1.</summary>
@@ -223,6 +225,8 @@ internal static partial class SubscriptionsStore
         => new(id, Text(r, first), r.GetFieldValue<DateTimeOffset>(first + 1));
 
     private static long? Int64(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+
+    private static int? Int32(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
 
     private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }

@@ -16,7 +16,7 @@ internal static class UsageEndpoints
 {
     public static RouteGroupBuilder MapUsage(this IEndpointRouteBuilder app)
     {
-        var g = app.MapGroup("/api/v1").WithTags("Usage");
+        var g = app.MapGroup("/api/v1").WithTags("Usage").RequireScope(ApiScopes.UsageRead);
         g.MapGet("/subscriptions/{id:guid}/usage", GetSubscriptionUsage)
             .WithName(nameof(GetSubscriptionUsage))
             .ProducesProblem(StatusCodes.Status404NotFound)

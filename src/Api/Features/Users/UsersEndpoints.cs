@@ -25,11 +25,11 @@ internal static class UsersEndpoints
 
     public static RouteGroupBuilder MapUsers(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization(Policies.Staff);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.UsersWrite);
         g.MapPost("/", CreateUser).WithName(nameof(CreateUser)).WithSummary("Create a user (operators may create customers only).");
-        g.MapGet("/", ListUsers).WithName(nameof(ListUsers))
+        g.MapGet("/", ListUsers).WithName(nameof(ListUsers)).RequireScope(ApiScopes.UsersRead)
             .WithSummary("List users, newest first, by keyset pages (?role=&disabled=&q=email-or-username-prefix&limit=&after=).");
-        g.MapGet("/{id:guid}", GetUser).WithName(nameof(GetUser)).WithSummary("Read a user with its group ids.");
+        g.MapGet("/{id:guid}", GetUser).WithName(nameof(GetUser)).RequireScope(ApiScopes.UsersRead).WithSummary("Read a user with its group ids.");
         g.MapPatch("/{id:guid}", UpdateUser).WithName(nameof(UpdateUser)).WithSummary("Change the fields present: email, username, role, password, disabled.");
         g.MapDelete("/{id:guid}", DeleteUser).WithName(nameof(DeleteUser)).WithSummary("Delete a user with their subscriptions and memberships.");
         g.MapPut("/{id:guid}/groups/{groupId:guid}", AddMembership).WithName(nameof(AddMembership)).WithSummary("Add the user to a group (idempotent).");

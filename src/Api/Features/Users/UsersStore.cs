@@ -9,7 +9,7 @@ internal static class UsersStore
 {
     private const string ColumnsSql = """
         u.id, u.email, u.username, u.role, u.disabled, u.created_at,
-        array(select ug.group_id from user_groups ug where ug.user_id = u.id order by ug.group_id)
+        array(select ug.group_id from user_groups ug where ug.user_id = u.id order by ug.group_id), u.email_verified_at
         """;
 
     private const string InsertSql = """
@@ -32,10 +32,12 @@ internal static class UsersStore
     /// <summary>Locks the target so the role rules are checked against the role the change applies to.</summary>
     private const string LockRoleSql = "select role from users where id = $1 for update";
 
+    /// <summary>A new address is not verified: the verification of the old one does not carry over (nor do its mailed tokens, 0014).</summary>
     private const string UpdateSql = """
         update users
            set email = coalesce($2, email), username = coalesce($3, username), role = coalesce($4, role),
-               password_hash = coalesce($5, password_hash), disabled = coalesce($6, disabled)
+               password_hash = coalesce($5, password_hash), disabled = coalesce($6, disabled),
+               email_verified_at = case when $2 is null or $2 = email then email_verified_at end
          where id = $1
         """;
 
@@ -125,5 +127,6 @@ internal static class UsersStore
         r.GetGuid(0),
         r.IsDBNull(1) ? null : r.GetString(1),
         r.IsDBNull(2) ? null : r.GetString(2),
-        r.GetString(3), r.GetBoolean(4), r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<Guid[]>(6));
+        r.GetString(3), r.GetBoolean(4), r.GetFieldValue<DateTimeOffset>(5), r.GetFieldValue<Guid[]>(6),
+        !r.IsDBNull(7), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7));
 }

@@ -3,17 +3,26 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Vpn.Perf.Api.Tests.Features.Mail;
 using Vpn.Perf.Api.Tests.Hosting;
 
 namespace Vpn.Perf.Api.Tests.Features.Auth;
 
 /// <summary>Shared arrange steps of the auth tests: a host with bcrypt cost 4, users seeded in SQL, sign-in helpers.</summary>
-internal static class AuthKit
+internal static partial class AuthKit
 {
     public const string Password = "correct horse 42";
+
+    /// <summary>Where the links of account mail point in tests (a path included, as a site may have one).</summary>
+    public const string PublicBaseUrl = "https://vpn.example.test/account";
+
+    // Needs a token (401 without a valid one) but no database (404): what answers is the token check alone.
+    public const string Probe = "/api/v1/nothing-here";
 
     /// <summary>Starts the Api on a database of the test's own; the prefix keeps names apart from other features' tests.</summary>
     public static Task<ApiFactory> StartAsync(string testName, Dictionary<string, string?>? settings = null)
@@ -108,5 +117,71 @@ internal static class AuthKit
         await using var cmd = db.CreateCommand(sql);
         foreach (object arg in args) cmd.Parameters.Add(new NpgsqlParameter { Value = arg });
         return await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Settings that send the Api's mail to the capturing SMTP server (<see cref="MailTest"/>) with links to <see cref="PublicBaseUrl"/>.</summary>
+    public static Dictionary<string, string?> MailSettings(Dictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Mail:Smtp:Host"] = MailTest.SmtpEndPoint.Host,
+            ["Mail:Smtp:Port"] = MailTest.SmtpEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Mail:Smtp:Security"] = "None",
+            ["Mail:Smtp:From"] = MailTest.From,
+            ["Auth:PublicBaseUrl"] = PublicBaseUrl,
+        };
+        if (more is not null)
+        {
+            foreach (var (key, value) in more) settings[key] = value;
+        }
+        return settings;
+    }
+
+    /// <summary>
+    /// Waits until the capturing server holds <paramref name="count"/> messages for <paramref name="recipient"/> and
+    /// returns the newest one's link token for <paramref name="path"/> (<c>verify-email</c>, <c>reset-password</c>).
+    /// </summary>
+    public static async Task<string> MailedTokenAsync(string recipient, string path, int count = 1)
+    {
+        await StateSync.SyncTest.UntilAsync(() => Task.FromResult(MailTest.Captured(recipient).Count >= count), $"mail {count} to {recipient}");
+        List<MimeKit.MimeMessage> mail = MailTest.Captured(recipient);
+        Assert.Equal(count, mail.Count);
+        string text = mail[^1].TextBody ?? "";
+        Match link = MailLink().Match(text);
+        Assert.True(link.Success, "no link in: " + text);
+        Assert.Equal(PublicBaseUrl + "/" + path, link.Groups["base"].Value);
+        // The HTML part carries the same link.
+        Assert.Contains(link.Value, mail[^1].HtmlBody, StringComparison.Ordinal);
+        return link.Groups["token"].Value;
+    }
+
+    [GeneratedRegex(@"(?<base>https://\S+?)#token=(?<token>[A-Za-z0-9_-]{43})")]
+    private static partial Regex MailLink();
+
+    public static Task WaitListeningAsync(ApiFactory api)
+    {
+        AccessRevocationCache cache = api.Services.GetRequiredService<AccessRevocationCache>();
+        return PollAsync(() => Task.FromResult(cache.IsListening), "the auth_changed listener is up");
+    }
+
+    public static async Task AssertAcceptedAsync(HttpClient client)
+        => await ProblemAssert.IsAsync(await client.GetAsync(Probe), HttpStatusCode.NotFound, "not-found");
+
+    /// <summary>Waits for an access token to be refused (the revocation NOTIFY reached the Api), then asserts the 401 problem.</summary>
+    public static async Task EventuallyRefusedAsync(HttpClient client, string what)
+    {
+        await PollAsync(async () => (await client.GetAsync(Probe)).StatusCode == HttpStatusCode.Unauthorized, what + " is refused");
+        await ProblemAssert.IsAsync(await client.GetAsync(Probe), HttpStatusCode.Unauthorized, "unauthenticated");
+    }
+
+    /// <summary>A bounded wait for something another connection causes (a NOTIFY); it never decides by elapsed time alone.</summary>
+    private static async Task PollAsync(Func<Task<bool>> condition, string what)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for: {what}");
+            await Task.Delay(25);
+        }
     }
 }

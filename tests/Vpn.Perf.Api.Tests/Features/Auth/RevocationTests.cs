@@ -15,24 +15,21 @@ namespace Vpn.Perf.Api.Tests.Features.Auth;
 /// </summary>
 public sealed class RevocationTests
 {
-    // Needs a token (401 without a valid one) but no database (404): what answers is the token check alone.
-    private const string Probe = "/api/v1/nothing-here";
-
     [Fact]
     public async Task Issue10_Logout_EndsThatSessionsAccessTokenOnly()
     {
         await using var api = await AuthKit.StartAsync(nameof(Issue10_Logout_EndsThatSessionsAccessTokenOnly));
         await AuthKit.SeedUserAsync(api, email: "out@example.com");
-        await WaitListeningAsync(api);
+        await AuthKit.WaitListeningAsync(api);
         HttpClient phone = AuthKit.ClientWith(api, await AuthKit.LoginAsync(api, new { email = "out@example.com", password = AuthKit.Password }));
         HttpClient laptop = AuthKit.ClientWith(api, await AuthKit.LoginAsync(api, new { email = "out@example.com", password = AuthKit.Password }));
-        await AssertAcceptedAsync(phone);
-        await AssertAcceptedAsync(laptop);
+        await AuthKit.AssertAcceptedAsync(phone);
+        await AuthKit.AssertAcceptedAsync(laptop);
 
         Assert.Equal(HttpStatusCode.NoContent, (await phone.PostAsync("/api/v1/auth/logout", null)).StatusCode);
 
-        await EventuallyRefusedAsync(phone, "the logged-out session's access token");
-        await AssertAcceptedAsync(laptop);
+        await AuthKit.EventuallyRefusedAsync(phone, "the logged-out session's access token");
+        await AuthKit.AssertAcceptedAsync(laptop);
     }
 
     [Fact]
@@ -40,17 +37,17 @@ public sealed class RevocationTests
     {
         await using var api = await AuthKit.StartAsync(nameof(Issue10_ChangePassword_EndsOtherSessionsAccessTokens));
         await AuthKit.SeedUserAsync(api, email: "cp@example.com");
-        await WaitListeningAsync(api);
+        await AuthKit.WaitListeningAsync(api);
         HttpClient here = AuthKit.ClientWith(api, await AuthKit.LoginAsync(api, new { email = "cp@example.com", password = AuthKit.Password }));
         HttpClient elsewhere = AuthKit.ClientWith(api, await AuthKit.LoginAsync(api, new { email = "cp@example.com", password = AuthKit.Password }));
-        await AssertAcceptedAsync(elsewhere);
+        await AuthKit.AssertAcceptedAsync(elsewhere);
 
         HttpResponseMessage changed = await here.PostAsJsonAsync("/api/v1/auth/change-password",
             new { currentPassword = AuthKit.Password, newPassword = "a brand new password" });
         Assert.Equal(HttpStatusCode.NoContent, changed.StatusCode);
 
-        await EventuallyRefusedAsync(elsewhere, "another session's access token after a password change");
-        await AssertAcceptedAsync(here);
+        await AuthKit.EventuallyRefusedAsync(elsewhere, "another session's access token after a password change");
+        await AuthKit.AssertAcceptedAsync(here);
     }
 
     [Fact]
@@ -59,16 +56,16 @@ public sealed class RevocationTests
         await using var api = await AuthKit.StartAsync(nameof(Issue10_DisableUser_EndsEveryAccessTokenOfTheAccount));
         Guid id = await AuthKit.SeedUserAsync(api, email: "off@example.com");
         await AuthKit.SeedUserAsync(api, username: "admin", role: Roles.Superuser);
-        await WaitListeningAsync(api);
+        await AuthKit.WaitListeningAsync(api);
         HttpClient customer = AuthKit.ClientWith(api, await AuthKit.LoginAsync(api, new { email = "off@example.com", password = AuthKit.Password }));
-        await AssertAcceptedAsync(customer);
+        await AuthKit.AssertAcceptedAsync(customer);
 
         HttpClient staff = AuthKit.ClientWith(api, await AuthKit.LoginAsync(api, new { username = "admin", password = AuthKit.Password }));
         HttpResponseMessage disabled = await staff.PatchAsJsonAsync($"/api/v1/users/{id}", new { disabled = true });
         Assert.Equal(HttpStatusCode.OK, disabled.StatusCode);
 
-        await EventuallyRefusedAsync(customer, "a disabled account's access token");
-        await AssertAcceptedAsync(staff);
+        await AuthKit.EventuallyRefusedAsync(customer, "a disabled account's access token");
+        await AuthKit.AssertAcceptedAsync(staff);
     }
 
     [Fact]
@@ -76,19 +73,19 @@ public sealed class RevocationTests
     {
         await using var api = await AuthKit.StartAsync(nameof(Issue10_RefreshTokenReuse_EndsTheSessionsAccessTokens));
         await AuthKit.SeedUserAsync(api, email: "reuse@example.com");
-        await WaitListeningAsync(api);
+        await AuthKit.WaitListeningAsync(api);
         TokenResponse first = await AuthKit.LoginAsync(api, new { email = "reuse@example.com", password = AuthKit.Password });
         TokenResponse other = await AuthKit.LoginAsync(api, new { email = "reuse@example.com", password = AuthKit.Password });
         TokenResponse second = await AuthKit.ReadTokensAsync(await AuthKit.RefreshAsync(api, first.RefreshToken));
         HttpClient thief = AuthKit.ClientWith(api, second);
-        await AssertAcceptedAsync(thief);
+        await AuthKit.AssertAcceptedAsync(thief);
 
         // The consumed token comes back: the session ends, and with it the access tokens it issued.
         await ProblemAssert.IsAsync(await AuthKit.RefreshAsync(api, first.RefreshToken), HttpStatusCode.Unauthorized, "invalid-token");
 
-        await EventuallyRefusedAsync(thief, "the reused session's newest access token");
-        await EventuallyRefusedAsync(AuthKit.ClientWith(api, first), "the reused session's first access token");
-        await AssertAcceptedAsync(AuthKit.ClientWith(api, other));
+        await AuthKit.EventuallyRefusedAsync(thief, "the reused session's newest access token");
+        await AuthKit.EventuallyRefusedAsync(AuthKit.ClientWith(api, first), "the reused session's first access token");
+        await AuthKit.AssertAcceptedAsync(AuthKit.ClientWith(api, other));
     }
 
     [Fact]
@@ -107,10 +104,10 @@ public sealed class RevocationTests
         try
         {
             await AuthKit.SeedUserAsync(api, email: "warm@example.com");
-            await WaitListeningAsync(api);
+            await AuthKit.WaitListeningAsync(api);
             TokenResponse tokens = await AuthKit.LoginAsync(api, new { email = "warm@example.com", password = AuthKit.Password });
             HttpClient warm = AuthKit.ClientWith(api, tokens);
-            await AssertAcceptedAsync(warm);
+            await AuthKit.AssertAcceptedAsync(warm);
 
             // No new logins, and every pooled connection of the Api killed; only the LISTEN connections stay.
             await AuthKit.ExecuteAsync(api, $"alter role {role} nologin");
@@ -119,41 +116,15 @@ public sealed class RevocationTests
                 and application_name not in ('{AccessRevocationListener.ApplicationName}', '{ConfigChangeListener.ApplicationName}')
                 """);
 
-            for (int i = 0; i < 3; i++) await AssertAcceptedAsync(warm);
+            for (int i = 0; i < 3; i++) await AuthKit.AssertAcceptedAsync(warm);
             Assert.True(api.Services.GetRequiredService<AccessRevocationCache>().IsListening);
             // The control: a session the cache has not seen needs Postgres, which is now out of reach.
             HttpClient cold = api.ClientAs(Guid.NewGuid(), Roles.Customer);
-            Assert.Equal(HttpStatusCode.InternalServerError, (await cold.GetAsync(Probe)).StatusCode);
+            Assert.Equal(HttpStatusCode.InternalServerError, (await cold.GetAsync(AuthKit.Probe)).StatusCode);
         }
         finally
         {
             await AuthKit.ExecuteAsync(api, $"alter role {role} login");
-        }
-    }
-
-    private static async Task AssertAcceptedAsync(HttpClient client)
-        => await ProblemAssert.IsAsync(await client.GetAsync(Probe), HttpStatusCode.NotFound, "not-found");
-
-    private static async Task EventuallyRefusedAsync(HttpClient client, string what)
-    {
-        await PollAsync(async () => (await client.GetAsync(Probe)).StatusCode == HttpStatusCode.Unauthorized, what + " is refused");
-        await ProblemAssert.IsAsync(await client.GetAsync(Probe), HttpStatusCode.Unauthorized, "unauthenticated");
-    }
-
-    private static Task WaitListeningAsync(ApiFactory api)
-    {
-        AccessRevocationCache cache = api.Services.GetRequiredService<AccessRevocationCache>();
-        return PollAsync(() => Task.FromResult(cache.IsListening), "the auth_changed listener is up");
-    }
-
-    /// <summary>A bounded wait for something another connection causes (a NOTIFY); it never decides by elapsed time alone.</summary>
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for: {what}");
-            await Task.Delay(25);
         }
     }
 }

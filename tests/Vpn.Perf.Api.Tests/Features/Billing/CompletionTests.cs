@@ -61,7 +61,7 @@ public sealed class CompletionTests
         Assert.Equal("Pro monthly", sub.GetProperty("title").GetString());
         DateTimeOffset start = paid.GetProperty("periodStart").GetDateTimeOffset();
         Assert.InRange(start, before.AddMilliseconds(-1), after);
-        Assert.Equal(PaymentCompletion.PeriodEnd(ResetPeriod.Parse("P1M"), start), sub.GetProperty("expiresAt").GetDateTimeOffset());
+        Assert.Equal(WebhooksEndpoints.PeriodEnd(ResetPeriod.Parse("P1M"), start), sub.GetProperty("expiresAt").GetDateTimeOffset());
         Assert.Equal(start, sub.GetProperty("resetAnchor").GetDateTimeOffset());
 
         // The plan's inbounds and every inbound of its node are linked; the subscription is queued for Redis.
@@ -74,10 +74,13 @@ public sealed class CompletionTests
         JsonElement status = await BillingKit.JsonAsync(await customer.GetAsync($"/api/v1/billing/subscriptions/{sid}"), HttpStatusCode.OK);
         Assert.True(status.GetProperty("autoRenew").GetBoolean());
         Assert.Equal(2, status.GetProperty("deviceLimit").GetInt32());
+        // The plan's device limit is the subscription's own, like its traffic limit, and so the effective one.
+        Assert.Equal(2, sub.GetProperty("deviceLimit").GetInt32());
+        Assert.Equal(2, sub.GetProperty("effective").GetProperty("deviceLimit").GetInt32());
 
         Assert.Equal(await kit.ConfigPathAsync(sid), new Uri(sub.GetProperty("configUrl").GetString()!).AbsolutePath);
         Assert.Equal(sub.GetProperty("configUrl").GetString(), status.GetProperty("configUrl").GetString());
-        HttpResponseMessage config = await anonymous.GetAsync(await kit.ConfigPathAsync(sid));
+        HttpResponseMessage config = await anonymous.GetAsync(await kit.ConfigPathAsync(sid) + "/singbox");
         string body = await config.Content.ReadAsStringAsync();
         Assert.True(config.StatusCode == HttpStatusCode.OK, body);
         using JsonDocument doc = JsonDocument.Parse(body);
@@ -142,11 +145,11 @@ public sealed class CompletionTests
     public void PeriodEnd_CalendarMonths_ClampToMonthEndAndKeepTheTimeOfDay()
     {
         ResetPeriod month = ResetPeriod.Parse("P1M");
-        Assert.Equal(BillingKit.Instant("2026-02-28T10:00:00Z"), PaymentCompletion.PeriodEnd(month, BillingKit.Instant("2026-01-31T10:00:00Z")));
-        Assert.Equal(BillingKit.Instant("2028-02-29T10:00:00Z"), PaymentCompletion.PeriodEnd(month, BillingKit.Instant("2028-01-31T10:00:00Z")));
-        Assert.Equal(BillingKit.Instant("2026-04-30T00:00:00Z"), PaymentCompletion.PeriodEnd(month, BillingKit.Instant("2026-03-31T00:00:00Z")));
-        Assert.Equal(BillingKit.Instant("2027-02-28T00:00:00Z"), PaymentCompletion.PeriodEnd(ResetPeriod.Parse("P1Y"), BillingKit.Instant("2026-02-28T00:00:00Z")));
-        Assert.Equal(BillingKit.Instant("2026-03-02T10:00:00Z"), PaymentCompletion.PeriodEnd(ResetPeriod.Parse("P30D"), BillingKit.Instant("2026-01-31T10:00:00Z")));
+        Assert.Equal(BillingKit.Instant("2026-02-28T10:00:00Z"), WebhooksEndpoints.PeriodEnd(month, BillingKit.Instant("2026-01-31T10:00:00Z")));
+        Assert.Equal(BillingKit.Instant("2028-02-29T10:00:00Z"), WebhooksEndpoints.PeriodEnd(month, BillingKit.Instant("2028-01-31T10:00:00Z")));
+        Assert.Equal(BillingKit.Instant("2026-04-30T00:00:00Z"), WebhooksEndpoints.PeriodEnd(month, BillingKit.Instant("2026-03-31T00:00:00Z")));
+        Assert.Equal(BillingKit.Instant("2027-02-28T00:00:00Z"), WebhooksEndpoints.PeriodEnd(ResetPeriod.Parse("P1Y"), BillingKit.Instant("2026-02-28T00:00:00Z")));
+        Assert.Equal(BillingKit.Instant("2026-03-02T10:00:00Z"), WebhooksEndpoints.PeriodEnd(ResetPeriod.Parse("P30D"), BillingKit.Instant("2026-01-31T10:00:00Z")));
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class PlansTests
         await AdminTestKit.ValidationAsync(await staff.PostAsJsonAsync("/api/v1/plans", new
         {
             name = "x", price = "9.999", currency = "USD", duration = "P1M", maxTraffic = -1, maxSpeed = -1, trafficResetPeriod = "monthly",
-            deviceLimit = 0, inboundIds = new[] { Guid.NewGuid() },
+            deviceLimit = -1, inboundIds = new[] { Guid.NewGuid() },
         }), "deviceLimit", "maxSpeed", "maxTraffic", "price", "trafficResetPeriod");
         await AdminTestKit.ValidationAsync(await staff.PostAsJsonAsync("/api/v1/plans", new
         {

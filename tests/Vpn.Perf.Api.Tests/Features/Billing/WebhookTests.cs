@@ -102,7 +102,7 @@ public sealed class WebhookTests
 
         // During a rotation the provider sends two v1 values; one of them under a secret we no longer know is fine.
         string body = BillingKit.Event("payment.succeeded", signedBoth);
-        long t = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        long t = kit.Time.GetUtcNow().ToUnixTimeSeconds(); // the Api's clock, as every signature of the kit
         byte[] bytes = Encoding.UTF8.GetBytes(body);
         string header = "t=" + t.ToString(CultureInfo.InvariantCulture)
             + ",v1=" + WebhookSignature.Sign(Encoding.UTF8.GetBytes("whsec_retired_long_ago_000000"), t, bytes)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Vpn.Perf.Api.Features.Configs;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Testing;
 
@@ -8,7 +9,7 @@ namespace Vpn.Perf.Api.Tests.Features.Configs;
 [Trait(RedisTopology.Trait, RedisTopology.Any)]
 public sealed class ConfigCacheTests
 {
-    private static readonly CachedConfig Entry = new(Guid.NewGuid(), true, SubscriptionState.Unrestricted, [1], "\"e\"", "t", "attachment");
+    private static readonly CachedConfig Entry = new(Guid.NewGuid(), true, SubscriptionState.Unrestricted, null, "e", "t", "config", DeviceSet.Empty);
 
     [Fact]
     public void Store_WhileNotListening_KeepsNothing()

@@ -2,12 +2,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Configs;
+using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Api.Tests.SingBox;
 using Vpn.Perf.Shared.Contracts;
@@ -47,7 +49,7 @@ public sealed class ConfigEndpointTests
         await redis.StringSetAsync(usageKey, "123456");
         try
         {
-            HttpClient client = api.CreateClient();
+            HttpClient client = SingBoxClient(api);
             // The Api's own Redis connection comes up in the background; until then the header is left out.
             await EventuallyAsync(async () => Header(await client.GetAsync(path), "subscription-userinfo").Length > 0, "Redis is connected");
             HttpResponseMessage r = await client.GetAsync(path);
@@ -79,7 +81,7 @@ public sealed class ConfigEndpointTests
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
         string path = await PathOfAsync(api.Services, seed, await OneInboundSubscriptionAsync(seed));
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         HttpResponseMessage first = await client.GetAsync(path);
         EntityTagHeaderValue etag = first.Headers.ETag!;
 
@@ -107,7 +109,7 @@ public sealed class ConfigEndpointTests
         Guid ownerDisabled = await OneInboundSubscriptionAsync(seed);
         await seed.ExecAsync("update users set disabled = true where id = (select owner_id from subscriptions where id = $1)", ownerDisabled);
 
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         await ProblemAssert.IsAsync(await client.GetAsync(await PathOfAsync(api.Services, seed, suspended)), HttpStatusCode.Forbidden, "subscription-suspended");
         await ProblemAssert.IsAsync(await client.GetAsync(await PathOfAsync(api.Services, seed, ownerDisabled)), HttpStatusCode.Forbidden, "subscription-suspended");
     }
@@ -146,7 +148,7 @@ public sealed class ConfigEndpointTests
         Guid sid = await OneInboundSubscriptionAsync(seed);
         await seed.ExecAsync("update subscriptions set is_over_limit = true, max_traffic = 1000 where id = $1", sid);
 
-        HttpResponseMessage r = await api.CreateClient().GetAsync(await PathOfAsync(api.Services, seed, sid));
+        HttpResponseMessage r = await SingBoxClient(api).GetAsync(await PathOfAsync(api.Services, seed, sid));
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         using JsonDocument doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
         Assert.Empty(SingBoxConfigChecker.Check(doc.RootElement));
@@ -161,7 +163,7 @@ public sealed class ConfigEndpointTests
         await using var api = await ApiFactory.StartAsync(nameof(GetConfig_UnknownRotatedOrMalformedToken_SameNotFoundProblem));
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         Guid sid = await OneInboundSubscriptionAsync(seed);
         string rotated = await PathOfAsync(api.Services, seed, sid);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(rotated)).StatusCode);
@@ -187,7 +189,7 @@ public sealed class ConfigEndpointTests
         await using var api = await ApiFactory.StartAsync(nameof(GetConfig_SubscriptionInsertedAfterStart_IsServedOnceNotified));
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         await WaitListeningAsync(api.Services);
         Guid sid = await OneInboundSubscriptionAsync(seed);
         string token = await seed.ScalarAsync<string>("select link_token from subscriptions where id = $1", sid);
@@ -200,7 +202,7 @@ public sealed class ConfigEndpointTests
         await using var api = await ApiFactory.StartAsync(nameof(GetConfig_EveryRenderingChangeInPostgres_ReachesTheCachedConfig));
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         await WaitListeningAsync(api.Services);
         Guid owner = await seed.UserAsync();
         Guid node = await seed.NodeAsync("nl-1");
@@ -251,7 +253,7 @@ public sealed class ConfigEndpointTests
         await using var api = await ApiFactory.StartAsync(nameof(GetConfig_GroupLimitChange_ReachesTheUserInfoHeader));
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         await WaitListeningAsync(api.Services);
         Guid sid = await OneInboundSubscriptionAsync(seed);
         string path = await PathOfAsync(api.Services, seed, sid);
@@ -274,7 +276,7 @@ public sealed class ConfigEndpointTests
         {
             Guid sid = await OneInboundSubscriptionAsync(seed);
             string uncached = await PathOfAsync(api.Services, seed, await OneInboundSubscriptionAsync(seed));
-            HttpClient client = api.CreateClient();
+            HttpClient client = SingBoxClient(api);
             await WaitListeningAsync(api.Services);
             await DrainNotificationsAsync(api.Services, seed);
             string path = await PathOfAsync(api.Services, seed, sid);
@@ -313,7 +315,7 @@ public sealed class ConfigEndpointTests
             string rotated = await PathOfAsync(api.Services, seed, sid);
             await seed.ExecAsync("update subscriptions set link_token = new_link_token() where id = $1", sid);
             string current = await PathOfAsync(api.Services, seed, sid);
-            HttpClient client = api.CreateClient();
+            HttpClient client = SingBoxClient(api);
             await CutOffAsync(seed, role);
 
             // Neither can reach Postgres now: both are answered from the token index alone, with the same body.
@@ -342,7 +344,7 @@ public sealed class ConfigEndpointTests
         await using var api = await ApiFactory.StartAsync(nameof(GetConfig_ListenConnectionLost_CacheIsDroppedAndRefilled));
         await using NpgsqlDataSource db = api.OpenDataSource();
         var seed = new ConfigSeed(db);
-        HttpClient client = api.CreateClient();
+        HttpClient client = SingBoxClient(api);
         await WaitListeningAsync(api.Services);
         Guid sid = await OneInboundSubscriptionAsync(seed);
         await DrainNotificationsAsync(api.Services, seed);
@@ -371,7 +373,7 @@ public sealed class ConfigEndpointTests
     }
 
     /// <summary>An Api that logs in as a role of its own, so access can be taken away from it and from nobody else.</summary>
-    private static async Task<(ApiFactory, string)> StartAsOwnRoleAsync(string name)
+    internal static async Task<(ApiFactory, string)> StartAsOwnRoleAsync(string name)
     {
         string cs = await TestServers.CreateDatabaseAsync(name);
         string role = new NpgsqlConnectionStringBuilder(cs).Database + "_api";
@@ -389,7 +391,7 @@ public sealed class ConfigEndpointTests
     }
 
     /// <summary>No new logins, and every pooled connection of the Api killed; only the LISTEN connection stays.</summary>
-    private static async Task CutOffAsync(ConfigSeed seed, string role)
+    internal static async Task CutOffAsync(ConfigSeed seed, string role)
     {
         await seed.ExecAsync($"alter role {role} nologin");
         await seed.ExecAsync($"""
@@ -418,7 +420,7 @@ public sealed class ConfigEndpointTests
         await WaitListeningAsync(services);
         ConfigCache cache = services.GetRequiredService<ConfigCache>();
         Guid marker = Ids.NewId();
-        cache.Store(marker, new CachedConfig(marker, true, SubscriptionState.Unrestricted, [], "\"m\"", "m", "m"), cache.BeginLoad(marker));
+        cache.Store(marker, new CachedConfig(marker, true, SubscriptionState.Unrestricted, null, "m", "m", "m", DeviceSet.Empty), cache.BeginLoad(marker));
         Assert.True(cache.TryGet(marker, out _), "the marker is cached");
         await seed.ExecAsync("select pg_notify('config_changed', $1)", marker.ToString());
         await EventuallyAsync(() => Task.FromResult(!cache.TryGet(marker, out _)), "the marker's eviction");
@@ -428,6 +430,14 @@ public sealed class ConfigEndpointTests
     /// <c>/s/{token}</c> of a subscription, once this Api's token index has it: rows seeded straight into Postgres
     /// reach the index through their link_changed notification, a moment after the insert.
     /// </summary>
+    /// <summary>A client as the sing-box app for Android names itself, so a fetch that names no format gets sing-box JSON.</summary>
+    internal static HttpClient SingBoxClient(WebApplicationFactory<Program> api)
+    {
+        HttpClient client = api.CreateClient();
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("SFA/1.12.1");
+        return client;
+    }
+
     internal static async Task<string> PathOfAsync(IServiceProvider services, ConfigSeed seed, Guid sid)
     {
         string token = await seed.ScalarAsync<string>("select link_token from subscriptions where id = $1", sid);

@@ -44,7 +44,7 @@ public sealed class ConfigTemplateEndpointTests
         var seed = new ConfigSeed(db);
         Guid staff = await seed.UserAsync(Roles.Superuser);
         Guid sid = await ConfigEndpointTests.OneInboundSubscriptionAsync(seed);
-        HttpClient anonymous = api.CreateClient();
+        HttpClient anonymous = ConfigEndpointTests.SingBoxClient(api);
         await ConfigEndpointTests.WaitListeningAsync(api.Services);
         string path = await ConfigEndpointTests.PathOfAsync(api.Services, seed, sid);
         Assert.Contains("\"level\":\"warn\"", await anonymous.GetStringAsync(path), StringComparison.Ordinal);

@@ -19,6 +19,7 @@ public sealed class MailHostTests
             ["Mail:Smtp:Port"] = SmtpEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Mail:Smtp:Security"] = "None",
             ["Mail:Smtp:From"] = From,
+            ["Auth:PublicBaseUrl"] = "https://vpn.example.test",
             // Far beyond the test's deadline: only the start-up drain and NOTIFY can send anything here.
             ["Mail:PollInterval"] = "01:00:00",
         });
@@ -41,7 +42,11 @@ public sealed class MailHostTests
     {
         var ex = Assert.ThrowsAny<Exception>(() =>
         {
-            using var api = new ApiFactory(TestServers.Postgres, new Dictionary<string, string?> { ["Mail:Smtp:Host"] = "smtp.example.test" });
+            using var api = new ApiFactory(TestServers.Postgres, new Dictionary<string, string?>
+            {
+                ["Mail:Smtp:Host"] = "smtp.example.test",
+                ["Auth:PublicBaseUrl"] = "https://vpn.example.test",
+            });
             _ = api.Services;
         });
         Assert.Contains("Mail:Smtp:From is not set", ex.ToString(), StringComparison.Ordinal);

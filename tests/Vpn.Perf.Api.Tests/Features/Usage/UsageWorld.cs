@@ -1,12 +1,14 @@
-using Vpn.Perf.Api.Data;
+extern alias Ingest;
+
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Ingest::Vpn.Perf.Ingest.ClickHouse;
 using Npgsql;
+using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
-using Vpn.Perf.Shared.Wire.RowBinary;
 
 namespace Vpn.Perf.Api.Tests.Features.Usage;
 
@@ -16,6 +18,8 @@ namespace Vpn.Perf.Api.Tests.Features.Usage;
 /// with two inbounds, and traffic in and around 2024-03-01..03. On shards (<c>ConnectionStrings__ClickHouseShards</c>,
 /// the test command's shards pass) the database is on every shard with schema/clickhouse-shards, each row goes to its
 /// subscription's shard as the Ingest puts it, and the Api reads shard 1's Distributed tables: the answers must not change.
+/// The rows are written the Ingest's one way (its <c>TrafficTables</c>, referenced by this test project only: the Api
+/// itself never depends on the Ingest).
 /// </summary>
 internal sealed class UsageWorld : IAsyncDisposable
 {

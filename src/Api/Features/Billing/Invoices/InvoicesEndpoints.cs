@@ -13,7 +13,7 @@ internal static class InvoicesEndpoints
 {
     public static RouteGroupBuilder MapInvoices(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/invoices").WithTags("Billing").RequireAuthorization(Policies.SignedIn);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/invoices").WithTags("Billing").RequireAuthorization(Policies.SignedIn).RequireScope(ApiScopes.BillingRead);
         g.MapGet("/", ListInvoices).WithName(nameof(ListInvoices))
             .WithSummary("List invoices, newest first (?customer=&status=&plan=&from=&to=&limit=&after=; status is the payment's); customers see their own.");
         g.MapGet("/totals", InvoiceTotals).WithName(nameof(InvoiceTotals)).WithSummary("Sums of the filtered invoices per currency; never across currencies.");

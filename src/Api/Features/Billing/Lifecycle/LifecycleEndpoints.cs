@@ -20,13 +20,13 @@ internal static class LifecycleEndpoints
     public static RouteGroupBuilder MapLifecycle(this IEndpointRouteBuilder app)
     {
         // Billing statuses carry the configUrl, a bearer secret: no cache may keep it.
-        RouteGroupBuilder g = app.MapGroup("/api/v1/billing/subscriptions").WithTags("Billing").RequireAuthorization(Policies.SignedIn).NoStore();
+        RouteGroupBuilder g = app.MapGroup("/api/v1/billing/subscriptions").WithTags("Billing").RequireAuthorization(Policies.SignedIn).NoStore().RequireScope(ApiScopes.BillingRead);
         g.MapGet("/", ListBillingStatus).WithName(nameof(ListBillingStatus))
             .WithSummary("Billing status of subscriptions bought through plans, newest first (?customer=&limit=&after=); customers see their own.");
         g.MapGet("/{id:guid}", GetBillingStatus).WithName(nameof(GetBillingStatus)).WithSummary("Billing status of one subscription.");
-        g.MapPost("/{id:guid}/auto-renew/cancel", CancelAutoRenew).WithName(nameof(CancelAutoRenew))
+        g.MapPost("/{id:guid}/auto-renew/cancel", CancelAutoRenew).WithName(nameof(CancelAutoRenew)).RequireScope(ApiScopes.BillingWrite)
             .WithSummary("Stop renewing automatically; the paid period runs to its end.");
-        g.MapPost("/{id:guid}/auto-renew/resume", ResumeAutoRenew).WithName(nameof(ResumeAutoRenew)).WithSummary("Renew automatically again.");
+        g.MapPost("/{id:guid}/auto-renew/resume", ResumeAutoRenew).WithName(nameof(ResumeAutoRenew)).RequireScope(ApiScopes.BillingWrite).WithSummary("Renew automatically again.");
         return g;
     }
 

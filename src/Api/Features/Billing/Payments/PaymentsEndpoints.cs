@@ -22,23 +22,25 @@ internal static class PaymentsEndpoints
 
     public static RouteGroupBuilder MapPayments(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/payments").WithTags("Billing").RequireAuthorization(Policies.SignedIn);
-        g.MapPost("/", StartPurchase).WithName(nameof(StartPurchase)).RequireAuthorization(p => p.RequireRole(Roles.Customer))
-            .WithSummary("Start a purchase of an active plan (customers; Idempotency-Key header required): a pending payment, the same one for a repeated key.");
+        RouteGroupBuilder g = app.MapGroup("/api/v1/payments").WithTags("Billing").RequireAuthorization(Policies.SignedIn).RequireScope(ApiScopes.BillingRead);
+        g.MapPost("/", StartPurchase).WithName(nameof(StartPurchase)).RequireScope(ApiScopes.BillingWrite).RequireAuthorization(p => p.RequireRole(Roles.Customer))
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("Start a purchase of an active plan (customers; Idempotency-Key header required): a pending payment, the same one for a repeated key. "
+                + "With Auth:RequireVerifiedEmailForPurchases, an unverified address answers 403 email-not-verified.");
         g.MapGet("/", ListPayments).WithName(nameof(ListPayments))
             .WithSummary("List payments, newest first (?customer=&status=&plan=&from=&to=&limit=&after=); customers see their own.");
         g.MapGet("/totals", PaymentTotals).WithName(nameof(PaymentTotals))
             .WithSummary("Sums of the filtered payments per currency (paid ones unless ?status= says otherwise); never across currencies.");
         g.MapGet("/{id:guid}", GetPayment).WithName(nameof(GetPayment)).WithSummary("Read a payment; someone else's answers 404.");
         g.MapGet("/{id:guid}/refunds", ListRefunds).WithName(nameof(ListRefunds)).WithSummary("The refunds of a payment, oldest first.");
-        g.MapPost("/{id:guid}/refunds", RefundPayment).WithName(nameof(RefundPayment)).RequireAuthorization(Policies.Staff)
+        g.MapPost("/{id:guid}/refunds", RefundPayment).WithName(nameof(RefundPayment)).RequireScope(ApiScopes.BillingWrite).RequireAuthorization(Policies.Staff)
             .WithSummary("Refund a payment fully (no amount) or partly; a full refund ends the period it paid for.");
         return g;
     }
 
     private static async Task<Results<Created<PaymentDto>, Ok<PaymentDto>, ValidationProblem, ProblemHttpResult>> StartPurchase(
         PurchaseRequest request, [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, ClaimsPrincipal user, BillingOptions options,
-        NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+        AccountRules rules, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
     {
         var errors = new FieldErrors();
         if (string.IsNullOrEmpty(idempotencyKey)) errors.Add(IdempotencyHeader, "Send an Idempotency-Key header (e.g. a UUID made for this purchase) so a retry cannot buy twice.");
@@ -58,6 +60,11 @@ internal static class PaymentsEndpoints
         Guid planId = request.PlanId!.Value;
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(planId.ToString() + "\n" + provider));
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
+        if (rules.RequireVerifiedEmailForPurchases && !await PaymentsStore.EmailVerifiedAsync(conn, customer, ct))
+        {
+            return Problem.Of(ProblemTypes.EmailNotVerified,
+                "Confirm your email address before buying: open the link of the verification mail, or ask for a new one (POST /api/v1/auth/resend-verification).");
+        }
         Guid id = Ids.NewId();
         if (await PaymentsStore.InsertAsync(conn, id, customer, planId, provider!, idempotencyKey!, hash, time.GetUtcNow(), ct))
         {

@@ -72,6 +72,8 @@ internal static class PaymentsStore
 
     private const string PlanActiveSql = "select is_active from plans where id = $1";
 
+    private const string EmailVerifiedSql = "select email_verified_at is not null from users where id = $1";
+
     /// <summary>$1 payment, $2 the caller's own id when a customer.</summary>
     private const string RefundsSql = """
         select r.id, r.payment_id, r.amount, p.currency, r.reason, r.actor_id, r.ended_period, r.created_at
@@ -127,6 +129,13 @@ internal static class PaymentsStore
     {
         await using var active = new NpgsqlCommand(PlanActiveSql, conn);
         return await active.Arg(planId, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) as bool?;
+    }
+
+    /// <summary>Whether the customer's email address is verified (false when the account is gone).</summary>
+    public static async Task<bool> EmailVerifiedAsync(NpgsqlConnection conn, Guid customer, CancellationToken ct)
+    {
+        await using var verified = new NpgsqlCommand(EmailVerifiedSql, conn);
+        return await verified.Arg(customer, NpgsqlDbType.Uuid).ExecuteScalarAsync(ct) is true;
     }
 
     /// <summary>Up to <paramref name="take"/> + 1 of the filtered payments, newest first.</summary>

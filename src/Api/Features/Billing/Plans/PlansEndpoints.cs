@@ -20,11 +20,10 @@ internal static class PlansEndpoints
     private const int MaxName = 100;
     private const int MaxDescription = 2000;
     private const int MaxGrants = 200;
-    private const int MaxDeviceLimit = 1000;
 
     public static RouteGroupBuilder MapPlans(this IEndpointRouteBuilder app)
     {
-        RouteGroupBuilder g = app.MapGroup("/api/v1/plans").WithTags("Billing").RequireAuthorization(Policies.Staff);
+        RouteGroupBuilder g = app.MapGroup("/api/v1/plans").WithTags("Billing").RequireAuthorization(Policies.Staff).RequireScope(ApiScopes.PlansWrite);
         g.MapGet("/", ListPlans).AllowAnonymous().WithName(nameof(ListPlans))
             .WithSummary("List plans on sale, newest first (?limit=&after=); staff may add ?all=true to include retired plans.");
         g.MapGet("/{id:guid}", GetPlan).AllowAnonymous().WithName(nameof(GetPlan))
@@ -118,7 +117,7 @@ internal static class PlansEndpoints
         errors.NonNegative("maxTraffic", r.MaxTraffic);
         errors.NonNegative("maxSpeed", r.MaxSpeed);
         errors.ResetPeriod("trafficResetPeriod", r.TrafficResetPeriod);
-        if (r.DeviceLimit is < 1 or > MaxDeviceLimit) errors.Add("deviceLimit", $"Must be between 1 and {MaxDeviceLimit} (null means no limit).");
+        errors.DeviceLimit("deviceLimit", r.DeviceLimit);
         int inbounds = r.InboundIds?.Count ?? 0, nodes = r.NodeIds?.Count ?? 0;
         if (inbounds + nodes == 0) errors.Add("inboundIds", "A plan must grant at least one inbound (inboundIds) or node (nodeIds).");
         if (inbounds > MaxGrants) errors.Add("inboundIds", $"At most {MaxGrants} inbounds; {inbounds} were given.");

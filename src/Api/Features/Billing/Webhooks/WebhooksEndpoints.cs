@@ -14,7 +14,7 @@ namespace Vpn.Perf.Api.Features.Billing.Webhooks;
 /// signature alone. The body is read raw and bounded, verified before it is parsed, and applied in one transaction
 /// that is idempotent by the event id (payment_events) and by the payment's state (its row lock).
 /// </summary>
-internal static class WebhooksEndpoints
+internal static partial class WebhooksEndpoints
 {
     private const string Applied = "applied";
     private const string NoChange = "no_change";
@@ -107,7 +107,7 @@ internal static class WebhooksEndpoints
         switch (evt.Type)
         {
             case WebhookEvent.Succeeded when payment.Status == PaymentStatus.Pending:
-                await PaymentCompletion.CompleteAsync(conn, tx, payment, evt.ProviderPaymentId, evt.Id, now, ct);
+                await CompleteAsync(conn, tx, payment, evt.ProviderPaymentId, evt.Id, now, ct);
                 outcome = Applied;
                 break;
             case WebhookEvent.Failed when payment.Status == PaymentStatus.Pending:

@@ -69,6 +69,12 @@ internal static class WebhooksStore
                updated_at = excluded.updated_at
         """;
 
+    /// <summary>
+    /// The plan's device limit onto the subscription, like its traffic and speed limits (null inherits from the
+    /// owner's groups, 0 is unlimited): $1 subscription, $2 limit.
+    /// </summary>
+    private const string SetDeviceLimitSql = "update subscriptions set device_limit = $2 where id = $1 and device_limit is distinct from $2";
+
     /// <summary>Links what the plan grants (its inbounds and every inbound of its nodes); links already there stay.</summary>
     private const string LinkInboundsSql = """
         insert into subscription_inbounds (subscription_id, inbound_id)
@@ -149,12 +155,13 @@ internal static class WebhooksStore
             (expires?.ToUniversalTime(), NpgsqlDbType.TimestampTz), (maxTraffic, NpgsqlDbType.Bigint), (maxSpeed, NpgsqlDbType.Bigint),
             (resetPeriod, NpgsqlDbType.Text), (anchor?.ToUniversalTime(), NpgsqlDbType.TimestampTz));
 
-    /// <summary>Records the purchase on the subscription, links what the plan grants and marks the payment succeeded.</summary>
+    /// <summary>Records the purchase on the subscription (with the plan's device limit), links what the plan grants and marks the payment succeeded.</summary>
     public static async Task SucceedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LockedPayment payment, Guid subscriptionId, int? deviceLimit,
         DateTimeOffset? periodStart, DateTimeOffset? periodEnd, string? providerPaymentId, DateTimeOffset now, CancellationToken ct)
     {
         await ExecAsync(conn, tx, UpsertBillingSql, ct, (subscriptionId, NpgsqlDbType.Uuid), (payment.CustomerId, NpgsqlDbType.Uuid),
             (payment.PlanId, NpgsqlDbType.Uuid), (deviceLimit, NpgsqlDbType.Integer), (payment.Id, NpgsqlDbType.Uuid), (now.ToUniversalTime(), NpgsqlDbType.TimestampTz));
+        await ExecAsync(conn, tx, SetDeviceLimitSql, ct, (subscriptionId, NpgsqlDbType.Uuid), (deviceLimit, NpgsqlDbType.Integer));
         await ExecAsync(conn, tx, LinkInboundsSql, ct, (subscriptionId, NpgsqlDbType.Uuid), (payment.PlanId, NpgsqlDbType.Uuid));
         await ExecAsync(conn, tx, SucceedSql, ct, (payment.Id, NpgsqlDbType.Uuid), (subscriptionId, NpgsqlDbType.Uuid),
             (periodStart?.ToUniversalTime(), NpgsqlDbType.TimestampTz), (periodEnd?.ToUniversalTime(), NpgsqlDbType.TimestampTz),

@@ -1,0 +1,3 @@
+namespace Vpn.Perf.Api.Features.Auth;
+
+internal sealed record ForgotPasswordRequest(string? Email);
