@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Vpn.Perf.Api.Features.Analytics;
+using Vpn.Perf.Api.Features.Usage;
 using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.ClickHouse;
@@ -9,8 +10,8 @@ using Vpn.Perf.Shared.ClickHouse;
 namespace Vpn.Perf.Benchmarks.Analytics;
 
 /// <summary>
-/// Not a BenchmarkDotNet suite: times every operator analytics query (<see cref="AnalyticsQueries"/>, the Api's own
-/// constants) on a realistic volume. Creates a separate database (dropped and re-created; schema/clickhouse applied),
+/// Not a BenchmarkDotNet suite: times every operator analytics query (the Api's own statements, bound by
+/// <see cref="AnalyticsStore"/>) on a realistic volume. Creates a separate database (dropped and re-created; schema/clickhouse applied),
 /// inserts traffic rows in 100k-row RowBinary inserts (default 10 M rows over the 30 days before 2026-11-01, 20 000
 /// subscriptions, 32 nodes with 2 inbounds each, one row per report), waits until ClickHouse has no merge running in it
 /// (the rollups filled by their views in the same inserts, parts merged as they would be in service, no OPTIMIZE), then
@@ -130,40 +131,37 @@ internal static class AnalyticsQueryTimes
     private static async Task QueryAllAsync(ClickHouseClient client)
     {
         DateTimeOffset from = End.AddDays(-30);
-        DateTimeOffset breakdownFrom = End.AddHours(-AnalyticsValidation.MaxBreakdownPoints);
-        ClickHouseParameters Hours() => new ClickHouseParameters().Add("from", from).Add("to", End);
-        ClickHouseParameters BreakdownHours() => new ClickHouseParameters().Add("from", breakdownFrom).Add("to", End);
-        ClickHouseParameters Days() => new ClickHouseParameters().Add("from", DateOnly.FromDateTime(from.UtcDateTime)).Add("to", DateOnly.FromDateTime(End.UtcDateTime));
-        (string Name, string Sql, Func<ClickHouseParameters> Parameters)[] queries =
+        var hours = new UsageRange(from, End, UsageStep.Hour);
+        var breakdownHours = new UsageRange(End.AddHours(-AnalyticsValidation.MaxBreakdownPoints), End, UsageStep.Hour);
+        var days = new UsageRange(from, End, UsageStep.Day);
+        (string Name, (string Sql, ClickHouseParameters Parameters) Statement)[] queries =
         [
-            ("usage, hour steps, 30 days", AnalyticsQueries.TotalHourly, Hours),
-            ("usage, day steps, 30 days", AnalyticsQueries.TotalDaily, Days),
-            ("usage/nodes, hour steps, 200 hours (the most)", AnalyticsQueries.ByNodeHourly, BreakdownHours),
-            ("usage/nodes, day steps, 30 days", AnalyticsQueries.ByNodeDaily, Days),
-            ("usage/inbounds, hour steps, 200 hours (the most)", AnalyticsQueries.ByInboundHourly, BreakdownHours),
-            ("usage/inbounds, day steps, 30 days", AnalyticsQueries.ByInboundDaily, Days),
-            ("subscriptions/top 10, 30 days", AnalyticsQueries.TopSubscriptions,
-                () => AnalyticsQueries.TopParameters(DateOnly.FromDateTime(from.UtcDateTime), DateOnly.FromDateTime(End.UtcDateTime), 10)),
-            ("subscriptions/top 100, 1 day", AnalyticsQueries.TopSubscriptions,
-                () => AnalyticsQueries.TopParameters(DateOnly.FromDateTime(End.AddDays(-1).UtcDateTime), DateOnly.FromDateTime(End.UtcDateTime), 100)),
-            ("nodes status, last 5 minutes", AnalyticsQueries.NodeActivity, () => new ClickHouseParameters().Add("from", End.AddMinutes(-5)).Add("to", End)),
-            ("nodes status, last 60 minutes", AnalyticsQueries.NodeActivity, () => new ClickHouseParameters().Add("from", End.AddMinutes(-60)).Add("to", End)),
+            ("usage, hour steps, 30 days", AnalyticsStore.TotalStatement(hours)),
+            ("usage, day steps, 30 days", AnalyticsStore.TotalStatement(days)),
+            ("usage/nodes, hour steps, 200 hours (the most)", AnalyticsStore.BreakdownStatement(breakdownHours, byInbound: false)),
+            ("usage/nodes, day steps, 30 days", AnalyticsStore.BreakdownStatement(days, byInbound: false)),
+            ("usage/inbounds, hour steps, 200 hours (the most)", AnalyticsStore.BreakdownStatement(breakdownHours, byInbound: true)),
+            ("usage/inbounds, day steps, 30 days", AnalyticsStore.BreakdownStatement(days, byInbound: true)),
+            ("subscriptions/top 10, 30 days", AnalyticsStore.TopStatement(days, 10)),
+            ("subscriptions/top 100, 1 day", AnalyticsStore.TopStatement(new UsageRange(End.AddDays(-1), End, UsageStep.Day), 100)),
+            ("nodes status, last 5 minutes", AnalyticsStore.NodeTrafficStatement(End.AddMinutes(-5), End)),
+            ("nodes status, last 60 minutes", AnalyticsStore.NodeTrafficStatement(End.AddMinutes(-60), End)),
         ];
         // The machine is shared: the load beside the figures says how much of the spread is other work.
         if (File.Exists("/proc/loadavg")) Console.WriteLine("load average (1, 5, 15 min): " + string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| query | ClickHouse elapsed: min / median / max of {Runs} | rows read | bytes read | result rows | round trip, median |"));
         Console.WriteLine("|---|---|---|---|---|---|");
-        foreach ((string name, string sql, Func<ClickHouseParameters> parameters) in queries)
+        foreach ((string name, (string sql, ClickHouseParameters parameters)) in queries)
         {
             // JSONCompact: ClickHouse's own statistics at the end, and rows about as large as the Api's TabSeparated ones.
-            await client.QueryTextAsync(sql + "\nFORMAT JSONCompact", parameters(), CancellationToken.None); // warm-up
+            await client.QueryTextAsync(sql + "\nFORMAT JSONCompact", parameters, CancellationToken.None); // warm-up
             var elapsed = new double[Runs];
             var roundTrip = new double[Runs];
             long rowsRead = 0, bytesRead = 0, resultRows = 0;
             for (int run = 0; run < Runs; run++)
             {
                 long started = Stopwatch.GetTimestamp();
-                string json = await client.QueryTextAsync(sql + "\nFORMAT JSONCompact", parameters(), CancellationToken.None);
+                string json = await client.QueryTextAsync(sql + "\nFORMAT JSONCompact", parameters, CancellationToken.None);
                 roundTrip[run] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 using JsonDocument doc = JsonDocument.Parse(json);
                 JsonElement statistics = doc.RootElement.GetProperty("statistics");

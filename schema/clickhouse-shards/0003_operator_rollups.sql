@@ -42,7 +42,8 @@ FROM traffic_local
 GROUP BY date, subscription_id;
 
 -- Weekly per subscription (weeks from Monday, toMonday of the report's date): the top subscriptions read a range's whole
--- weeks here and only its leftover days from the daily rollup, a seventh of the rows for each whole week.
+-- weeks here and only its leftover days from the daily rollup, a seventh of the rows for each whole week. Fed by the
+-- daily view's output, not by traffic_local (why, and what that means for a backfill: schema/clickhouse/0004).
 CREATE TABLE IF NOT EXISTS traffic_weekly_by_subscription_local
 (
     week Date,
@@ -57,8 +58,8 @@ ORDER BY (week, subscription_id);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS traffic_weekly_by_subscription_local_mv TO traffic_weekly_by_subscription_local
 AS SELECT toMonday(date) AS week, subscription_id,
-    sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, count() AS reports
-FROM traffic_local
+    sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, sum(reports) AS reports
+FROM traffic_daily_by_subscription_local_mv
 GROUP BY week, subscription_id;
 
 -- Per node and minute of arrival (received_at, when the Ingest took the batch): the node status's reports/s, bytes/s

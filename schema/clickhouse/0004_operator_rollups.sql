@@ -43,7 +43,11 @@ FROM traffic
 GROUP BY date, subscription_id;
 
 -- Weekly per subscription (weeks from Monday, toMonday of the report's date): the top subscriptions read a range's whole
--- weeks here and only its leftover days from the daily rollup, a seventh of the rows for each whole week.
+-- weeks here and only its leftover days from the daily rollup, a seventh of the rows for each whole week. Its view reads
+-- the daily view's output, not traffic: each insert groups the daily rows of the block (a fraction of its traffic rows)
+-- once more instead of the whole block (docs/perf.md, "Operator rollups"). It names the daily view, not its table: 18.16
+-- runs the views of a view's output but not those of a TO table written by a view; an insert made straight into
+-- traffic_daily_by_subscription (a backfill) therefore does not reach this rollup, which is backfilled on its own.
 CREATE TABLE IF NOT EXISTS traffic_weekly_by_subscription
 (
     week Date,
@@ -58,8 +62,8 @@ ORDER BY (week, subscription_id);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS traffic_weekly_by_subscription_mv TO traffic_weekly_by_subscription
 AS SELECT toMonday(date) AS week, subscription_id,
-    sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, count() AS reports
-FROM traffic
+    sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down, sum(reports) AS reports
+FROM traffic_daily_by_subscription_mv
 GROUP BY week, subscription_id;
 
 -- Per node and minute of arrival (received_at, when the Ingest took the batch): the node status's reports/s, bytes/s

@@ -6,8 +6,14 @@ using Vpn.Perf.Shared.ClickHouse;
 namespace Vpn.Perf.Api.Features.Analytics;
 
 /// <summary>
-/// Runs the analytics statements: the ClickHouse rollup queries of <see cref="AnalyticsQueries"/> (a ClickHouse that
-/// cannot be reached throws <see cref="ClickHouseUnavailableException"/>) and the Postgres look-ups (nodes, counts).
+/// The analytics statements: the ClickHouse rollup queries (a ClickHouse that cannot be reached throws
+/// <see cref="ClickHouseUnavailableException"/>) and the Postgres look-ups (nodes, counts). Each ClickHouse question and
+/// step has its statement, reading the rollup whose granularity is the step, never <c>traffic</c>, bound with
+/// <see cref="ClickHouseParameters"/>: <c>{from}</c> and <c>{to}</c> are <c>toDateTime(unix seconds)</c> for the hour and
+/// minute rollups and <c>toDate(...)</c> for the daily ones, <c>{limit}</c> an integer. Bucket starts come back as unix
+/// seconds (<c>toUnixTimestamp</c>, or the day number times 86400), which do not depend on the server's time zone.
+/// Rollups are SummingMergeTree: always sum() ... GROUP BY. The bench (<c>analytics-queries</c>) times the same bound
+/// statements (the <c>*Statement</c> methods) on 10 M rows.
 /// </summary>
 internal static class AnalyticsStore
 {
@@ -24,11 +30,100 @@ internal static class AnalyticsStore
         join users u on u.id = s.owner_id
         """;
 
+    /// <summary>All traffic by hour (t, up, down, reports).</summary>
+    private const string TotalHourlySql = """
+        SELECT toUnixTimestamp(hour) AS t, sum(bytes_up), sum(bytes_down), sum(reports)
+        FROM traffic_hourly_by_inbound
+        WHERE hour >= {from} AND hour < {to}
+        GROUP BY t
+        ORDER BY t
+        """;
+
+    /// <summary>All traffic by day, from the node rollup (fewer rows than the inbound one).</summary>
+    private const string TotalDailySql = """
+        SELECT toUInt32(date) * 86400 AS t, sum(bytes_up), sum(bytes_down), sum(reports)
+        FROM traffic_daily_by_node
+        WHERE date >= {from} AND date < {to}
+        GROUP BY t
+        ORDER BY t
+        """;
+
+    /// <summary>Traffic per node by hour (node, t, up, down, reports).</summary>
+    private const string ByNodeHourlySql = """
+        SELECT node_id, toUnixTimestamp(hour) AS t, sum(bytes_up), sum(bytes_down), sum(reports)
+        FROM traffic_hourly_by_inbound
+        WHERE hour >= {from} AND hour < {to}
+        GROUP BY node_id, t
+        ORDER BY node_id, t
+        """;
+
+    /// <summary>Traffic per node by day.</summary>
+    private const string ByNodeDailySql = """
+        SELECT node_id, toUInt32(date) * 86400 AS t, sum(bytes_up), sum(bytes_down), sum(reports)
+        FROM traffic_daily_by_node
+        WHERE date >= {from} AND date < {to}
+        GROUP BY node_id, t
+        ORDER BY node_id, t
+        """;
+
+    /// <summary>Traffic per inbound by hour (inbound, t, up, down, reports).</summary>
+    private const string ByInboundHourlySql = """
+        SELECT inbound_id, toUnixTimestamp(hour) AS t, sum(bytes_up), sum(bytes_down), sum(reports)
+        FROM traffic_hourly_by_inbound
+        WHERE hour >= {from} AND hour < {to}
+        GROUP BY inbound_id, t
+        ORDER BY inbound_id, t
+        """;
+
+    /// <summary>Traffic per inbound by day.</summary>
+    private const string ByInboundDailySql = """
+        SELECT inbound_id, toUInt32(date) * 86400 AS t, sum(bytes_up), sum(bytes_down), sum(reports)
+        FROM traffic_daily_by_inbound
+        WHERE date >= {from} AND date < {to}
+        GROUP BY inbound_id, t
+        ORDER BY inbound_id, t
+        """;
+
+    /// <summary>
+    /// The subscriptions with the most bytes (up + down) over whole days, ties by id (subscription, total, up, down,
+    /// reports). The range's whole weeks [{weeks_from}, {weeks_to}) come from the weekly rollup and only its leftover
+    /// days from the daily one (both bounds equal <c>{from}</c> when the range holds no whole week): on 10 M rows this
+    /// reads about a third of the rows of the daily rollup alone for a 30-day range (docs/perf.md, "Operator analytics queries").
+    /// </summary>
+    private const string TopSubscriptionsSql = """
+        SELECT subscription_id, sum(bytes_up) + sum(bytes_down) AS total, sum(bytes_up), sum(bytes_down), sum(reports)
+        FROM
+        (
+            SELECT subscription_id, bytes_up, bytes_down, reports
+            FROM traffic_weekly_by_subscription
+            WHERE week >= {weeks_from} AND week < {weeks_to}
+            UNION ALL
+            SELECT subscription_id, bytes_up, bytes_down, reports
+            FROM traffic_daily_by_subscription
+            WHERE date >= {from} AND date < {to} AND (date < {weeks_from} OR date >= {weeks_to})
+        )
+        GROUP BY subscription_id
+        ORDER BY total DESC, subscription_id
+        LIMIT {limit}
+        """;
+
+    /// <summary>
+    /// Per node over whole minutes of arrival: reports, bytes, and the distinct subscriptions reported (node, reports,
+    /// up, down, subscriptions). States merge as set unions, so the count is exact on shards too.
+    /// </summary>
+    private const string NodeActivitySql = """
+        SELECT node_id, sum(reports), sum(bytes_up), sum(bytes_down), uniqExactMerge(subscriptions)
+        FROM traffic_minutely_by_node
+        WHERE minute >= {from} AND minute < {to}
+        GROUP BY node_id
+        ORDER BY node_id
+        """;
+
     /// <summary>All traffic over the range, in its step.</summary>
     public static async Task<List<AnalyticsPoint>> TotalAsync(ClickHouseClient clickHouse, UsageRange range, CancellationToken ct)
     {
-        string sql = range.Step == UsageStep.Hour ? AnalyticsQueries.TotalHourly : AnalyticsQueries.TotalDaily;
-        List<string[]> rows = await clickHouse.QueryRowsAsync(sql, RangeParameters(range), ct);
+        (string sql, ClickHouseParameters parameters) = TotalStatement(range);
+        List<string[]> rows = await clickHouse.QueryRowsAsync(sql, parameters, ct);
         double seconds = UsageRange.Width(range.Step).TotalSeconds;
         var points = new List<AnalyticsPoint>(rows.Count);
         foreach (string[] row in rows) points.Add(Point(row, 0, seconds));
@@ -38,14 +133,8 @@ internal static class AnalyticsStore
     /// <summary>Traffic over the range per node (<paramref name="byInbound"/> false) or per inbound, in its step.</summary>
     public static async Task<List<AnalyticsSeries>> BreakdownAsync(ClickHouseClient clickHouse, UsageRange range, bool byInbound, CancellationToken ct)
     {
-        string sql = (byInbound, range.Step) switch
-        {
-            (false, UsageStep.Hour) => AnalyticsQueries.ByNodeHourly,
-            (false, _) => AnalyticsQueries.ByNodeDaily,
-            (true, UsageStep.Hour) => AnalyticsQueries.ByInboundHourly,
-            (true, _) => AnalyticsQueries.ByInboundDaily,
-        };
-        List<string[]> rows = await clickHouse.QueryRowsAsync(sql, RangeParameters(range), ct);
+        (string sql, ClickHouseParameters parameters) = BreakdownStatement(range, byInbound);
+        List<string[]> rows = await clickHouse.QueryRowsAsync(sql, parameters, ct);
         double seconds = UsageRange.Width(range.Step).TotalSeconds;
         var series = new List<AnalyticsSeries>();
         // Rows come ordered by id, then time: each run of one id is a series.
@@ -65,8 +154,8 @@ internal static class AnalyticsStore
     /// <summary>The <paramref name="limit"/> subscriptions with the most traffic over the range's whole days.</summary>
     public static async Task<List<TopSubscription>> TopAsync(ClickHouseClient clickHouse, UsageRange range, int limit, CancellationToken ct)
     {
-        ClickHouseParameters parameters = AnalyticsQueries.TopParameters(DateOnly.FromDateTime(range.From.UtcDateTime), DateOnly.FromDateTime(range.To.UtcDateTime), limit);
-        List<string[]> rows = await clickHouse.QueryRowsAsync(AnalyticsQueries.TopSubscriptions, parameters, ct);
+        (string sql, ClickHouseParameters parameters) = TopStatement(range, limit);
+        List<string[]> rows = await clickHouse.QueryRowsAsync(sql, parameters, ct);
         var top = new List<TopSubscription>(rows.Count);
         foreach (string[] row in rows)
             top.Add(new TopSubscription(Guid.Parse(row[0], CultureInfo.InvariantCulture), Count(row[1]), Count(row[2]), Count(row[3]), Count(row[4])));
@@ -76,8 +165,8 @@ internal static class AnalyticsStore
     /// <summary>What each node reported over [from, to) (whole minutes); nodes that reported nothing are absent.</summary>
     public static async Task<Dictionary<Guid, NodeTraffic>> NodeTrafficAsync(ClickHouseClient clickHouse, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        var parameters = new ClickHouseParameters().Add("from", from).Add("to", to);
-        List<string[]> rows = await clickHouse.QueryRowsAsync(AnalyticsQueries.NodeActivity, parameters, ct);
+        (string sql, ClickHouseParameters parameters) = NodeTrafficStatement(from, to);
+        List<string[]> rows = await clickHouse.QueryRowsAsync(sql, parameters, ct);
         var traffic = new Dictionary<Guid, NodeTraffic>(rows.Count);
         foreach (string[] row in rows)
             traffic[Guid.Parse(row[0], CultureInfo.InvariantCulture)] = new NodeTraffic(Count(row[1]), Count(row[2]), Count(row[3]), Count(row[4]));
@@ -104,6 +193,44 @@ internal static class AnalyticsStore
         await reader.ReadAsync(ct);
         long total = reader.GetInt64(0), suspended = reader.GetInt64(1), expired = reader.GetInt64(2), overLimit = reader.GetInt64(3);
         return new SubscriptionCounts(now, total, total - suspended - expired - overLimit, expired, suspended, overLimit);
+    }
+
+    /// <summary>The statement of <see cref="TotalAsync"/>.</summary>
+    public static (string Sql, ClickHouseParameters Parameters) TotalStatement(UsageRange range)
+        => (range.Step == UsageStep.Hour ? TotalHourlySql : TotalDailySql, RangeParameters(range));
+
+    /// <summary>The statement of <see cref="BreakdownAsync"/>.</summary>
+    public static (string Sql, ClickHouseParameters Parameters) BreakdownStatement(UsageRange range, bool byInbound)
+    {
+        string sql = (byInbound, range.Step) switch
+        {
+            (false, UsageStep.Hour) => ByNodeHourlySql,
+            (false, _) => ByNodeDailySql,
+            (true, UsageStep.Hour) => ByInboundHourlySql,
+            (true, _) => ByInboundDailySql,
+        };
+        return (sql, RangeParameters(range));
+    }
+
+    /// <summary>The statement of <see cref="TopAsync"/>.</summary>
+    public static (string Sql, ClickHouseParameters Parameters) TopStatement(UsageRange range, int limit)
+        => (TopSubscriptionsSql, TopParameters(DateOnly.FromDateTime(range.From.UtcDateTime), DateOnly.FromDateTime(range.To.UtcDateTime), limit));
+
+    /// <summary>The statement of <see cref="NodeTrafficAsync"/>.</summary>
+    public static (string Sql, ClickHouseParameters Parameters) NodeTrafficStatement(DateTimeOffset from, DateTimeOffset to)
+        => (NodeActivitySql, new ClickHouseParameters().Add("from", from).Add("to", to));
+
+    /// <summary>
+    /// The parameters of <see cref="TopSubscriptionsSql"/> for the days [<paramref name="from"/>, <paramref name="to"/>):
+    /// the whole weeks (Monday to Sunday, as <c>toMonday</c> counts them) inside it, and the limit.
+    /// </summary>
+    private static ClickHouseParameters TopParameters(DateOnly from, DateOnly to, int limit)
+    {
+        DateOnly firstMonday = from.AddDays(((int)DayOfWeek.Monday - (int)from.DayOfWeek + 7) % 7);
+        DateOnly lastMonday = to.AddDays(-(((int)to.DayOfWeek - (int)DayOfWeek.Monday + 7) % 7));
+        // A week starting before lastMonday ends by it, so by to; none fits when the first Monday is not before it.
+        (DateOnly weeksFrom, DateOnly weeksTo) = firstMonday < lastMonday ? (firstMonday, lastMonday) : (from, from);
+        return new ClickHouseParameters().Add("from", from).Add("to", to).Add("weeks_from", weeksFrom).Add("weeks_to", weeksTo).Add("limit", limit);
     }
 
     /// <summary>The range as the rollup of its step takes it: unix seconds for the hourly one, dates for the daily ones.</summary>
