@@ -114,6 +114,17 @@ public sealed class AnalyticsEndpointsTests
             w.Row("2024-03-05T00:00:00", w.BobSub, w.Inbound, 9_000_000, 0));
         AssertTop(await GetOkAsync(staff, "/api/v1/analytics/subscriptions/top?from=2024-02-26T00:00:00Z&to=2024-03-05T00:00:00Z"),
             (w.AliceSub, 4_001_145, 2_000_116, 2_001_029, 6), (w.BobSub, 3_000_116, 3_000_047, 69, 3), (n2.Carol, 5000, 2000, 3000, 1));
+
+        // [Mon 02-26, Sat 03-02): the week of 02-26 less its Saturday and Sunday (Alice's and Bob's rows of 03-02, Alice's
+        // million of 03-03), which the daily rollup subtracts.
+        AssertTop(await GetOkAsync(staff, "/api/v1/analytics/subscriptions/top?from=2024-02-26T00:00:00Z&to=2024-03-02T00:00:00Z"),
+            (w.AliceSub, 2_001_133, 1_000_111, 1_001_022, 4), (n2.Carol, 5000, 2000, 3000, 1), (w.BobSub, 16, 7, 9, 1));
+
+        // [Tue 03-05, Tue 03-12): the week of 03-04 less its Monday (Bob's 3 000 000 and Carol's only row of the week),
+        // plus Monday 03-11 from the daily rollup. Carol nets to no reports and is not listed.
+        await w.InsertTrafficAsync(w.Row("2024-03-04T11:00:00", n2.Carol, n2.Inbound, 70, 0, n2.Node));
+        AssertTop(await GetOkAsync(staff, "/api/v1/analytics/subscriptions/top?from=2024-03-05T00:00:00Z&to=2024-03-12T00:00:00Z"),
+            (w.BobSub, 9_000_000, 9_000_000, 0, 1));
     }
 
     [Fact]
