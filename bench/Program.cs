@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using Vpn.Perf.Benchmarks.Analytics;
 using Vpn.Perf.Benchmarks.ClickHouse;
 using Vpn.Perf.Benchmarks.Redis;
 using Vpn.Perf.Benchmarks.Usage;
@@ -16,6 +17,8 @@ internal static class BenchmarkMain
         {
             case ["ch-insert", ..]:
                 return await InsertThroughput.RunAsync(args);
+            case ["analytics-queries", ..]:
+                return await AnalyticsQueryTimes.RunAsync(args);
             case ["ch-shards", ..]:
                 return await ShardInsertThroughput.RunAsync(args);
             case ["usage-throughput", ..]:

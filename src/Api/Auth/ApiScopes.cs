@@ -39,6 +39,9 @@ internal static class ApiScopes
     /// <summary>Staff: create, edit and retire plans.</summary>
     public const string PlansWrite = "plans:write";
 
+    /// <summary>Staff: operator analytics (traffic over time in total, per node and per inbound, top subscriptions, node status, subscriptions by state).</summary>
+    public const string AnalyticsRead = "analytics:read";
+
     /// <summary>Superusers: read the audit log.</summary>
     public const string AuditRead = "audit:read";
 
@@ -46,7 +49,7 @@ internal static class ApiScopes
     public static readonly IReadOnlyList<string> All =
     [
         SubscriptionsRead, SubscriptionsWrite, UsageRead, BillingRead, BillingWrite,
-        UsersRead, UsersWrite, NodesRead, NodesWrite, PlansWrite, AuditRead,
+        UsersRead, UsersWrite, NodesRead, NodesWrite, PlansWrite, AnalyticsRead, AuditRead,
     ];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Vpn.Perf.Api.Auth;
 
 namespace Vpn.Perf.Api.Tests.Hosting;
 
@@ -65,6 +66,31 @@ public sealed partial class AuthorizationCoverageTests
         }
         Assert.True(checkedRoutes > 40, $"only {checkedRoutes} protected routes found");
         Assert.Equal(Public.Order(StringComparer.Ordinal), publicSeen.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Operator analytics are staff only: a customer gets the 403 problem on every route under /api/v1/analytics.</summary>
+    [Fact]
+    public async Task AnalyticsEndpoints_Customer_Forbidden()
+    {
+        await using var api = await ApiFactory.StartAsync(nameof(AnalyticsEndpoints_Customer_Forbidden));
+        HttpClient customer = api.ClientAs(Guid.NewGuid(), Roles.Customer);
+        var seen = new List<string>();
+        foreach (Endpoint endpoint in api.Services.GetRequiredService<EndpointDataSource>().Endpoints)
+        {
+            if (endpoint is not RouteEndpoint route) continue;
+            string pattern = "/" + route.RoutePattern.RawText!.TrimStart('/');
+            if (!pattern.StartsWith("/api/v1/analytics/", StringComparison.Ordinal)) continue;
+            foreach (string method in route.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), Fill(pattern));
+                await ProblemAssert.IsAsync(await customer.SendAsync(request), HttpStatusCode.Forbidden, "forbidden");
+                seen.Add(method + " " + Normalize(pattern));
+            }
+        }
+        Assert.Equal(
+            ["GET /api/v1/analytics/nodes", "GET /api/v1/analytics/subscriptions/states", "GET /api/v1/analytics/subscriptions/top",
+             "GET /api/v1/analytics/usage", "GET /api/v1/analytics/usage/inbounds", "GET /api/v1/analytics/usage/nodes"],
+            seen.Order(StringComparer.Ordinal));
     }
 
     /// <summary>Route constraints dropped, so the list reads as the URL shapes clients use.</summary>

@@ -18,12 +18,14 @@ public sealed class ClickHouseSchemaTests
         int first = await ClickHouseSchema.ApplyAsync(db.Client, ClickHouseTestDatabase.SchemaDirectory, CancellationToken.None);
         int second = await ClickHouseSchema.ApplyAsync(db.Client, ClickHouseTestDatabase.SchemaDirectory, CancellationToken.None);
         Assert.Equal(first, second);
-        Assert.Equal(12, first);
+        Assert.Equal(20, first);
         string tables = await db.ScalarAsync("SELECT arrayStringConcat(groupArray(name), ',') FROM (SELECT name FROM system.tables WHERE database = {db} ORDER BY name)",
             new ClickHouseParameters().Add("db", db.Name));
         Assert.Equal(
             "access_batches,access_batches_mv,access_log,traffic,traffic_batches,traffic_batches_mv,traffic_daily_by_inbound,traffic_daily_by_inbound_mv," +
-            "traffic_daily_by_node,traffic_daily_by_node_mv,traffic_hourly_by_subscription,traffic_hourly_by_subscription_mv",
+            "traffic_daily_by_node,traffic_daily_by_node_mv,traffic_daily_by_subscription,traffic_daily_by_subscription_mv," +
+            "traffic_hourly_by_inbound,traffic_hourly_by_inbound_mv,traffic_hourly_by_subscription,traffic_hourly_by_subscription_mv," +
+            "traffic_minutely_by_node,traffic_minutely_by_node_mv,traffic_weekly_by_subscription,traffic_weekly_by_subscription_mv",
             tables);
     }
 

@@ -14,7 +14,7 @@ namespace Vpn.Perf.Api.Tests.Features.Usage;
 
 /// <summary>
 /// One test's world: a Postgres database (ApiFactory), a ClickHouse database of its own (<c>t_api_&lt;hash&gt;</c>,
-/// schema/clickhouse applied, dropped on dispose) and known rows: two customers with a subscription each, a node
+/// schema/clickhouse applied, dropped on dispose) and known rows (more with <see cref="InsertTrafficAsync"/>): two customers with a subscription each, a node
 /// with two inbounds, and traffic in and around 2024-03-01..03. On shards (<c>ConnectionStrings__ClickHouseShards</c>,
 /// the test command's shards pass) the database is on every shard with schema/clickhouse-shards, each row goes to its
 /// subscription's shard as the Ingest puts it, and the Api reads shard 1's Distributed tables: the answers must not change.
@@ -110,6 +110,12 @@ internal sealed class UsageWorld : IAsyncDisposable
             Row("2024-02-29T23:00:00", AliceSub, Inbound, 1_000_000, 1_000_000),
             Row("2024-03-03T00:00:00", AliceSub, Inbound, 1_000_000, 1_000_000),
         ];
+        await InsertTrafficAsync(rows);
+    }
+
+    /// <summary>Inserts traffic rows as the Ingest would: into the one server, or each into its subscription's shard.</summary>
+    public async Task InsertTrafficAsync(params TrafficRow[] rows)
+    {
         if (_shards.Length == 1)
         {
             await InsertAsync(_shards[0], TrafficTables.Traffic, rows);
@@ -137,10 +143,11 @@ internal sealed class UsageWorld : IAsyncDisposable
         batch.BatchCommands.Add(command);
     }
 
-    private TrafficRow Row(string utc, Guid subscription, Guid inbound, ulong up, ulong down)
+    /// <summary>A 60-second report starting at <paramref name="utc"/> (no offset: UTC), received when it ends, from <see cref="Node"/> unless another node is given.</summary>
+    public TrafficRow Row(string utc, Guid subscription, Guid inbound, ulong up, ulong down, Guid? node = null)
     {
         long start = DateTimeOffset.Parse(utc + "Z", CultureInfo.InvariantCulture).ToUnixTimeSeconds();
-        return new TrafficRow(start, 60, subscription, inbound, Node, (ulong)start, up, down, start + 60);
+        return new TrafficRow(start, 60, subscription, inbound, node ?? Node, (ulong)start, up, down, start + 60);
     }
 
     public async ValueTask DisposeAsync()
