@@ -105,7 +105,9 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
             }
         }
         return ClientConfig.Build(template, inbounds, secret,
-            skipped => ConfigsLog.InboundSkipped(logger, id, skipped.NodeName, skipped.Tag, "the subscription's secret is no UUID, which this protocol needs"));
+            skipped => ConfigsLog.InboundSkipped(logger, id, skipped.NodeName, skipped.Tag, skipped.Spec.Protocol == InboundProtocol.WireGuard
+                ? "the subscription has no readable WireGuard peer on it"
+                : "the subscription's secret is no UUID, which this protocol needs"));
     }
 
     private ConfigTemplate ResolveTemplate(ConfigTemplate current, long? version, string? body)

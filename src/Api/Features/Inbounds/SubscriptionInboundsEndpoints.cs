@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
+using Vpn.Perf.Api.Features.WireGuard;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Inbounds;
@@ -36,7 +37,7 @@ internal static class SubscriptionInboundsEndpoints
     }
 
     private static async Task<Results<Ok<SubscriptionInboundsResponse>, ValidationProblem, ProblemHttpResult>> ReplaceSubscriptionInbounds(
-        Guid id, SubscriptionInboundsRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+        Guid id, SubscriptionInboundsRequest request, ClaimsPrincipal user, NpgsqlDataSource db, WireGuardPeers peers, CancellationToken ct)
     {
         Dictionary<string, string[]> errors = InboundValidation.Validate(request);
         if (errors.Count > 0) return Problem.Validation(errors);
@@ -48,6 +49,8 @@ internal static class SubscriptionInboundsEndpoints
         List<Guid> missing = await InboundsStore.MissingInboundsAsync(conn, tx, wanted, ct);
         if (missing.Count > 0) return Problem.Validation("inboundIds", string.Join(" ", missing.Select(m => $"No inbound has id {m}.")));
         (Guid[] added, Guid[] removed) = await InboundsStore.ReplaceLinksAsync(conn, tx, id, wanted, ct);
+        // Also with nothing added: re-sending the same set is how staff repair a link left without its peer (a purchase into a full pool).
+        if (await peers.EnsureAsync(conn, tx, id, ct) is { } failed) return failed.ToProblem();
         if (added.Length + removed.Length > 0)
         {
             await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbounds.replace", AuditStore.Target("subscription", id),
@@ -59,17 +62,19 @@ internal static class SubscriptionInboundsEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> LinkSubscriptionInbound(
-        Guid id, Guid inboundId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+        Guid id, Guid inboundId, ClaimsPrincipal user, NpgsqlDataSource db, WireGuardPeers peers, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
-        if (!await InboundsStore.LinkAsync(conn, tx, id, inboundId, ct))
+        bool linked = await InboundsStore.LinkAsync(conn, tx, id, inboundId, ct);
+        if (!linked && await MissingAsync(conn, tx, id, inboundId, ct) is { } notFound) return notFound;
+        // Already linked: nothing to audit, but a link left without its WireGuard peer (a purchase into a full pool) gets it now.
+        if (await peers.EnsureAsync(conn, tx, id, ct) is { } failed) return failed.ToProblem();
+        if (linked)
         {
-            if (await MissingAsync(conn, tx, id, inboundId, ct) is { } notFound) return notFound;
-            return TypedResults.NoContent(); // already linked: nothing changed, nothing to audit
+            await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditStore.Target("subscription", id),
+                JsonSerializer.SerializeToElement(new { inboundId }), ct);
         }
-        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditStore.Target("subscription", id),
-            JsonSerializer.SerializeToElement(new { inboundId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }
