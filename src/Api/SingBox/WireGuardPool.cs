@@ -48,6 +48,9 @@ internal sealed class WireGuardPool
         return Format(_network + (UInt128)index);
     }
 
+    /// <summary>The node's interface address with the pool's prefix length (e.g. <c>10.66.0.1/16</c>), as <c>ip address add</c> takes it.</summary>
+    public string NodeInterface => Address(ServerIndex) + "/" + PrefixLength.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>Address <paramref name="index"/> as a single-host prefix (<c>/32</c> or <c>/128</c>): a peer's address and its allowed IPs on the node.</summary>
     public string Host(int index) => Address(index) + (Family == AddressFamily.InterNetwork ? "/32" : "/128");
 
