@@ -4,9 +4,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
-using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Tests.ClientFormats;
 using Vpn.Perf.Api.Tests.Hosting;
+using static Vpn.Perf.Api.Tests.Features.NodeSync.NodeSyncEndpointsTests;
 using static Vpn.Perf.Api.Tests.Features.Nodes.NodeTestData;
 
 namespace Vpn.Perf.Api.Tests.Features.WireGuard;
@@ -235,26 +235,5 @@ public sealed class WireGuardPeersTests
         await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync()) indexes.Add(r.GetInt32(0));
         return [.. indexes];
-    }
-
-    private static async Task<string> TokenAsync(NpgsqlDataSource db, Guid node)
-    {
-        string key = NodeTokenKey.Create();
-        await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash) values ($1, $2, $3)", Ids.NewId(), node, NodeTokenKey.Hash(key));
-        return key;
-    }
-
-    private static HttpClient NodeClient(ApiFactory api, string key)
-    {
-        HttpClient client = api.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", key);
-        return client;
-    }
-
-    private static Task<HttpResponseMessage> GetAsync(HttpClient client, EntityTagHeaderValue etag)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/node/sync");
-        request.Headers.IfNoneMatch.Add(etag);
-        return client.SendAsync(request);
     }
 }
