@@ -98,7 +98,7 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
             if (InboundSpec.TryParse(row.GetProperty("protocol").GetString(), row.GetProperty("host").GetString(), row.GetProperty("port").GetInt32(),
                     row.GetProperty("network").GetString(), row.GetProperty("tls").GetString(), row.GetProperty("settings"), out InboundSpec? spec, out var errors))
             {
-                inbounds.Add(new ConfigInbound(node, tag, spec, spec.Protocol == InboundProtocol.WireGuard ? ReadPeer(id, row) : null));
+                inbounds.Add(new ConfigInbound(node, tag, spec, spec.Settings is WireGuardSettings wg ? ReadPeer(id, row, wg) : null));
             }
             else
             {
@@ -113,10 +113,13 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
     }
 
     /// <summary>The subscription's peer on a WireGuard inbound, decrypted; null without one or when it cannot be decrypted (logged).</summary>
-    private WireGuardPeer? ReadPeer(Guid subscriptionId, JsonElement row)
+    private WireGuardPeer? ReadPeer(Guid subscriptionId, JsonElement row, WireGuardSettings settings)
     {
         if (row.GetProperty("peer") is not { ValueKind: JsonValueKind.Object } peer) return null;
         Guid inboundId = row.GetProperty("id").GetGuid();
+        int index = peer.GetProperty("index").GetInt32();
+        // Only a pool shrunk around the Api (the endpoint refuses it) leaves an index outside: no address, no config.
+        if (index > settings.LastPeerIndex) return null;
         string keyId = peer.GetProperty("kid").GetString()!;
         string? privateKey = peerKeys.UnprotectToBase64(keyId, Convert.FromHexString(peer.GetProperty("key").GetString()!), subscriptionId, inboundId, PeerSecret.PrivateKey);
         string? presharedKey = null;
@@ -127,7 +130,7 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
             WireGuardLog.PeerUnreadable(logger, subscriptionId, inboundId, keyId);
             return null;
         }
-        return new WireGuardPeer(privateKey, presharedKey, peer.GetProperty("index").GetInt32());
+        return new WireGuardPeer(privateKey, presharedKey, index);
     }
 
     private ConfigTemplate ResolveTemplate(ConfigTemplate current, long? version, string? body)
