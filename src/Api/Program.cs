@@ -20,6 +20,7 @@ using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Api.Features.Subscriptions;
 using Vpn.Perf.Api.Features.Usage;
 using Vpn.Perf.Api.Features.Users;
+using Vpn.Perf.Api.Features.WireGuard;
 using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
@@ -60,6 +61,7 @@ if (!isCommand)
     builder.Services.AddSubscriptions();
     builder.Services.AddNodes(builder.Configuration);
     builder.Services.AddInbounds();
+    builder.Services.AddWireGuard(builder.Configuration);
     builder.Services.AddAudit();
     builder.Services.AddNodeSync();
     builder.Services.AddStateSync(builder.Configuration);

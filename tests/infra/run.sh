@@ -40,6 +40,12 @@ if [ -z "${Auth__SigningKey:-}" ]; then
   Auth__SigningKey=$(cat "$DATA_DIR/api-signing.key")
   export Auth__SigningKey
 fi
+# The key that encrypts WireGuard peers' private keys at rest (docs/wireguard.md): the same, kept beside it.
+if [ -z "${WireGuard__KeyEncryptionKey:-}" ]; then
+  [ -s "$DATA_DIR/wireguard-kek.key" ] || (umask 077 && head -c 32 /dev/urandom | base64 -w0 >"$DATA_DIR/wireguard-kek.key")
+  WireGuard__KeyEncryptionKey=$(cat "$DATA_DIR/wireguard-kek.key")
+  export WireGuard__KeyEncryptionKey
+fi
 # Mail: your SMTP server if Mail__Smtp__Host is set, else the capturing server servers.sh started (or VPNPERF_SMTP).
 if [ -z "${Mail__Smtp__Host:-}" ] && [ -n "${VPNPERF_SMTP:-}" ]; then
   export Mail__Smtp__Host=${VPNPERF_SMTP%:*} Mail__Smtp__Port=${VPNPERF_SMTP##*:} Mail__Smtp__Security=None

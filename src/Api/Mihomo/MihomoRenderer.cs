@@ -100,7 +100,8 @@ internal static class MihomoRenderer
             InboundProtocol.Trojan => "trojan",
             InboundProtocol.Shadowsocks => "ss",
             InboundProtocol.Hysteria2 => "hysteria2",
-            _ => "tuic",
+            InboundProtocol.Tuic => "tuic",
+            _ => "wireguard",
         });
         yaml.Pair(2, "server", spec.Host);
         yaml.Pair(2, "port", spec.Port);
@@ -148,6 +149,29 @@ internal static class MihomoRenderer
                 yaml.Pair(2, "reduce-rtt", tuic.ZeroRttHandshake);
                 WriteQuicTls(yaml, spec.Tls!);
                 break;
+            case WireGuardSettings wg:
+                WriteWireGuard(yaml, wg, proxy.Peer!);
+                break;
+        }
+    }
+
+    /// <summary>mihomo's one-peer form: the tunnel's addresses without prefix length (<c>ip</c>, <c>ipv6</c>), then the node.</summary>
+    private static void WriteWireGuard(YamlWriter yaml, WireGuardSettings wg, WireGuardPeer peer)
+    {
+        if (wg.Ipv4Pool is { } v4) yaml.Pair(2, "ip", v4.Address(peer.AddressIndex));
+        if (wg.Ipv6Pool is { } v6) yaml.Pair(2, "ipv6", v6.Address(peer.AddressIndex));
+        yaml.Pair(2, "private-key", peer.PrivateKey);
+        yaml.Pair(2, "public-key", wg.PublicKey);
+        if (peer.PresharedKey is { } psk) yaml.Pair(2, "pre-shared-key", psk);
+        yaml.Strings(2, "allowed-ips", wg.AllowedIps);
+        yaml.Pair(2, "udp", true);
+        if (wg.Mtu is { } mtu) yaml.Pair(2, "mtu", mtu);
+        if (wg.PersistentKeepalive is { } keepalive) yaml.Pair(2, "persistent-keepalive", keepalive);
+        if (!wg.Dns.IsDefaultOrEmpty)
+        {
+            // mihomo uses dns only with remote-dns-resolve: names are then resolved inside the tunnel, as wg-quick's DNS does.
+            yaml.Pair(2, "remote-dns-resolve", true);
+            yaml.Strings(2, "dns", wg.Dns);
         }
     }
 

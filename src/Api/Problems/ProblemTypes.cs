@@ -34,6 +34,8 @@ internal static class ProblemTypes
     public static readonly ProblemType PlanNotAvailable = new("plan-not-available", "The plan is not on sale.", StatusCodes.Status409Conflict);
     public static readonly ProblemType ResellerQuota = new("reseller-quota", "The reseller's quota does not allow this.", StatusCodes.Status409Conflict);
     public static readonly ProblemType IdempotencyKeyReused = new("idempotency-key-reused", "The idempotency key was used for a different request.", StatusCodes.Status422UnprocessableEntity);
+    public static readonly ProblemType WireGuardPoolExhausted = new("wireguard-pool-exhausted", "The WireGuard inbound's address pool has no free address.", StatusCodes.Status409Conflict);
+    public static readonly ProblemType WireGuardNotConfigured = new("wireguard-not-configured", "WireGuard peers need WireGuard:KeyEncryptionKey, which this server lacks.", StatusCodes.Status409Conflict);
     public static readonly ProblemType Internal = new("internal", "An unexpected error occurred.", StatusCodes.Status500InternalServerError);
     public static readonly ProblemType Unavailable = new("unavailable", "A backing service is unavailable; retry later.", StatusCodes.Status503ServiceUnavailable);
 
@@ -43,7 +45,7 @@ internal static class ProblemTypes
         EmailAlreadyVerified, SubscriptionSuspended,
         SubscriptionExpired, DeviceIdRequired, NotFound, Conflict, ReferenceMissing, StaleVersion, PayloadTooLarge, UnsupportedMediaType,
         TooManyRequests, QuotaExhausted, WebhookSignatureInvalid, WebhookTimestampOutOfTolerance, PaymentMismatch, PaymentState, RefundExceedsPayment,
-        PlanNotAvailable, ResellerQuota, IdempotencyKeyReused, Internal, Unavailable,
+        PlanNotAvailable, ResellerQuota, IdempotencyKeyReused, WireGuardPoolExhausted, WireGuardNotConfigured, Internal, Unavailable,
     ];
 
     /// <summary>The catalogue entry for a bare status code (status-code pages, framework rejections).</summary>

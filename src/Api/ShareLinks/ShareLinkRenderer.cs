@@ -18,8 +18,12 @@ internal static class ShareLinkRenderer
     /// <summary>What the stub's one link dials: a reserved address and port 1, so it connects nowhere.</summary>
     private const string NowhereLink = "vless://00000000-0000-0000-0000-000000000000@0.0.0.0:1?type=tcp&encryption=none&security=none#";
 
-    /// <summary>vmess links have no REALITY fields; every other inbound the renderer accepts has a link.</summary>
-    public static bool CanExpress(InboundSpec spec) => !(spec.Protocol == InboundProtocol.Vmess && spec.Security == InboundSecurity.Reality);
+    /// <summary>
+    /// vmess links have no REALITY fields, and WireGuard has no share link the apps agree on (<c>wireguard://</c> is
+    /// no standard: each app that reads one invents its own keys); every other inbound the renderer accepts has a link.
+    /// </summary>
+    public static bool CanExpress(InboundSpec spec)
+        => spec.Protocol != InboundProtocol.WireGuard && !(spec.Protocol == InboundProtocol.Vmess && spec.Security == InboundSecurity.Reality);
 
     /// <summary>The links, one per line, each line ending in a newline: what <c>links-plain</c> answers.</summary>
     public static byte[] RenderPlain(ClientConfig config) => Encoding.UTF8.GetBytes(Lines(config));

@@ -22,7 +22,8 @@ internal sealed class ClientConfig
     /// <summary>
     /// Resolves credentials and tags. A tag is <c>node-inbound</c>, stable across renders so a client's remembered
     /// selection survives; a clash with the renderer's tags, the template's or an earlier outbound gets <c>-2</c>,
-    /// <c>-3</c> .... An inbound the secret cannot authenticate is passed to <paramref name="skipped"/> and left out.
+    /// <c>-3</c> .... An inbound the subscription cannot authenticate on (a UUID protocol and a secret that is no UUID, a
+    /// WireGuard inbound without its peer) is passed to <paramref name="skipped"/> and left out.
     /// </summary>
     public static ClientConfig Build(ConfigTemplate template, IEnumerable<ConfigInbound> inbounds, string secret, Action<ConfigInbound>? skipped = null)
     {
@@ -34,7 +35,7 @@ internal sealed class ClientConfig
             string baseTag = inbound.NodeName + "-" + inbound.Tag;
             string tag = baseTag;
             for (int n = 2; !used.Add(tag); n++) tag = baseTag + "-" + n.ToString(CultureInfo.InvariantCulture);
-            if (ProxyOutbound.TryCreate(tag, inbound.Spec, secret, out ProxyOutbound? proxy))
+            if (ProxyOutbound.TryCreate(tag, inbound.Spec, secret, inbound.Peer, out ProxyOutbound? proxy))
             {
                 proxies.Add(proxy);
             }

@@ -9,7 +9,9 @@ namespace Vpn.Perf.Api.SingBox;
 /// Writes a <see cref="ClientConfig"/> as sing-box JSON with <see cref="Utf8JsonWriter"/> straight into a buffer
 /// writer, in a fixed order: the template's sections in <see cref="ConfigSections.Ordered"/> order, with
 /// <c>outbounds</c> = the <c>proxy</c> selector, the <c>auto</c> urltest, one outbound per inbound, then the
-/// template's own outbounds. The same input always gives the same bytes (ETags rely on it).
+/// template's own outbounds; a WireGuard inbound is an entry of <c>endpoints</c> instead (the wireguard outbound is
+/// fatal in 1.12 and gone in 1.13), in front of the template's endpoints, and the selector and urltest name it like an
+/// outbound. The same input always gives the same bytes (ETags rely on it).
 /// </summary>
 internal static class ConfigRenderer
 {
@@ -45,6 +47,11 @@ internal static class ConfigRenderer
             if (name == ConfigSections.Outbounds)
             {
                 WriteOutbounds(w, config);
+                continue;
+            }
+            if (name == ConfigSections.Endpoints)
+            {
+                WriteEndpoints(w, config);
                 continue;
             }
             if (template.Section(i) is { } raw)
@@ -97,9 +104,32 @@ internal static class ConfigRenderer
         w.WriteNumber(N.Tolerance, UrlTestToleranceMs);
         w.WriteEndObject();
 
-        foreach (ProxyOutbound p in config.Proxies) OutboundWriter.Write(w, p);
+        foreach (ProxyOutbound p in config.Proxies)
+        {
+            if (p.Peer is null) OutboundWriter.Write(w, p);
+        }
         foreach (byte[] raw in config.Template.Outbounds) w.WriteRawValue(raw, skipInputValidation: true);
         w.WriteEndArray();
+    }
+
+    /// <summary>The WireGuard proxies, then the template's endpoints; no key at all when there are neither.</summary>
+    private static void WriteEndpoints(Utf8JsonWriter w, ClientConfig config)
+    {
+        bool open = false;
+        foreach (ProxyOutbound p in config.Proxies)
+        {
+            if (p.Peer is not { } peer) continue;
+            if (!open) w.WriteStartArray(N.Endpoints);
+            open = true;
+            EndpointWriter.Write(w, p, peer);
+        }
+        foreach (byte[] raw in config.Template.Endpoints)
+        {
+            if (!open) w.WriteStartArray(N.Endpoints);
+            open = true;
+            w.WriteRawValue(raw, skipInputValidation: true);
+        }
+        if (open) w.WriteEndArray();
     }
 
     private static byte[] BuildStub()

@@ -9,8 +9,8 @@ namespace Vpn.Perf.Api.SingBox;
 
 /// <summary>
 /// A validated base template, pre-cut for rendering: each top-level section as compact JSON bytes in
-/// <see cref="ConfigSections.Ordered"/> order, and the template's own outbounds one by one (the renderer writes its
-/// outbounds in front of them). Built once per template version, shared by every render.
+/// <see cref="ConfigSections.Ordered"/> order, and the template's own outbounds and endpoints one by one (the renderer
+/// writes its own in front of them). Built once per template version, shared by every render.
 /// </summary>
 internal sealed class ConfigTemplate
 {
@@ -18,11 +18,13 @@ internal sealed class ConfigTemplate
 
     private readonly byte[]?[] _sections;
 
-    private ConfigTemplate(long version, byte[]?[] sections, ImmutableArray<byte[]> outbounds, FrozenSet<string> outboundTags)
+    private ConfigTemplate(long version, byte[]?[] sections, ImmutableArray<byte[]> outbounds, ImmutableArray<byte[]> endpoints,
+        FrozenSet<string> outboundTags)
     {
         Version = version;
         _sections = sections;
         Outbounds = outbounds;
+        Endpoints = endpoints;
         OutboundTags = outboundTags;
     }
 
@@ -32,10 +34,13 @@ internal sealed class ConfigTemplate
     /// <summary>The template's own outbounds, compact JSON each.</summary>
     public ImmutableArray<byte[]> Outbounds { get; }
 
+    /// <summary>The template's own endpoints, compact JSON each (the renderer's WireGuard endpoints go in front of them).</summary>
+    public ImmutableArray<byte[]> Endpoints { get; }
+
     /// <summary>Tags of the template's outbounds and endpoints; generated tags avoid them.</summary>
     public FrozenSet<string> OutboundTags { get; }
 
-    /// <summary>The compact JSON of a top-level section by its index in <see cref="ConfigSections.Ordered"/>, or null when absent (always null for outbounds).</summary>
+    /// <summary>The compact JSON of a top-level section by its index in <see cref="ConfigSections.Ordered"/>, or null when absent (always null for outbounds and endpoints).</summary>
     public byte[]? Section(int index) => _sections[index];
 
     public static ConfigTemplate Default { get; } = Create(DefaultConfigTemplate.Json, 0);
@@ -83,6 +88,7 @@ internal sealed class ConfigTemplate
     {
         var sections = new byte[]?[ConfigSections.Ordered.Length];
         var outbounds = ImmutableArray.CreateBuilder<byte[]>();
+        var endpoints = ImmutableArray.CreateBuilder<byte[]>();
         var tags = new HashSet<string>(StringComparer.Ordinal);
         foreach (JsonProperty p in root.EnumerateObject())
         {
@@ -98,11 +104,16 @@ internal sealed class ConfigTemplate
             }
             if (p.Name == ConfigSections.Endpoints)
             {
-                foreach (JsonElement o in p.Value.EnumerateArray()) tags.Add(o.GetProperty("tag").GetString()!);
+                foreach (JsonElement o in p.Value.EnumerateArray())
+                {
+                    endpoints.Add(Compact(o));
+                    tags.Add(o.GetProperty("tag").GetString()!);
+                }
+                continue;
             }
             sections[index] = Compact(p.Value);
         }
-        return new ConfigTemplate(version, sections, outbounds.ToImmutable(), tags.ToFrozenSet(StringComparer.Ordinal));
+        return new ConfigTemplate(version, sections, outbounds.ToImmutable(), endpoints.ToImmutable(), tags.ToFrozenSet(StringComparer.Ordinal));
     }
 
     private static byte[] Compact(JsonElement value)

@@ -9,4 +9,5 @@ internal enum InboundProtocol
     Shadowsocks = 4,
     Hysteria2 = 5,
     Tuic = 6,
+    WireGuard = 7,
 }

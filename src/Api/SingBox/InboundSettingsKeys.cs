@@ -27,11 +27,19 @@ internal static class InboundSettingsKeys
     public const string HostHeader = "host_header";
     public const string MaxEarlyData = "max_early_data";
     public const string ServiceName = "service_name";
+    public const string PublicKey = "public_key";
+    public const string Ipv4Pool = "ipv4_pool";
+    public const string Ipv6Pool = "ipv6_pool";
+    public const string Dns = "dns";
+    public const string Mtu = "mtu";
+    public const string PresharedKeys = "preshared_keys";
+    public const string PersistentKeepalive = "persistent_keepalive";
+    public const string AllowedIps = "allowed_ips";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         Flow, Security, Method, ServerPsk, Obfs, ObfsPassword, UpMbps, DownMbps, CongestionControl, UdpRelayMode,
         ZeroRttHandshake, ServerName, Alpn, UtlsFingerprint, Insecure, RealityPublicKey, RealityShortId, Path, HostHeader,
-        MaxEarlyData, ServiceName,
+        MaxEarlyData, ServiceName, PublicKey, Ipv4Pool, Ipv6Pool, Dns, Mtu, PresharedKeys, PersistentKeepalive, AllowedIps,
     };
 }

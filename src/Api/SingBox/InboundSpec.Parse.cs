@@ -88,7 +88,8 @@ internal sealed partial class InboundSpec
             InboundProtocol.Trojan => TrojanSettings.Instance,
             InboundProtocol.Shadowsocks => ReadShadowsocks(s),
             InboundProtocol.Hysteria2 => ReadHysteria2(s),
-            _ => ReadTuic(s),
+            InboundProtocol.Tuic => ReadTuic(s),
+            _ => ReadWireGuard(s),
         };
         s.RefuseUnread($"{protocol} over {network} with tls {tls}");
 
@@ -115,6 +116,10 @@ internal sealed partial class InboundSpec
                 if (n != InboundNetwork.Udp) e.Add("network", $"{V.Name(p)} runs its own QUIC; network must be udp.");
                 if (t == InboundSecurity.None) e.Add("tls", $"{V.Name(p)} requires TLS; tls must be tls.");
                 if (t == InboundSecurity.Reality) e.Add("tls", "REALITY does not run over QUIC; tls must be tls.");
+                break;
+            case InboundProtocol.WireGuard:
+                if (n != InboundNetwork.Udp) e.Add("network", "wireguard runs over UDP; network must be udp.");
+                if (t != InboundSecurity.None) e.Add("tls", "wireguard has its own encryption; tls must be none.");
                 break;
             default:
                 if (n == InboundNetwork.Udp) e.Add("network", $"{V.Name(p)} runs over TCP: network must be tcp, ws, grpc, http, httpupgrade or quic.");
@@ -300,6 +305,61 @@ internal sealed partial class InboundSpec
             s.Error(K.UdpRelayMode, "Must be one of " + V.List(V.TuicUdpRelayModes) + ".");
         bool zeroRtt = s.Bool(K.ZeroRttHandshake) ?? false;
         return new TuicSettings(congestion, relay, zeroRtt);
+    }
+
+    private static WireGuardSettings? ReadWireGuard(InboundSettingsReader s)
+    {
+        string? publicKey = s.String(K.PublicKey, 64);
+        if (publicKey is null)
+        {
+            if (!s.Has(K.PublicKey)) s.Error(K.PublicKey, "Required: the node's public key, as `wg pubkey` prints it.");
+        }
+        else if (!IsBase64Of(publicKey, 32))
+        {
+            s.Error(K.PublicKey, "Must be standard base64 of 32 bytes (44 characters), as `wg pubkey` prints it.");
+        }
+        WireGuardPool? v4 = ReadPool(s, K.Ipv4Pool, AddressFamily.InterNetwork);
+        WireGuardPool? v6 = ReadPool(s, K.Ipv6Pool, AddressFamily.InterNetworkV6);
+        if (!s.Has(K.Ipv4Pool) && !s.Has(K.Ipv6Pool)) s.Error(K.Ipv4Pool, "Set ipv4_pool, ipv6_pool or both: peers get their addresses from them.");
+        ImmutableArray<string> dns = s.StringList(K.Dns, maxItems: 4, maxLength: 45) ?? [];
+        if (dns.Any(d => !IsIpLiteral(d))) s.Error(K.Dns, "Every entry must be an IPv4 or IPv6 address.");
+        int? mtu = s.Int(K.Mtu, 1280, 9000);
+        bool psk = s.Bool(K.PresharedKeys) ?? false;
+        int? keepalive = s.Int(K.PersistentKeepalive, 1, 65535);
+        ImmutableArray<string> allowed = s.StringList(K.AllowedIps, maxItems: 64, maxLength: 43) ?? WireGuardSettings.DefaultAllowedIps;
+        foreach (string cidr in allowed)
+        {
+            AddressFamily family = cidr.Contains(':') ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+            if (!IsCidr(cidr, family))
+            {
+                s.Error(K.AllowedIps, "Every entry must be a network in CIDR notation without host bits, e.g. 0.0.0.0/0 or ::/0.");
+                break;
+            }
+        }
+        if (publicKey is null || (v4 is null && v6 is null) || !IsBase64Of(publicKey, 32)) return null;
+        return new WireGuardSettings(publicKey, v4, v6, dns, mtu, psk, keepalive, allowed);
+    }
+
+    private static WireGuardPool? ReadPool(InboundSettingsReader s, string key, AddressFamily family)
+    {
+        string? cidr = s.String(key, 64);
+        if (cidr is null) return null;
+        if (WireGuardPool.TryParse(cidr, family, out WireGuardPool? pool, out string? error)) return pool;
+        s.Error(key, error);
+        return null;
+    }
+
+    /// <summary>An IPv6 literal, or an IPv4 dotted quad (IPAddress.TryParse also takes "1.2" and plain numbers).</summary>
+    private static bool IsIpLiteral(string s)
+        => IPAddress.TryParse(s, out IPAddress? a) && !s.Contains('%')
+           && (a.AddressFamily == AddressFamily.InterNetworkV6 || s.Count(c => c == '.') == 3);
+
+    /// <summary>A CIDR network of <paramref name="family"/>; /0 and single hosts are fine here (these are routes, not pools).</summary>
+    private static bool IsCidr(string cidr, AddressFamily family)
+    {
+        int slash = cidr.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || cidr.Contains('%') || !IPAddress.TryParse(cidr.AsSpan(0, slash), out IPAddress? address) || address.AddressFamily != family) return false;
+        return IPNetwork.TryParse(cidr, out _);
     }
 
     /// <summary>A DNS name (letters, digits, '-', '_' in dot-separated labels) or a literal IPv4/IPv6 address.</summary>

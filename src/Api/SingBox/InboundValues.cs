@@ -13,6 +13,7 @@ internal static class InboundValues
         ["shadowsocks"] = InboundProtocol.Shadowsocks,
         ["hysteria2"] = InboundProtocol.Hysteria2,
         ["tuic"] = InboundProtocol.Tuic,
+        ["wireguard"] = InboundProtocol.WireGuard,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static readonly FrozenDictionary<string, InboundNetwork> Networks = new Dictionary<string, InboundNetwork>(StringComparer.Ordinal)
@@ -72,6 +73,7 @@ internal static class InboundValues
         InboundProtocol.Shadowsocks => "shadowsocks",
         InboundProtocol.Hysteria2 => "hysteria2",
         InboundProtocol.Tuic => "tuic",
+        InboundProtocol.WireGuard => "wireguard",
         _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
     };
 

@@ -10,11 +10,20 @@ namespace Vpn.Perf.Api.SingBox;
 /// <param name="Inbound">The validated inbound.</param>
 /// <param name="Uuid">vless, vmess, tuic.</param>
 /// <param name="Password">trojan, shadowsocks, hysteria2, tuic.</param>
-internal sealed record ProxyOutbound(string Tag, InboundSpec Inbound, string? Uuid, string? Password)
+/// <param name="Peer">wireguard: the subscription's own peer (keys and addresses).</param>
+internal sealed record ProxyOutbound(string Tag, InboundSpec Inbound, string? Uuid, string? Password, WireGuardPeer? Peer = null)
 {
-    /// <summary>False when the secret cannot authenticate this protocol (a UUID protocol and a secret that is no UUID).</summary>
-    public static bool TryCreate(string tag, InboundSpec inbound, string secret, [NotNullWhen(true)] out ProxyOutbound? outbound)
+    /// <summary>
+    /// False when the subscription cannot authenticate on this inbound: a UUID protocol and a secret that is no UUID, or a
+    /// WireGuard inbound without the subscription's peer.
+    /// </summary>
+    public static bool TryCreate(string tag, InboundSpec inbound, string secret, WireGuardPeer? peer, [NotNullWhen(true)] out ProxyOutbound? outbound)
     {
+        if (inbound.Protocol == InboundProtocol.WireGuard)
+        {
+            outbound = peer is null ? null : new ProxyOutbound(tag, inbound, null, null, peer);
+            return outbound is not null;
+        }
         bool needsUuid = inbound.Protocol is InboundProtocol.Vless or InboundProtocol.Vmess or InboundProtocol.Tuic;
         if (needsUuid && !Guid.TryParse(secret, out _))
         {

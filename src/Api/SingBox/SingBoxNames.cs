@@ -50,6 +50,16 @@ internal static class SingBoxNames
     public static readonly JsonEncodedText Shadowsocks = JsonEncodedText.Encode("shadowsocks");
     public static readonly JsonEncodedText Hysteria2 = JsonEncodedText.Encode("hysteria2");
     public static readonly JsonEncodedText Tuic = JsonEncodedText.Encode("tuic");
+    public static readonly JsonEncodedText WireGuard = JsonEncodedText.Encode("wireguard");
+    public static readonly JsonEncodedText Endpoints = JsonEncodedText.Encode("endpoints");
+    public static readonly JsonEncodedText Mtu = JsonEncodedText.Encode("mtu");
+    public static readonly JsonEncodedText Address = JsonEncodedText.Encode("address");
+    public static readonly JsonEncodedText PrivateKey = JsonEncodedText.Encode("private_key");
+    public static readonly JsonEncodedText Peers = JsonEncodedText.Encode("peers");
+    public static readonly JsonEncodedText Port = JsonEncodedText.Encode("port");
+    public static readonly JsonEncodedText PreSharedKey = JsonEncodedText.Encode("pre_shared_key");
+    public static readonly JsonEncodedText AllowedIps = JsonEncodedText.Encode("allowed_ips");
+    public static readonly JsonEncodedText PersistentKeepaliveInterval = JsonEncodedText.Encode("persistent_keepalive_interval");
     public static readonly JsonEncodedText Selector = JsonEncodedText.Encode("selector");
     public static readonly JsonEncodedText UrlTest = JsonEncodedText.Encode("urltest");
     public static readonly JsonEncodedText Ws = JsonEncodedText.Encode("ws");
@@ -67,6 +77,7 @@ internal static class SingBoxNames
         InboundProtocol.Trojan => Trojan,
         InboundProtocol.Shadowsocks => Shadowsocks,
         InboundProtocol.Hysteria2 => Hysteria2,
-        _ => Tuic,
+        InboundProtocol.Tuic => Tuic,
+        _ => WireGuard,
     };
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
 using Vpn.Perf.Api.SingBox;
 
@@ -17,7 +18,7 @@ internal static class XrayRenderer
         ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10"];
 
     /// <summary>
-    /// False for what current Xray-core refuses or lacks: hysteria2 and tuic (Xray's hysteria2 outbound is too new for
+    /// False for what current Xray-core refuses or lacks (WireGuard it dials with its wireguard outbound): hysteria2 and tuic (Xray's hysteria2 outbound is too new for
     /// the apps' bundled cores), the http and quic transports (removed from Xray), and TLS without certificate
     /// verification (Xray 26 refuses <c>allowInsecure</c>; its replacement pins a certificate hash an inbound does not carry).
     /// </summary>
@@ -148,7 +149,8 @@ internal static class XrayRenderer
             InboundProtocol.Vless => "vless",
             InboundProtocol.Vmess => "vmess",
             InboundProtocol.Trojan => "trojan",
-            _ => "shadowsocks",
+            InboundProtocol.Shadowsocks => "shadowsocks",
+            _ => "wireguard",
         });
         w.WriteStartObject("settings");
         switch (spec.Settings)
@@ -177,9 +179,13 @@ internal static class XrayRenderer
                 w.WriteEndObject();
                 w.WriteEndArray();
                 break;
+            case WireGuardSettings wg:
+                WriteWireGuard(w, spec, wg, proxy.Peer!);
+                break;
         }
         w.WriteEndObject();
-        if (spec.Protocol != InboundProtocol.Shadowsocks) WriteStream(w, spec);
+        // shadowsocks and wireguard take no stream settings (no transport, no TLS).
+        if (spec.Protocol is not (InboundProtocol.Shadowsocks or InboundProtocol.WireGuard)) WriteStream(w, spec);
         w.WriteEndObject();
     }
 
@@ -202,6 +208,28 @@ internal static class XrayRenderer
         w.WriteEndArray();
         w.WriteEndObject();
         w.WriteEndArray();
+    }
+
+    /// <summary>Xray's wireguard outbound (infra/conf/wireguard.go): the tunnel's key and addresses, the node as its one peer.</summary>
+    private static void WriteWireGuard(Utf8JsonWriter w, InboundSpec spec, WireGuardSettings wg, WireGuardPeer peer)
+    {
+        w.WriteString("secretKey", peer.PrivateKey);
+        w.WriteStartArray("address");
+        foreach (string address in wg.PeerAddresses(peer.AddressIndex)) w.WriteStringValue(address);
+        w.WriteEndArray();
+        w.WriteStartArray("peers");
+        w.WriteStartObject();
+        w.WriteString("publicKey", wg.PublicKey);
+        if (peer.PresharedKey is { } psk) w.WriteString("preSharedKey", psk);
+        // Xray splits the endpoint at the last ':', so an IPv6 literal goes in brackets.
+        w.WriteString("endpoint", (spec.Host.Contains(':') ? "[" + spec.Host + "]" : spec.Host) + ":" + spec.Port.ToString(CultureInfo.InvariantCulture));
+        if (wg.PersistentKeepalive is { } keepalive) w.WriteNumber("keepAlive", keepalive);
+        w.WriteStartArray("allowedIPs");
+        foreach (string range in wg.AllowedIps) w.WriteStringValue(range);
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (wg.Mtu is { } mtu) w.WriteNumber("mtu", mtu);
     }
 
     /// <summary>trojan and shadowsocks: opens <c>servers</c> and its one server; the caller adds the credentials and closes both.</summary>

@@ -28,9 +28,11 @@ public sealed class MihomoRendererTests
             'ss': {'cipher', 'password', 'udp', 'plugin', 'plugin-opts', 'udp-over-tcp'},
             'hysteria2': {'password', 'up', 'down', 'obfs', 'obfs-password', 'sni', 'skip-cert-verify', 'alpn', 'fingerprint'},
             'tuic': {'uuid', 'password', 'sni', 'alpn', 'skip-cert-verify', 'congestion-controller', 'udp-relay-mode', 'reduce-rtt'},
+            'wireguard': {'ip', 'ipv6', 'private-key', 'public-key', 'pre-shared-key', 'allowed-ips', 'udp', 'mtu', 'persistent-keepalive',
+                          'remote-dns-resolve', 'dns', 'reserved', 'workers'},
         }
         required = {'vless': {'uuid'}, 'vmess': {'uuid', 'cipher', 'alterId'}, 'trojan': {'password'}, 'ss': {'cipher', 'password'},
-                    'hysteria2': {'password'}, 'tuic': {'uuid', 'password'}}
+                    'hysteria2': {'password'}, 'tuic': {'uuid', 'password'}, 'wireguard': {'private-key', 'public-key', 'allowed-ips'}}
         networks = {'vless': {'ws', 'h2', 'grpc', 'http'}, 'vmess': {'ws', 'h2', 'grpc', 'http'}, 'trojan': {'ws', 'grpc'}}
         opts = {'ws-opts': {'path', 'headers', 'max-early-data', 'early-data-header-name', 'v2ray-http-upgrade'},
                 'grpc-opts': {'grpc-service-name'}, 'h2-opts': {'host', 'path'}, 'reality-opts': {'public-key', 'short-id'}}
@@ -60,6 +62,15 @@ public sealed class MihomoRendererTests
             if 'reality-opts' in p and 'client-fingerprint' not in p: errors.append('reality without client-fingerprint')
             if t == 'ss' and p['cipher'] not in ciphers: errors.append('unknown cipher ' + p['cipher'])
             if 'alpn' in p and not all(isinstance(x, str) for x in p['alpn']): errors.append('alpn not strings')
+            if t == 'wireguard':
+                import base64, ipaddress
+                for k in ('private-key', 'public-key', 'pre-shared-key'):
+                    if k in p and len(base64.b64decode(p[k], validate=True)) != 32: errors.append(k + ' not 32 bytes')
+                if 'ip' not in p and 'ipv6' not in p: errors.append('wireguard without ip or ipv6')
+                if 'ip' in p: ipaddress.IPv4Address(p['ip'])
+                if 'ipv6' in p: ipaddress.IPv6Address(p['ipv6'])
+                for a in p['allowed-ips']: ipaddress.ip_network(a)
+                if 'dns' in p and not p.get('remote-dns-resolve'): errors.append('dns without remote-dns-resolve is ignored')
         builtin = {'DIRECT', 'REJECT', 'PASS'}
         groups = {g['name'] for g in doc['proxy-groups']}
         for g in doc['proxy-groups']:
@@ -90,6 +101,28 @@ public sealed class MihomoRendererTests
         Assert.Equal(["proxy", "auto"], groups.Select(g => (string?)g!["name"]));
         Assert.Equal(kept.Count + 1, groups[0]!["proxies"]!.AsArray().Count);
         Assert.Equal("MATCH,proxy", (string?)doc["rules"]!.AsArray()[^1]);
+    }
+
+    [Fact]
+    public async Task Render_WireGuard_IsMihomosWireGuardProxy()
+    {
+        byte[] body = MihomoRenderer.Render(WireGuardInbounds.Config, "none");
+        GoldenFiles.AssertMatches("mihomo-wireguard.yaml", Encoding.UTF8.GetString(body));
+        JsonNode doc = await CheckAsync(body);
+        JsonArray proxies = doc["proxies"]!.AsArray();
+        Assert.Equal(WireGuardInbounds.Config.Proxies.Select(p => p.Tag), proxies.Select(p => (string?)p!["name"]));
+        JsonNode wg = proxies[0]!;
+        Assert.Equal("wireguard", (string?)wg["type"]);
+        Assert.Equal("10.66.0.7", (string?)wg["ip"]);
+        Assert.Equal("fd42:66::7", (string?)wg["ipv6"]);
+        Assert.Equal(WireGuardInbounds.PeerKey, (string?)wg["private-key"]);
+        Assert.Equal(WireGuardInbounds.NodeKey, (string?)wg["public-key"]);
+        Assert.Equal(WireGuardInbounds.Psk, (string?)wg["pre-shared-key"]);
+        Assert.Equal(51820, (int?)wg["port"]);
+        JsonNode v6 = proxies[2]!;
+        Assert.Null(v6["ip"]);
+        Assert.Equal("fd42:77::2", (string?)v6["ipv6"]);
+        Assert.Equal("2001:db8::51", (string?)v6["server"]);
     }
 
     [Fact]

@@ -44,6 +44,12 @@ public sealed class XrayRendererTests
                     keys(s, {'servers'}, proto + ' settings')
                     for server in s['servers']:
                         keys(server, {'address', 'port', 'password'} | ({'method'} if proto == 'shadowsocks' else set()), proto + ' server')
+                elif proto == 'wireguard':
+                    keys(s, {'secretKey', 'address', 'peers', 'mtu', 'workers', 'reserved', 'domainStrategy', 'noKernelTun'}, 'wireguard settings')
+                    for peer in s['peers']:
+                        keys(peer, {'endpoint', 'publicKey', 'preSharedKey', 'keepAlive', 'allowedIPs'}, 'wireguard peer')
+                        if ':' not in peer['endpoint']: errors.append('endpoint without port')
+                    if 'streamSettings' in ob: errors.append('wireguard takes no streamSettings')
                 elif proto not in ('freedom', 'blackhole'):
                     errors.append('unknown protocol ' + proto)
                 st = ob.get('streamSettings')
@@ -85,6 +91,20 @@ public sealed class XrayRendererTests
     [InlineData("vless-quic")]
     [InlineData("trojan-tcp")] // insecure: Xray 26 refuses allowInsecure
     public void CanExpress_WhatXrayRefuses_IsFalse(string inbound) => Assert.False(XrayRenderer.CanExpress(EveryInbound.Proxy(inbound).Inbound));
+
+    [Fact]
+    public async Task Render_WireGuard_IsXraysWireGuardOutbound()
+    {
+        byte[] body = XrayRenderer.Render(WireGuardInbounds.Config, "none");
+        GoldenFiles.AssertMatches("xray-wireguard.json", Encoding.UTF8.GetString(body));
+        JsonArray configs = await CheckAsync(body);
+        Assert.Equal(3, configs.Count);
+        JsonNode wg = configs[0]!["outbounds"]![0]!;
+        Assert.Equal("wireguard", (string?)wg["protocol"]);
+        Assert.Equal(WireGuardInbounds.PeerKey, (string?)wg["settings"]!["secretKey"]);
+        Assert.Equal("wg.example.com:51820", (string?)wg["settings"]!["peers"]![0]!["endpoint"]);
+        Assert.Equal("[2001:db8::51]:51820", (string?)configs[2]!["outbounds"]![0]!["settings"]!["peers"]![0]!["endpoint"]);
+    }
 
     [Fact]
     public async Task Render_RealityVision_UsesVnextAndRealitySettings()

@@ -135,6 +135,7 @@ internal sealed class SingBoxConfigChecker
     {
         Keys(root, "$", ["$schema", "log", "dns", "ntp", "certificate", "endpoints", "inbounds", "outbounds", "route", "services", "experimental"]);
         if (root.TryGetProperty("log", out JsonElement log)) Keys(log, "$.log", ["disabled", "level", "output", "timestamp"]);
+        if (root.TryGetProperty("endpoints", out JsonElement endpoints)) Each(endpoints, "$.endpoints", Endpoint);
         if (root.TryGetProperty("outbounds", out JsonElement outbounds)) Each(outbounds, "$.outbounds", Outbound);
         if (root.TryGetProperty("inbounds", out JsonElement inbounds)) Each(inbounds, "$.inbounds", Inbound);
         if (root.TryGetProperty("route", out JsonElement route)) Route(route);
@@ -221,6 +222,64 @@ internal sealed class SingBoxConfigChecker
         if (type is "hysteria2" or "tuic" && !IsEnabledTls(o)) Problem(path + ".tls", $"{type} requires TLS");
         if (o.TryGetProperty("tls", out JsonElement tls)) Tls(tls, path + ".tls", quic);
         if (o.TryGetProperty("transport", out JsonElement transport)) Transport(transport, path + ".transport", o);
+    }
+
+    /// <summary>
+    /// SINGBOX.md §2, "WireGuard endpoint": the only endpoint type a client config here has; its tag shares the outbounds'
+    /// namespace. Keys must be base64 of 32 bytes, addresses prefixes, a peer needs address, port and public key.
+    /// </summary>
+    private void Endpoint(JsonElement e, string path)
+    {
+        if (Type(e, path) is not { } type) return;
+        if (type != "wireguard")
+        {
+            Problem(path, $"endpoint type '{type}' is not expected in a client config");
+            return;
+        }
+        Keys(e, path, ["type", "tag", "system", "name", "mtu", "address", "private_key", "listen_port", "udp_timeout", "workers", "peers", .. Dial]);
+        string? tag = Str(e, path, "tag", required: true);
+        if (tag is not null && !_outboundTags.Add(tag)) Problem(path + ".tag", "duplicate outbound/endpoint tag");
+        if (!e.TryGetProperty("address", out JsonElement address) || address.ValueKind != JsonValueKind.Array || address.GetArrayLength() == 0)
+            Problem(path + ".address", "required, a list of prefixes");
+        else
+        {
+            foreach (JsonElement a in address.EnumerateArray())
+            {
+                if (!System.Net.IPNetwork.TryParse(a.GetString(), out _)) Problem(path + ".address", $"'{a}' is not a prefix");
+            }
+        }
+        WireGuardKey(e, path, "private_key", required: true);
+        if (e.TryGetProperty("mtu", out JsonElement mtu) && (mtu.ValueKind != JsonValueKind.Number || !mtu.TryGetUInt32(out _))) Problem(path + ".mtu", "must be a number");
+        if (!e.TryGetProperty("peers", out JsonElement peers) || peers.ValueKind != JsonValueKind.Array || peers.GetArrayLength() == 0)
+        {
+            Problem(path + ".peers", "a client endpoint needs its server as a peer");
+            return;
+        }
+        int i = 0;
+        foreach (JsonElement p in peers.EnumerateArray())
+        {
+            string pp = $"{path}.peers[{i++}]";
+            Keys(p, pp, ["address", "port", "public_key", "pre_shared_key", "allowed_ips", "persistent_keepalive_interval", "reserved"]);
+            Str(p, pp, "address", required: true);
+            if (!p.TryGetProperty("port", out JsonElement port) || !port.TryGetUInt16(out ushort n) || n == 0) Problem(pp + ".port", "required, 1 to 65535");
+            WireGuardKey(p, pp, "public_key", required: true);
+            WireGuardKey(p, pp, "pre_shared_key", required: false);
+            if (p.TryGetProperty("allowed_ips", out JsonElement allowed))
+            {
+                foreach (JsonElement a in allowed.EnumerateArray())
+                {
+                    if (!System.Net.IPNetwork.TryParse(a.GetString(), out _)) Problem(pp + ".allowed_ips", $"'{a}' is not a prefix");
+                }
+            }
+        }
+    }
+
+    private void WireGuardKey(JsonElement o, string path, string key, bool required)
+    {
+        string? value = Str(o, path, key, required);
+        if (value is null) return;
+        Span<byte> bytes = stackalloc byte[33];
+        if (!Convert.TryFromBase64String(value, bytes, out int written) || written != 32) Problem(path + "." + key, "not base64 of 32 bytes");
     }
 
     private void Members(JsonElement o, string path, string type)

@@ -8,4 +8,5 @@ internal enum ConfigFormat
     Xray = 2,
     Links = 3,
     LinksPlain = 4,
+    WireGuard = 5,
 }

@@ -1,6 +1,7 @@
 using Vpn.Perf.Api.Mihomo;
 using Vpn.Perf.Api.ShareLinks;
 using Vpn.Perf.Api.SingBox;
+using Vpn.Perf.Api.WgQuick;
 using Vpn.Perf.Api.Xray;
 
 namespace Vpn.Perf.Api.Features.Configs;
@@ -8,10 +9,10 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// <summary>Each <see cref="ConfigFormat"/>'s name in URLs, media type, file extension and renderer.</summary>
 internal static class ConfigFormats
 {
-    public const int Count = 5;
+    public const int Count = 6;
 
     /// <summary>The names <c>?format=</c> and the path suffix take, in <see cref="ConfigFormat"/> order.</summary>
-    public static readonly string[] Names = ["singbox", "mihomo", "xray", "links", "links-plain"];
+    public static readonly string[] Names = ["singbox", "mihomo", "xray", "links", "links-plain", "wireguard"];
 
     /// <summary>What a format's stub is named when none of the subscription's inbounds can be written in it.</summary>
     public const string NoServerReason = "No server supports this app";
@@ -44,6 +45,7 @@ internal static class ConfigFormats
     {
         ConfigFormat.SingBox or ConfigFormat.Xray => ".json",
         ConfigFormat.Mihomo => ".yaml",
+        ConfigFormat.WireGuard => ".conf",
         _ => ".txt",
     };
 
@@ -53,6 +55,7 @@ internal static class ConfigFormats
         ConfigFormat.Mihomo => MihomoRenderer.Render(config, NoServerReason),
         ConfigFormat.Xray => XrayRenderer.Render(config, NoServerReason),
         ConfigFormat.Links => HasLink(config) ? ShareLinkRenderer.RenderBase64(config) : ShareLinkRenderer.RenderStub(NoServerReason, base64: true),
+        ConfigFormat.WireGuard => WgQuickRenderer.Render(config, NoServerReason),
         _ => HasLink(config) ? ShareLinkRenderer.RenderPlain(config) : ShareLinkRenderer.RenderStub(NoServerReason, base64: false),
     };
 
@@ -63,6 +66,7 @@ internal static class ConfigFormats
         ConfigFormat.Mihomo => MihomoRenderer.RenderStub(reason),
         ConfigFormat.Xray => XrayRenderer.RenderStub(reason),
         ConfigFormat.Links => ShareLinkRenderer.RenderStub(reason, base64: true),
+        ConfigFormat.WireGuard => WgQuickRenderer.RenderStub(reason),
         _ => ShareLinkRenderer.RenderStub(reason, base64: false),
     };
 

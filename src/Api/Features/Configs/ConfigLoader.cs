@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using Vpn.Perf.Api.Features.Devices;
+using Vpn.Perf.Api.Features.WireGuard;
 using Vpn.Perf.Api.SingBox;
 using Vpn.Perf.Shared.Contracts;
 
@@ -13,7 +14,8 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// lookup and no query. Only while the index is not ready (start-up, a lost LISTEN connection) is the token looked
 /// up in Postgres, uncached. The base template is kept here by version and re-read only when the query says it changed.
 /// </summary>
-internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkIndex links, ConfigHeaders headers, ILogger<ConfigLoader> logger)
+internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkIndex links, ConfigHeaders headers, PeerKeyProtector peerKeys,
+    ILogger<ConfigLoader> logger)
 {
     // Version 0 never exists in the table (it starts at 1), so the first load fetches the stored template.
     private volatile ConfigTemplate _template = ConfigTemplate.Default;
@@ -96,7 +98,7 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
             if (InboundSpec.TryParse(row.GetProperty("protocol").GetString(), row.GetProperty("host").GetString(), row.GetProperty("port").GetInt32(),
                     row.GetProperty("network").GetString(), row.GetProperty("tls").GetString(), row.GetProperty("settings"), out InboundSpec? spec, out var errors))
             {
-                inbounds.Add(new ConfigInbound(node, tag, spec));
+                inbounds.Add(new ConfigInbound(node, tag, spec, spec.Settings is WireGuardSettings wg ? ReadPeer(id, row, wg) : null));
             }
             else
             {
@@ -105,7 +107,30 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
             }
         }
         return ClientConfig.Build(template, inbounds, secret,
-            skipped => ConfigsLog.InboundSkipped(logger, id, skipped.NodeName, skipped.Tag, "the subscription's secret is no UUID, which this protocol needs"));
+            skipped => ConfigsLog.InboundSkipped(logger, id, skipped.NodeName, skipped.Tag, skipped.Spec.Protocol == InboundProtocol.WireGuard
+                ? "the subscription has no readable WireGuard peer on it"
+                : "the subscription's secret is no UUID, which this protocol needs"));
+    }
+
+    /// <summary>The subscription's peer on a WireGuard inbound, decrypted; null without one or when it cannot be decrypted (logged).</summary>
+    private WireGuardPeer? ReadPeer(Guid subscriptionId, JsonElement row, WireGuardSettings settings)
+    {
+        if (row.GetProperty("peer") is not { ValueKind: JsonValueKind.Object } peer) return null;
+        Guid inboundId = row.GetProperty("id").GetGuid();
+        int index = peer.GetProperty("index").GetInt32();
+        // Only a pool shrunk around the Api (the endpoint refuses it) leaves an index outside: no address, no config.
+        if (index > settings.LastPeerIndex) return null;
+        string keyId = peer.GetProperty("kid").GetString()!;
+        string? privateKey = peerKeys.UnprotectToBase64(keyId, Convert.FromHexString(peer.GetProperty("key").GetString()!), subscriptionId, inboundId, PeerSecret.PrivateKey);
+        string? presharedKey = null;
+        bool pskReadable = peer.GetProperty("psk") is not { ValueKind: JsonValueKind.String } psk
+            || (presharedKey = peerKeys.UnprotectToBase64(keyId, Convert.FromHexString(psk.GetString()!), subscriptionId, inboundId, PeerSecret.PresharedKey)) is not null;
+        if (privateKey is null || !pskReadable)
+        {
+            WireGuardLog.PeerUnreadable(logger, subscriptionId, inboundId, keyId);
+            return null;
+        }
+        return new WireGuardPeer(privateKey, presharedKey, index);
     }
 
     private ConfigTemplate ResolveTemplate(ConfigTemplate current, long? version, string? body)

@@ -23,13 +23,13 @@ internal static class ConfigsEndpoints
     {
         app.MapGet("/s/{token}", GetConfig)
             .WithName(nameof(GetConfig))
-            .WithSummary("The subscription's client config in the format ?format= names (singbox, mihomo, xray, links, links-plain), "
+            .WithSummary("The subscription's client config in the format ?format= names (singbox, mihomo, xray, links, links-plain, wireguard), "
                 + "else the one its User-Agent gets (anonymous: the link token is the secret; see rotate-link).")
             .WithTags("Configs")
             .AllowAnonymous();
         app.MapGet("/s/{token}/{format}", GetConfig)
             .WithName("GetConfigAs")
-            .WithSummary("The subscription's client config in the format the path names (singbox, mihomo, xray, links, links-plain).")
+            .WithSummary("The subscription's client config in the format the path names (singbox, mihomo, xray, links, links-plain, wireguard).")
             .WithTags("Configs")
             .AllowAnonymous();
         app.MapFormatRules();

@@ -9,7 +9,8 @@ internal static class ConfigsStore
     /// <summary>
     /// Everything one render needs in one round trip (no row when the subscription does not exist): $2 the template
     /// version already in memory, so the body is sent only when it changed. Inbounds come as one JSON array (active
-    /// ones, in creation order: UUIDv7). Then the id, the effective device limit and the registered HWIDs.
+    /// ones, in creation order: UUIDv7), a WireGuard inbound with the subscription's peer (its keys still encrypted: the
+    /// loader decrypts them). Then the id, the effective device limit and the registered HWIDs.
     /// </summary>
     private const string LoadColumnsSql = """
         select s.is_suspended or u.disabled,
@@ -23,10 +24,14 @@ internal static class ConfigsStore
                t.version,
                case when t.version = $2 then null else t.body::text end,
                coalesce((select json_agg(json_build_object('node', n.name, 'tag', i.tag, 'host', i.host, 'port', i.port, 'protocol', i.protocol,
-                                                           'network', i.network, 'tls', i.tls, 'settings', i.settings) order by i.id)
+                                                           'network', i.network, 'tls', i.tls, 'settings', i.settings, 'id', i.id,
+                                                           'peer', case when p.inbound_id is not null then json_build_object(
+                                                               'index', p.address_index, 'key', encode(p.private_key, 'hex'),
+                                                               'psk', encode(p.preshared_key, 'hex'), 'kid', p.key_id) end) order by i.id)
                          from subscription_inbounds si
                          join inbounds i on i.id = si.inbound_id
                          join nodes n on n.id = i.node_id
+                         left join wireguard_peers p on p.subscription_id = si.subscription_id and p.inbound_id = si.inbound_id
                          where si.subscription_id = s.id and i.is_active), '[]')::text,
                s.id,
                l.device_limit,

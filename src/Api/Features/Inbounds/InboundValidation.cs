@@ -22,7 +22,10 @@ internal static class InboundValidation
     public const string DefaultTls = "none";
 
     /// <summary>Per-field errors keyed by JSON property name; empty when the request is valid.</summary>
-    public static Dictionary<string, string[]> Validate(InboundRequest request)
+    public static Dictionary<string, string[]> Validate(InboundRequest request) => Validate(request, out _);
+
+    /// <summary>As <see cref="Validate(InboundRequest)"/>, with the parsed inbound when it is valid.</summary>
+    public static Dictionary<string, string[]> Validate(InboundRequest request, out InboundSpec? spec)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         Text(errors, "tag", request.Tag, MaxTag, required: true);
@@ -40,10 +43,11 @@ internal static class InboundValidation
         }
         JsonElement specSettings = errors.ContainsKey("settings") ? default : request.Settings ?? default;
         if (!InboundSpec.TryParse(request.Protocol, request.Host, request.Port ?? 0, request.Network ?? DefaultNetwork,
-                request.Tls ?? DefaultTls, specSettings, out _, out Dictionary<string, string[]> specErrors))
+                request.Tls ?? DefaultTls, specSettings, out spec, out Dictionary<string, string[]> specErrors))
         {
             foreach ((string field, string[] messages) in specErrors) errors.TryAdd(field, messages);
         }
+        if (errors.Count > 0) spec = null;
         return errors;
     }
 

@@ -5,8 +5,10 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
+using Vpn.Perf.Api.Features.WireGuard;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
+using Vpn.Perf.Api.SingBox;
 
 namespace Vpn.Perf.Api.Features.Inbounds;
 
@@ -25,10 +27,12 @@ internal static class InboundsEndpoints
     }
 
     private static async Task<Results<Created<InboundResponse>, ValidationProblem, ProblemHttpResult>> CreateInbound(
-        Guid nodeId, InboundRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+        Guid nodeId, InboundRequest request, ClaimsPrincipal user, NpgsqlDataSource db, WireGuardPeers peers, CancellationToken ct)
     {
-        Dictionary<string, string[]> errors = InboundValidation.Validate(request);
+        Dictionary<string, string[]> errors = InboundValidation.Validate(request, out InboundSpec? spec);
         if (errors.Count > 0) return Problem.Validation(errors);
+        // Refused now rather than at the first link: an inbound no subscription could be linked to helps nobody.
+        if (spec!.Protocol == InboundProtocol.WireGuard && !peers.IsConfigured) return new PeerProvisioning(PeerFailure.NotConfigured, Guid.Empty, 0).ToProblem();
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
         InboundResponse? created;
@@ -63,10 +67,12 @@ internal static class InboundsEndpoints
     private static async Task<Results<Ok<InboundResponse>, ValidationProblem, ProblemHttpResult>> UpdateInbound(
         Guid id, InboundRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
     {
-        Dictionary<string, string[]> errors = InboundValidation.Validate(request);
+        Dictionary<string, string[]> errors = InboundValidation.Validate(request, out InboundSpec? spec);
         if (errors.Count > 0) return Problem.Validation(errors);
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
+        if (await WireGuardStore.InboundStateAsync(conn, tx, id, ct) is not { } state) return Problem.NotFound("inbound", id);
+        if (WireGuardChange(state, spec!) is { } refused) return refused;
         InboundResponse? updated;
         try
         {
@@ -93,6 +99,26 @@ internal static class InboundsEndpoints
             JsonSerializer.SerializeToElement(new { nodeId = deleted.NodeId, tag = deleted.Tag }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A WireGuard inbound's peers hold addresses of its pools and keys only it accepts: a linked inbound cannot change to
+    /// or from wireguard (its links would be left without peers, or peers on a proxy), and its pools cannot shrink below
+    /// the highest address handed out. Null when the change is fine.
+    /// </summary>
+    private static ProblemHttpResult? WireGuardChange((string Protocol, long Links, int MaxIndex) state, InboundSpec spec)
+    {
+        bool was = state.Protocol == "wireguard", will = spec.Protocol == InboundProtocol.WireGuard;
+        if (was != will && state.Links > 0)
+        {
+            return Problem.Of(ProblemTypes.Conflict, $"The inbound has {state.Links} subscription link(s); its protocol cannot change to or from wireguard. "
+                + "Create a new inbound and move the links.");
+        }
+        if (will && state.MaxIndex > ((WireGuardSettings)spec.Settings).LastPeerIndex)
+        {
+            return Problem.Of(ProblemTypes.Conflict, $"A peer already has address index {state.MaxIndex}, beyond the new pools; keep pools at least that large.");
+        }
+        return null;
     }
 
     private static ProblemHttpResult TagTaken(InboundRequest request)

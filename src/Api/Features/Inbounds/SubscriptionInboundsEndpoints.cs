@@ -5,6 +5,7 @@ using Npgsql;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Resellers;
+using Vpn.Perf.Api.Features.WireGuard;
 using Vpn.Perf.Api.Problems;
 
 namespace Vpn.Perf.Api.Features.Inbounds;
@@ -40,7 +41,7 @@ internal static class SubscriptionInboundsEndpoints
     }
 
     private static async Task<Results<Ok<SubscriptionInboundsResponse>, ValidationProblem, ProblemHttpResult>> ReplaceSubscriptionInbounds(
-        Guid id, SubscriptionInboundsRequest request, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+        Guid id, SubscriptionInboundsRequest request, ClaimsPrincipal user, NpgsqlDataSource db, WireGuardPeers peers, CancellationToken ct)
     {
         Dictionary<string, string[]> errors = InboundValidation.Validate(request);
         if (errors.Count > 0) return Problem.Validation(errors);
@@ -54,6 +55,8 @@ internal static class SubscriptionInboundsEndpoints
         if (missing.Count > 0) return Problem.Validation("inboundIds", string.Join(" ", missing.Select(m => $"No inbound has id {m}.")));
         if (reseller is { } r && ResellerQuotaRules.Inbounds(await ResellersStore.LockAsync(conn, tx, r, null, ct), wanted) is { } refused) return refused;
         (Guid[] added, Guid[] removed) = await InboundsStore.ReplaceLinksAsync(conn, tx, id, wanted, ct);
+        // Also with nothing added: re-sending the same set is how staff repair a link left without its peer (a purchase into a full pool).
+        if (await peers.EnsureAsync(conn, tx, id, ct) is { } failed) return failed.ToProblem();
         if (added.Length + removed.Length > 0)
         {
             await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbounds.replace", AuditStore.Target("subscription", id),
@@ -65,7 +68,7 @@ internal static class SubscriptionInboundsEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> LinkSubscriptionInbound(
-        Guid id, Guid inboundId, ClaimsPrincipal user, NpgsqlDataSource db, CancellationToken ct)
+        Guid id, Guid inboundId, ClaimsPrincipal user, NpgsqlDataSource db, WireGuardPeers peers, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
@@ -75,13 +78,15 @@ internal static class SubscriptionInboundsEndpoints
             if (!await InboundsStore.LockSubscriptionAsync(conn, tx, id, r, ct)) return Problem.NotFound("subscription", id);
             if (ResellerQuotaRules.Inbounds(await ResellersStore.LockAsync(conn, tx, r, null, ct), [inboundId]) is { } refused) return refused;
         }
-        if (!await InboundsStore.LinkAsync(conn, tx, id, inboundId, reseller, ct))
+        bool linked = await InboundsStore.LinkAsync(conn, tx, id, inboundId, reseller, ct);
+        if (!linked && await MissingAsync(conn, tx, id, inboundId, reseller, ct) is { } notFound) return notFound;
+        // Already linked: nothing to audit, but a link left without its WireGuard peer (a purchase into a full pool) gets it now.
+        if (await peers.EnsureAsync(conn, tx, id, ct) is { } failed) return failed.ToProblem();
+        if (linked)
         {
-            if (await MissingAsync(conn, tx, id, inboundId, reseller, ct) is { } notFound) return notFound;
-            return TypedResults.NoContent(); // already linked: nothing changed, nothing to audit
+            await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditStore.Target("subscription", id),
+                JsonSerializer.SerializeToElement(new { inboundId }), ct);
         }
-        await AuditStore.AddAsync(conn, tx, user.UserId(), "subscription.inbound.link", AuditStore.Target("subscription", id),
-            JsonSerializer.SerializeToElement(new { inboundId }), ct);
         await tx.CommitAsync(ct);
         return TypedResults.NoContent();
     }

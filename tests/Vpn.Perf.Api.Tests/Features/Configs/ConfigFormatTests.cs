@@ -98,6 +98,7 @@ public sealed class ConfigFormatTests
         Assert.Contains("name: \"Traffic limit reached\"", await client.GetStringAsync(path + "?format=mihomo"), StringComparison.Ordinal);
         Assert.Contains("\"remarks\":\"Traffic limit reached\"", await client.GetStringAsync(path + "?format=xray"), StringComparison.Ordinal);
         Assert.Contains("#Traffic%20limit%20reached", Decoded("links", await client.GetStringAsync(path + "?format=links")), StringComparison.Ordinal);
+        Assert.StartsWith("# Traffic limit reached\n[Interface]\n", await client.GetStringAsync(path + "?format=wireguard"), StringComparison.Ordinal);
     }
 
     [Fact]

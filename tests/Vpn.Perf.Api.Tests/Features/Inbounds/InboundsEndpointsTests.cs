@@ -50,7 +50,7 @@ public sealed class InboundsEndpointsTests
         HttpClient client = api.ClientAs(Guid.NewGuid(), Roles.Operator);
 
         HttpResponseMessage r = await SendAsync(client, HttpMethod.Post, $"/api/v1/nodes/{node}/inbounds",
-            new { tag = "", host = "a b", port = 70000, protocol = "wireguard", settings = new[] { 1 } });
+            new { tag = "", host = "a b", port = 70000, protocol = "openvpn", settings = new[] { 1 } });
 
         JsonElement errors = (await ProblemAssert.IsAsync(r, HttpStatusCode.BadRequest, "validation")).GetProperty("errors");
         foreach (string field in new[] { "tag", "host", "port", "protocol", "settings" }) Assert.True(errors.TryGetProperty(field, out _), field);

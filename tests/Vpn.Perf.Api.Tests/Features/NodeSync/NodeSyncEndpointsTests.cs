@@ -175,21 +175,22 @@ public sealed class NodeSyncEndpointsTests
         await ProblemAssert.IsAsync(await staff.GetAsync("/api/v1/node/sync"), HttpStatusCode.Unauthorized, "invalid-token");
     }
 
-    private static async Task<string> TokenAsync(NpgsqlDataSource db, Guid node)
+    /// <summary>A fresh token of the node; its key. Shared with WireGuardPeersTests, as are the two below.</summary>
+    internal static async Task<string> TokenAsync(NpgsqlDataSource db, Guid node)
     {
         string key = NodeTokenKey.Create();
         await ExecAsync(db, "insert into node_tokens (id, node_id, key_hash) values ($1, $2, $3)", Ids.NewId(), node, NodeTokenKey.Hash(key));
         return key;
     }
 
-    private static HttpClient NodeClient(ApiFactory api, string key)
+    internal static HttpClient NodeClient(ApiFactory api, string key)
     {
         HttpClient client = api.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", key);
         return client;
     }
 
-    private static Task<HttpResponseMessage> GetAsync(HttpClient client, EntityTagHeaderValue etag)
+    internal static Task<HttpResponseMessage> GetAsync(HttpClient client, EntityTagHeaderValue etag)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/node/sync");
         request.Headers.IfNoneMatch.Add(etag);

@@ -4,6 +4,7 @@ using Vpn.Perf.Api.Data;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Billing.Invoices;
 using Vpn.Perf.Api.Features.Billing.Payments;
+using Vpn.Perf.Api.Features.WireGuard;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.Billing.Webhooks;
@@ -15,9 +16,11 @@ internal static partial class WebhooksEndpoints
     /// customer's subscription for the plan or extends the one bought from the same plan, applies the plan's limits,
     /// links its inbounds, writes the invoice and the audit entries. The subscription's state reaches Redis and the
     /// config cache through the subscription triggers (0003 outbox, 0007 config_changed) of this same transaction.
+    /// WireGuard peers of the new links are made here too; a full pool does not fail the payment (the customer paid, and
+    /// the provider would retry forever): the link stays without a peer, logged, until staff re-link it (docs/wireguard.md).
     /// </summary>
     private static async Task CompleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, LockedPayment payment, string? providerPaymentId,
-        string eventId, DateTimeOffset now, CancellationToken ct)
+        string eventId, WireGuardPeers peers, ILogger logger, DateTimeOffset now, CancellationToken ct)
     {
         await WebhooksStore.LockCustomerAsync(conn, tx, payment.CustomerId, ct);
         (string planName, long? maxTraffic, long? maxSpeed, string? resetPeriod, int? deviceLimit) = await WebhooksStore.PlanAsync(conn, tx, payment.PlanId, ct);
@@ -58,6 +61,10 @@ internal static partial class WebhooksEndpoints
         }
 
         await WebhooksStore.SucceedAsync(conn, tx, payment, subscriptionId, deviceLimit, periodStart, periodEnd, providerPaymentId, now, ct);
+        if (await peers.EnsureAsync(conn, tx, subscriptionId, ct) is { } failed)
+        {
+            WebhooksLog.PeerNotMade(logger, subscriptionId, failed.InboundId, failed.Failure);
+        }
 
         string number = await InvoicesStore.InsertAsync(conn, tx, payment, planName, periodStart, periodEnd, now, ct);
 

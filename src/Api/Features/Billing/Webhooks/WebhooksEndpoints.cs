@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Vpn.Perf.Api.Features.Audit;
 using Vpn.Perf.Api.Features.Billing.Payments;
+using Vpn.Perf.Api.Features.WireGuard;
 using Vpn.Perf.Api.Http;
 using Vpn.Perf.Api.Problems;
 
@@ -29,7 +30,7 @@ internal static partial class WebhooksEndpoints
             .AllowAnonymous();
 
     private static async Task<Results<Ok<WebhookAck>, ValidationProblem, ProblemHttpResult>> ReceiveWebhook(
-        string provider, HttpRequest request, BillingOptions options, NpgsqlDataSource db, TimeProvider time, ILoggerFactory loggers,
+        string provider, HttpRequest request, BillingOptions options, NpgsqlDataSource db, WireGuardPeers peers, TimeProvider time, ILoggerFactory loggers,
         CancellationToken ct)
     {
         ILogger logger = loggers.CreateLogger(typeof(WebhooksEndpoints).FullName!);
@@ -71,7 +72,7 @@ internal static partial class WebhooksEndpoints
 
             var errors = new FieldErrors();
             if (!WebhookEvent.TryParse(body.Span, out WebhookEvent? evt, errors)) return errors.ToProblem();
-            return await ApplyAsync(provider, evt, db, now, logger, ct);
+            return await ApplyAsync(provider, evt, db, peers, now, logger, ct);
         }
         finally
         {
@@ -80,7 +81,7 @@ internal static partial class WebhooksEndpoints
     }
 
     private static async Task<Results<Ok<WebhookAck>, ValidationProblem, ProblemHttpResult>> ApplyAsync(
-        string provider, WebhookEvent evt, NpgsqlDataSource db, DateTimeOffset now, ILogger logger, CancellationToken ct)
+        string provider, WebhookEvent evt, NpgsqlDataSource db, WireGuardPeers peers, DateTimeOffset now, ILogger logger, CancellationToken ct)
     {
         await using NpgsqlConnection conn = await db.OpenConnectionAsync(ct);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(ct);
@@ -107,7 +108,7 @@ internal static partial class WebhooksEndpoints
         switch (evt.Type)
         {
             case WebhookEvent.Succeeded when payment.Status == PaymentStatus.Pending:
-                await CompleteAsync(conn, tx, payment, evt.ProviderPaymentId, evt.Id, now, ct);
+                await CompleteAsync(conn, tx, payment, evt.ProviderPaymentId, evt.Id, peers, logger, now, ct);
                 outcome = Applied;
                 break;
             case WebhookEvent.Failed when payment.Status == PaymentStatus.Pending:
