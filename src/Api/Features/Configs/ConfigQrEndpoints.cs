@@ -22,7 +22,9 @@ internal static class ConfigQrEndpoints
             .WithSummary("The QR code of the subscription's config URL: PNG, or SVG with ?type=svg or Accept: image/svg+xml "
                 + "(anonymous: the link token is the secret; 404 unless Configs:PublicBaseUrl is set).")
             .WithTags("Configs")
-            .Produces(StatusCodes.Status200OK, contentType: Png, additionalContentTypes: [Svg])
+            // Stream: the document shows the body as binary under both media types (no type shows no content at all).
+            .Produces<Stream>(StatusCodes.Status200OK, Png, Svg)
+            .Produces(StatusCodes.Status304NotModified)
             .AllowAnonymous();
 
     private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetConfigQr(
