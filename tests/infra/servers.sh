@@ -45,6 +45,8 @@ die() { printf '[vpnperf] error: %s\n' "$*" >&2; exit 1; }
 # Packages the scripts and the tests need; servers only when they run here.
 install_packages() {
   local wanted=(curl ca-certificates python3-msgpack python3-yaml python3-cryptography python3-bcrypt python3-jwt postgresql-client redis-tools)
+  # The subscription page's browser tests: headless Chromium driven through its own chromedriver, QR codes read by zbarimg.
+  wanted+=(chromium chromium-driver zbar-tools)
   [ "$LOCAL_PG" = 1 ] && wanted+=(postgresql)
   { [ "$LOCAL_REDIS" = 1 ] || [ "$LOCAL_REDIS_CLUSTER" = 1 ]; } && wanted+=(redis-server)
   { [ "$LOCAL_CH" = 1 ] || [ "$LOCAL_CH_SHARDS" = 1 ]; } && wanted+=(clickhouse-server clickhouse-client)

@@ -24,6 +24,9 @@ start_clickhouse_shards
 CLICKHOUSE_SHARDS=$ConnectionStrings__ClickHouseShards
 unset ConnectionStrings__ClickHouseShards
 
+# The browser tests keep their screenshots here (tests/Vpn.Perf.Api.Tests/Features/Configs/Page).
+export VPNPERF_TEST_RESULTS="$DATA_DIR/test-results"
+
 run_tests() {
   dotnet test "$REPO_ROOT/Vpn.Perf.sln" -c Release --no-build -nologo -v:q \
     --logger "console;verbosity=normal" "$@" -- RunConfiguration.TestSessionTimeout=3000000 2>&1 \

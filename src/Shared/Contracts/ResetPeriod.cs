@@ -118,7 +118,13 @@ public readonly record struct ResetPeriod
     /// <summary>
     /// The start of the period that contains <paramref name="nowMs"/>: the largest boundary that is not after it.
     /// </summary>
-    public long PeriodStart(long anchorMs, long nowMs)
+    public long PeriodStart(long anchorMs, long nowMs) => Boundary(anchorMs, PeriodIndex(anchorMs, nowMs));
+
+    /// <summary>The end of the period that contains <paramref name="nowMs"/> (the next reset): the first boundary after it.</summary>
+    public long PeriodEnd(long anchorMs, long nowMs) => Boundary(anchorMs, PeriodIndex(anchorMs, nowMs) + 1);
+
+    /// <summary>The k of the largest boundary that is not after <paramref name="nowMs"/>.</summary>
+    private long PeriodIndex(long anchorMs, long nowMs)
     {
         long k;
         if (Months == 0)
@@ -135,7 +141,7 @@ public readonly record struct ResetPeriod
         }
         while (Boundary(anchorMs, k) > nowMs) k--;
         while (Boundary(anchorMs, k + 1) <= nowMs) k++;
-        return Boundary(anchorMs, k);
+        return k;
     }
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : ((a - b + 1) / b);

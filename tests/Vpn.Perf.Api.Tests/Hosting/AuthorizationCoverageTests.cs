@@ -21,6 +21,7 @@ public sealed partial class AuthorizationCoverageTests
         "GET /api/openapi/{documentName}.json",
         "GET /s/{token}",
         "GET /s/{token}/{format}",
+        "GET /s/{token}/qr",
         "POST /api/v1/auth/register",
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/refresh",

@@ -23,6 +23,8 @@ public sealed class HostTests
         Assert.StartsWith("3.", doc.RootElement.GetProperty("openapi").GetString());
         JsonElement paths = doc.RootElement.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/s/{token}", out _), "the config route takes the link token");
+        Assert.True(paths.GetProperty("/s/{token}/qr").GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _),
+            "the QR code is listed with its media types");
         Assert.False(paths.TryGetProperty("/s/{subscription_id}", out _));
         Assert.True(paths.GetProperty("/api/v1/subscriptions/{id}/rotate-link").TryGetProperty("post", out _));
         HttpResponseMessage ui = await client.GetAsync("/api/docs/index.html");

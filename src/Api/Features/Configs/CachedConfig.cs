@@ -28,9 +28,13 @@ internal sealed class CachedConfig
     /// <param name="profileTitle">The <c>profile-title</c> header value.</param>
     /// <param name="fileName">The download's name without extension (each format adds its own).</param>
     /// <param name="devices">The registered HWIDs and the effective device limit.</param>
+    /// <param name="title">The title as people read it (the subscription page); not encoded for any output.</param>
+    /// <param name="description">The subscription's notes, shown on the page; not encoded for any output.</param>
     public CachedConfig(Guid id, bool found, SubscriptionState state, ClientConfig? model, string? stubReason, string profileTitle, string fileName,
-        DeviceSet devices)
+        DeviceSet devices, string title = "", string description = "")
     {
+        Title = title;
+        Description = description;
         Id = id;
         Found = found;
         State = state;
@@ -54,6 +58,15 @@ internal sealed class CachedConfig
 
     /// <summary>The registered HWIDs and the effective device limit, as exact as the rest of the entry (see <see cref="DeviceGate"/>).</summary>
     public DeviceSet Devices { get; }
+
+    /// <summary>The title people read; raw text, encoded by whoever writes it out.</summary>
+    public string Title { get; }
+
+    /// <summary>The subscription's notes; raw text, encoded by whoever writes it out.</summary>
+    public string Description { get; }
+
+    /// <summary>Over the traffic limit: the only reason a whole entry answers its stub.</summary>
+    public bool IsOverLimit => _stubReason is not null;
 
     /// <summary>
     /// The config in <paramref name="format"/>, rendered on first use. Two requests may render the same format at once;

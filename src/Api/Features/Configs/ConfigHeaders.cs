@@ -36,6 +36,9 @@ internal sealed class ConfigHeaders(IOptions<ConfigOptions> options)
         => string.Create(CultureInfo.InvariantCulture,
             $"upload=0; download={usedBytes}; total={state.MaxTraffic ?? 0}; expire={(state.ExpiresAtMs is { } ms ? ms / 1000 : 0)}");
 
+    /// <summary>The title people read (the subscription page): its own, else the default.</summary>
+    public string DisplayTitle(string title) => string.IsNullOrWhiteSpace(title) ? _defaultTitle : title;
+
     /// <summary>The title as is when it is printable ASCII; otherwise the <c>base64:</c> form the apps decode (headers are ASCII).</summary>
     public string ProfileTitle(string title)
     {

@@ -10,6 +10,12 @@ internal sealed class ConfigLinks(IOptions<ConfigOptions> options)
 {
     private readonly string? _configured = options.Value.PublicBaseUrl is { Length: > 0 } url ? url.TrimEnd('/') + "/s/" : null;
 
+    /// <summary>
+    /// What a token is appended to when the answer is anonymous (the QR code, the subscription page): only the
+    /// configured base, never the request's Host header, which whoever sends the request chooses. Null when unset.
+    /// </summary>
+    public string? PublicPrefix => _configured;
+
     /// <summary>What a token is appended to, for every row of one response.</summary>
     public string PrefixFor(HttpRequest request)
         => _configured ?? request.Scheme + "://" + request.Host.ToUriComponent() + request.PathBase.ToUriComponent() + "/s/";

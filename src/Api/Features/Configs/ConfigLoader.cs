@@ -84,7 +84,8 @@ internal sealed class ConfigLoader(NpgsqlDataSource db, ConfigCache cache, LinkI
         // from the model when first asked for (CachedConfig.Rendered).
         ClientConfig? model = blocked || overLimit ? null : BuildConfig(id, template, inbounds, secret);
         var devices = new DeviceSet(r.IsDBNull(12) ? null : r.GetInt32(12), r.GetFieldValue<string[]>(13));
-        return new CachedConfig(id, true, state, model, overLimit ? ConfigFormats.OverLimitReason : null, headers.ProfileTitle(title), headers.FileName(title), devices);
+        return new CachedConfig(id, true, state, model, overLimit ? ConfigFormats.OverLimitReason : null, headers.ProfileTitle(title), headers.FileName(title), devices,
+            headers.DisplayTitle(title), r.GetString(14));
     }
 
     private ClientConfig BuildConfig(Guid id, ConfigTemplate template, string inboundsJson, string secret)

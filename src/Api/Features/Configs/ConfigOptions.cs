@@ -22,7 +22,9 @@ internal sealed class ConfigOptions
     /// <summary>
     /// The absolute URL the config links in subscription resources start with (<c>https://vpn.example.com</c>, or with a
     /// path prefix; <c>/s/{token}</c> is appended). Unset, each response uses its own request's scheme and host, which
-    /// is right only when the Api is reached directly: behind a proxy, set it.
+    /// is right only when the Api is reached directly: behind a proxy, set it. The anonymous answers that show the URL
+    /// (the QR code, the subscription page for browsers) use only this, never a Host header: unset, there is no QR code
+    /// and browsers get the config.
     /// </summary>
     public string? PublicBaseUrl { get; set; }
 
@@ -34,6 +36,11 @@ internal sealed class ConfigOptions
 
     /// <summary>How long the LISTEN connection may stay silent before it is probed (a dead peer does not always reset the socket).</summary>
     public TimeSpan ListenProbeInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Unset, or an absolute http(s) URL with nothing after the path (the token and suffixes are appended).</summary>
+    public static bool IsBaseUrl(string? value)
+        => string.IsNullOrEmpty(value) || (Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
+            && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0);
 
     /// <summary>Unset, or an absolute http(s) URL of printable ASCII (a header value cannot carry more).</summary>
     public static bool IsHeaderUrl(string? value)

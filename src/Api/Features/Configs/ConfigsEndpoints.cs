@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Primitives;
+using Vpn.Perf.Api.Features.Configs.Page;
 using Vpn.Perf.Api.Features.Devices;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
+using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Api.Features.Configs;
 
@@ -16,7 +18,8 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// </summary>
 internal static class ConfigsEndpoints
 {
-    private const string VaryUserAgentAndHwid = "User-Agent, " + DeviceHeaders.Hwid;
+    // Accept too: a browser's Accept (with its User-Agent) gets the page instead of the config.
+    private const string VaryUserAgentAndHwid = "User-Agent, Accept, " + DeviceHeaders.Hwid;
 
     /// <summary>Maps the config fetch, the template and the format rules' administration; returns the template group.</summary>
     public static RouteGroupBuilder MapConfigs(this IEndpointRouteBuilder app)
@@ -24,7 +27,8 @@ internal static class ConfigsEndpoints
         app.MapGet("/s/{token}", GetConfig)
             .WithName(nameof(GetConfig))
             .WithSummary("The subscription's client config in the format ?format= names (singbox, mihomo, xray, links, links-plain, wireguard), "
-                + "else the one its User-Agent gets (anonymous: the link token is the secret; see rotate-link).")
+                + "else the one its User-Agent gets, or for a browser (Accept: text/html and a browser User-Agent) the subscription page "
+                + "(anonymous: the link token is the secret; see rotate-link).")
             .WithTags("Configs")
             .AllowAnonymous();
         app.MapGet("/s/{token}/{format}", GetConfig)
@@ -32,13 +36,14 @@ internal static class ConfigsEndpoints
             .WithSummary("The subscription's client config in the format the path names (singbox, mihomo, xray, links, links-plain, wireguard).")
             .WithTags("Configs")
             .AllowAnonymous();
+        app.MapConfigQr();
         app.MapFormatRules();
         return app.MapConfigTemplate();
     }
 
-    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetConfig(
+    private static async Task<Results<FileContentHttpResult, ContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetConfig(
         string token, string? format, HttpContext http, ConfigLoader loader, DeviceGate devices, LiveUsage usage, ConfigHeaders headers,
-        ActiveFormatRules rules, TimeProvider time, ILogger<LiveUsage> logger, CancellationToken ct)
+        ActiveFormatRules rules, ConfigLinks links, TimeProvider time, ILogger<LiveUsage> logger, CancellationToken ct)
     {
         // Judged before the token, so a bad format name says nothing about the token.
         ConfigFormat chosen;
@@ -59,9 +64,14 @@ internal static class ConfigsEndpoints
             await ReadUsageAsync(usage, usage.KeyOf(Guid.Empty, config.State, 0), logger, ct);
             return Problem.Of(ProblemTypes.NotFound, "No subscription has this link; it may have been rotated.");
         }
-        if (config.State.Suspended) return Problem.Of(ProblemTypes.SubscriptionSuspended, "This subscription is suspended; contact your provider.");
         long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (config.State.ExpiresAtMs <= nowMs) return Problem.Of(ProblemTypes.SubscriptionExpired, "This subscription has expired; renew it to get a config.");
+        if (Refusal(config, nowMs) is { } refused) return refused;
+        // A person's browser, not an app: asked only when no format was named, and only where the page can show the
+        // public URL. Before the device gate, so opening the link in a browser registers no device.
+        if (fromUserAgent && links.PublicPrefix is { } prefix && BrowserRequest.IsBrowser(http.Request.Headers))
+        {
+            return await PageAsync(http, config, prefix + token, usage, logger, nowMs, ct);
+        }
 
         DeviceAccess access = await devices.CheckAsync(config, http.Request.Headers, nowMs, ct);
         if (access == DeviceAccess.HwidInvalid) return Problem.Of(ProblemTypes.BadRequest, DeviceHeaders.HwidRule);
@@ -84,6 +94,35 @@ internal static class ConfigsEndpoints
         return TypedResults.Bytes(rendered.Body, rendered.MediaType);
     }
 
+    /// <summary>Suspended (or the owner disabled) and expired subscriptions are refused, by the config and its QR code alike.</summary>
+    internal static ProblemHttpResult? Refusal(CachedConfig config, long nowMs)
+    {
+        if (config.State.Suspended) return Problem.Of(ProblemTypes.SubscriptionSuspended, "This subscription is suspended; contact your provider.");
+        if (config.State.ExpiresAtMs <= nowMs) return Problem.Of(ProblemTypes.SubscriptionExpired, "This subscription has expired; renew it to get a config.");
+        return null;
+    }
+
+    /// <summary>
+    /// The subscription page: read per request (usage changes), never cached anywhere (it shows the config URL, a bearer
+    /// secret), under the page's own strict policy, in the language Accept-Language prefers.
+    /// </summary>
+    private static async Task<ContentHttpResult> PageAsync(HttpContext http, CachedConfig config, string configUrl, LiveUsage usage, ILogger logger,
+        long nowMs, CancellationToken ct)
+    {
+        SubscriptionState state = config.State;
+        long? used = await ReadUsageAsync(usage, usage.KeyOf(config.Id, state, nowMs), logger, ct);
+        var model = new SubscriptionPageModel(config.Title, config.Description, configUrl, used, state.MaxTraffic, config.IsOverLimit,
+            state.Period is { } period ? period.PeriodEnd(state.ResetAnchorMs, nowMs) : null, state.ExpiresAtMs,
+            config.Devices.Count, config.Devices.Limit, ConfigQr.Png(configUrl));
+        IHeaderDictionary h = http.Response.Headers;
+        h.ContentSecurityPolicy = SubscriptionPage.ContentSecurityPolicy;
+        h.CacheControl = "no-store";
+        h["Referrer-Policy"] = "no-referrer";
+        h.XFrameOptions = "DENY";
+        h.Vary = "User-Agent, Accept, Accept-Language";
+        return TypedResults.Content(SubscriptionPage.Render(model, PageStrings.For(http.Request)), "text/html; charset=utf-8");
+    }
+
     /// <summary>The usage, or null when Redis cannot be read: the header is then left out, not faked.</summary>
     private static async ValueTask<long?> ReadUsageAsync(LiveUsage usage, UsageKey key, ILogger logger, CancellationToken ct)
     {
@@ -99,7 +138,7 @@ internal static class ConfigsEndpoints
     }
 
     /// <summary>RFC 9110 If-None-Match: weak comparison, a list, or <c>*</c>.</summary>
-    private static bool Matches(StringValues ifNoneMatch, string etag)
+    internal static bool Matches(StringValues ifNoneMatch, string etag)
     {
         foreach (string? value in ifNoneMatch)
         {

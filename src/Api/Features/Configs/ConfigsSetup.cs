@@ -8,6 +8,8 @@ internal static class ConfigsSetup
         services.AddOptions<ConfigOptions>().Bind(configuration.GetSection(ConfigOptions.Section))
             .Validate(o => ConfigOptions.IsHeaderUrl(o.ProfileWebPageUrl) && ConfigOptions.IsHeaderUrl(o.SupportUrl),
                 "Configs:ProfileWebPageUrl and Configs:SupportUrl must be absolute http(s) URLs in ASCII (percent-encode the rest).")
+            .Validate(o => ConfigOptions.IsBaseUrl(o.PublicBaseUrl),
+                "Configs:PublicBaseUrl must be an absolute http(s) URL without query, fragment or user info (e.g. https://vpn.example.com).")
             .ValidateOnStart();
         services.AddSingleton<ActiveFormatRules>();
         services.AddSingleton<ConfigCache>();

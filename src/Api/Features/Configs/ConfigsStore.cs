@@ -10,7 +10,8 @@ internal static class ConfigsStore
     /// Everything one render needs in one round trip (no row when the subscription does not exist): $2 the template
     /// version already in memory, so the body is sent only when it changed. Inbounds come as one JSON array (active
     /// ones, in creation order: UUIDv7), a WireGuard inbound with the subscription's peer (its keys still encrypted: the
-    /// loader decrypts them). Then the id, the effective device limit and the registered HWIDs.
+    /// loader decrypts them). Then the id, the effective device limit, the registered HWIDs and the description
+    /// (shown on the page for browsers).
     /// </summary>
     private const string LoadColumnsSql = """
         select s.is_suspended or u.disabled,
@@ -35,7 +36,8 @@ internal static class ConfigsStore
                          where si.subscription_id = s.id and i.is_active), '[]')::text,
                s.id,
                l.device_limit,
-               array(select d.hwid from devices d where d.subscription_id = s.id)
+               array(select d.hwid from devices d where d.subscription_id = s.id),
+               s.description
         from subscriptions s
         join users u on u.id = s.owner_id
         join subscription_limits l on l.subscription_id = s.id

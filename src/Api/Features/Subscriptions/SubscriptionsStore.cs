@@ -2,6 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Features.Configs;
 
 namespace Vpn.Perf.Api.Features.Subscriptions;
 
@@ -241,12 +242,13 @@ internal static partial class SubscriptionsStore
     private static SubscriptionDto Read(NpgsqlDataReader r, DateTimeOffset now, string linkPrefix)
     {
         DateTimeOffset? expires = r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5);
+        string configUrl = linkPrefix + r.GetString(16);
         return new SubscriptionDto(
-            r.GetGuid(0), linkPrefix + r.GetString(16), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), expires,
+            r.GetGuid(0), configUrl, r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), expires,
             Int64(r, 6), Int64(r, 7), Text(r, 8), r.GetFieldValue<DateTimeOffset>(9),
             r.GetBoolean(10), r.GetBoolean(11), expires <= now, r.GetInt64(12),
             new EffectiveLimits(Int64(r, 13), Int64(r, 14), Text(r, 15), Int32(r, 18)), null, Int32(r, 17),
-            r.IsDBNull(19) ? null : r.GetGuid(19), r.IsDBNull(20) ? null : r.GetGuid(20));
+            r.IsDBNull(19) ? null : r.GetGuid(19), r.IsDBNull(20) ? null : r.GetGuid(20), ConfigUrls.Of(configUrl));
     }
 
     /// <summary>The effective reset period and the anchor at <paramref name="first"/>, <paramref name="first"/> + 1.</summary>
