@@ -57,6 +57,8 @@ fi
 # Links in account mail (email verification, password reset) open Auth__PublicBaseUrl, the customers' web site; the
 # demo has none, so they point at the Api and a link's token is POSTed by hand (printed below).
 export Auth__PublicBaseUrl=${Auth__PublicBaseUrl:-http://127.0.0.1:$API_PORT}
+# Config URLs as customers see them: the QR codes and the page a browser gets encode this base, never a Host header.
+export Configs__PublicBaseUrl=${Configs__PublicBaseUrl:-http://127.0.0.1:$API_PORT}
 dotnet "$REPO_ROOT/artifacts/bin/Vpn.Perf.Ingest/release/Vpn.Perf.Ingest.dll" --urls "http://127.0.0.1:$INGEST_PORT" \
   >"$RUN_DIR/ingest.log" 2>&1 &
 echo $! >"$RUN_DIR/ingest.pid"

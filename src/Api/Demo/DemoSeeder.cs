@@ -99,6 +99,8 @@ internal sealed class DemoSeeder(NpgsqlDataSource db, StatePublisher publisher, 
               curl -sS -D - {configUrl}
             The same URL per format:
             {FormatUrls(configUrl)}
+            Its QR code (PNG; ?type=svg for SVG), and the page a browser gets at the URL itself (needs Configs__PublicBaseUrl, which run.sh sets):
+              {configUrl}/qr
             Sign in as the operator (the API reference is at {apiUrl}/api/docs):
               curl -sS -H 'Content-Type: application/json' -d '{loginBody}' {apiUrl}/api/v1/auth/login
             Usage in Redis:
