@@ -54,8 +54,9 @@ internal static partial class HincrbyCeiling
         args.AddRange(["hincrby", KeyPrefix + "__rand_int__", "up", "1"]);
         string command = "redis-benchmark " + string.Join(' ', args.Select((a, i) => i > 0 && args[i - 1] == "-a" ? "***" : a));
 
-        long callsBefore = await HincrbyCallsAsync(server);
-        double cpuBefore = await RedisProbe.CpuMicrosecondsAsync(server);
+        // The suite's own Redis probe (INFO commandstats and cpu) read around the benchmark, as around a load window.
+        Func<Task<Dictionary<string, double>>> probe = RedisProbe.For(redis);
+        Dictionary<string, double> before = await probe();
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         string log = Path.Combine(outDir, "redis-benchmark.log");
         int exit;
@@ -71,8 +72,9 @@ internal static partial class HincrbyCeiling
             return null;
         }
         double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-        long calls = await HincrbyCallsAsync(server) - callsBefore;
-        double cpu = await RedisProbe.CpuMicrosecondsAsync(server) - cpuBefore;
+        Dictionary<string, double> after = await probe();
+        long calls = (long)(after.GetValueOrDefault("redis hincrby calls") - before.GetValueOrDefault("redis hincrby calls"));
+        double cpu = after.GetValueOrDefault("redis cpu usec") - before.GetValueOrDefault("redis cpu usec");
         await DeleteKeysAsync(redis, server);
         if (exit != 0 || calls <= 0)
         {
@@ -86,20 +88,6 @@ internal static partial class HincrbyCeiling
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"HINCRBY ceiling: {rps:0} ops/s, Redis CPU {result.RedisCpuMicrosPerOp:0.000} µs per HINCRBY ({calls} calls in {seconds:0.0} s)"));
         return result;
-    }
-
-    private static async Task<long> HincrbyCallsAsync(IServer server)
-    {
-        foreach (IGrouping<string, KeyValuePair<string, string>> section in await server.InfoAsync("commandstats"))
-        {
-            foreach ((string key, string stats) in section)
-            {
-                if (key != "cmdstat_hincrby") continue;
-                Match m = Calls().Match(stats);
-                return m.Success ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-            }
-        }
-        return 0;
     }
 
     private static async Task DeleteKeysAsync(ConnectionMultiplexer redis, IServer server)
@@ -118,7 +106,4 @@ internal static partial class HincrbyCeiling
 
     [GeneratedRegex("\"HINCRBY[^\"]*\",\"([0-9.]+)\"", RegexOptions.IgnoreCase)]
     private static partial Regex RpsLine();
-
-    [GeneratedRegex("calls=([0-9]+)")]
-    private static partial Regex Calls();
 }

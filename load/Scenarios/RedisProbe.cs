@@ -46,7 +46,7 @@ internal static class RedisProbe
     };
 
     /// <summary>The server process's CPU time so far (<c>used_cpu_user</c> + <c>used_cpu_sys</c>), in microseconds.</summary>
-    public static async Task<double> CpuMicrosecondsAsync(IServer server)
+    private static async Task<double> CpuMicrosecondsAsync(IServer server)
     {
         double seconds = 0;
         foreach (IGrouping<string, KeyValuePair<string, string>> section in await server.InfoAsync("cpu"))
