@@ -94,14 +94,18 @@ switch (args)
 
 app.Use(SecurityHeaders.InvokeAsync);
 app.UseExceptionHandler();
-app.UseStatusCodePages();
 app.Use(TextInputGuard.InvokeAsync);
+// Routing comes after what every answer needs and before the rest, so a short-circuited endpoint (the config fetch)
+// skips the rest.
+app.UseRouting();
+app.UseStatusCodePages();
 // The browsable API reference is static and public; it sits before authorization so the fallback policy does not close it.
-app.UseSwaggerUI(o =>
+// In a branch, since its middleware matches every request's path against regular expressions.
+app.UseWhen(static c => c.Request.Path.StartsWithSegments(SecurityHeaders.DocsPrefix, StringComparison.OrdinalIgnoreCase), docs => docs.UseSwaggerUI(o =>
 {
     o.RoutePrefix = SecurityHeaders.DocsPrefix[1..];
     o.SwaggerEndpoint("/api/openapi/v1.json", "Vpn.Perf API v1");
-});
+}));
 app.UseAuthentication();
 // Per-key rate limit and daily quota: every request a key authenticated counts, before authorization decides.
 app.Use(ApiKeyLimits.InvokeAsync);

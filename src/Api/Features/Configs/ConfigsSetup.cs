@@ -17,6 +17,7 @@ internal static class ConfigsSetup
         services.AddSingleton<ConfigLinks>();
         services.AddSingleton<ConfigHeaders>();
         services.AddSingleton<ConfigLoader>();
+        services.AddSingleton<ConfigFetch>();
         services.AddHostedService<ConfigChangeListener>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ConfigsJsonContext.Default));
         return services;

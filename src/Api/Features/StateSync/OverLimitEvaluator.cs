@@ -59,7 +59,7 @@ internal sealed class OverLimitEvaluator(NpgsqlDataSource db, LiveUsage usage, T
         UsageKey key = usage.KeyOf(subscriptionId, state, time.GetUtcNow().ToUnixTimeMilliseconds());
         // The lock is held across this one GET so that two evaluators cannot interleave a read of old limits with a
         // write based on new ones; it is a single short round trip.
-        long used = await usage.ReadAsync(key, ct);
+        long used = await usage.ReadAsync(key);
         bool over = IsOver(state.MaxTraffic, used);
         if (over == row.IsOverLimit) return false;
 
