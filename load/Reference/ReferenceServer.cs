@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.IO.Pipelines;
+using StackExchange.Redis;
+using Vpn.Perf.Shared.Redis;
 
 namespace Vpn.Perf.Load.Reference;
 
@@ -9,7 +11,9 @@ namespace Vpn.Perf.Load.Reference;
 /// same load gets here is the ceiling HTTP alone allows on this machine; Ingest's figures are reported against it.
 /// For the config scenario it also serves <c>GET /s/{token}</c>: a constant JSON body of <c>--config-body-bytes</c>
 /// (the size of the Api's config) with the same headers the Api sends, or an empty 304 when If-None-Match carries
-/// its ETag.
+/// its ETag. With <c>--redis CONN</c> each such answer first reads one Redis key with StackExchange.Redis (a plain
+/// GET per request, as the straightforward server would make it), whose value goes into the usage header: what any
+/// server pays that reads live usage per fetch.
 /// </summary>
 internal static class ReferenceServer
 {
@@ -28,15 +32,19 @@ internal static class ReferenceServer
     private static long s_configRequests;
     private static long s_bodyBytes;
     private static byte[] s_config = [];
+    private static IDatabase? s_redis;
 
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args)
     {
         int port = 5290;
+        ConnectionMultiplexer? redis = null;
         for (int i = 0; i < args.Length; i++)
         {
             if (args.Span[i] == "--port" && i + 1 < args.Length) port = int.Parse(args.Span[++i], CultureInfo.InvariantCulture);
             else if (args.Span[i] == "--config-body-bytes" && i + 1 < args.Length) s_config = ConfigBody(int.Parse(args.Span[++i], CultureInfo.InvariantCulture));
+            else if (args.Span[i] == "--redis" && i + 1 < args.Length) redis = await RedisConnector.ConnectAsync(args.Span[++i], clientName: "vpnperf-load-reference");
         }
+        s_redis = redis?.GetDatabase();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -48,7 +56,9 @@ internal static class ReferenceServer
         var app = builder.Build();
         app.MapPost("/v1/reports", HandleAsync);
         // The load tool names the format in the path (/s/{token}/singbox); the answer is the same JSON body either way.
-        app.MapGet("/s/{token}/{format?}", ConfigAsync);
+        app.MapGet("/s/{token}/{format?}", static context => s_redis is { } db
+            ? ConfigAfterReadAsync(db, (string)context.Request.RouteValues["token"]!, context)
+            : ConfigAsync(context, null));
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
         app.MapGet("/metrics", RenderMetrics);
         Console.WriteLine($"reference server on http://127.0.0.1:{port} (pid {Environment.ProcessId})");
@@ -76,14 +86,24 @@ internal static class ReferenceServer
         await response.BodyWriter.WriteAsync(Accepted, context.RequestAborted);
     }
 
-    /// <summary>What the Api's <c>GET /s/{token}</c> does on a warm cache, minus the lookup and the Redis read: headers, then 304 or the body.</summary>
-    private static Task ConfigAsync(HttpContext context)
+    /// <summary>As <see cref="ConfigAsync"/>, after reading the key the load tool seeded for <paramref name="token"/>.</summary>
+    private static async Task ConfigAfterReadAsync(IDatabase redis, string token, HttpContext context)
+    {
+        RedisValue used = await redis.StringGetAsync(UsageKey(token));
+        await ConfigAsync(context, "upload=0; download=" + (long)used + "; total=107374182400; expire=1900000000");
+    }
+
+    /// <summary>The key the reference reads for a token (seeded by the load tool, deleted after the run).</summary>
+    public static string UsageKey(string token) => "vpnperf-load:reference-usage:" + token;
+
+    /// <summary>What the Api's <c>GET /s/{token}</c> does on a warm cache, minus the lookup and (unless given) the Redis read: headers, then 304 or the body.</summary>
+    private static Task ConfigAsync(HttpContext context, string? userInfo)
     {
         // Counted apart: in the mixed scenario /metrics must give the report batches alone, as Ingest's does.
         Interlocked.Increment(ref s_configRequests);
         HttpResponse response = context.Response;
         IHeaderDictionary h = response.Headers;
-        h["subscription-userinfo"] = "upload=0; download=0; total=107374182400; expire=1900000000";
+        h["subscription-userinfo"] = userInfo ?? "upload=0; download=0; total=107374182400; expire=1900000000";
         h["profile-update-interval"] = "12";
         h["profile-title"] = "Vpn.Perf load";
         h.ContentDisposition = "attachment; filename=\"Vpn.Perf-load.json\"";

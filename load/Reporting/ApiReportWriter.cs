@@ -5,9 +5,12 @@ using Vpn.Perf.Load.Scenarios.Api;
 
 namespace Vpn.Perf.Load.Reporting;
 
-/// <summary>Everything one config or login run reports.</summary>
+/// <summary>
+/// Everything one config or login run reports; <c>ReferenceRead</c> is the reference run again reading one Redis key per
+/// request (config, <c>--reference-redis-read</c>).
+/// </summary>
 internal sealed record ApiReport(ApiLoadSettings Settings, string CommandLine, string What, double BodyBytes, RunResult Api, RunResult? Reference,
-    List<(string Target, RunResult Run, InvalidAnswers Invalid)> Checks, List<string> Notes, int[] OkStatuses)
+    List<(string Target, RunResult Run, InvalidAnswers Invalid)> Checks, List<string> Notes, int[] OkStatuses, RunResult? ReferenceRead = null)
 {
     /// <summary>Every answer of the whole run (warm-up and drain included) had an expected status and passed the body check.</summary>
     public bool CheckPassed => Checks.TrueForAll(c => Passed(c.Run, c.Invalid, OkStatuses));
@@ -37,7 +40,10 @@ internal static class ApiReportWriter
         sb.Append(C, $"Model: {model}; {s.Clients} clients (one request in flight each); {report.What}; ");
         sb.Append(C, $"warm-up {s.Warmup.TotalSeconds:0} s excluded, window {api.WindowSeconds:0.0} s.\n\n");
 
-        sb.Append(reference is not null ? "| figure | Api | reference | Api/reference |\n|---|---:|---:|---:|\n" : "| figure | Api |\n|---|---:|\n");
+        RunResult? read = report.ReferenceRead;
+        sb.Append(reference is not null ? "| figure | Api | reference | Api/reference |" : "| figure | Api |");
+        sb.Append(read is not null ? " reference + Redis GET | Api/(reference + GET) | (reference + GET)/reference |\n" : "\n");
+        sb.Append(reference is not null ? "|---|---:|---:|---:|" : "|---|---:|").Append(read is not null ? "---:|---:|---:|\n" : "\n");
         void Row(string name, Func<RunResult, double> f, string format)
         {
             double a = f(api);
@@ -45,7 +51,12 @@ internal static class ApiReportWriter
             if (reference is not null)
             {
                 double b = f(reference);
-                sb.Append(C, $" {b.ToString(format, C)} | {(b == 0 ? "n/a" : (a / b).ToString("0.00", C))} |");
+                sb.Append(C, $" {b.ToString(format, C)} | {Ratio(a, b)} |");
+                if (read is not null)
+                {
+                    double g = f(read);
+                    sb.Append(C, $" {g.ToString(format, C)} | {Ratio(a, g)} | {Ratio(g, b)} |");
+                }
             }
             sb.Append('\n');
         }
@@ -54,6 +65,7 @@ internal static class ApiReportWriter
         Row(login ? "logins/s (200 with a token)" : "requests/s (200/304, checked)", r => r.RequestsPerSecond, rate);
         var statuses = new SortedSet<int>(api.Window.ByStatus.Keys);
         if (reference is not null) statuses.UnionWith(reference.Window.ByStatus.Keys);
+        if (read is not null) statuses.UnionWith(read.Window.ByStatus.Keys);
         foreach (int status in statuses) Row($"status {status}/s", r => r.Window.ByStatus.GetValueOrDefault(status) / r.WindowSeconds, rate);
         if (!login) Row("MB/s of bodies", r => r.WireBytesPerSecond / 1e6, "0.00");
         Row("latency p50 ms", r => r.Latency.P50, "0.00");
@@ -71,6 +83,12 @@ internal static class ApiReportWriter
         }
         Row("machine busy % (2 cores)", r => r.MachineBusyPercent, "0");
         Row(login ? "server CPU ms per login" : "server CPU µs per request", r => CpuPerRequest(r) * (login ? 1e3 : 1e6), login ? "0.0" : "0");
+
+        if (read is not null)
+        {
+            sb.Append("\n*reference + Redis GET* is the bare reference reading one Redis key per request (a plain StackExchange.Redis GET, its value " +
+                "in the usage header) before answering, as the Api reads live usage: the ceiling of any server that makes that read per fetch here.\n");
+        }
 
         sb.Append(C, $"\n## Check: {(report.CheckPassed ? "PASS" : "FAIL")}\n\n");
         sb.Append(login
@@ -134,6 +152,7 @@ internal static class ApiReportWriter
             w.WriteEndObject();
             WriteRun(w, "api", report.Api);
             if (report.Reference is not null) WriteRun(w, "reference", report.Reference);
+            if (report.ReferenceRead is not null) WriteRun(w, "referenceRedisRead", report.ReferenceRead);
             w.WriteStartObject("check");
             w.WriteBoolean("pass", report.CheckPassed);
             foreach ((string target, RunResult run, InvalidAnswers invalid) in report.Checks) WriteCheckTarget(w, target, run, invalid);
@@ -181,6 +200,8 @@ internal static class ApiReportWriter
         w.WriteNumber("serverCpuSecondsPerOk", CpuPerRequest(r));
         w.WriteEndObject();
     }
+
+    private static string Ratio(double a, double b) => b == 0 ? "n/a" : (a / b).ToString("0.00", C);
 
     /// <summary>The server's CPU seconds per successful answer over the window.</summary>
     internal static double CpuPerRequest(RunResult r)

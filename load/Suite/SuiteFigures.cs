@@ -9,5 +9,7 @@ internal static class SuiteFigures
     public const string RedisCpuPerReport = "Redis CPU µs per report (reference: per HINCRBY)";
     public const string ClickHouseCpuPerRow = "ClickHouse CPU µs per stored row";
     public const string ConfigRequestsPerSecond = "requests/s (200/304)";
+    public const string ConfigVsRedisRead = "requests/s (reference: bare + one Redis GET per request)";
+    public const string RedisReadCeiling = "bare + one Redis GET per request: requests/s (reference: bare)";
     public const string MixedIngestP99 = "ingest latency p99 ms";
 }

@@ -61,6 +61,11 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                 measured = root.GetProperty("api");
                 JsonElement? reference = Reference(root);
                 Add(login ? "logins/s" : SuiteFigures.ConfigRequestsPerSecond, measured, reference, static r => Number(r, "okPerSecond"), login ? "0.00" : "0");
+                if (root.TryGetProperty("referenceRedisRead", out JsonElement read))
+                {
+                    Add(SuiteFigures.ConfigVsRedisRead, measured, read, static r => Number(r, "okPerSecond"), "0");
+                    Add(SuiteFigures.RedisReadCeiling, read, reference, static r => Number(r, "okPerSecond"), "0");
+                }
                 Add("latency p50 ms", measured, reference, static r => Number(r, "latencyMs", "p50"), login ? "0" : "0.0");
                 Add("latency p99 ms", measured, reference, static r => Number(r, "latencyMs", "p99"), login ? "0" : "0.0");
                 Add(login ? "server CPU ms per login" : "server CPU µs per request", measured, reference,
@@ -116,14 +121,17 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
             }
         }
 
-        sb.Append("\n| target | part | measured | threshold | verdict |\n|---|---|---:|---:|---|\n");
+        sb.Append("\n| target | part | measured | threshold | verdict | ceiling |\n|---|---|---:|---:|---|---:|\n");
         foreach (SuiteTarget t in SuiteTarget.All)
         {
             (double? measured, string verdict) = t.Judge(parts);
-            sb.Append(C, $"| {t.Name} | {t.Part} | {(measured is { } m ? m.ToString(m >= 1000 ? "#,0" : "0.00", C) : "—")} | {t.ThresholdText} | {verdict} |\n");
+            sb.Append(C, $"| {t.Name} | {t.Part} | {(measured is { } m ? m.ToString(m >= 1000 ? "#,0" : "0.00", C) : "—")} | {t.ThresholdText} | {verdict} | ");
+            sb.Append(t.CeilingIn(parts) is { } ceiling ? ceiling.ToString("0.00", C) : "").Append(" |\n");
         }
         sb.Append("\n*Targets* (issues 14 and 15): a ratio is the services' figure over the reference in the same row of the table above ");
-        sb.Append("(for Redis CPU, the HINCRBY ceiling's cost over the report's); a part whose verify or check failed meets none.\n");
+        sb.Append("(for Redis CPU, the HINCRBY ceiling's cost over the report's); a part whose verify or check failed meets none. ");
+        sb.Append("*Ceiling*: the same ratio for the bare reference doing only the work the product cannot leave out (for a config fetch, ");
+        sb.Append("reading the subscription's live usage in Redis): a target above it cannot be met on this machine by any implementation.\n");
 
         sb.Append("\n| part | verdict | other CPU, % of one core | wall | exit | report |\n|---|---|---:|---:|---:|---|\n");
         foreach (SuitePartResult p in parts)
@@ -201,6 +209,7 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                 w.WriteNumber("threshold", t.Threshold);
                 if (measured is { } m) w.WriteNumber("measured", Math.Round(m, 4));
                 w.WriteString("verdict", verdict);
+                if (t.CeilingIn(parts) is { } ceiling) w.WriteNumber("ceiling", Math.Round(ceiling, 4));
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -21,8 +21,10 @@ internal enum TargetRule
 /// <summary>
 /// One performance target of issues 14 and 15, judged from one figure of one part. A target whose part did not run is
 /// "not run"; a part whose own verdict failed (verify or check) meets nothing: a fast wrong answer is no figure.
+/// <c>Ceiling</c>, where given, names the figure of the same part whose ratio is the most any implementation of the
+/// product's work reaches on this machine (a bare server doing only the part of the work that cannot be left out).
 /// </summary>
-internal sealed record SuiteTarget(string Name, string Part, string Figure, TargetRule Rule, double Threshold)
+internal sealed record SuiteTarget(string Name, string Part, string Figure, TargetRule Rule, double Threshold, string? Ceiling = null)
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
@@ -40,8 +42,8 @@ internal sealed record SuiteTarget(string Name, string Part, string Figure, Targ
         new("HTTP path ≥ 0.8 × bare", "ingest-http", SuiteFigures.BatchesPerSecond, TargetRule.RatioAtLeast, 0.8),
         new("ClickHouse CPU per stored row ≤ half of 9ed4992's", "ingest-closed", SuiteFigures.ClickHouseCpuPerRow, TargetRule.ValueAtMost,
             ClickHouseMicrosPerRowAt9ed4992 / 2),
-        new("config 200 ≥ 0.8 × bare", "config-200", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.8),
-        new("config 304 ≥ 0.85 × bare", "config-304", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.85),
+        new("config 200 ≥ 0.8 × bare", "config-200", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.8, SuiteFigures.RedisReadCeiling),
+        new("config 304 ≥ 0.85 × bare", "config-304", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.85, SuiteFigures.RedisReadCeiling),
         new("config mihomo ≥ 0.6 × bare", "config-mihomo", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.6),
         new("config Xray ≥ 0.6 × bare", "config-xray", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.6),
         new("config links ≥ 0.6 × bare", "config-links", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.6),
@@ -65,6 +67,10 @@ internal sealed record SuiteTarget(string Name, string Part, string Figure, Targ
         bool met = Rule == TargetRule.ValueAtMost ? m <= Threshold : m >= Threshold;
         return (m, met ? "met" : "not met");
     }
+
+    /// <summary>The ceiling's ratio in the part's figures (null without a ceiling, or when the part did not measure it).</summary>
+    public double? CeilingIn(IReadOnlyList<SuitePartResult> parts)
+        => Ceiling is null ? null : parts.FirstOrDefault(p => p.Part.Name == Part)?.Figures.FirstOrDefault(f => f.Name == Ceiling)?.Ratio;
 
     /// <summary>The threshold as written in the targets table.</summary>
     public string ThresholdText => Rule switch

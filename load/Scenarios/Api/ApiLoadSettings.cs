@@ -33,6 +33,13 @@ internal sealed class ApiLoadSettings
     public int Clients { get; private set; }
 
     public bool Reference { get; private set; }
+
+    /// <summary>
+    /// Config: after the bare reference, the same load against it once more, reading one Redis key per request (as the
+    /// Api reads live usage): the ceiling of any server that must make that read, on this machine and Redis.
+    /// </summary>
+    public bool ReferenceRedisRead { get; private set; }
+
     public int ReferencePort { get; private set; } = 5390;
     public bool StartApi { get; private set; }
     public string? ApiDll { get; private set; }
@@ -106,6 +113,9 @@ internal sealed class ApiLoadSettings
           --reference               config: the same load first against the bare Kestrel reference server, which
                                     answers a body of the typical config's size (and 304 to a matching ETag)
           --reference-port P        its port (5390)
+          --reference-redis-read    config: then the same load against the reference once more, which now reads one
+                                    Redis key (StackExchange.Redis GET) per request before answering: the ceiling of
+                                    any server that reads live usage per fetch
           --verbose-api             do not pass the Warning log filter (matters only for Api builds before 271416c)
           --timeout T               per request (30s)
           --seed N                  random seed (which fetches send If-None-Match)
@@ -146,6 +156,7 @@ internal sealed class ApiLoadSettings
                 case "--concurrency": s.Concurrency = PositiveInt(a, Next()); concurrencyGiven = true; break;
                 case "--clients": s.Clients = PositiveInt(a, Next()); clientsGiven = true; break;
                 case "--reference": s.Reference = true; break;
+                case "--reference-redis-read" when kind == ApiScenarioKind.Config: s.ReferenceRedisRead = true; break;
                 case "--reference-port": s.ReferencePort = PositiveInt(a, Next()); break;
                 case "--verbose-api": s.QuietRequestLog = false; break;
                 case "--timeout": s.RequestTimeout = IngestSettings.ParseDuration(a, Next()); break;
@@ -179,6 +190,7 @@ internal sealed class ApiLoadSettings
         {
             throw new ArgumentException($"--bcrypt-cost must be {Vpn.Perf.Api.Auth.Passwords.MinCost}..{Vpn.Perf.Api.Auth.Passwords.MaxCost}.");
         }
+        if (s.ReferenceRedisRead && !s.Reference) throw new ArgumentException("--reference-redis-read needs --reference (it runs after the bare reference).");
         if (kind == ApiScenarioKind.Login && s.Reference) throw new ArgumentException("--reference is for config: a bare endpoint has no bcrypt to compare with.");
 
         if (!clientsGiven) s.Clients = kind == ApiScenarioKind.Login ? s.Users : 64;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Npgsql;
+using StackExchange.Redis;
+using Vpn.Perf.Load.Reference;
 using Vpn.Perf.Load.Engine;
 using Vpn.Perf.Load.Reporting;
 
@@ -70,37 +72,59 @@ internal static class ApiScenario
 
         RunResult? reference = null;
         InvalidAnswers? referenceInvalid = null;
+        RunResult? referenceRead = null;
+        InvalidAnswers? referenceReadInvalid = null;
         if (s.Reference)
         {
-            (reference, referenceInvalid) = await RunConfigReferenceAsync(s, subscriptions, (int)Math.Round(bodyBytes), control, outDir);
+            (reference, referenceInvalid) = await RunConfigReferenceAsync(s, subscriptions, (int)Math.Round(bodyBytes), control, outDir, redis: null);
+        }
+        if (s.ReferenceRedisRead)
+        {
+            await using ConnectionMultiplexer redis = await LoadRedis.ConnectAsync(s.RedisConnection);
+            IDatabase db = redis.GetDatabase();
+            // One key per token, like the Api's usage keys: present, so every read carries a value back.
+            foreach (string token in subscriptions) await db.StringSetAsync(ReferenceServer.UsageKey(token), 123_456_789, TimeSpan.FromDays(1));
+            try
+            {
+                (referenceRead, referenceReadInvalid) = await RunConfigReferenceAsync(s, subscriptions, (int)Math.Round(bodyBytes), control, outDir, s.RedisConnection);
+            }
+            finally
+            {
+                foreach (string token in subscriptions) await db.KeyDeleteAsync(ReferenceServer.UsageKey(token));
+            }
         }
         RunResult result = await RunTargetAsync("api", s, apiFetcher, s.Target, apiPid, apiCounters, apiLatency, control);
 
         var checks = new List<(string Target, RunResult Run, InvalidAnswers Invalid)> { ("Api", result, apiFetcher.Invalid) };
         if (reference is not null) checks.Add(("reference", reference, referenceInvalid!));
+        if (referenceRead is not null) checks.Add(("reference + Redis GET", referenceRead, referenceReadInvalid!));
         string what = string.Create(CultureInfo.InvariantCulture,
             $"{subscriptions.Length} subscriptions, each with {s.Inbounds} inbound(s) on one node; format {s.Format}, config body {bodyBytes:0} bytes; " +
             $"{s.IfNoneMatch:P0} of fetches send If-None-Match with the ETag of the previous answer");
         if (s.Hwid) what += "; every fetch sends x-hwid (one registered device per subscription) and the device headers";
-        return await WriteAsync(s, commandLine, outDir, what, bodyBytes, result, reference, checks, notes, okStatuses: [200, 304]);
+        return await WriteAsync(s, commandLine, outDir, what, bodyBytes, result, reference, checks, notes, okStatuses: [200, 304], referenceRead);
     }
 
-    private static async Task<(RunResult, InvalidAnswers)> RunConfigReferenceAsync(ApiLoadSettings s, string[] subscriptions, int bodyBytes, HttpClient control, string outDir)
+    /// <summary>The same load against the bare reference; with <paramref name="redis"/>, reading one key per request there.</summary>
+    private static async Task<(RunResult, InvalidAnswers)> RunConfigReferenceAsync(ApiLoadSettings s, string[] subscriptions, int bodyBytes, HttpClient control,
+        string outDir, string? redis)
     {
         var target = new Uri($"http://127.0.0.1:{s.ReferencePort}");
         (string file, List<string> args) = IngestScenario.SelfCommand();
         args.AddRange(["reference-server", "--port", s.ReferencePort.ToString(CultureInfo.InvariantCulture),
             "--config-body-bytes", bodyBytes.ToString(CultureInfo.InvariantCulture)]);
+        if (redis is not null) args.AddRange(["--redis", redis]);
         // The Api runs with server GC (the Web SDK default, concurrent): the reference gets the same.
         var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["DOTNET_gcServer"] = "1" };
-        await using ChildProcess server = ChildProcess.Start(file, args, env, Environment.CurrentDirectory, Path.Combine(outDir, "reference.log"));
+        string log = Path.Combine(outDir, redis is null ? "reference.log" : "reference-redis-read.log");
+        await using ChildProcess server = ChildProcess.Start(file, args, env, Environment.CurrentDirectory, log);
         await server.WaitReadyAsync(new Uri(target, "/healthz"), TimeSpan.FromSeconds(30), CancellationToken.None);
         using HttpClient http = LoadHttp.Create(s.Clients, s.RequestTimeout);
         var counters = new RunCounters();
         var latency = new LatencyRecorder();
         var fetcher = new ConfigFetcher(http, target, subscriptions, s.Format, s.Clients, s.IfNoneMatch, ConfigBodyCheck.Reference, s.Seed, counters, latency, s.Hwid);
         await fetcher.PrimeAsync(8);
-        RunResult result = await RunTargetAsync("reference", s, fetcher, target, server.Pid, counters, latency, control);
+        RunResult result = await RunTargetAsync(redis is null ? "reference" : "reference+get", s, fetcher, target, server.Pid, counters, latency, control);
         return (result, fetcher.Invalid);
     }
 
@@ -182,9 +206,10 @@ internal static class ApiScenario
     }
 
     private static async Task<int> WriteAsync(ApiLoadSettings s, string commandLine, string outDir, string what, double bodyBytes, RunResult api,
-        RunResult? reference, List<(string Target, RunResult Run, InvalidAnswers Invalid)> checks, List<string> notes, int[] okStatuses)
+        RunResult? reference, List<(string Target, RunResult Run, InvalidAnswers Invalid)> checks, List<string> notes, int[] okStatuses,
+        RunResult? referenceRead = null)
     {
-        var report = new ApiReport(s, commandLine, what, bodyBytes, api, reference, checks, notes, okStatuses);
+        var report = new ApiReport(s, commandLine, what, bodyBytes, api, reference, checks, notes, okStatuses, referenceRead);
         string md = ApiReportWriter.Markdown(report);
         await File.WriteAllTextAsync(Path.Combine(outDir, "results.md"), md);
         await File.WriteAllBytesAsync(Path.Combine(outDir, "results.json"), ApiReportWriter.Json(report));
