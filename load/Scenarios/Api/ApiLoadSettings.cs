@@ -59,8 +59,17 @@ internal sealed class ApiLoadSettings
     /// <summary>Config: the client format fetched, named in the path (<c>/s/{token}/{format}</c>).</summary>
     public string Format { get; private set; } = "singbox";
 
+    /// <summary>Config: the WireGuard format gets a node of its own kind (one WireGuard inbound), every other format the <see cref="Inbounds"/>.</summary>
+    public bool WireGuard => Format == "wireguard";
+
+    /// <summary>Config: the inbounds each subscription is linked to.</summary>
+    public int LinkedInbounds => WireGuard ? 1 : Inbounds;
+
     /// <summary>Config: the proxies each config of <see cref="Format"/> holds, from the seeded inbounds it can express.</summary>
-    public int ExpectedProxies => ConfigBodyCheck.ProxiesIn(Format, ApiSeeder.InboundRows.Take(Inbounds).Select(static r => r.Protocol));
+    public int ExpectedProxies => WireGuard ? 1 : ConfigBodyCheck.ProxiesIn(Format, ApiSeeder.InboundRows.Take(Inbounds).Select(static r => r.Protocol));
+
+    /// <summary>The run's WireGuard key encryption key: the seeder encrypts the peers' keys under it, a started Api decrypts them.</summary>
+    public string WireGuardKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     /// <summary>Config: every fetch sends the device headers, one registered device (x-hwid) per subscription.</summary>
     public bool Hwid { get; private set; }
@@ -124,7 +133,8 @@ internal sealed class ApiLoadSettings
           --subscriptions N         seeded subscriptions, fetched round robin (2000)
           --inbounds K              inbounds on the one seeded node linked to each subscription, 1..6 (6)
           --if-none-match F         share of fetches sending the ETag they got before, expecting 304 (0)
-          --format F                the client format fetched, /s/{token}/F: singbox, mihomo, xray, links, links-plain
+          --format F                the client format fetched, /s/{token}/F: singbox, mihomo, xray, links, links-plain,
+                                    wireguard (a WireGuard inbound instead of --inbounds, one peer per subscription)
                                     (singbox); each primed body is parsed as that format and its proxies counted
           --hwid                    every fetch sends x-hwid and the device headers: one device per subscription,
                                     registered by the priming fetch (the window measures known-device checks)

@@ -33,7 +33,7 @@ internal static class ApiScenario
         LoginUser[] users = [];
         await using (NpgsqlDataSource db = NpgsqlDataSource.Create(s.SeedConnection))
         {
-            if (s.Kind == ApiScenarioKind.Config) subscriptions = await ApiSeeder.SeedSubscriptionsAsync(db, s.Subscriptions, s.Inbounds);
+            if (s.Kind == ApiScenarioKind.Config) subscriptions = await ApiSeeder.SeedSubscriptionsAsync(db, s.Subscriptions, s.Inbounds, s.WireGuard ? s.WireGuardKey : null);
             else users = await ApiSeeder.SeedUsersAsync(db, s.Users, s.BcryptCost);
         }
 
@@ -99,7 +99,7 @@ internal static class ApiScenario
         if (reference is not null) checks.Add(("reference", reference, referenceInvalid!));
         if (referenceRead is not null) checks.Add(("reference + Redis GET", referenceRead, referenceReadInvalid!));
         string what = string.Create(CultureInfo.InvariantCulture,
-            $"{subscriptions.Length} subscriptions, each with {s.Inbounds} inbound(s) on one node; format {s.Format}, config body {bodyBytes:0} bytes; " +
+            $"{subscriptions.Length} subscriptions, each with {s.LinkedInbounds} inbound(s) on one node; format {s.Format}, config body {bodyBytes:0} bytes; " +
             $"{s.IfNoneMatch:P0} of fetches send If-None-Match with the ETag of the previous answer");
         if (s.Hwid) what += "; every fetch sends x-hwid (one registered device per subscription) and the device headers";
         return await WriteAsync(s, commandLine, outDir, what, bodyBytes, result, reference, checks, notes, okStatuses: [200, 304], referenceRead);
@@ -169,9 +169,11 @@ internal static class ApiScenario
             // The state-sync loops would publish the seeded states to the shared Redis and join Ingest's over-limit
             // consumer group there; neither is on the path of a config fetch or a login.
             ["StateSync__Enabled"] = "false",
+            ["WireGuard__KeyEncryptionKey"] = s.WireGuardKey,
         };
         notes.Add("Api started by the tool with `StateSync__Enabled=false` (the shared Redis must not get this run's states, and the over-limit " +
-            "consumer must not take other runs' events; neither loop is on the measured path) and a random 48-byte `Auth__SigningKey`.");
+            "consumer must not take other runs' events; neither loop is on the measured path), a random 48-byte `Auth__SigningKey` and a random " +
+            "`WireGuard__KeyEncryptionKey` (the one the seeded peers' keys are encrypted under).");
         if (s.QuietRequestLog)
         {
             // Ingest, the reference and (since commit 271416c) the Api filter Microsoft.AspNetCore to Warning in code; the variable

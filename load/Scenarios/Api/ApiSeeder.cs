@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Npgsql;
+using Microsoft.Extensions.Options;
 using Vpn.Perf.Api.Auth;
+using Vpn.Perf.Api.Features.WireGuard;
 using Vpn.Perf.Load.Engine;
 
 namespace Vpn.Perf.Load.Scenarios.Api;
@@ -33,6 +35,14 @@ internal static class ApiSeeder
         ("tuic", "tuic", "udp", "tls", """{"server_name":"hel.example.com","congestion_control":"bbr","alpn":["h3"]}"""),
     ];
 
+    /// <summary>
+    /// The inbound of <c>--format wireguard</c>, instead of the six above: one WireGuard interface with IPv4 and IPv6
+    /// pools large enough for every subscription, DNS, MTU, preshared keys and keepalive (every line wg-quick can get).
+    /// </summary>
+    public static readonly (string Tag, string Protocol, string Network, string Tls, string Settings) WireGuardRow =
+        ("wg", "wireguard", "udp", "none",
+            """{"public_key":"B7jFQkh2hqeDAYVfy20/aoqRHNfxmDqbRNydzSKDnSM=","ipv4_pool":"10.64.0.0/16","ipv6_pool":"fd42:64::/112","dns":["1.1.1.1"],"mtu":1420,"preshared_keys":true,"persistent_keepalive":25}""");
+
     /// <summary>Drops and recreates the tool's own database, then applies the schema with <c>dotnet &lt;Api.dll&gt; migrate schema/postgres</c>.</summary>
     public static Task CreateDatabaseAsync(ApiLoadSettings s, string apiDll, string outDir)
         => CreateDatabaseAsync(s.PostgresServer, s.Database, apiDll, outDir);
@@ -60,11 +70,15 @@ internal static class ApiSeeder
     }
 
     /// <summary>
-    /// One node with the first <paramref name="inbounds"/> inbound rows and <paramref name="count"/> subscriptions linked to
-    /// all of them; returns their config link tokens (what <c>GET /s/{token}</c> takes).
+    /// One node with the first <paramref name="inbounds"/> inbound rows (or, with <paramref name="wireGuardKey"/>, the
+    /// WireGuard inbound alone) and <paramref name="count"/> subscriptions linked to all of them, each with its WireGuard
+    /// peer (keys made and encrypted at rest by the Api's own code, under <paramref name="wireGuardKey"/>, which the
+    /// started Api gets too); returns their config link tokens (what <c>GET /s/{token}</c> takes).
     /// </summary>
-    public static async Task<string[]> SeedSubscriptionsAsync(NpgsqlDataSource db, int count, int inbounds)
+    public static async Task<string[]> SeedSubscriptionsAsync(NpgsqlDataSource db, int count, int inbounds, string? wireGuardKey = null)
     {
+        (string Tag, string Protocol, string Network, string Tls, string Settings)[] rows = wireGuardKey is null ? InboundRows[..inbounds] : [WireGuardRow];
+        inbounds = rows.Length;
         long started = Stopwatch.GetTimestamp();
         string run = Guid.NewGuid().ToString("N")[..12];
         Guid node = Guid.CreateVersion7();
@@ -85,7 +99,7 @@ internal static class ApiSeeder
         await ExecAsync(conn, tx, "insert into nodes (id, name) values ($1, $2)", node, "load-" + run);
         for (int i = 0; i < inbounds; i++)
         {
-            (string tag, string protocol, string network, string tls, string settings) = InboundRows[i];
+            (string tag, string protocol, string network, string tls, string settings) = rows[i];
             inboundIds[i] = Guid.CreateVersion7();
             await ExecAsync(conn, tx, """
                 insert into inbounds (id, node_id, tag, host, port, protocol, network, tls, settings)
@@ -109,9 +123,33 @@ internal static class ApiSeeder
             while (await r.ReadAsync()) tokens.Add(r.GetString(0));
         }
         await ExecAsync(conn, tx, "insert into subscription_inbounds select s, i from unnest($1::uuid[]) s, unnest($2::uuid[]) i", ids, inboundIds);
+        if (wireGuardKey is not null) await SeedPeersAsync(conn, tx, ids, inboundIds[0], wireGuardKey);
         await tx.CommitAsync();
         Console.WriteLine($"seeded node load-{run}, {inbounds} inbound(s), {count} subscriptions in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
         return [.. tokens];
+    }
+
+    /// <summary>One peer per subscription on <paramref name="inbound"/>: addresses 2, 3, … of its pools, a preshared key each.</summary>
+    private static async Task SeedPeersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid[] subscriptions, Guid inbound, string wireGuardKey)
+    {
+        var protector = new PeerKeyProtector(Options.Create(new WireGuardOptions { KeyEncryptionKey = wireGuardKey }));
+        var indexes = new int[subscriptions.Length];
+        var publicKeys = new string[subscriptions.Length];
+        var privateKeys = new byte[subscriptions.Length][];
+        var presharedKeys = new byte[subscriptions.Length][];
+        for (int i = 0; i < subscriptions.Length; i++)
+        {
+            using PeerKeys keys = PeerKeys.Create(presharedKey: true);
+            indexes[i] = i + 2;
+            publicKeys[i] = keys.PublicKey;
+            privateKeys[i] = protector.Protect(keys.PrivateKey, subscriptions[i], inbound, PeerSecret.PrivateKey);
+            presharedKeys[i] = protector.Protect(keys.PresharedKey, subscriptions[i], inbound, PeerSecret.PresharedKey);
+        }
+        // Npgsql sends a bytea[] for byte[][]; unnest pairs the arrays up row by row.
+        await ExecAsync(conn, tx, """
+            insert into wireguard_peers (subscription_id, inbound_id, address_index, public_key, private_key, preshared_key, key_id)
+            select s, $2, a, k, p, q, $7 from unnest($1::uuid[], $3::int[], $4::text[], $5::bytea[], $6::bytea[]) as t(s, a, k, p, q)
+            """, subscriptions, inbound, indexes, publicKeys, privateKeys, presharedKeys, protector.CurrentKeyId);
     }
 
     /// <summary>

@@ -7,13 +7,14 @@ namespace Vpn.Perf.Load.Scenarios.Api;
 
 /// <summary>
 /// The priming check of one client format's body, by a parser the Api does not use for writing it: JSON for sing-box
-/// and Xray, YamlDotNet for mihomo, base64 and <see cref="Uri"/> for share links. With an expected count it also
-/// counts the proxies, so an inbound the renderer skipped shows up as invalid answers.
+/// and Xray, YamlDotNet for mihomo, base64 and <see cref="Uri"/> for share links, an INI reading of wg-quick's format
+/// for WireGuard. With an expected count it also counts the proxies (WireGuard: peers), so an inbound the renderer
+/// skipped shows up as invalid answers.
 /// </summary>
 internal sealed class ConfigBodyCheck
 {
     /// <summary>The formats the config scenario can fetch, as the Api names them in <c>/s/{token}/{format}</c>.</summary>
-    public static readonly string[] Formats = ["singbox", "mihomo", "xray", "links", "links-plain"];
+    public static readonly string[] Formats = ["singbox", "mihomo", "xray", "links", "links-plain", "wireguard"];
 
     private static readonly string[] LinkSchemes = ["vless", "vmess", "trojan", "ss", "hysteria2", "tuic"];
 
@@ -48,6 +49,7 @@ internal sealed class ConfigBodyCheck
                 "mihomo" => Mihomo(body),
                 "xray" => Xray(body),
                 "links" => Links(Encoding.ASCII.GetString(Convert.FromBase64String(Encoding.ASCII.GetString(body)))),
+                "wireguard" => WgQuick(Encoding.UTF8.GetString(body)),
                 _ => Links(Encoding.UTF8.GetString(body)),
             };
             if (problem is not null) return problem;
@@ -106,6 +108,39 @@ internal sealed class ConfigBodyCheck
             }
         }
         return (doc.RootElement.GetArrayLength(), null);
+    }
+
+    /// <summary>
+    /// wg-quick's INI: one <c>[Interface]</c> with a private key (32 bytes in base64) and an address, then peers, each with
+    /// a public key and an endpoint.
+    /// </summary>
+    private static (int, string?) WgQuick(string text)
+    {
+        var sections = new List<(string Name, Dictionary<string, string> Keys)>();
+        foreach (string raw in text.Split('\n'))
+        {
+            string line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            if (line[0] == '[')
+            {
+                sections.Add((line, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)));
+                continue;
+            }
+            int eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || sections.Count == 0) return (0, $"a line outside a section or without '=': {line}");
+            sections[^1].Keys[line[..eq].Trim()] = line[(eq + 1)..].Trim();
+        }
+        if (sections.Count == 0 || sections[0].Name != "[Interface]") return (0, "no [Interface] first");
+        Dictionary<string, string> iface = sections[0].Keys;
+        if (!iface.TryGetValue("PrivateKey", out string? key) || Convert.FromBase64String(key).Length != 32) return (0, "no 32-byte PrivateKey");
+        if (!iface.ContainsKey("Address")) return (0, "no Address");
+        int peers = 0;
+        foreach ((string name, Dictionary<string, string> keys) in sections.Skip(1))
+        {
+            if (name != "[Peer]" || !keys.ContainsKey("PublicKey") || !keys.ContainsKey("Endpoint")) return (0, $"{name} is not a peer with PublicKey and Endpoint");
+            peers++;
+        }
+        return (peers, null);
     }
 
     private static (int, string?) Links(string text)
