@@ -69,6 +69,7 @@ internal sealed record SuitePart(string Name, SuitePartKind Kind, string What, T
         ConfigFormatPart("config-mihomo", "mihomo", "mihomo YAML"),
         ConfigFormatPart("config-xray", "xray", "Xray JSON (one full client config per proxy the format can express: 4 of the 6)"),
         ConfigFormatPart("config-links", "links", "the base64 share-link list"),
+        ConfigFormatPart("config-links-plain", "links-plain", "the share-link list as plain text"),
         new("config-wireguard", SuitePartKind.Config,
             "As config-200, fetching the wg-quick .conf: /s/{token}/wireguard, 2 000 subscriptions each with its peer on one WireGuard inbound",
             ConfigWarmup,

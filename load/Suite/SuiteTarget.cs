@@ -47,6 +47,7 @@ internal sealed record SuiteTarget(string Name, string Part, string Figure, Targ
         new("config mihomo ≥ 0.6 × bare", "config-mihomo", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.6),
         new("config Xray ≥ 0.6 × bare", "config-xray", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.6),
         new("config links ≥ 0.6 × bare", "config-links", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.6),
+        new("config links, plain ≥ 0.6 × bare", "config-links-plain", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.6),
         new("config WireGuard ≥ 0.6 × bare", "config-wireguard", SuiteFigures.ConfigRequestsPerSecond, TargetRule.RatioAtLeast, 0.6),
         new("mixed: ingest p99 ≤ 100 ms", "mixed", SuiteFigures.MixedIngestP99, TargetRule.ValueAtMost, 100),
     ];
