@@ -10,9 +10,10 @@ namespace Vpn.Perf.Api.Features.Configs;
 /// <c>GET /s/{token}</c> and <c>GET /s/{token}/{format}</c>: the subscription's client config in the format the URL names
 /// (<c>?format=</c> or the path suffix) or else the one its User-Agent gets (<see cref="FormatRules"/>), anonymous (the
 /// link token is the secret URL; see <see cref="LinkToken"/>). On a warm cache it costs three dictionary lookups and one
-/// Redis GET (the usage for <c>subscription-userinfo</c>), and no Postgres query, for a known device (<c>x-hwid</c>)
-/// too: only a new device's registration writes (<see cref="DeviceGate"/>). Unknown, rotated and malformed tokens take one path: a miss in
-/// <see cref="LinkIndex"/>, the same Redis round trip, and the same 404, with no Postgres query either.
+/// Redis read (the usage for <c>subscription-userinfo</c>, in a round shared with concurrent fetches:
+/// <see cref="LiveUsage.ReadAsync(UsageKey)"/>), and no Postgres query, for a known device (<c>x-hwid</c>) too: only a new
+/// device's registration writes (<see cref="DeviceGate"/>). Unknown, rotated and malformed tokens take one path: a miss
+/// in <see cref="LinkIndex"/>, the same Redis read, and the same 404, with no Postgres query either.
 /// </summary>
 internal sealed class ConfigFetch(ConfigLoader loader, DeviceGate devices, LiveUsage usage, ConfigHeaders headers, ActiveFormatRules rules,
     ConfigLinks links, TimeProvider time, ILogger<ConfigFetch> logger)
