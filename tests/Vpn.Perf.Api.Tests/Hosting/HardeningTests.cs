@@ -49,6 +49,8 @@ public sealed class HardeningTests
             await signedIn.GetAsync("/api/v1/users?q=%00"),                     // 400 from the NUL guard
             await anonymous.GetAsync("/api/openapi/v1.json"),
             await anonymous.GetAsync("/api/docs/index.html"),
+            await anonymous.GetAsync("/s/no-such-link-token"),                 // the short-circuited config fetch's 404
+            await anonymous.GetAsync("/s/no-such-link-token/nonsense"),        // its 400
         ];
         foreach (HttpResponseMessage r in answers)
         {
