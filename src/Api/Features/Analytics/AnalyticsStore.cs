@@ -19,7 +19,7 @@ internal static class AnalyticsStore
 {
     private const string NodesSql = "select id, name from nodes order by name, id limit $1";
 
-    // The order of the config endpoint (ConfigsEndpoints.GetConfig): suspended or owner disabled first, then expired; a
+    // The order of the config endpoint (ConfigFetch.GetAsync): suspended or owner disabled first, then expired; a
     // subscription over its limit gets the stub config, and the rest are served.
     private const string CountsSql = """
         select count(*),
