@@ -23,6 +23,15 @@ public sealed class HostTests
         Assert.StartsWith("3.", doc.RootElement.GetProperty("openapi").GetString());
         JsonElement paths = doc.RootElement.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/s/{token}", out _), "the config route takes the link token");
+        // The fetch writes its answers itself: the document learns their media types from the route's metadata.
+        foreach (string route in new[] { "/s/{token}", "/s/{token}/{format}" })
+        {
+            JsonElement content = paths.GetProperty(route).GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content");
+            foreach (string media in new[] { "application/json", "text/yaml", "text/plain", "text/html" })
+            {
+                Assert.True(content.TryGetProperty(media, out _), $"{route} answers {media}");
+            }
+        }
         Assert.True(paths.GetProperty("/s/{token}/qr").GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _),
             "the QR code is listed with its media types");
         Assert.False(paths.TryGetProperty("/s/{subscription_id}", out _));

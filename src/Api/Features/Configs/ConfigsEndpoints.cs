@@ -34,7 +34,7 @@ internal static class ConfigsEndpoints
 
     // The fetch writes its answers itself, so the OpenAPI document learns them here.
     private static IEndpointConventionBuilder DescribeConfigAnswers(this RouteHandlerBuilder endpoint) => endpoint
-        .Produces(StatusCodes.Status200OK, null, "application/json", "text/yaml", "text/plain", "text/html")
+        .Produces<Stream>(StatusCodes.Status200OK, "application/json", "text/yaml", "text/plain", "text/html")
         .Produces(StatusCodes.Status304NotModified)
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status403Forbidden)
