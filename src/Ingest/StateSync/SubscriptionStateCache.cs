@@ -7,7 +7,7 @@ namespace Vpn.Perf.Ingest.StateSync;
 
 /// <summary>
 /// Subscription state (limit, expiry, suspension, reset period) as the Api publishes it to Redis, held in
-/// memory so the hot path reads it with one dictionary lookup per report. Entries are dropped by the change
+/// memory so the hot path reads it with one table lookup per report (<see cref="SubscriptionTable"/>). Entries are dropped by the change
 /// feed as soon as the Api changes them and refreshed after <see cref="IngestOptions.StateCacheMaxAge"/> in any case.
 /// </summary>
 /// <remarks>
@@ -25,10 +25,10 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
     // Distinct scopes, not subscriptions: subscriptions share the few their plans and groups give them.
     private const int MaxScopes = 100_000;
 
-    // Ids come from nodes, and every id a node names is loaded and kept (an unknown one as linked nowhere): with Guid's own
-    // hash code (the XOR of its four words) a node could name ids that all share one bucket and make every lookup walk
-    // them. The comparer draws the hash from all 128 bits with this process's random seed.
-    private readonly ConcurrentDictionary<Guid, Entry> _entries = new(RandomizedGuidComparer.Instance);
+    // Ids come from nodes, and every id a node names is loaded and kept (an unknown one as linked nowhere): the table
+    // places them by RandomizedGuidComparer's hash, drawn from all 128 bits with this process's random seed, so a node
+    // cannot name ids that all probe the same slots.
+    private readonly SubscriptionTable _entries = new();
     // The read under way per id; requests that miss the same id wait for it instead of sending their own.
     private readonly ConcurrentDictionary<Guid, Task<SubscriptionState>> _inFlight = new();
     // By scope id. Never invalidated: the text under an id never changes (the id is drawn from it).
@@ -43,10 +43,16 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         SubscriptionState.Fields.ResetPeriod, SubscriptionState.Fields.ResetAnchor, SubscriptionState.Fields.Scope,
     ];
 
-    /// <summary>The cached scope alone, for access events (see <see cref="Entry"/>).</summary>
+    /// <summary>
+    /// Hints that <paramref name="subscriptionId"/> is looked up soon: a caller walking a batch calls it a few items ahead,
+    /// so the lookups' cache misses overlap instead of following each other (<see cref="SubscriptionTable"/>).
+    /// </summary>
+    public void Prefetch(Guid subscriptionId) => _entries.Prefetch(subscriptionId);
+
+    /// <summary>The cached scope alone, for access events (the table holds it beside the state: one slot read).</summary>
     public bool TryGetScope(Guid subscriptionId, long nowMs, out SubscriptionScope scope)
     {
-        if (_entries.TryGetValue(subscriptionId, out Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
+        if (_entries.TryGet(subscriptionId, out SubscriptionTable.Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
         {
             scope = e.Scope;
             return true;
@@ -57,7 +63,7 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
 
     public bool TryGet(Guid subscriptionId, long nowMs, out SubscriptionState state)
     {
-        if (_entries.TryGetValue(subscriptionId, out Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
+        if (_entries.TryGet(subscriptionId, out SubscriptionTable.Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
         {
             state = e.State;
             return true;
@@ -166,7 +172,11 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
                 string? text = await read;
                 if (text is not null && SubscriptionScope.TryParse(text, out SubscriptionScope scope) && SubscriptionScope.IdOf(text) == id)
                 {
-                    _scopes[id] = scope;
+                    // The first instance stays: loads running at once read the same id, and the states of both must share
+                    // one object, because the decide stage's verdicts (ScopeVerdicts) know a scope by identity. With one
+                    // instance per load, a warm-up under 256 concurrent batches left dozens of copies of each scope, each
+                    // with its own link table, and most access events missed the verdicts for a cold table lookup.
+                    _scopes.TryAdd(id, scope);
                 }
             }
         }
@@ -184,16 +194,18 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         // The callers use what was loaded either way (they raced the change, and the change may be a moment older); only
         // the cache must not keep a value an invalidation has overtaken.
         if (Volatile.Read(ref _generation) != generation) return;
-        var stored = new Entry[loads.Count];
+        var ids = new Guid[loads.Count];
+        var stored = new SubscriptionTable.Entry[loads.Count];
         for (int i = 0; i < loads.Count; i++)
         {
-            stored[i] = new Entry(states[i], states[i].Scope, nowMs);
-            _entries[loads[i].Id] = stored[i];
+            ids[i] = loads[i].Id;
+            stored[i] = new SubscriptionTable.Entry(states[i], states[i].Scope, nowMs);
         }
+        _entries.SetAll(ids, stored);
         if (Volatile.Read(ref _generation) != generation)
         {
             // An invalidation ran while storing: remove what this load put there (not a newer load's values).
-            for (int i = 0; i < loads.Count; i++) _entries.TryRemove(new KeyValuePair<Guid, Entry>(loads[i].Id, stored[i]));
+            _entries.RemoveAllIfSame(ids, stored);
         }
     }
 
@@ -213,7 +225,7 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
     {
         // Bumped before the removal: a load that stores after this removal sees the new generation and takes its value back.
         Interlocked.Increment(ref _generation);
-        _entries.TryRemove(subscriptionId, out _);
+        _entries.Remove(subscriptionId);
         // A request that misses from now on must read the new hash, not join a read that may predate the change.
         _inFlight.TryRemove(subscriptionId, out _);
     }
@@ -224,10 +236,6 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         _entries.Clear();
         _inFlight.Clear();
     }
-
-    // The scope beside the state, inline in the dictionary's node: an access event needs only the scope, and this saves
-    // it a dereference of the state (a cache miss per event across tens of thousands of subscriptions).
-    private readonly record struct Entry(SubscriptionState State, SubscriptionScope Scope, long FetchedAtMs);
 
     /// <summary>One id's read, shared by every request that missed it while it was under way.</summary>
     private sealed class Load(Guid id)

@@ -11,6 +11,10 @@ namespace Vpn.Perf.Ingest.Usage;
 /// </summary>
 internal sealed class BatchDecider(SubscriptionStateCache states)
 {
+    // How many items ahead of its lookup each loop asks for a subscription's slot: the lookups' misses to memory then
+    // overlap (about ten at once on current x86 cores) instead of each waiting for the last.
+    private const int PrefetchAhead = 8;
+
     /// <summary>
     /// Completes <paramref name="batch"/> for <see cref="UsageApplier.ApplyAsync"/>. When <paramref name="decideScope"/>,
     /// each report and access event is out of scope unless its inbound belongs to <paramref name="nodeId"/> and its
@@ -23,8 +27,10 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
         PendingReport[] reports = batch.Reports;
         int[]? missing = null;
         int missingCount = 0;
+        for (int i = 0; i < PrefetchAhead && i < batch.ReportCount; i++) states.Prefetch(reports[i].SubscriptionId);
         for (int i = 0; i < batch.ReportCount; i++)
         {
+            if (i + PrefetchAhead < batch.ReportCount) states.Prefetch(reports[i + PrefetchAhead].SubscriptionId);
             ref PendingReport r = ref reports[i];
             if (r.Verdict != ReportVerdict.Accepted) continue;
             if (states.TryGet(r.SubscriptionId, nowMs, out SubscriptionState state))
@@ -40,8 +46,10 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
         if (decideScope)
         {
             PendingAccess[] access = batch.Access;
+            for (int a = 0; a < PrefetchAhead && a < batch.AccessCount; a++) states.Prefetch(access[a].SubscriptionId);
             for (int a = 0; a < batch.AccessCount; a++)
             {
+                if (a + PrefetchAhead < batch.AccessCount) states.Prefetch(access[a + PrefetchAhead].SubscriptionId);
                 ref PendingAccess e = ref access[a];
                 if (states.TryGetScope(e.SubscriptionId, nowMs, out SubscriptionScope scope))
                 {

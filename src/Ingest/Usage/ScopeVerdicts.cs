@@ -11,25 +11,37 @@ namespace Vpn.Perf.Ingest.Usage;
 /// rest of an access event's check.
 /// </summary>
 /// <remarks>
-/// Direct-mapped with no chains: a collision only sends the item to <see cref="SubscriptionScope.Allows"/>, so inbound
-/// ids a node picks cannot make a check cost more than it does without this. Valid for one node: a batch has one.
+/// Open addressing over a few slots: a pair probes <see cref="MaxProbes"/> slots from its home and, when all hold other
+/// pairs, takes its home slot over. Direct-mapped slots (the first version) let two of a batch's handful of pairs share a
+/// slot about one batch in three, and then evict each other on every other event, each miss a lookup in a scope's
+/// table that the request buffers had pushed out of the CPU's cache: most of the check's cost on the HTTP path (perf,
+/// docs/perf.md). The probes are bounded, so inbound ids a node picks cannot make a check cost more than a few compares
+/// beyond <see cref="SubscriptionScope.Allows"/>. Valid for one node: a batch has one.
 /// </remarks>
 internal struct ScopeVerdicts
 {
     private const int Size = 16;
+    private const int MaxProbes = 4;
     private Slots _slots;
 
     public bool Allows(SubscriptionScope scope, Guid inbound, Guid node)
     {
         // The scope by identity: its own hash code walks every link.
-        ref Slot slot = ref _slots[(RuntimeHelpers.GetHashCode(scope) ^ inbound.GetHashCode()) & (Size - 1)];
-        if (!ReferenceEquals(slot.Scope, scope) || slot.Inbound != inbound)
+        int home = (RuntimeHelpers.GetHashCode(scope) ^ inbound.GetHashCode()) & (Size - 1);
+        for (int probe = 0; probe < MaxProbes; probe++)
         {
-            slot.Scope = scope;
-            slot.Inbound = inbound;
-            slot.Allowed = scope.Allows(inbound, node);
+            ref Slot slot = ref _slots[(home + probe) & (Size - 1)];
+            if (slot.Scope is null) return Decide(ref slot, scope, inbound, node);
+            if (ReferenceEquals(slot.Scope, scope) && slot.Inbound == inbound) return slot.Allowed;
         }
-        return slot.Allowed;
+        return Decide(ref _slots[home], scope, inbound, node);
+    }
+
+    private static bool Decide(ref Slot slot, SubscriptionScope scope, Guid inbound, Guid node)
+    {
+        slot.Scope = scope;
+        slot.Inbound = inbound;
+        return slot.Allowed = scope.Allows(inbound, node);
     }
 
     private struct Slot

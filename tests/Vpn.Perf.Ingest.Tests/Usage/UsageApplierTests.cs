@@ -114,6 +114,43 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
+    public async Task LoadAsync_TwoLoadsReadingOneScopeAtOnce_GiveTheirStatesOneInstance()
+    {
+        // The decide stage's verdicts know a scope by identity (ScopeVerdicts): a second copy of one scope is a second
+        // set of verdicts and a second link table for every batch to miss in the CPU's cache.
+        Guid node = Guid.NewGuid(), inbound = Guid.NewGuid(), first = Guid.NewGuid(), second = Guid.NewGuid();
+        foreach (Guid sid in (Guid[])[first, second]) await _redis.SeedSubscriptionAsync(sid);
+        await _redis.LinkAsync(node, [first, second], inbound);
+        string scopeId = SubscriptionScope.Of([new InboundLink(inbound, node)]).Id;
+        TestServers.RedisServer direct = TestServers.RedisBase;
+        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
+        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
+        var cache = new SubscriptionStateCache(RedisConnector.Database(held, _redis.KeyPrefix), new IngestOptions { BucketCount = Buckets });
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.SubscriptionState(first, Buckets)));
+
+        // Both state reads answered together, and neither scope read let through until both are sent: each load has
+        // found the scope unknown and reads it itself.
+        proxy.PauseReplies();
+        Task<SubscriptionState[]> a = cache.LoadAsync([first], 0, CancellationToken.None);
+        Task<SubscriptionState[]> b = cache.LoadAsync([second], 0, CancellationToken.None);
+        int reads = 0;
+        await Poll.UntilAsync(async () => (reads += await monitor.CountAsync("HMGET", _redis.KeyPrefix)) >= 2,
+            TimeSpan.FromSeconds(30), "both state reads to reach Redis", () => Task.FromResult(reads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Task scopeReadHeld = proxy.PauseOnAsync(scopeId);
+        proxy.Resume();
+        await scopeReadHeld;
+        await Poll.UntilAsync(() => Task.FromResult(held.GetCounters().Interactive.SentItemsAwaitingResponse >= 2),
+            TimeSpan.FromSeconds(30), "both scope reads to be sent",
+            () => Task.FromResult(held.GetCounters().Interactive.SentItemsAwaitingResponse.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        proxy.Resume();
+
+        SubscriptionState[] fromA = await a, fromB = await b;
+        Assert.True(fromA[0].Scope.Allows(inbound, node));
+        Assert.Same(fromA[0].Scope, fromB[0].Scope);
+    }
+
+    [Fact]
     public async Task LoadAsync_ScopeKeyMissingOrNotTheTextItsIdNames_LinkedNowhereUntilRepaired()
     {
         Guid node = Guid.NewGuid(), inbound = Guid.NewGuid(), sid = Guid.NewGuid();
