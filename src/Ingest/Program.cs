@@ -13,7 +13,11 @@ if (args is [DrainSpoolCommand.Name, ..])
     return await DrainSpoolCommand.RunAsync(args[1..]);
 }
 
-var builder = WebApplication.CreateSlimBuilder(args);
+// The content root is where the build put the service, not the working directory: the host watches its content root,
+// subdirectories included, for appsettings changes, and started from the repository (tests/infra/run.sh, the load
+// suite) it received an inotify event for every write of Redis's AOF, ClickHouse's parts and Ingest's own spool
+// under .data/, handled on a thread of its own beside the hot path.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 IngestSettings settings = IngestServices.ReadSettings(builder.Configuration);
 IngestOptions options = settings.Options;
 
