@@ -41,18 +41,16 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         var sid = Guid.NewGuid();
         await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
-        TestServers.RedisServer direct = TestServers.RedisBase;
-        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
-        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
-        var cache = new SubscriptionStateCache(RedisConnector.Database(held, _redis.KeyPrefix), new IngestOptions { BucketCount = Buckets });
+        await using ProxiedRedis held = await ProxiedRedis.OpenAsync(_redis.KeyPrefix);
+        var cache = new SubscriptionStateCache(held.Db, new IngestOptions { BucketCount = Buckets });
         await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.SubscriptionState(sid, Buckets)));
 
         // The proxy holds the first read, so the second request certainly misses while it is under way (without the hold,
         // the first read could finish before the second call, which then rightly reads again).
-        proxy.Pause();
+        held.Proxy.Pause();
         Task<SubscriptionState[]> first = cache.LoadAsync([sid, sid], 0, CancellationToken.None);
         Task<SubscriptionState[]> second = cache.LoadAsync([sid], 0, CancellationToken.None);
-        proxy.Resume();
+        held.Proxy.Resume();
         SubscriptionState[] a = await first, b = await second;
 
         Assert.Equal([500L, 500L, 500L], [a[0].MaxTraffic!.Value, a[1].MaxTraffic!.Value, b[0].MaxTraffic!.Value]);
@@ -67,22 +65,20 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         var sid = Guid.NewGuid();
         await _redis.SeedSubscriptionAsync(sid, maxTraffic: 500);
-        TestServers.RedisServer direct = TestServers.RedisBase;
-        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
-        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
+        await using ProxiedRedis held = await ProxiedRedis.OpenAsync(_redis.KeyPrefix);
         // A max age no test run outlasts: only the invalidation can end the entry.
-        var cache = new SubscriptionStateCache(RedisConnector.Database(held, _redis.KeyPrefix), new IngestOptions { BucketCount = Buckets, StateCacheMaxAge = TimeSpan.FromHours(1) });
+        var cache = new SubscriptionStateCache(held.Db, new IngestOptions { BucketCount = Buckets, StateCacheMaxAge = TimeSpan.FromHours(1) });
         await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.SubscriptionState(sid, Buckets)));
 
         // Redis reads the state before the Api changes it; the answer arrives after the change's invalidation.
-        proxy.PauseReplies();
+        held.Proxy.PauseReplies();
         Task<SubscriptionState[]> read = cache.LoadAsync([sid], 0, CancellationToken.None);
         int reads = 0;
         await Poll.UntilAsync(async () => (reads += await monitor.CountAsync("HMGET", sid.ToString("N"))) > 0,
             TimeSpan.FromSeconds(30), "the state's read to reach Redis", () => Task.FromResult(reads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await _redis.SeedSubscriptionAsync(sid, maxTraffic: 100);
         cache.Invalidate(sid);
-        proxy.Resume();
+        held.Proxy.Resume();
 
         Assert.Equal(500L, (await read)[0].MaxTraffic); // read before the change: that request raced it
         Assert.False(cache.TryGet(sid, 1, out _));
@@ -123,27 +119,25 @@ public sealed class UsageApplierTests : IAsyncLifetime
         foreach (Guid sid in (Guid[])[first, second]) await _redis.SeedSubscriptionAsync(sid);
         await _redis.LinkAsync(node, [first, second], inbound);
         string scopeId = SubscriptionScope.Of([new InboundLink(inbound, node)]).Id;
-        TestServers.RedisServer direct = TestServers.RedisBase;
-        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
-        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
-        var cache = new SubscriptionStateCache(RedisConnector.Database(held, _redis.KeyPrefix), new IngestOptions { BucketCount = Buckets });
+        await using ProxiedRedis held = await ProxiedRedis.OpenAsync(_redis.KeyPrefix);
+        var cache = new SubscriptionStateCache(held.Db, new IngestOptions { BucketCount = Buckets });
         await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.SubscriptionState(first, Buckets)));
 
         // Both state reads answered together, and neither scope read let through until both are sent: each load has
         // found the scope unknown and reads it itself.
-        proxy.PauseReplies();
+        held.Proxy.PauseReplies();
         Task<SubscriptionState[]> a = cache.LoadAsync([first], 0, CancellationToken.None);
         Task<SubscriptionState[]> b = cache.LoadAsync([second], 0, CancellationToken.None);
         int reads = 0;
         await Poll.UntilAsync(async () => (reads += await monitor.CountAsync("HMGET", _redis.KeyPrefix)) >= 2,
             TimeSpan.FromSeconds(30), "both state reads to reach Redis", () => Task.FromResult(reads.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        Task scopeReadHeld = proxy.PauseOnAsync(scopeId);
-        proxy.Resume();
+        Task scopeReadHeld = held.Proxy.PauseOnAsync(scopeId);
+        held.Proxy.Resume();
         await scopeReadHeld;
-        await Poll.UntilAsync(() => Task.FromResult(held.GetCounters().Interactive.SentItemsAwaitingResponse >= 2),
+        await Poll.UntilAsync(() => Task.FromResult(held.Connection.GetCounters().Interactive.SentItemsAwaitingResponse >= 2),
             TimeSpan.FromSeconds(30), "both scope reads to be sent",
-            () => Task.FromResult(held.GetCounters().Interactive.SentItemsAwaitingResponse.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        proxy.Resume();
+            () => Task.FromResult(held.Connection.GetCounters().Interactive.SentItemsAwaitingResponse.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        held.Proxy.Resume();
 
         SubscriptionState[] fromA = await a, fromB = await b;
         Assert.True(fromA[0].Scope.Allows(inbound, node));
@@ -179,24 +173,20 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         Guid sid = Guid.NewGuid(), node = Guid.NewGuid();
         await _redis.SeedSubscriptionAsync(sid);
-        TestServers.RedisServer direct = TestServers.RedisBase;
-        await using var proxy = new TcpFaultProxy(direct.Host, direct.Port);
-        await using ConnectionMultiplexer held = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
-        IDatabase db = RedisConnector.Database(held, _redis.KeyPrefix);
-        var options = new IngestOptions { BucketCount = Buckets };
-        var applier = new UsageApplier(db, options);
+        await using ProxiedRedis held = await ProxiedRedis.OpenAsync(_redis.KeyPrefix);
+        var applier = new UsageApplier(held.Db, new IngestOptions { BucketCount = Buckets });
         // The first batch loads the state and the script, so the second goes out at once as one EVALSHA.
         await ApplyBodyAsync(TestBatch.Build(1, [TestBatch.Report(sid, 10, 0)]), node, 0, [], applier);
         await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.Events(Shared.Contracts.Buckets.Of(sid, Buckets))));
 
         // Redis runs the round's call; its answer is held until the applier is being disposed.
-        proxy.PauseReplies();
+        held.Proxy.PauseReplies();
         Task<UsageOutcome> apply = ApplyBodyAsync(TestBatch.Build(2, [TestBatch.Report(sid, 5, 0)]), node, 0, [], applier);
         int calls = 0;
         await Poll.UntilAsync(async () => (calls += await monitor.CountAsync("EVALSHA", node.ToString("N"))) > 0,
             TimeSpan.FromSeconds(30), "the round's call to reach Redis", () => Task.FromResult(calls.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         ValueTask disposing = applier.DisposeAsync();
-        proxy.Resume();
+        held.Proxy.Resume();
 
         // Bounded only so that the hang this test guards against fails it instead of the suite.
         UsageOutcome outcome = await apply.WaitAsync(TimeSpan.FromMinutes(1));
@@ -416,5 +406,44 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         await _applier.DisposeAsync();
         await _redis.DisposeAsync();
+    }
+
+    /// <summary>This class's Redis through a fault proxy, so a test can hold requests or answers at a chosen moment.</summary>
+    private sealed class ProxiedRedis : IAsyncDisposable
+    {
+        private ProxiedRedis(TcpFaultProxy proxy, ConnectionMultiplexer connection, IDatabase db)
+        {
+            Proxy = proxy;
+            Connection = connection;
+            Db = db;
+        }
+
+        public TcpFaultProxy Proxy { get; }
+
+        public ConnectionMultiplexer Connection { get; }
+
+        public IDatabase Db { get; }
+
+        public static async Task<ProxiedRedis> OpenAsync(string keyPrefix)
+        {
+            TestServers.RedisServer direct = TestServers.RedisBase;
+            var proxy = new TcpFaultProxy(direct.Host, direct.Port);
+            try
+            {
+                ConnectionMultiplexer connection = await RedisConnector.ConnectAsync(TestServers.RedisFor(proxy.Port));
+                return new ProxiedRedis(proxy, connection, RedisConnector.Database(connection, keyPrefix));
+            }
+            catch
+            {
+                await proxy.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Connection.DisposeAsync();
+            await Proxy.DisposeAsync();
+        }
     }
 }
