@@ -25,12 +25,9 @@ using Vpn.Perf.Api.Hosting;
 using Vpn.Perf.Api.Problems;
 using Vpn.Perf.Api.Redis;
 using Vpn.Perf.Shared.ClickHouse;
+using Vpn.Perf.Shared.Hosting;
 
-// The content root is where the build put the service, not the working directory: the host watches its content root,
-// subdirectories included, for appsettings changes, and started from the repository (tests/infra/run.sh, the load
-// suite) it received an inotify event for every write of Redis's AOF, ClickHouse's parts and Ingest's own spool
-// under .data/, handled on a thread of its own beside the hot path.
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateSlimBuilder(ServiceHostOptions.For(args));
 // ASP.NET Core's per-request information lines halve the config endpoint's throughput (docs/perf.md); warnings still show.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 string postgres = builder.Configuration.GetConnectionString("Postgres")

@@ -6,6 +6,7 @@ using Vpn.Perf.Ingest.Http;
 using Vpn.Perf.Ingest.Metrics;
 using Vpn.Perf.Ingest.Spool;
 using Vpn.Perf.Ingest.StateSync;
+using Vpn.Perf.Shared.Hosting;
 using Vpn.Perf.Shared.Redis;
 
 if (args is [DrainSpoolCommand.Name, ..])
@@ -13,11 +14,7 @@ if (args is [DrainSpoolCommand.Name, ..])
     return await DrainSpoolCommand.RunAsync(args[1..]);
 }
 
-// The content root is where the build put the service, not the working directory: the host watches its content root,
-// subdirectories included, for appsettings changes, and started from the repository (tests/infra/run.sh, the load
-// suite) it received an inotify event for every write of Redis's AOF, ClickHouse's parts and Ingest's own spool
-// under .data/, handled on a thread of its own beside the hot path.
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateSlimBuilder(ServiceHostOptions.For(args));
 IngestSettings settings = IngestServices.ReadSettings(builder.Configuration);
 IngestOptions options = settings.Options;
 
