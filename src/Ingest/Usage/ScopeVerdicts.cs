@@ -12,11 +12,12 @@ namespace Vpn.Perf.Ingest.Usage;
 /// </summary>
 /// <remarks>
 /// Open addressing over a few slots: a pair probes <see cref="MaxProbes"/> slots from its home and, when all hold other
-/// pairs, takes its home slot over. Direct-mapped slots (the first version) let two of a batch's handful of pairs share a
-/// slot about one batch in three, and then evict each other on every other event, each miss a lookup in a scope's
-/// table that the request buffers had pushed out of the CPU's cache: most of the check's cost on the HTTP path (perf,
-/// docs/perf.md). The probes are bounded, so inbound ids a node picks cannot make a check cost more than a few compares
-/// beyond <see cref="SubscriptionScope.Allows"/>. Valid for one node: a batch has one.
+/// pairs, takes its home slot over. With direct-mapped slots (the first version) two of four pairs share a slot in about
+/// one batch of three and then evict each other on every other event, each eviction a lookup in a scope's table that the
+/// request buffers may have pushed out of the CPU's cache. (Not measured apart: the HTTP path's loss was mostly one
+/// scope parsed into many instances, which defeats these verdicts however they are laid out; docs/perf.md.) The probes
+/// are bounded, so inbound ids a node picks cannot make a check cost more than a few compares beyond
+/// <see cref="SubscriptionScope.Allows"/>. Valid for one node: a batch has one.
 /// </remarks>
 internal struct ScopeVerdicts
 {

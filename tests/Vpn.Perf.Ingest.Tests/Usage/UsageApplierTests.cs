@@ -409,20 +409,13 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     /// <summary>This class's Redis through a fault proxy, so a test can hold requests or answers at a chosen moment.</summary>
-    private sealed class ProxiedRedis : IAsyncDisposable
+    private sealed class ProxiedRedis(TcpFaultProxy proxy, ConnectionMultiplexer connection, IDatabase db) : IAsyncDisposable
     {
-        private ProxiedRedis(TcpFaultProxy proxy, ConnectionMultiplexer connection, IDatabase db)
-        {
-            Proxy = proxy;
-            Connection = connection;
-            Db = db;
-        }
+        public TcpFaultProxy Proxy { get; } = proxy;
 
-        public TcpFaultProxy Proxy { get; }
+        public ConnectionMultiplexer Connection { get; } = connection;
 
-        public ConnectionMultiplexer Connection { get; }
-
-        public IDatabase Db { get; }
+        public IDatabase Db { get; } = db;
 
         public static async Task<ProxiedRedis> OpenAsync(string keyPrefix)
         {
