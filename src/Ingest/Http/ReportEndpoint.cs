@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.ObjectPool;
 using Microsoft.Extensions.Primitives;
 using Vpn.Perf.Ingest.Metrics;
 using Vpn.Perf.Ingest.Spool;
@@ -35,6 +36,7 @@ internal sealed partial class ReportEndpoint(
     private long _lastRedisFailureLog;
     private long _lastRejectionLog;
     private int _inFlight;
+    private readonly ObjectPool<BatchContext> _batches = BatchContextPolicy.CreatePool();
 
     private static readonly string[] AcceptedMediaTypes = ["application/msgpack", "application/x-msgpack", "application/vnd.msgpack"];
 
@@ -70,7 +72,8 @@ internal sealed partial class ReportEndpoint(
     }
 
     /// <summary>The stages in order; each either hands the request on or refuses it (<see cref="Refusal"/>).</summary>
-    private async Task<int> ProcessAsync(HttpContext context)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ProcessAsync(HttpContext context)
     {
         HttpRequest request = context.Request;
         CancellationToken ct = context.RequestAborted;
@@ -82,14 +85,22 @@ internal sealed partial class ReportEndpoint(
         using (body)
         {
             if (CheckBody(bodyStatus) is { } badBody) return await RefuseAsync(context, badBody);
-            using var batch = new BatchContext();
-            long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (Decode(body.Data, batch, nowMs) is { } malformed) return await RefuseAsync(context, malformed);
-            var cutoff = new List<Guid>();
-            if (await DecideAsync(batch, nodeId, nowMs, cutoff, ct) is { } undecided) return await RefuseAsync(context, undecided);
-            (UsageOutcome outcome, Refusal? uncommitted) = await CommitAsync(batch, nodeId, nowMs, body.Data, cutoff, ct);
-            if (uncommitted is { } notDurable) return await RefuseAsync(context, notDurable);
-            return await AnswerAsync(context, batch, nodeId, nowMs, body.Data.Length, outcome, cutoff);
+            BatchContext batch = _batches.Get();
+            try
+            {
+                long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+                if (Decode(body.Data, batch, nowMs) is { } malformed) return await RefuseAsync(context, malformed);
+                List<Guid> cutoff = batch.Cutoff;
+                if (await DecideAsync(batch, nodeId, nowMs, cutoff, ct) is { } undecided) return await RefuseAsync(context, undecided);
+                (UsageOutcome outcome, Refusal? uncommitted) = await CommitAsync(batch, nodeId, nowMs, body.Data, cutoff, ct);
+                if (uncommitted is { } notDurable) return await RefuseAsync(context, notDurable);
+                return await AnswerAsync(context, batch, nodeId, nowMs, body.Data.Length, outcome, cutoff);
+            }
+            finally
+            {
+                // Every stage that reads the batch has finished by now: CommitAsync waits for the usage round even when the spool fails.
+                _batches.Return(batch);
+            }
         }
     }
 
@@ -191,7 +202,7 @@ internal sealed partial class ReportEndpoint(
         BatchContext batch, Guid nodeId, long nowMs, System.Buffers.ReadOnlySequence<byte> data, List<Guid> cutoff, CancellationToken ct)
     {
         ValueTask<SpoolAppendResult> appending = AppendToSpool(batch, nodeId, nowMs, data, ct);
-        Task<UsageAttempt> applying = appending.IsCompleted ? Task.FromResult(default(UsageAttempt)) : ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
+        ValueTask<UsageAttempt> applying = appending.IsCompleted ? default : ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
         SpoolAppendResult appended;
         UsageAttempt attempt;
         try
@@ -224,7 +235,7 @@ internal sealed partial class ReportEndpoint(
         return (attempt.Outcome, null);
     }
 
-    private async Task<int> AnswerAsync(HttpContext context, BatchContext batch, Guid nodeId, long nowMs, long bodyBytes, UsageOutcome outcome, List<Guid> cutoff)
+    private async ValueTask<int> AnswerAsync(HttpContext context, BatchContext batch, Guid nodeId, long nowMs, long bodyBytes, UsageOutcome outcome, List<Guid> cutoff)
     {
         activity.Seen(nodeId, nowMs);
         int rejected = batch.Rejected;
@@ -238,7 +249,8 @@ internal sealed partial class ReportEndpoint(
     /// <summary>The usage stage's result, with a Redis failure as a value so the spool stage is still awaited.</summary>
     private readonly record struct UsageAttempt(bool Applied, UsageOutcome Outcome, Exception? RedisError);
 
-    private async Task<UsageAttempt> ApplyUsageAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<UsageAttempt> ApplyUsageAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
     {
         try
         {
@@ -317,11 +329,11 @@ internal sealed partial class ReportEndpoint(
         writer.Flush();
     }
 
-    private Task<int> TooManyAsync(HttpContext context) => RefuseAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, "too-many-requests",
+    private ValueTask<int> TooManyAsync(HttpContext context) => RefuseAsync(context, new Refusal(StatusCodes.Status429TooManyRequests, "too-many-requests",
         $"More than {options.MaxConcurrentRequests} report requests are in progress (Ingest:MaxConcurrentRequests); retry the same batch later."));
 
     /// <summary>Errors are a status, a machine-readable reason header and a plain-text message; never the input echoed.</summary>
-    private async Task<int> RefuseAsync(HttpContext context, Refusal refusal)
+    private async ValueTask<int> RefuseAsync(HttpContext context, Refusal refusal)
     {
         HttpResponse response = context.Response;
         response.StatusCode = refusal.Status;

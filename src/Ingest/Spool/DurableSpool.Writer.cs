@@ -92,10 +92,8 @@ internal sealed partial class DurableSpool
             Interlocked.Add(ref _backlogBytes, recordLength);
 
             // Encode and CRC here, on the appender's thread, so the writer only does IO.
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(recordLength);
-            SpoolFormat.WriteRecord(buffer.AsSpan(0, recordLength), nodeId, seq, receivedAtMs, payload, verdicts);
             PendingAppend pending = RentPending();
-            pending.SetRecord(buffer, recordLength);
+            SpoolFormat.WriteRecord(pending.PrepareRecord(recordLength), nodeId, seq, receivedAtMs, payload, verdicts);
             short version = pending.Version;
             _queue.Enqueue(pending);
 

@@ -255,7 +255,8 @@ internal sealed partial class DurableSpool : IAsyncDisposable
 
     internal void ReturnPending(PendingAppend pending)
     {
-        // Bounded so a burst does not pin memory forever; 256 covers hundreds of concurrent requests.
+        // Bounded so a burst does not pin memory forever (each keeps a record buffer of up to 64 KiB); 256 covers
+        // hundreds of concurrent requests.
         if (Interlocked.Increment(ref _pendingPoolCount) <= 256)
         {
             _pendingPool.Enqueue(pending);

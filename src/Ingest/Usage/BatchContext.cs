@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Vpn.Perf.Shared.Wire.TrafficReport;
 
 namespace Vpn.Perf.Ingest.Usage;
@@ -24,9 +25,10 @@ internal struct PendingAccess
 }
 
 /// <summary>
-/// Per-request scratch space: the batch's reports and access events and the verdict of each. Arrays come from
-/// <see cref="ArrayPool{T}"/> and go back on <see cref="Dispose"/>, so a request in steady state allocates nothing
-/// per report.
+/// Per-request scratch space: the batch's reports and access events, the verdict of each and the answer's cutoff list.
+/// Arrays come from <see cref="ArrayPool{T}"/> and go back on <see cref="Dispose"/>; Ingest's requests take their
+/// contexts from a pool that keeps them with their arrays (<see cref="BatchContextPolicy"/>), so a request in steady
+/// state allocates nothing for its batch.
 /// </summary>
 internal sealed class BatchContext : IDisposable
 {
@@ -44,6 +46,9 @@ internal sealed class BatchContext : IDisposable
 
     /// <summary>The scope verdicts made so far, for the batch's node (<see cref="BatchDecider"/>).</summary>
     public ScopeVerdicts ScopeVerdicts;
+
+    /// <summary>Subscriptions of accepted reports that are over their limit or otherwise blocked: the answer's cutoff list.</summary>
+    public List<Guid> Cutoff { get; } = [];
 
     public void EnsureCapacity(int reports)
     {
@@ -110,14 +115,18 @@ internal sealed class BatchContext : IDisposable
     public static bool IsSet(ReadOnlySpan<byte> bitmap, int index)
         => (uint)(index >> 3) < (uint)bitmap.Length && (bitmap[index >> 3] & (1 << (index & 7))) != 0;
 
-    public void Dispose()
+    /// <summary>
+    /// Empties the context for another batch. Arrays of up to <paramref name="retainedArrayBytes"/> stay with it (not
+    /// cleared: every item is written before it is read); larger ones go back to the pool.
+    /// </summary>
+    public void Reset(int retainedArrayBytes)
     {
-        if (Reports.Length > 0)
+        if (Reports.Length > 0 && (long)Reports.Length * Unsafe.SizeOf<PendingReport>() > retainedArrayBytes)
         {
             ArrayPool<PendingReport>.Shared.Return(Reports);
             Reports = [];
         }
-        if (Access.Length > 0)
+        if (Access.Length > 0 && (long)Access.Length * Unsafe.SizeOf<PendingAccess>() > retainedArrayBytes)
         {
             ArrayPool<PendingAccess>.Shared.Return(Access);
             Access = [];
@@ -126,5 +135,10 @@ internal sealed class BatchContext : IDisposable
         AccessCount = 0;
         RejectedReports = 0;
         RejectedAccess = 0;
+        Header = default;
+        ScopeVerdicts = default;
+        Cutoff.Clear();
     }
+
+    public void Dispose() => Reset(retainedArrayBytes: 0);
 }

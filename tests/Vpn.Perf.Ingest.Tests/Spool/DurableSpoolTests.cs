@@ -34,6 +34,33 @@ public sealed class DurableSpoolTests
         }
     }
 
+    [Fact]
+    public async Task AppendAsync_ConcurrentRecordsOfMixedSizes_EachReadBackAsAppended()
+    {
+        // Appends reuse their record buffers (pooled, kept up to 64 KiB; larger ones rented): records of sizes on both
+        // sides of that, appended together in waves, must each come back with their own bytes.
+        using var dir = new SpoolTestDirectory();
+        await using DurableSpool spool = Open(dir.Path, segmentBytes: 4 << 20);
+        Guid node = NodeId(3);
+        int[] sizes = [100, 70 * 1024, 30 * 1024, 64 * 1024 - 200, 200 * 1024, 12 * 1024];
+        const int Waves = 8, PerWave = 48;
+        for (int wave = 0; wave < Waves; wave++)
+        {
+            var appends = new Task<SpoolPosition>[PerWave];
+            for (int i = 0; i < PerWave; i++)
+            {
+                ulong seq = (ulong)(wave * PerWave + i + 1);
+                appends[i] = Task.Run(() => AppendOkAsync(spool, node, seq, Payload(3, seq, sizes[(int)(seq % (ulong)sizes.Length)])));
+            }
+            await Task.WhenAll(appends);
+        }
+
+        List<ReadRecord> read = ReadAvailable(spool.Reader);
+        Assert.Equal(Waves * PerWave, read.Count);
+        Assert.All(read, r => Assert.Equal(Payload(3, r.Seq, sizes[(int)(r.Seq % (ulong)sizes.Length)]), r.Payload));
+        Assert.Equal(Waves * PerWave, read.Select(r => r.Seq).Distinct().Count());
+    }
+
     [Theory]
     [InlineData(0L, false)]            // the consumer is behind: what was made durable leaves the page cache
     [InlineData(256L << 20, true)]     // the consumer keeps up: the tail it reads next stays cached
