@@ -28,7 +28,7 @@ internal struct ScopeVerdicts
     public bool Allows(SubscriptionScope scope, Guid inbound, Guid node)
     {
         // The scope by identity: its own hash code walks every link.
-        int home = (RuntimeHelpers.GetHashCode(scope) ^ inbound.GetHashCode()) & (Size - 1);
+        int home = (scope.InstanceHash ^ inbound.GetHashCode()) & (Size - 1);
         for (int probe = 0; probe < MaxProbes; probe++)
         {
             ref Slot slot = ref _slots[(home + probe) & (Size - 1)];
