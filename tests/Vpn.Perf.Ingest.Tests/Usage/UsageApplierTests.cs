@@ -331,6 +331,26 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UsageScript_IncrementFailsForAnotherReason_AnErrorWithNothingRecordedNotAnOverflow()
+    {
+        // Only an overflow is a report's fault (its reports are rejected for good); any other failed increment must
+        // fail the call, with nothing applied, so the request answers 503 and the node retries.
+        Guid node = Guid.NewGuid(), sid = Guid.NewGuid(), broken = Guid.NewGuid();
+        while (Shared.Contracts.Buckets.Of(broken, Buckets) != Shared.Contracts.Buckets.Of(sid, Buckets)) broken = Guid.NewGuid();
+        int bucket = Shared.Contracts.Buckets.Of(sid, Buckets);
+        string seqKey = RedisKeys.SeqPrefix(bucket) + node.ToString("N");
+        string first = RedisKeys.Usage(sid, 0, Buckets), second = RedisKeys.Usage(broken, 0, Buckets);
+        await _redis.Db.HashSetAsync(second, "not", "a counter");
+
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => _redis.Db.ScriptEvaluateAsync(UsageScript.Source,
+            [RedisKeys.Events(bucket), seqKey, first, second], [1, 1, 9, 2, -1, 100, -1, 6]));
+
+        Assert.Contains("WRONGTYPE", error.Message);
+        Assert.False(await _redis.Db.KeyExistsAsync(seqKey));
+        Assert.Equal(0, await _redis.UsedAsync(sid));
+    }
+
+    [Fact]
     public async Task ApplyAsync_CounterNearInt64Max_ThoseReportsRejectedAndTheRestApplied()
     {
         Guid node = Guid.NewGuid(), sid = Guid.NewGuid(), full = Guid.NewGuid();
