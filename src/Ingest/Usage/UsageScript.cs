@@ -18,12 +18,12 @@ namespace Vpn.Perf.Ingest.Usage;
 /// retry): their 0-based indexes, so Ingest sends the call again without them; or <c>{2, {key}}</c>, having applied
 /// nothing, when the increment of usage key <c>key</c> (0-based) would pass int64, so Ingest rejects the reports of
 /// that key and sends the call again without them; or an error reply, having applied nothing, when an increment
-/// failed for any other reason (Redis out of memory), which the request answers with 503. Retries are rare, and checking every portion before writing
-/// anything is what lets Ingest sum a round's reports per key: one <c>INCRBY</c> per distinct key, not per report,
-/// plus an MGET and an MSET per call.
+/// failed for any other reason (Redis out of memory), which the request answers with 503. Retries are rare, and
+/// checking every portion before writing anything is what lets Ingest sum a round's reports per key: one
+/// <c>INCRBY</c> per distinct key, not per report, plus an MGET and an MSET per call.
 /// Redis does not roll a script back when a command fails, so the order is what keeps "nothing applied" true: the
-/// increments go first, inside a Lua <c>pcall</c> (an error ends the loop, not the script), and on an error the ones
-/// already made are taken back with <c>DECRBY</c>; only when all succeeded are the seqs recorded (MSET) and
+/// increments go first, through <c>redis.pcall</c> (an error is a value, not the end of the script), and on an error
+/// the ones already made are taken back with <c>DECRBY</c>; only when all succeeded are the seqs recorded (MSET) and
 /// the events added. A failed call therefore never leaves a seq recorded for a batch whose usage is not.
 /// An event is added only when a key's new total crosses its limit, so one crossing gives one event.
 /// Seqs are compared as decimal strings, because Lua numbers are doubles and lose uint64 precision.
@@ -58,23 +58,18 @@ internal static class UsageScript
         local args = 3 + portions * 2
         local keys = #KEYS - first + 1
         local totals = {}
-        local done = 0
-        -- One Lua pcall around the loop, not redis.pcall and a type check per key: about a tenth of the call's time.
-        -- The delta goes to INCRBY as the string it arrived as: a Lua number would be formatted back
-        -- into a string by redis.call, which costs more than the increment itself.
-        local ok, err = pcall(function()
-          for k = 1, keys do
-            totals[k] = redis.call('INCRBY', KEYS[first + k - 1], ARGV[args + k * 2 - 1])
-            done = k
+        for k = 1, keys do
+          -- The delta goes to INCRBY as the string it arrived as: a Lua number would be formatted back
+          -- into a string by redis.call, which costs more than the increment itself.
+          local total = redis.pcall('INCRBY', KEYS[first + k - 1], ARGV[args + k * 2 - 1])
+          if type(total) == 'table' then
+            for u = 1, k - 1 do redis.call('DECRBY', KEYS[first + u - 1], ARGV[args + u * 2 - 1]) end
+            if string.find(total.err, 'overflow', 1, true) then return {2, {k - 1}} end
+            -- Anything else (out of memory, a key of another type) is no report's fault: the call fails with
+            -- nothing applied, and the node retries.
+            return redis.error_reply(total.err)
           end
-        end)
-        if not ok then
-          for u = 1, done do redis.call('DECRBY', KEYS[first + u - 1], ARGV[args + u * 2 - 1]) end
-          local message = type(err) == 'table' and err.err or tostring(err)
-          if string.find(message, 'overflow', 1, true) then return {2, {done}} end
-          -- Anything else (out of memory, a key of another type) is no report's fault: the call fails with
-          -- nothing applied, and the node retries.
-          return redis.error_reply(message)
+          totals[k] = total
         end
         redis.call('MSET', unpack(updates))
         local over = {}

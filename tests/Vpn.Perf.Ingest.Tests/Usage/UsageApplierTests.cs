@@ -311,21 +311,14 @@ public sealed class UsageApplierTests : IAsyncLifetime
     [Fact]
     public async Task UsageScript_IncrementWouldOverflow_LeavesNothingRecorded()
     {
-        Guid node = Guid.NewGuid(), sid = Guid.NewGuid(), full = Guid.NewGuid();
-        // One bucket for both keys, as the applier builds a call: one slot.
-        while (Shared.Contracts.Buckets.Of(full, Buckets) != Shared.Contracts.Buckets.Of(sid, Buckets)) full = Guid.NewGuid();
-        int bucket = Shared.Contracts.Buckets.Of(sid, Buckets);
-        string seqKey = RedisKeys.SeqPrefix(bucket) + node.ToString("N");
-        string first = RedisKeys.Usage(sid, 0, Buckets), second = RedisKeys.Usage(full, 0, Buckets);
-        await _redis.Db.StringSetAsync(second, long.MaxValue - 5);
+        (Guid sid, Guid full, RedisKey[] keys) = OneCallOfTwoUsageKeys();
+        await _redis.Db.StringSetAsync(keys[3], long.MaxValue - 5);
 
-        // KEYS: events, the portion's seq key, two usage keys; ARGV: 1 portion, now, seq 9 with 2 keys, (limit, delta) each.
-        RedisResult reply = await _redis.Db.ScriptEvaluateAsync(UsageScript.Source,
-            [RedisKeys.Events(bucket), seqKey, first, second], [1, 1, 9, 2, -1, 100, -1, 6]);
+        RedisResult reply = await _redis.Db.ScriptEvaluateAsync(UsageScript.Source, keys, OneCallOfTwoUsageKeysArgs);
 
         Assert.Equal(UsageScript.Overflow, (long)reply[0]);
         Assert.Equal(1, (long)reply[1][0]); // the second usage key
-        Assert.False(await _redis.Db.KeyExistsAsync(seqKey)); // no seq recorded
+        Assert.False(await _redis.Db.KeyExistsAsync(keys[1])); // no seq recorded
         Assert.Equal(0, await _redis.UsedAsync(sid)); // the first increment was taken back
         Assert.Equal(long.MaxValue - 5, await _redis.UsedAsync(full));
     }
@@ -335,19 +328,28 @@ public sealed class UsageApplierTests : IAsyncLifetime
     {
         // Only an overflow is a report's fault (its reports are rejected for good); any other failed increment must
         // fail the call, with nothing applied, so the request answers 503 and the node retries.
-        Guid node = Guid.NewGuid(), sid = Guid.NewGuid(), broken = Guid.NewGuid();
-        while (Shared.Contracts.Buckets.Of(broken, Buckets) != Shared.Contracts.Buckets.Of(sid, Buckets)) broken = Guid.NewGuid();
-        int bucket = Shared.Contracts.Buckets.Of(sid, Buckets);
-        string seqKey = RedisKeys.SeqPrefix(bucket) + node.ToString("N");
-        string first = RedisKeys.Usage(sid, 0, Buckets), second = RedisKeys.Usage(broken, 0, Buckets);
-        await _redis.Db.HashSetAsync(second, "not", "a counter");
+        (Guid sid, _, RedisKey[] keys) = OneCallOfTwoUsageKeys();
+        await _redis.Db.HashSetAsync(keys[3], "not", "a counter");
 
-        var error = await Assert.ThrowsAsync<RedisServerException>(() => _redis.Db.ScriptEvaluateAsync(UsageScript.Source,
-            [RedisKeys.Events(bucket), seqKey, first, second], [1, 1, 9, 2, -1, 100, -1, 6]));
+        var error = await Assert.ThrowsAsync<RedisServerException>(() => _redis.Db.ScriptEvaluateAsync(UsageScript.Source, keys, OneCallOfTwoUsageKeysArgs));
 
         Assert.Contains("WRONGTYPE", error.Message);
-        Assert.False(await _redis.Db.KeyExistsAsync(seqKey));
+        Assert.False(await _redis.Db.KeyExistsAsync(keys[1]));
         Assert.Equal(0, await _redis.UsedAsync(sid));
+    }
+
+    // ARGV of one usage call: 1 portion, now, seq 9 with 2 keys, (limit, delta) of each: unlimited, 100 and 6.
+    private static readonly RedisValue[] OneCallOfTwoUsageKeysArgs = [1, 1, 9, 2, -1, 100, -1, 6];
+
+    /// <summary>KEYS of one usage call of a new node: events, the portion's seq key, the usage keys of two subscriptions
+    /// in one bucket (as the applier builds a call: one slot).</summary>
+    private static (Guid First, Guid Second, RedisKey[] Keys) OneCallOfTwoUsageKeys()
+    {
+        Guid node = Guid.NewGuid(), first = Guid.NewGuid(), second = Guid.NewGuid();
+        while (Shared.Contracts.Buckets.Of(second, Buckets) != Shared.Contracts.Buckets.Of(first, Buckets)) second = Guid.NewGuid();
+        int bucket = Shared.Contracts.Buckets.Of(first, Buckets);
+        return (first, second, [RedisKeys.Events(bucket), RedisKeys.SeqPrefix(bucket) + node.ToString("N"),
+            RedisKeys.Usage(first, 0, Buckets), RedisKeys.Usage(second, 0, Buckets)]);
     }
 
     [Fact]
