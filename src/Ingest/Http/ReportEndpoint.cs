@@ -90,11 +90,10 @@ internal sealed partial class ReportEndpoint(
             {
                 long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
                 if (Decode(body.Data, batch, nowMs) is { } malformed) return await RefuseAsync(context, malformed);
-                List<Guid> cutoff = batch.Cutoff;
-                if (await DecideAsync(batch, nodeId, nowMs, cutoff, ct) is { } undecided) return await RefuseAsync(context, undecided);
-                (UsageOutcome outcome, Refusal? uncommitted) = await CommitAsync(batch, nodeId, nowMs, body.Data, cutoff, ct);
+                if (await DecideAsync(batch, nodeId, nowMs, ct) is { } undecided) return await RefuseAsync(context, undecided);
+                (UsageOutcome outcome, Refusal? uncommitted) = await CommitAsync(batch, nodeId, nowMs, body.Data, ct);
                 if (uncommitted is { } notDurable) return await RefuseAsync(context, notDurable);
-                return await AnswerAsync(context, batch, nodeId, nowMs, body.Data.Length, outcome, cutoff);
+                return await AnswerAsync(context, batch, nodeId, nowMs, body.Data.Length, outcome);
             }
             finally
             {
@@ -176,11 +175,11 @@ internal sealed partial class ReportEndpoint(
     /// The verdicts (scope, bounds) are made here, once, and spooled with the batch: Redis, ClickHouse and every replay
     /// follow them, whatever the scope is by the time they run.
     /// </summary>
-    private async ValueTask<Refusal?> DecideAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
+    private async ValueTask<Refusal?> DecideAsync(BatchContext batch, Guid nodeId, long nowMs, CancellationToken ct)
     {
         try
         {
-            await decider.DecideAsync(batch, nodeId, nowMs, cutoff, decideScope: true, ct);
+            await decider.DecideAsync(batch, nodeId, nowMs, batch.Cutoff, decideScope: true, ct);
             return null;
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
@@ -199,10 +198,10 @@ internal sealed partial class ReportEndpoint(
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(UsageOutcome Outcome, Refusal? Refusal)> CommitAsync(
-        BatchContext batch, Guid nodeId, long nowMs, System.Buffers.ReadOnlySequence<byte> data, List<Guid> cutoff, CancellationToken ct)
+        BatchContext batch, Guid nodeId, long nowMs, System.Buffers.ReadOnlySequence<byte> data, CancellationToken ct)
     {
         ValueTask<SpoolAppendResult> appending = AppendToSpool(batch, nodeId, nowMs, data, ct);
-        ValueTask<UsageAttempt> applying = appending.IsCompleted ? default : ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
+        ValueTask<UsageAttempt> applying = appending.IsCompleted ? default : ApplyUsageAsync(batch, nodeId, nowMs, ct);
         SpoolAppendResult appended;
         UsageAttempt attempt;
         try
@@ -224,7 +223,7 @@ internal sealed partial class ReportEndpoint(
         if (!attempt.Applied)
         {
             // Spool appended synchronously (not the usual path): apply now, in turn.
-            attempt = await ApplyUsageAsync(batch, nodeId, nowMs, cutoff, ct);
+            attempt = await ApplyUsageAsync(batch, nodeId, nowMs, ct);
         }
         if (attempt.RedisError is { } redisError)
         {
@@ -235,13 +234,13 @@ internal sealed partial class ReportEndpoint(
         return (attempt.Outcome, null);
     }
 
-    private async ValueTask<int> AnswerAsync(HttpContext context, BatchContext batch, Guid nodeId, long nowMs, long bodyBytes, UsageOutcome outcome, List<Guid> cutoff)
+    private async ValueTask<int> AnswerAsync(HttpContext context, BatchContext batch, Guid nodeId, long nowMs, long bodyBytes, UsageOutcome outcome)
     {
         activity.Seen(nodeId, nowMs);
         int rejected = batch.Rejected;
         if (rejected > 0) Rejected(batch, nodeId);
-        metrics.Accepted(batch.ReportCount - batch.RejectedReports, batch.AccessCount - batch.RejectedAccess, bodyBytes, outcome.Duplicate, cutoff.Count);
-        WriteAccepted(context.Response, batch.ReportCount + batch.AccessCount - rejected, rejected, outcome.Duplicate, cutoff);
+        metrics.Accepted(batch.ReportCount - batch.RejectedReports, batch.AccessCount - batch.RejectedAccess, bodyBytes, outcome.Duplicate, batch.Cutoff.Count);
+        WriteAccepted(context.Response, batch.ReportCount + batch.AccessCount - rejected, rejected, outcome.Duplicate, batch.Cutoff);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
         return StatusCodes.Status200OK;
     }
@@ -250,11 +249,11 @@ internal sealed partial class ReportEndpoint(
     private readonly record struct UsageAttempt(bool Applied, UsageOutcome Outcome, Exception? RedisError);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<UsageAttempt> ApplyUsageAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
+    private async ValueTask<UsageAttempt> ApplyUsageAsync(BatchContext batch, Guid nodeId, long nowMs, CancellationToken ct)
     {
         try
         {
-            return new UsageAttempt(true, await usage.ApplyAsync(batch, nodeId, nowMs, cutoff, ct), null);
+            return new UsageAttempt(true, await usage.ApplyAsync(batch, nodeId, nowMs, batch.Cutoff, ct), null);
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {

@@ -26,7 +26,7 @@ internal sealed class RandomizedGuidComparer : IEqualityComparer<Guid>
         // of both keys reaches the low bits a table indexes by, in a few cycles where HashCode.Combine of the four words
         // took a chain of multiplies per lookup (docs/perf.md).
         ReadOnlySpan<ulong> halves = MemoryMarshal.Cast<Guid, ulong>(new ReadOnlySpan<Guid>(in id));
-        ulong high = Math.BigMul(halves[0] ^ Key0, halves[1] ^ Key1, out ulong low);
-        return (int)(high ^ low) ^ (int)((high ^ low) >> 32);
+        ulong folded = Math.BigMul(halves[0] ^ Key0, halves[1] ^ Key1, out ulong low) ^ low;
+        return (int)folded ^ (int)(folded >> 32);
     }
 }

@@ -32,8 +32,11 @@ public sealed class SubscriptionScope : IEquatable<SubscriptionScope>
     private readonly HashSet<InboundLink> _set;
     private string? _id;
 
-    /// <summary>A hash of this instance (not of its links, which <see cref="GetHashCode"/> walks), for tables keyed by the
-    /// instance: a field read, where <see cref="System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode"/> reads the object header through a call.</summary>
+    /// <summary>
+    /// A hash of this instance (not of its links, which <see cref="GetHashCode"/> walks), for tables keyed by the instance:
+    /// a field read, where <see cref="System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode"/> reads the object header
+    /// through a call.
+    /// </summary>
     public int InstanceHash { get; } = Random.Shared.Next();
 
     private SubscriptionScope(InboundLink[] sorted)
