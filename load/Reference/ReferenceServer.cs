@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using StackExchange.Redis;
@@ -13,7 +14,8 @@ namespace Vpn.Perf.Load.Reference;
 /// (the size of the Api's config) with the same headers the Api sends, or an empty 304 when If-None-Match carries
 /// its ETag. With <c>--redis CONN</c> each such answer first reads one Redis key with StackExchange.Redis (a plain
 /// GET per request, as the straightforward server would make it), whose value goes into the usage header: what any
-/// server pays that reads live usage per fetch.
+/// server pays that reads live usage per fetch. With <c>--durable FILE</c> each report batch is answered only once its body
+/// is appended to FILE and on disk (<see cref="DurableAppender"/>): what any server pays that acknowledges durably.
 /// </summary>
 internal static class ReferenceServer
 {
@@ -33,6 +35,10 @@ internal static class ReferenceServer
     private static long s_bodyBytes;
     private static byte[] s_config = [];
     private static IDatabase? s_redis;
+    private static DurableAppender? s_durable;
+
+    // The bodies waiting for their fsync: 256 nodes' batches in flight, more than ArrayPool.Shared keeps per size.
+    private static readonly ArrayPool<byte> Bodies = ArrayPool<byte>.Create(maxArrayLength: 1 << 24, maxArraysPerBucket: 1024);
 
     public static async Task<int> RunAsync(ReadOnlyMemory<string> args)
     {
@@ -43,6 +49,7 @@ internal static class ReferenceServer
             if (args.Span[i] == "--port" && i + 1 < args.Length) port = int.Parse(args.Span[++i], CultureInfo.InvariantCulture);
             else if (args.Span[i] == "--config-body-bytes" && i + 1 < args.Length) s_config = ConfigBody(int.Parse(args.Span[++i], CultureInfo.InvariantCulture));
             else if (args.Span[i] == "--redis" && i + 1 < args.Length) redis = await RedisConnector.ConnectAsync(args.Span[++i], clientName: "vpnperf-load-reference");
+            else if (args.Span[i] == "--durable" && i + 1 < args.Length) s_durable = new DurableAppender(args.Span[++i]);
         }
         s_redis = redis?.GetDatabase();
         var builder = WebApplication.CreateSlimBuilder();
@@ -54,7 +61,7 @@ internal static class ReferenceServer
         // As in Ingest: nothing is logged per request.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var app = builder.Build();
-        app.MapPost("/v1/reports", HandleAsync);
+        app.MapPost("/v1/reports", s_durable is null ? HandleAsync : HandleDurablyAsync);
         // The load tool names the format in the path (/s/{token}/singbox); the answer is the same JSON body either way.
         app.MapGet("/s/{token}/{format?}", static context => s_redis is { } db
             ? ConfigAfterReadAsync(db, (string)context.Request.RouteValues["token"]!, context)
@@ -63,6 +70,7 @@ internal static class ReferenceServer
         app.MapGet("/metrics", RenderMetrics);
         Console.WriteLine($"reference server on http://127.0.0.1:{port} (pid {Environment.ProcessId})");
         await app.RunAsync();
+        s_durable?.Dispose();
         return 0;
     }
 
@@ -77,8 +85,39 @@ internal static class ReferenceServer
             body.AdvanceTo(read.Buffer.End);
             if (read.IsCompleted) break;
         }
+        await AnswerAsync(context, bytes);
+    }
+
+    /// <summary>As <see cref="HandleAsync"/>, answering once the whole body is on disk.</summary>
+    private static async Task HandleDurablyAsync(HttpContext context)
+    {
+        PipeReader body = context.Request.BodyReader;
+        ReadResult read;
+        while (true)
+        {
+            read = await body.ReadAsync(context.RequestAborted);
+            if (read.IsCompleted) break;
+            body.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+        }
+        int length = checked((int)read.Buffer.Length);
+        byte[] copy = Bodies.Rent(length);
+        try
+        {
+            read.Buffer.CopyTo(copy);
+            body.AdvanceTo(read.Buffer.End);
+            await s_durable!.AppendAsync(copy.AsMemory(0, length));
+        }
+        finally
+        {
+            Bodies.Return(copy);
+        }
+        await AnswerAsync(context, length);
+    }
+
+    private static async Task AnswerAsync(HttpContext context, long bodyBytes)
+    {
         Interlocked.Increment(ref s_requests);
-        Interlocked.Add(ref s_bodyBytes, bytes);
+        Interlocked.Add(ref s_bodyBytes, bodyBytes);
         HttpResponse response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/msgpack";

@@ -11,7 +11,7 @@ internal static class ReportWriter
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     public static string Markdown(IngestSettings s, string commandLine, double meanBodyBytes, RunResult ingest, RunResult? reference, VerifyResult? verify,
-        HincrbyCeilingResult? ceiling = null)
+        HincrbyCeilingResult? ceiling = null, RunResult? referenceDurable = null)
     {
         var sb = new StringBuilder();
         sb.Append(C, $"# Ingest load run, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\n");
@@ -84,6 +84,15 @@ internal static class ReportWriter
             sb.Append(C, $"{cpuPerReport:0.000} µs of Redis CPU per report, HINCRBY/report = **{(cpuPerReport > 0 ? ceiling.RedisCpuMicrosPerOp / cpuPerReport : 0):0.00}**.\n");
         }
 
+        if (referenceDurable is not null && reference is not null)
+        {
+            sb.Append(C, $"\nDurable reference (`--reference-durable`: the bare server answering each batch once its body is appended to a file and ");
+            sb.Append(C, $"fdatasync'ed, group commit): {referenceDurable.RequestsPerSecond:0} batches/s, {ServerCpuMicrosPerBatch(referenceDurable):0} µs of CPU per batch ");
+            sb.Append(C, $"(bare: {ServerCpuMicrosPerBatch(reference):0}; Ingest: {ServerCpuMicrosPerBatch(ingest):0}) = **{referenceDurable.RequestsPerSecond / reference.RequestsPerSecond:0.00}** ");
+            sb.Append(C, $"of bare, the ceiling of the HTTP path; Ingest = **{ingest.RequestsPerSecond / referenceDurable.RequestsPerSecond:0.00}** of it ");
+            sb.Append(C, $"({referenceDurable.Window.Failures} failed attempts at the durable reference).\n");
+        }
+
         if (ingest.Window.FailuresByStatus.Count > 0 || reference?.Window.FailuresByStatus.Count > 0)
         {
             sb.Append("\nFailed attempts by status (0 = transport error or timeout): Ingest ");
@@ -147,6 +156,9 @@ internal static class ReportWriter
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    private static double ServerCpuMicrosPerBatch(RunResult r)
+        => r.RequestsPerSecond > 0 ? r.CpuPercent.GetValueOrDefault("server") * 1e4 / r.RequestsPerSecond : 0;
 
     /// <summary>Redis's own CPU time (INFO cpu over the window) per report Ingest accepted; 0 without the probe.</summary>
     public static double RedisCpuMicrosPerReport(RunResult ingest)

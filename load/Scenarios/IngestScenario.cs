@@ -27,9 +27,11 @@ internal static class IngestScenario
         using var control = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 
         RunResult? reference = null;
+        RunResult? referenceDurable = null;
         if (s.Reference)
         {
-            reference = await RunReferenceAsync(s, fleet, control, outDir);
+            reference = await RunReferenceAsync(s, fleet, control, outDir, durable: false);
+            if (s.ReferenceDurable) referenceDurable = await RunReferenceAsync(s, fleet, control, outDir, durable: true);
             fleet.ResetAccounting(); // the reference's batches never reach Redis or ClickHouse
         }
 
@@ -37,6 +39,8 @@ internal static class IngestScenario
             ? await HincrbyCeiling.MeasureAsync(redis, Shared.Redis.RedisConnector.Parse(s.RedisConnection, "vpnperf-load"), outDir)
             : null;
 
+        // Whatever the reference step wrote to Redis (the ceiling: ~300 MB of AOF) must not weigh on the services' window.
+        await RedisAof.CompactAsync(redis);
         ChildProcess? ingestProcess = s.StartIngest ? await StartIngestAsync(s, outDir, clickHouseReachable: !s.ClickHouseLater) : null;
         RunResult ingest;
         VerifyResult? verify = null;
@@ -72,10 +76,13 @@ internal static class IngestScenario
             if (ingestProcess is not null) await StopIngestAsync(ingestProcess, s, control, outDir);
         }
 
-        string md = ReportWriter.Markdown(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, ceiling);
+        string md = ReportWriter.Markdown(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, ceiling, referenceDurable);
         await File.WriteAllTextAsync(Path.Combine(outDir, "results.md"), md);
-        await File.WriteAllBytesAsync(Path.Combine(outDir, "results.json"),
-            ReportWriter.Json(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, ceiling is null ? null : w => ReportWriter.WriteCeiling(w, ceiling)));
+        await File.WriteAllBytesAsync(Path.Combine(outDir, "results.json"), ReportWriter.Json(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, w =>
+        {
+            if (ceiling is not null) ReportWriter.WriteCeiling(w, ceiling);
+            if (referenceDurable is not null) ReportWriter.WriteRun(w, "referenceDurable", referenceDurable);
+        }));
         Console.WriteLine();
         Console.WriteLine(md);
         Console.WriteLine($"written: {Path.Combine(outDir, "results.md")}, results.json");
@@ -102,16 +109,28 @@ internal static class IngestScenario
         return await new LoadRun(sender, counters, latency, control).RunAsync(plan);
     }
 
-    private static async Task<RunResult> RunReferenceAsync(IngestSettings s, Fleet fleet, HttpClient control, string outDir)
+    /// <summary>The same load against the bare reference; with <paramref name="durable"/>, appending each body to a file there first.</summary>
+    private static async Task<RunResult> RunReferenceAsync(IngestSettings s, Fleet fleet, HttpClient control, string outDir, bool durable)
     {
         var target = new Uri($"http://127.0.0.1:{s.ReferencePort}");
         (string file, List<string> args) = SelfCommand();
         args.AddRange(["reference-server", "--port", s.ReferencePort.ToString(CultureInfo.InvariantCulture)]);
+        // In the run's folder, beside Ingest's spool: the same file system.
+        string appended = Path.Combine(outDir, "reference-durable.bin");
+        if (durable) args.AddRange(["--durable", appended]);
         // Same GC mode as Ingest (server GC, non-concurrent; see Ingest's csproj), so the comparison is of the work done.
         var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "0" };
-        await using ChildProcess server = ChildProcess.Start(file, args, env, Environment.CurrentDirectory, Path.Combine(outDir, "reference.log"));
-        await server.WaitReadyAsync(new Uri(target, "/healthz"), TimeSpan.FromSeconds(30), CancellationToken.None);
-        return await RunTargetAsync("reference", s, fleet, target, server.Pid, control, probe: null);
+        try
+        {
+            await using ChildProcess server = ChildProcess.Start(file, args, env, Environment.CurrentDirectory,
+                Path.Combine(outDir, durable ? "reference-durable.log" : "reference.log"));
+            await server.WaitReadyAsync(new Uri(target, "/healthz"), TimeSpan.FromSeconds(30), CancellationToken.None);
+            return await RunTargetAsync(durable ? "reference+fsync" : "reference", s, fleet, target, server.Pid, control, probe: null);
+        }
+        finally
+        {
+            if (durable) File.Delete(appended); // gigabytes of bodies nothing reads
+        }
     }
 
     /// <summary>Port 1 on loopback: nothing listens there, so the sink only retries and the spool keeps every batch.</summary>

@@ -29,6 +29,10 @@ internal sealed class IngestSettings
 
     public bool Gzip { get; private set; }
     public bool Reference { get; private set; }
+
+    /// <summary>After the bare reference, the same load against it once more appending each body durably (the ceiling of the HTTP path).</summary>
+    public bool ReferenceDurable { get; private set; }
+
     public bool Verify { get; private set; }
     public bool Limits { get; private set; }
 
@@ -95,6 +99,9 @@ internal sealed class IngestSettings
                                     HTTP path (auth, decode, durable acceptance) without the Redis stage
           --reference               also run the same load against the bare Kestrel reference server
           --reference-port P        its port (5290)
+          --reference-durable       then the same load against the reference once more, which now answers each batch
+                                    only once its body is appended to a file and fdatasync'ed (group commit): the
+                                    ceiling of any server that acknowledges durably
           --hincrby-ceiling         before the services: redis-benchmark -P 128 HINCRBY on the run's Redis (one server),
                                     reported beside reports/s and Redis CPU per report (the counter ceiling)
           --verify                  check Redis counters and ClickHouse rows against what was sent
@@ -137,6 +144,7 @@ internal sealed class IngestSettings
                 case "--limits": s.Limits = true; break;
                 case "--access-only": s.AccessOnly = true; break;
                 case "--reference": s.Reference = true; break;
+                case "--reference-durable": s.ReferenceDurable = true; break;
                 case "--reference-port": s.ReferencePort = PositiveInt(a, Next()); break;
                 case "--verify": s.Verify = true; break;
                 case "--start-ingest": s.StartIngest = true; break;
@@ -160,6 +168,7 @@ internal sealed class IngestSettings
         if (s.ReportsPerBatch > Shared.Limits.MaxReportsPerBatch) throw new ArgumentException($"--reports-per-batch is at most {Shared.Limits.MaxReportsPerBatch}.");
         if (s.Duration <= TimeSpan.Zero || s.Duration > TimeSpan.FromHours(2)) throw new ArgumentException("--duration must be between 1s and 2h.");
         if (s.Warmup < TimeSpan.Zero || s.Warmup > TimeSpan.FromMinutes(10)) throw new ArgumentException("--warmup must be between 0 and 10m.");
+        if (s.ReferenceDurable && !s.Reference) throw new ArgumentException("--reference-durable needs --reference (it runs after the bare reference).");
         // One batch in flight per node (a real exporter's behaviour) caps the useful concurrency at the node count.
         s.Concurrency = concurrencyGiven ? Math.Min(s.Concurrency, s.Nodes) : s.Nodes;
         if (s.OutDirectory.Length == 0)

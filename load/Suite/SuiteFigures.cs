@@ -11,5 +11,7 @@ internal static class SuiteFigures
     public const string ConfigRequestsPerSecond = "requests/s (200/304)";
     public const string ConfigVsRedisRead = "requests/s (reference: bare + one Redis GET per request)";
     public const string RedisReadCeiling = "bare + one Redis GET per request: requests/s (reference: bare)";
+    public const string BatchesVsDurableAppend = "batches/s (reference: bare + durable append)";
+    public const string DurableAppendCeiling = "bare + durable append: batches/s (reference: bare)";
     public const string MixedIngestP99 = "ingest latency p99 ms";
 }

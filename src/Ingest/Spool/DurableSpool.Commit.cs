@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using Vpn.Perf.Shared.Storage;
 
 namespace Vpn.Perf.Ingest.Spool;
 

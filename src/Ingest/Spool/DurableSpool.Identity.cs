@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Vpn.Perf.Shared.Storage;
 
 namespace Vpn.Perf.Ingest.Spool;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
+using Vpn.Perf.Shared.Storage;
 
 namespace Vpn.Perf.Ingest.Spool;
 

@@ -2,11 +2,11 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace Vpn.Perf.Ingest.Spool;
+namespace Vpn.Perf.Shared.Storage;
 
 /// <summary>fdatasync of a file, page-cache advice for it, and fsync of a directory, which makes a created, renamed or deleted name durable on Linux (POSIX leaves it to
 /// the caller; ext4 and xfs need it). .NET cannot open a directory as a file handle, hence the P/Invoke.</summary>
-internal static class PosixSync
+public static class PosixSync
 {
     private const int ORdOnly = 0;
     private const int OCloExec = 0x80000; // same value on x86-64 and arm64 Linux
@@ -38,7 +38,7 @@ internal static class PosixSync
 
             if (rc != 0)
             {
-                throw new IOException($"fdatasync of a spool segment failed (errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
             }
         }
         finally
@@ -82,14 +82,14 @@ internal static class PosixSync
             return;
         }
 
-        // NUL-terminated UTF-8 path; a directory path is short, and this runs only on segment roll and commit.
+        // NUL-terminated UTF-8 path; a directory path is short, and callers sync directories rarely (a spool: on segment roll and commit).
         byte[] path = new byte[Encoding.UTF8.GetByteCount(directory) + 1];
         Encoding.UTF8.GetBytes(directory, path);
 
         int fd = Open(ref path[0], ORdOnly | OCloExec);
         if (fd < 0)
         {
-            throw new IOException($"Cannot open spool directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()}).");
+            throw new IOException($"Cannot open directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()}).");
         }
 
         try
@@ -103,7 +103,7 @@ internal static class PosixSync
 
             if (rc != 0)
             {
-                throw new IOException($"fsync of spool directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
             }
         }
         finally
