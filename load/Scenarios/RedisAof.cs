@@ -5,8 +5,9 @@ namespace Vpn.Perf.Load.Scenarios;
 /// <summary>
 /// Compacts each primary's append-only file (<c>BGREWRITEAOF</c>) and waits for it, so that a measured window starts
 /// from the same persistence state whatever wrote to Redis before it. The HINCRBY ceiling's 4 M increments leave about
-/// 300 MB in the AOF; left there, the services that ran next measured 0.74–0.96 of the reports/s they reach without the
-/// ceiling before them (2026-12-07, docs/perf.md), with Redis spending up to a third more CPU per script call.
+/// 300 MB in the AOF, and services measured right after the benchmark reached 0.75–1.11 (median 0.83) of the reports/s
+/// of the same build without it, Redis spending more CPU per script call (2026-12-07, docs/perf.md). The rewrite is the
+/// part of the benchmark's aftermath the tool can undo; the runs since have not shown yet whether it is all of it.
 /// </summary>
 internal static class RedisAof
 {
