@@ -74,6 +74,7 @@ internal static class IngestScenario
         finally
         {
             if (ingestProcess is not null) await StopIngestAsync(ingestProcess, s, control, outDir);
+            await fleet.DeleteStatesAsync(redis.GetDatabase(), s.BucketCount);
         }
 
         string md = ReportWriter.Markdown(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, ceiling, referenceDurable);

@@ -97,6 +97,7 @@ internal static class MixedScenario
         {
             if (ingest is not null) await IngestScenario.StopIngestAsync(ingest, si, control, outDir);
             if (api is not null) await api.DisposeAsync();
+            await fleet.DeleteStatesAsync(redis.GetDatabase(), si.BucketCount);
         }
 
         var report = new MixedReport(m, commandLine, fleet.MeanBodyBytes, configBytes, subscriptions.Length, real, reference, verify, notes);
