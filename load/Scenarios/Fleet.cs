@@ -14,7 +14,7 @@ internal sealed class Fleet
 {
     // Tokens and scopes (a few keys) expire by themselves, so load runs do not pile them up in a shared Redis. The
     // subscription states do not, as the Api's do not: 20 000 keys with a time to live made every increment of the run
-    // also search Redis's expiry table (`perf`: a third of the script's key lookups, 2026-12-07); DeleteStatesAsync
+    // also search Redis's expiry table (`perf`: a third of the increments' key-lookup time, 2026-12-07); DeleteStatesAsync
     // removes them after the run instead.
     private static readonly TimeSpan SeedTtl = TimeSpan.FromDays(1);
 
