@@ -87,8 +87,8 @@ internal static class ReportWriter
         if (referenceDurable is not null && reference is not null)
         {
             sb.Append(C, $"\nDurable reference (`--reference-durable`: the bare server answering each batch once its body is appended to a file and ");
-            sb.Append(C, $"fdatasync'ed, group commit): {referenceDurable.RequestsPerSecond:0} batches/s, {ServerCpuMicrosPerBatch(referenceDurable):0} µs of CPU per batch ");
-            sb.Append(C, $"(bare: {ServerCpuMicrosPerBatch(reference):0}; Ingest: {ServerCpuMicrosPerBatch(ingest):0}) = **{referenceDurable.RequestsPerSecond / reference.RequestsPerSecond:0.00}** ");
+            sb.Append(C, $"fdatasync'ed, group commit): {referenceDurable.RequestsPerSecond:0} batches/s, {ApiReportWriter.CpuPerRequest(referenceDurable) * 1e6:0} µs of CPU per batch ");
+            sb.Append(C, $"(bare: {ApiReportWriter.CpuPerRequest(reference) * 1e6:0}; Ingest: {ApiReportWriter.CpuPerRequest(ingest) * 1e6:0}) = **{referenceDurable.RequestsPerSecond / reference.RequestsPerSecond:0.00}** ");
             sb.Append(C, $"of bare, the ceiling of the HTTP path; Ingest = **{ingest.RequestsPerSecond / referenceDurable.RequestsPerSecond:0.00}** of it ");
             sb.Append(C, $"({referenceDurable.Window.Failures} failed attempts at the durable reference).\n");
         }
@@ -156,9 +156,6 @@ internal static class ReportWriter
         }
         return buffer.WrittenSpan.ToArray();
     }
-
-    private static double ServerCpuMicrosPerBatch(RunResult r)
-        => r.RequestsPerSecond > 0 ? r.CpuPercent.GetValueOrDefault("server") * 1e4 / r.RequestsPerSecond : 0;
 
     /// <summary>Redis's own CPU time (INFO cpu over the window) per report Ingest accepted; 0 without the probe.</summary>
     public static double RedisCpuMicrosPerReport(RunResult ingest)
