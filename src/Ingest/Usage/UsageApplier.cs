@@ -34,8 +34,8 @@ internal sealed class UsageApplier : IAsyncDisposable
     private readonly IDatabase _redis;
     private readonly int _bucketCount;
     private readonly UsageKeyNames _names;
-    // The usage keys' names and their slots in the call being built; only the loop's thread uses it.
-    private readonly UsageKeyTable _keys;
+    // Which key each (subscription, period) got in the call being built; only the loop's thread uses it.
+    private readonly Dictionary<UsageCall.UsageKey, int> _keyIndex = [];
     private readonly Channel<QueuedBatch> _queue = Channel.CreateUnbounded<QueuedBatch>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _slots = new(RoundsInFlight, RoundsInFlight);
     private readonly CancellationTokenSource _stopping = new();
@@ -46,7 +46,6 @@ internal sealed class UsageApplier : IAsyncDisposable
         _redis = redis;
         _bucketCount = options.BucketCount;
         _names = new UsageKeyNames(_bucketCount);
-        _keys = new UsageKeyTable(_names);
         _loop = Task.Run(RunAsync);
     }
 
@@ -150,11 +149,11 @@ internal sealed class UsageApplier : IAsyncDisposable
             }
 
             // Every first build runs here, on the loop's thread, before this method's first await: the shared
-            // key table is never used by two builds at once.
+            // key index is never used by two builds at once.
             for (int b = 0; b < _bucketCount; b++)
             {
                 if (start[b] == start[b + 1]) continue;
-                calls.Add(UsageCall.Send(_redis, _names, new RoundSlice(b, round, order, keyOf, start[b], start[b + 1]), _keys));
+                calls.Add(UsageCall.Send(_redis, _names, new RoundSlice(b, round, order, keyOf, start[b], start[b + 1]), _keyIndex));
             }
             foreach (UsageCall call in calls)
             {

@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using StackExchange.Redis;
+using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Ingest.Usage;
 
@@ -13,31 +16,24 @@ internal sealed class UsageCall
     private readonly IDatabase _redis;
     private readonly UsageKeyNames _names;
     private readonly RoundSlice _slice;
-    // The library sends KEYS and ARGV whole, so they come at their exact lengths from pools of their own; each call's
-    // go back once its reply is read (never after a failure: the library may still hold them).
-    private static readonly ExactLengthPool<RedisKey> KeyArrays = new();
-    private static readonly ExactLengthPool<RedisValue> ValueArrays = new();
-
     private readonly Task<RedisResult> _reply;
     private int _keyCount;
-    private RedisKey[]? _sentKeys;
-    private RedisValue[]? _sentValues;
 
-    private UsageCall(IDatabase redis, UsageKeyNames names, RoundSlice slice, UsageKeyTable keys)
+    private UsageCall(IDatabase redis, UsageKeyNames names, RoundSlice slice, Dictionary<UsageKey, int> keyIndex)
     {
         _redis = redis;
         _names = names;
         _slice = slice;
-        _reply = Send(excluded: null, keys);
+        _reply = Send(excluded: null, keyIndex);
     }
 
     /// <summary>
     /// Lays out and sends the call for <paramref name="slice"/>, counting a portion for each of its batches. The call is
-    /// written to the connection before this returns, so a round's calls travel pipelined. <paramref name="keys"/> is
-    /// its caller's, never used by another build running at the same time.
+    /// written to the connection before this returns, so a round's calls travel pipelined. <paramref name="keyIndex"/> is
+    /// scratch space its caller owns and never shares with another build running at the same time.
     /// </summary>
-    public static UsageCall Send(IDatabase redis, UsageKeyNames names, RoundSlice slice, UsageKeyTable keys)
-        => new(redis, names, slice, keys);
+    public static UsageCall Send(IDatabase redis, UsageKeyNames names, RoundSlice slice, Dictionary<UsageKey, int> keyIndex)
+        => new(redis, names, slice, keyIndex);
 
     /// <summary>
     /// Awaits the reply and hands the bucket's batches their result; a Redis failure becomes the error of every batch
@@ -47,9 +43,7 @@ internal sealed class UsageCall
     {
         try
         {
-            RedisResult reply = await _reply;
-            ReturnArrays();
-            await CompleteAsync(reply);
+            await CompleteAsync(await _reply);
         }
         catch (Exception ex) when (RedisFailure.Is(ex) || ex is InvalidOperationException)
         {
@@ -63,15 +57,15 @@ internal sealed class UsageCall
     /// went to, for reading the reply.
     /// </summary>
     /// <remarks>
-    /// The KEYS and ARGV arrays are rented at their exact size (the library sends an array's whole length) and held until
-    /// the reply is read (the library sends them again after NOSCRIPT). Every value is a number, which
-    /// <see cref="RedisValue"/> holds inline; the one allocation left is the name of a usage key the first time
-    /// <paramref name="keys"/> sees it (the dedup key's id is the batch's own, made once per batch).
+    /// The KEYS and ARGV arrays are allocated at their exact size for each call: the library sends an array's whole
+    /// length and holds the arrays until the reply (it sends them again after NOSCRIPT), so they cannot come from a
+    /// pool. Every value is a number, which <see cref="RedisValue"/> holds inline; the one other allocation is the id
+    /// part of each distinct usage key (the dedup key's id is the batch's own, made once per batch).
     /// </remarks>
-    private Task<RedisResult> Send(bool[]? excluded, UsageKeyTable keys)
+    private Task<RedisResult> Send(bool[]? excluded, Dictionary<UsageKey, int> keyIndex)
     {
         RoundSlice slice = _slice;
-        int call = keys.BeginCall();
+        keyIndex.Clear();
         int entries = slice.To - slice.From;
         KeySlot[] slots = ArrayPool<KeySlot>.Shared.Rent(entries);
         int[] position = ArrayPool<int>.Shared.Rent(entries); // per slot: its place among the call's usage keys
@@ -95,21 +89,20 @@ internal sealed class UsageCall
                         slice.KeyOf[e] = -1; // rejected for overflow by an earlier attempt of this call
                         continue;
                     }
-                    ref UsageKeyTable.Entry key = ref keys.Find(new UsageKey(r.SubscriptionId, r.PeriodStart), slice.Bucket);
+                    ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(keyIndex, new UsageKey(r.SubscriptionId, r.PeriodStart), out bool seen);
                     // A sum that would overflow a long starts a second entry for the same key (INCRBY refuses what
                     // Redis cannot hold anyway); each delta is at most 2^51.
-                    if (key.Call == call && slots[key.Slot].Delta <= long.MaxValue - r.Delta)
+                    if (seen && slots[slot].Delta <= long.MaxValue - r.Delta)
                     {
-                        slots[key.Slot].Delta += r.Delta;
-                        slots[key.Slot].Limit = r.Limit; // the latest batch's state
+                        slots[slot].Delta += r.Delta;
+                        slots[slot].Limit = r.Limit; // the latest batch's state
                     }
                     else
                     {
-                        key.Call = call;
-                        key.Slot = count;
-                        slots[count++] = new KeySlot(key.Name, portions, r.Limit, r.Delta);
+                        slot = count;
+                        slots[count++] = new KeySlot(e, portions, r.Limit, r.Delta);
                     }
-                    slice.KeyOf[e] = key.Slot;
+                    slice.KeyOf[e] = slot;
                 }
                 portions++;
             }
@@ -130,10 +123,9 @@ internal sealed class UsageCall
 
             // KEYS: the events key, a dedup key per portion, then the usage keys. ARGV: the portion count, the time, the
             // seq of each portion, the count of keys with a limit and (limit, portion) of each, then each key's delta.
-            // Every element of both is set below.
-            RedisKey[] names = _sentKeys = KeyArrays.Rent(1 + portions + count);
-            RedisValue[] values = _sentValues = ValueArrays.Rent(3 + portions + (2 * limited) + count);
-            names[0] = _names.Events(slice.Bucket);
+            var keys = new RedisKey[1 + portions + count];
+            var values = new RedisValue[3 + portions + (2 * limited) + count];
+            keys[0] = _names.Events(slice.Bucket);
             values[0] = portions;
             values[1] = now;
             values[2 + portions] = limited;
@@ -144,16 +136,23 @@ internal sealed class UsageCall
                 e1 = slice.PortionEnd(e0);
                 if (excluded is not null && excluded[slice.Order[e0].Batch]) continue;
                 QueuedBatch p = slice.BatchOf(e0);
-                names[1 + portion] = p.NodeId.Prepend(seqPrefix);
+                keys[1 + portion] = p.NodeId.Prepend(seqPrefix);
                 values[2 + portion] = p.Batch.Header.Seq; // a ulong: sent as its exact decimal digits
                 portion++;
             }
 
+            RedisKey usagePrefix = _names.UsagePrefix(slice.Bucket);
             int limits = 3 + portions, deltas = limits + (2 * limited);
+            // The id part of a usage key: the subscription's 32 hex digits, ':' and the period start (up to 20 digits).
+            Span<byte> id = stackalloc byte[RedisKeys.IdChars + 1 + 20];
+            id[RedisKeys.IdChars] = (byte)':';
             for (int k = 0; k < count; k++)
             {
+                ref PendingReport r = ref slice.Report(slots[k].Entry);
+                RedisKeys.WriteId(r.SubscriptionId, id);
+                Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
                 int at = position[k];
-                names[1 + portions + at] = slots[k].Name;
+                keys[1 + portions + at] = ((RedisKey)id[..(RedisKeys.IdChars + 1 + digits)].ToArray()).Prepend(usagePrefix);
                 values[deltas + at] = slots[k].Delta;
                 if (at < limited)
                 {
@@ -161,7 +160,7 @@ internal sealed class UsageCall
                     values[limits + (2 * at) + 1] = slots[k].Portion + 1; // 1-based, as Lua counts
                 }
             }
-            return _redis.ScriptEvaluateAsync(UsageScript.Source, names, values);
+            return _redis.ScriptEvaluateAsync(UsageScript.Source, keys, values);
         }
         finally
         {
@@ -191,9 +190,8 @@ internal sealed class UsageCall
             {
                 return;
             }
-            // Possibly concurrent with the loop building the next round: a key table of its own (rare path).
-            reply = await Send(excluded, new UsageKeyTable(_names));
-            ReturnArrays();
+            // Possibly concurrent with the loop building the next round: a key index of its own (rare path).
+            reply = await Send(excluded, []);
         }
 
         RedisResult over = reply[1];
@@ -220,15 +218,6 @@ internal sealed class UsageCall
         {
             ArrayPool<bool>.Shared.Return(isOver);
         }
-    }
-
-    /// <summary>Gives the arrays of the call just answered back to their pools.</summary>
-    private void ReturnArrays()
-    {
-        KeyArrays.Return(_sentKeys!);
-        ValueArrays.Return(_sentValues!);
-        _sentKeys = null;
-        _sentValues = null;
     }
 
     /// <summary>Rejects every report of the call that went to usage key <paramref name="key"/> (the one that would overflow).</summary>
@@ -274,7 +263,7 @@ internal sealed class UsageCall
     /// <summary>A usage counter: one per subscription and period.</summary>
     public readonly record struct UsageKey(Guid Subscription, long PeriodStart);
 
-    /// <summary>One distinct usage key of a call: its name, the portion (0-based) that first named it, its limit (negative:
+    /// <summary>One distinct usage key of a call: the entry and the portion (0-based) that first named it, its limit (negative:
     /// none) and its summed delta.</summary>
-    private record struct KeySlot(RedisKey Name, int Portion, long Limit, long Delta);
+    private record struct KeySlot(int Entry, int Portion, long Limit, long Delta);
 }

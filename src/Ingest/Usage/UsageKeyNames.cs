@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
@@ -6,19 +5,19 @@ using Vpn.Perf.Shared.Contracts;
 namespace Vpn.Perf.Ingest.Usage;
 
 /// <summary>
-/// The usage script's key names per bucket, encoded once. A dedup key is its prefix with the node id after it
-/// (<see cref="RedisKey.Prepend"/> keeps both arrays as they are and the library writes one after the other); a usage key
-/// is encoded whole once and kept by <see cref="UsageKeyTable"/>. The hot path never formats a string.
+/// The usage script's key names per bucket, encoded once. A usage or dedup key is one of these prefixes with the id after
+/// it (<see cref="RedisKey.Prepend"/> keeps both arrays as they are and the library writes one after the other), so the
+/// hot path never formats a string and never copies a prefix.
 /// </summary>
 internal sealed class UsageKeyNames
 {
-    private readonly byte[][] _usagePrefixes;
+    private readonly RedisKey[] _usagePrefixes;
     private readonly RedisKey[] _seqPrefixes;
     private readonly RedisKey[] _events;
 
     public UsageKeyNames(int bucketCount)
     {
-        _usagePrefixes = new byte[bucketCount][];
+        _usagePrefixes = new RedisKey[bucketCount];
         _seqPrefixes = new RedisKey[bucketCount];
         _events = new RedisKey[bucketCount];
         for (int b = 0; b < bucketCount; b++)
@@ -29,17 +28,8 @@ internal sealed class UsageKeyNames
         }
     }
 
-    /// <summary>The usage key <c>{bN}:u:&lt;subscription&gt;:&lt;period start&gt;</c> of <paramref name="key"/>, in a new array.</summary>
-    public RedisKey Usage(int bucket, UsageCall.UsageKey key)
-    {
-        byte[] prefix = _usagePrefixes[bucket];
-        Span<byte> name = stackalloc byte[prefix.Length + RedisKeys.IdChars + 1 + 20];
-        prefix.CopyTo(name);
-        RedisKeys.WriteId(key.Subscription, name[prefix.Length..]);
-        name[prefix.Length + RedisKeys.IdChars] = (byte)':';
-        Utf8Formatter.TryFormat(key.PeriodStart, name[(prefix.Length + RedisKeys.IdChars + 1)..], out int digits);
-        return name[..(prefix.Length + RedisKeys.IdChars + 1 + digits)].ToArray();
-    }
+    /// <summary><c>{bN}:u:</c>, followed by the subscription and the period start.</summary>
+    public RedisKey UsagePrefix(int bucket) => _usagePrefixes[bucket];
 
     /// <summary><c>{bN}:seq:</c>, followed by the node.</summary>
     public RedisKey SeqPrefix(int bucket) => _seqPrefixes[bucket];
