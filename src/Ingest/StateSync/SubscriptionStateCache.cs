@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 
@@ -61,14 +62,11 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         return false;
     }
 
-    public bool TryGet(Guid subscriptionId, long nowMs, out SubscriptionState state)
+    /// <summary>The cached state with its scope and usage counter's name, unless absent or older than the max age.</summary>
+    public bool TryGet(Guid subscriptionId, long nowMs, out SubscriptionTable.Entry entry)
     {
-        if (_entries.TryGet(subscriptionId, out SubscriptionTable.Entry e) && nowMs - e.FetchedAtMs < _maxAgeMs)
-        {
-            state = e.State;
-            return true;
-        }
-        state = SubscriptionState.Unrestricted;
+        if (_entries.TryGet(subscriptionId, out entry) && nowMs - entry.FetchedAtMs < _maxAgeMs) return true;
+        entry = default;
         return false;
     }
 
@@ -199,7 +197,10 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         for (int i = 0; i < loads.Count; i++)
         {
             ids[i] = loads[i].Id;
-            stored[i] = new SubscriptionTable.Entry(states[i], states[i].Scope, nowMs);
+            // The usage counter's name is made here, once per load, rather than for every report that counts on it.
+            long period = states[i].PeriodStart(nowMs);
+            byte[] usageKey = Encoding.UTF8.GetBytes(RedisKeys.Usage(loads[i].Id, period, options.BucketCount));
+            stored[i] = new SubscriptionTable.Entry(states[i], states[i].Scope, nowMs, usageKey, period);
         }
         _entries.SetAll(ids, stored);
         if (Volatile.Read(ref _generation) != generation)

@@ -29,8 +29,12 @@ internal sealed class SubscriptionTable
     private Slot[] _slots = new Slot[InitialCapacity];
     private int _count;
 
-    /// <summary>What a lookup finds: the state, its scope beside it (an access event needs no more) and when it was read.</summary>
-    public readonly record struct Entry(SubscriptionState State, SubscriptionScope Scope, long FetchedAtMs);
+    /// <summary>
+    /// What a lookup finds: the state, its scope beside it (an access event needs no more), when it was read, and the name
+    /// of the subscription's usage counter (UTF-8) for the period that started at <paramref name="UsageKeyPeriodStart"/>,
+    /// the one current when it was read (null: not made), so a report of that period takes the name from here.
+    /// </summary>
+    public readonly record struct Entry(SubscriptionState State, SubscriptionScope Scope, long FetchedAtMs, byte[]? UsageKey = null, long UsageKeyPeriodStart = 0);
 
     public int Count => Volatile.Read(ref _count);
 
@@ -119,7 +123,7 @@ internal sealed class SubscriptionTable
         {
             int version = Volatile.Read(ref slot.Version);
             key = slot.Key;
-            entry = new Entry(slot.State!, slot.Scope!, slot.FetchedAtMs);
+            entry = EntryOf(ref slot);
             // The copy's loads complete before the version is read again.
             Volatile.ReadBarrier();
             if ((version & 1) == 0 && Volatile.Read(ref slot.Version) == version) return true;
@@ -159,7 +163,7 @@ internal sealed class SubscriptionTable
             // The entry at next may move to hole when its home is not cyclically in (hole, next].
             bool homeAfterHole = hole <= next ? hole < home && home <= next : hole < home || home <= next;
             if (homeAfterHole) continue;
-            Write(ref slots[hole], slots[next].Key, new Entry(slots[next].State!, slots[next].Scope!, slots[next].FetchedAtMs));
+            Write(ref slots[hole], slots[next].Key, EntryOf(ref slots[next]));
             hole = next;
         }
         Write(ref slots[hole], default, default);
@@ -188,8 +192,12 @@ internal sealed class SubscriptionTable
         slot.State = entry.State;
         slot.Scope = entry.Scope;
         slot.FetchedAtMs = entry.FetchedAtMs;
+        slot.UsageKey = entry.UsageKey;
+        slot.UsageKeyPeriodStart = entry.UsageKeyPeriodStart;
         Volatile.Write(ref slot.Version, version + 1);
     }
+
+    private static Entry EntryOf(ref Slot slot) => new(slot.State!, slot.Scope!, slot.FetchedAtMs, slot.UsageKey, slot.UsageKeyPeriodStart);
 
     private struct Slot
     {
@@ -199,5 +207,7 @@ internal sealed class SubscriptionTable
         public SubscriptionState? State;
         public SubscriptionScope? Scope;
         public long FetchedAtMs;
+        public byte[]? UsageKey;
+        public long UsageKeyPeriodStart;
     }
 }

@@ -12,6 +12,9 @@ internal struct PendingReport
     public long Delta;
     public int Bucket;
     public long PeriodStart;
+    // The usage counter's name (UTF-8) when the state cache had it made for PeriodStart; otherwise null and the usage
+    // call makes it.
+    public byte[]? UsageKey;
     public long Limit;
     public ReportVerdict Verdict;
 }

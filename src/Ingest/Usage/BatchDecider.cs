@@ -33,9 +33,10 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
             if (i + PrefetchAhead < batch.ReportCount) states.Prefetch(reports[i + PrefetchAhead].SubscriptionId);
             ref PendingReport r = ref reports[i];
             if (r.Verdict != ReportVerdict.Accepted) continue;
-            if (states.TryGet(r.SubscriptionId, nowMs, out SubscriptionState state))
+            if (states.TryGet(r.SubscriptionId, nowMs, out SubscriptionTable.Entry cached))
             {
-                Decide(batch, ref r, state, nodeId, nowMs, cutoff, decideScope);
+                Decide(batch, ref r, cached.State, nodeId, nowMs, cutoff, decideScope);
+                if (r.PeriodStart == cached.UsageKeyPeriodStart) r.UsageKey = cached.UsageKey;
             }
             else
             {
@@ -105,6 +106,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
             return;
         }
         report.PeriodStart = state.PeriodStart(nowMs);
+        report.UsageKey = null;
         report.Limit = state.MaxTraffic ?? -1;
         if (state.IsBlocked(nowMs))
         {

@@ -16,8 +16,15 @@ internal sealed class UsageCall
     private readonly IDatabase _redis;
     private readonly UsageKeyNames _names;
     private readonly RoundSlice _slice;
+    // The library sends KEYS and ARGV whole, so they come at their exact lengths from pools of their own; each call's
+    // go back once its reply is read (never after a failure: the library may still hold them).
+    private static readonly ExactLengthPool<RedisKey> KeyArrays = new();
+    private static readonly ExactLengthPool<RedisValue> ValueArrays = new();
+
     private readonly Task<RedisResult> _reply;
     private int _keyCount;
+    private RedisKey[]? _sentKeys;
+    private RedisValue[]? _sentValues;
 
     private UsageCall(IDatabase redis, UsageKeyNames names, RoundSlice slice, Dictionary<UsageKey, int> keyIndex)
     {
@@ -43,7 +50,9 @@ internal sealed class UsageCall
     {
         try
         {
-            await CompleteAsync(await _reply);
+            RedisResult reply = await _reply;
+            ReturnArrays();
+            await CompleteAsync(reply);
         }
         catch (Exception ex) when (RedisFailure.Is(ex) || ex is InvalidOperationException)
         {
@@ -57,10 +66,12 @@ internal sealed class UsageCall
     /// went to, for reading the reply.
     /// </summary>
     /// <remarks>
-    /// The KEYS and ARGV arrays are allocated at their exact size for each call: the library sends an array's whole
-    /// length and holds the arrays until the reply (it sends them again after NOSCRIPT), so they cannot come from a
-    /// pool. Every value is a number, which <see cref="RedisValue"/> holds inline; the one other allocation is the id
-    /// part of each distinct usage key (the dedup key's id is the batch's own, made once per batch).
+    /// The KEYS and ARGV arrays are rented at their exact size (the library sends an array's whole length) and held until
+    /// the reply is read (the library sends them again after NOSCRIPT). Every value is a number, which
+    /// <see cref="RedisValue"/> holds inline. A usage key's name comes with its report from the state cache, made once per
+    /// load (<see cref="PendingReport.UsageKey"/>); only a report whose state was just loaded, or whose period began since,
+    /// has its name made here. (A table of names kept by the call, looked up per report, was tried: its lookups across
+    /// every subscription cost more than the names, perf 2026-12-07.) The dedup key's id is the batch's own, made once.
     /// </remarks>
     private Task<RedisResult> Send(bool[]? excluded, Dictionary<UsageKey, int> keyIndex)
     {
@@ -123,8 +134,9 @@ internal sealed class UsageCall
 
             // KEYS: the events key, a dedup key per portion, then the usage keys. ARGV: the portion count, the time, the
             // seq of each portion, the count of keys with a limit and (limit, portion) of each, then each key's delta.
-            var keys = new RedisKey[1 + portions + count];
-            var values = new RedisValue[3 + portions + (2 * limited) + count];
+            // Every element of both is set below.
+            RedisKey[] keys = _sentKeys = KeyArrays.Rent(1 + portions + count);
+            RedisValue[] values = _sentValues = ValueArrays.Rent(3 + portions + (2 * limited) + count);
             keys[0] = _names.Events(slice.Bucket);
             values[0] = portions;
             values[1] = now;
@@ -149,10 +161,17 @@ internal sealed class UsageCall
             for (int k = 0; k < count; k++)
             {
                 ref PendingReport r = ref slice.Report(slots[k].Entry);
-                RedisKeys.WriteId(r.SubscriptionId, id);
-                Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
                 int at = position[k];
-                keys[1 + portions + at] = ((RedisKey)id[..(RedisKeys.IdChars + 1 + digits)].ToArray()).Prepend(usagePrefix);
+                if (r.UsageKey is { } named)
+                {
+                    keys[1 + portions + at] = named;
+                }
+                else
+                {
+                    RedisKeys.WriteId(r.SubscriptionId, id);
+                    Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
+                    keys[1 + portions + at] = ((RedisKey)id[..(RedisKeys.IdChars + 1 + digits)].ToArray()).Prepend(usagePrefix);
+                }
                 values[deltas + at] = slots[k].Delta;
                 if (at < limited)
                 {
@@ -192,6 +211,7 @@ internal sealed class UsageCall
             }
             // Possibly concurrent with the loop building the next round: a key index of its own (rare path).
             reply = await Send(excluded, []);
+            ReturnArrays();
         }
 
         RedisResult over = reply[1];
@@ -218,6 +238,15 @@ internal sealed class UsageCall
         {
             ArrayPool<bool>.Shared.Return(isOver);
         }
+    }
+
+    /// <summary>Gives the arrays of the call just answered back to their pools.</summary>
+    private void ReturnArrays()
+    {
+        KeyArrays.Return(_sentKeys!);
+        ValueArrays.Return(_sentValues!);
+        _sentKeys = null;
+        _sentValues = null;
     }
 
     /// <summary>Rejects every report of the call that went to usage key <paramref name="key"/> (the one that would overflow).</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using StackExchange.Redis;
 using Vpn.Perf.Ingest.StateSync;
 using Vpn.Perf.Ingest.Tests.Harness;
@@ -55,8 +56,9 @@ public sealed class UsageApplierTests : IAsyncLifetime
 
         Assert.Equal([500L, 500L, 500L], [a[0].MaxTraffic!.Value, a[1].MaxTraffic!.Value, b[0].MaxTraffic!.Value]);
         Assert.Equal(1, await monitor.CountAsync("HMGET", sid.ToString("N")));
-        Assert.True(cache.TryGet(sid, 1, out SubscriptionState cached));
-        Assert.Equal(500L, cached.MaxTraffic);
+        Assert.True(cache.TryGet(sid, 1, out SubscriptionTable.Entry cached));
+        Assert.Equal(500L, cached.State.MaxTraffic);
+        Assert.Equal(RedisKeys.Usage(sid, 0, Buckets), Encoding.UTF8.GetString(cached.UsageKey!));
     }
 
     [Fact]
