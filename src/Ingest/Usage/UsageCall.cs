@@ -13,14 +13,14 @@ namespace Vpn.Perf.Ingest.Usage;
 /// </summary>
 internal sealed class UsageCall
 {
-    private readonly IDatabase _redis;
-    private readonly UsageKeyNames _names;
-    private readonly RoundSlice _slice;
     // The library sends KEYS and ARGV whole, so they come at their exact lengths from pools of their own; each call's
     // go back once its reply is read (never after a failure: the library may still hold them).
     private static readonly ExactLengthPool<RedisKey> KeyArrays = new();
     private static readonly ExactLengthPool<RedisValue> ValueArrays = new();
 
+    private readonly IDatabase _redis;
+    private readonly UsageKeyNames _names;
+    private readonly RoundSlice _slice;
     private readonly Task<RedisResult> _reply;
     private int _keyCount;
     private RedisKey[]? _sentKeys;
