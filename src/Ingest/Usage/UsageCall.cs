@@ -50,7 +50,17 @@ internal sealed class UsageCall
     {
         try
         {
-            RedisResult reply = await _reply;
+            RedisResult reply;
+            try
+            {
+                reply = await _reply;
+            }
+            catch (RedisServerException ex) when (ex.Kind == RedisErrorKind.NoScript)
+            {
+                // The server does not hold the script (first call on it, a restart, a failover, SCRIPT FLUSH): it ran
+                // nothing, so the same call goes again with the script's text, which the library loads.
+                reply = await _redis.ScriptEvaluateAsync(UsageScript.Source, _sentKeys, _sentValues);
+            }
             ReturnArrays();
             await CompleteAsync(reply);
         }
@@ -72,6 +82,8 @@ internal sealed class UsageCall
     /// load (<see cref="PendingReport.UsageKey"/>); only a report whose state was just loaded, or whose period began since,
     /// has its name made here. (A table of names kept by the call, looked up per report, was tried: its lookups across
     /// every subscription cost more than the names, perf 2026-12-07.) The dedup key's id is the batch's own, made once.
+    /// The call names the script by its SHA1 (EVALSHA): the overload taking the text looks the 2.5 KB text up in the
+    /// library's table of loaded scripts, hashing it on every call.
     /// </remarks>
     private Task<RedisResult> Send(bool[]? excluded, Dictionary<UsageKey, int> keyIndex)
     {
@@ -179,7 +191,7 @@ internal sealed class UsageCall
                     values[limits + (2 * at) + 1] = slots[k].Portion + 1; // 1-based, as Lua counts
                 }
             }
-            return _redis.ScriptEvaluateAsync(UsageScript.Source, keys, values);
+            return _redis.ScriptEvaluateAsync(UsageScript.Sha1, keys, values);
         }
         finally
         {

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Ingest.Usage;
@@ -37,6 +39,11 @@ internal static class UsageScript
     public const long Applied = 0;
     public const long Duplicates = 1;
     public const long Overflow = 2;
+
+    /// <summary>The SHA1 of <see cref="Source"/>, by which EVALSHA names it.</summary>
+#pragma warning disable CA5350 // Redis names a script by its SHA1: an identifier, not a security measure
+    public static readonly byte[] Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(Source));
+#pragma warning restore CA5350
 
     public const string Source = $$$"""
         -- Locals, not globals: the increment loop reads them once per key.

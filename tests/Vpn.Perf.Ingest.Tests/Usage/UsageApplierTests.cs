@@ -424,8 +424,8 @@ public sealed class UsageApplierTests : IAsyncLifetime
     public async Task ApplyAsync_ScriptFlushedBeforeEachBatch_LoadedAgainAndEachBatchCountedOnce()
     {
         // SCRIPT FLUSH (like a Redis restart or a failover to a replica that never ran the script) empties the server's
-        // script cache while the client still holds the script as loaded: its next EVALSHA meets NOSCRIPT, and the
-        // library loads the script and sends the call again. NOSCRIPT means the script did not run, so the second
+        // script cache while Ingest still names the script by its SHA1: its next EVALSHA meets NOSCRIPT, and Ingest
+        // sends the call again with the script's text, which the library loads. NOSCRIPT means the script did not run, so the second
         // send cannot count anything twice. (Another client may reload the script first, e.g. an Ingest of another test
         // class; the EVALSHA then simply succeeds. Both paths must count once.)
         Guid node = Guid.NewGuid(), a = Guid.NewGuid(), b = Guid.NewGuid();
