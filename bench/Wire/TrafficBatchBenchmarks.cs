@@ -9,7 +9,7 @@ namespace Vpn.Perf.Benchmarks.Wire;
 
 /// <summary>
 /// Decode and encode of a realistic 250-report traffic batch (<see cref="TrafficBatchPayload"/>). Times are per
-/// batch; divide by 250 for ns per report. Allocation budgets: bench/allocation-budgets.json (0 for all four).
+/// batch; divide by 250 for ns per report. Allocation budgets: bench/allocation-budgets.json (0 for all five).
 /// <see cref="DecodeCollectAndCheckScope"/> is Ingest's own decode stage (the <see cref="CollectingHandler"/> with the
 /// bounds check) plus the scope check of every report against a subscription linked on 96 inbounds (32 nodes × 3,
 /// the load suite's fleet), the binary-search case.
@@ -25,6 +25,7 @@ public class TrafficBatchBenchmarks : IDisposable
     private TrafficBatchPayload _payload = null!;
     private ReadOnlySequence<byte> _singleSegment;
     private ReadOnlySequence<byte> _multiSegment;
+    private ReadOnlySequence<byte> _accessOnly;
     private ArrayBufferWriter<byte> _output = null!;
     private readonly BatchContext _batch = new();
     private readonly IngestOptions _options = new();
@@ -40,6 +41,9 @@ public class TrafficBatchBenchmarks : IDisposable
         byte[] bytes = body.WrittenSpan.ToArray();
         _singleSegment = new ReadOnlySequence<byte>(bytes);
         _multiSegment = ChunkedSequence.Create(bytes, SegmentSize);
+        var accessOnly = new ArrayBufferWriter<byte>();
+        TrafficBatchPayload.Create(reportCount: 0, accessCount: TrafficBatchPayload.AccessOnlyCount).WriteTo(accessOnly);
+        _accessOnly = ChunkedSequence.Create(accessOnly.WrittenSpan.ToArray(), SegmentSize);
         _output = new ArrayBufferWriter<byte>(bytes.Length * 2); // sized once, so Encode measures encoding, not growth
         // Every report's inbound is linked (on this node), among 96 links in all: every check succeeds at full depth.
         _node = Guid.NewGuid();
@@ -82,6 +86,17 @@ public class TrafficBatchBenchmarks : IDisposable
         }
         _batch.Dispose();
         return allowed;
+    }
+
+    /// <summary>Ingest's decode stage for the HTTP part's batches: ~150 access events (some with notes), no report.</summary>
+    [Benchmark]
+    public int DecodeCollectAccessOnly()
+    {
+        var handler = new CollectingHandler(_batch, Buckets.DefaultCount, ReportBounds.None);
+        TrafficBatchParser.Parse(_accessOnly, TrafficBatchLimits.Default, ref handler);
+        int count = _batch.AccessCount;
+        _batch.Dispose();
+        return count;
     }
 
     [Benchmark]

@@ -15,6 +15,8 @@ internal sealed class TrafficBatchPayload
     private const int SubscriptionCount = 2000;
     private const int InboundCount = 4;
     private const int AccessCount = 8;
+    /// <summary>The load suite's HTTP part: a node's access log alone, ~150 events.</summary>
+    public const int AccessOnlyCount = 150;
     public const long IntervalStartSeconds = 1_763_776_940;
 
     private TrafficBatchPayload(BatchHeader header, TrafficReport[] reports, (AccessEvent Event, byte[]? Note)[] access)
@@ -30,7 +32,7 @@ internal sealed class TrafficBatchPayload
 
     public (AccessEvent Event, byte[]? Note)[] Access { get; }
 
-    public static TrafficBatchPayload Create(int seed = 42)
+    public static TrafficBatchPayload Create(int seed = 42, int reportCount = ReportCount, int accessCount = AccessCount)
     {
         var random = new Random(seed);
         Guid[] subscriptions = new Guid[SubscriptionCount];
@@ -45,7 +47,7 @@ internal sealed class TrafficBatchPayload
             inbounds[i] = NewUuidV7(random, 1_690_000_000_000 + i);
         }
 
-        var reports = new TrafficReport[ReportCount];
+        var reports = new TrafficReport[reportCount];
         for (int i = 0; i < reports.Length; i++)
         {
             reports[i] = new TrafficReport(
@@ -58,7 +60,7 @@ internal sealed class TrafficBatchPayload
         }
 
         string?[] notes = [null, "tcp:443 www.example.com", null, "udp:443 quic", "dns", null, "tcp:22 ssh", "ws → cdn edge"];
-        var access = new (AccessEvent, byte[]?)[AccessCount];
+        var access = new (AccessEvent, byte[]?)[accessCount];
         for (int i = 0; i < access.Length; i++)
         {
             access[i] = (
@@ -69,10 +71,10 @@ internal sealed class TrafficBatchPayload
                     inbounds[random.Next(inbounds.Length)],
                     LogUniformBytes(random),
                     LogUniformBytes(random)),
-                notes[i] is { } note ? Encoding.UTF8.GetBytes(note) : null);
+                notes[i % notes.Length] is { } note ? Encoding.UTF8.GetBytes(note) : null);
         }
 
-        return new TrafficBatchPayload(new BatchHeader(TrafficBatchLayout.Version, 123_456, 1_763_777_000_123, ReportCount), reports, access);
+        return new TrafficBatchPayload(new BatchHeader(TrafficBatchLayout.Version, 123_456, 1_763_777_000_123, reportCount), reports, access);
     }
 
     public void WriteTo(IBufferWriter<byte> output)

@@ -51,21 +51,12 @@ public ref struct MessagePackReader
 
     /// <summary>
     /// The unread bytes of the current segment, for a record fast path that decodes a whole record from them with
-    /// <see cref="MessagePackPrimitives"/> and then consumes it with <see cref="Advance"/> or <see cref="AdvancePastSlice"/>.
+    /// <see cref="MessagePackPrimitives"/> and then consumes it with <see cref="Advance"/>.
     /// </summary>
     internal readonly ReadOnlySpan<byte> UnreadSpan => _reader.UnreadSpan;
 
     /// <summary>Consumes <paramref name="count"/> bytes that a fast path decoded from <see cref="UnreadSpan"/>.</summary>
     internal void Advance(int count) => _reader.Advance(count);
-
-    /// <summary>The next <paramref name="length"/> bytes as a slice of the input, after skipping <paramref name="skip"/>; consumes both.</summary>
-    internal ReadOnlySequence<byte> AdvancePastSlice(int skip, int length)
-    {
-        _reader.Advance(skip);
-        ReadOnlySequence<byte> slice = _reader.Sequence.Slice(_reader.Position, length);
-        _reader.Advance(length);
-        return slice;
-    }
 
     /// <summary>Reads an array header (fixarray, array 16, array 32).</summary>
     public bool TryReadArrayHeader(out int count) => TryReadCollectionHeader(HeaderKind.Array, out count);

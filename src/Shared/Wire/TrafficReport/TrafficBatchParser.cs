@@ -66,20 +66,16 @@ public static class TrafficBatchParser
         Span<byte> noteCopy = stackalloc byte[Limits.MaxNoteBytes];
         for (int i = 0; i < count; i++)
         {
-            if (!reader.TryReadAccess(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote))
+            if (!reader.TryReadAccess(out AccessEvent accessEvent, out ReadOnlySpan<byte> note, out ReadOnlySequence<byte> splitNote, out bool hasNote))
             {
                 ThrowHelper.ThrowTruncated(bodyLength);
             }
 
-            scoped ReadOnlySpan<byte> noteSpan;
-            if (note.IsSingleSegment)
+            scoped ReadOnlySpan<byte> noteSpan = note;
+            if (!splitNote.IsEmpty)
             {
-                noteSpan = note.FirstSpan;
-            }
-            else
-            {
-                note.CopyTo(noteCopy);
-                noteSpan = noteCopy[..(int)note.Length];
+                splitNote.CopyTo(noteCopy);
+                noteSpan = noteCopy[..(int)splitNote.Length];
             }
 
             handler.OnAccess(in accessEvent, noteSpan, hasNote);

@@ -119,14 +119,30 @@ internal ref struct TrafficBatchReader
     }
 
     /// <summary>
-    /// Reads the next access event. <paramref name="note"/> is a slice of the input (valid UTF-8, at most
-    /// <see cref="Limits.MaxNoteBytes"/> bytes, possibly multi-segment); empty with <paramref name="hasNote"/> false for nil.
+    /// Reads the next access event. Its note (valid UTF-8, at most <see cref="Limits.MaxNoteBytes"/> bytes) is
+    /// <paramref name="note"/>, a slice of the input, when it lies in one segment (the usual case); otherwise
+    /// <paramref name="note"/> is empty and <paramref name="splitNote"/> holds it. Both are empty, with
+    /// <paramref name="hasNote"/> false, for nil.
     /// </summary>
-    public bool TryReadAccess(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryReadAccess(out AccessEvent accessEvent, out ReadOnlySpan<byte> note, out ReadOnlySequence<byte> splitNote, out bool hasNote)
     {
-        if (!TryReadAccessFast(out accessEvent, out note, out hasNote) && !TryReadAccessFields(out accessEvent, out note, out hasNote))
+        splitNote = default;
+        if (!TryReadAccessFast(out accessEvent, out note, out hasNote))
         {
-            return false;
+            if (!TryReadAccessFields(out accessEvent, out ReadOnlySequence<byte> slowNote, out hasNote))
+            {
+                return false;
+            }
+
+            if (slowNote.IsSingleSegment)
+            {
+                note = slowNote.FirstSpan;
+            }
+            else
+            {
+                splitNote = slowNote;
+            }
         }
 
         _index++;
@@ -163,7 +179,8 @@ internal ref struct TrafficBatchReader
         return false;
     }
 
-    private bool TryReadAccessFast(out AccessEvent accessEvent, out ReadOnlySequence<byte> note, out bool hasNote)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryReadAccessFast(out AccessEvent accessEvent, out ReadOnlySpan<byte> note, out bool hasNote)
     {
         ReadOnlySpan<byte> span = _reader.UnreadSpan;
         int p = 0;
@@ -181,16 +198,9 @@ internal ref struct TrafficBatchReader
         {
             accessEvent = new AccessEvent(eventId, timestampMs, subscriptionId, inboundId, bytesUp, bytesDown);
             hasNote = !isNil;
-            if (isNil)
-            {
-                _reader.Advance(p);
-                note = default;
-            }
-            else
-            {
-                note = _reader.AdvancePastSlice(p, noteLength);
-            }
-
+            // The note is read where it lies: no sequence slice for a span the caller reads at once.
+            note = span.Slice(p, noteLength);
+            _reader.Advance(p + noteLength);
             return true;
         }
 
