@@ -3,6 +3,8 @@ using System.Globalization;
 using System.IO.Pipelines;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Redis;
+using Vpn.Perf.Shared.Wire;
+using Vpn.Perf.Shared.Wire.TrafficReport;
 
 namespace Vpn.Perf.Load.Reference;
 
@@ -15,7 +17,10 @@ namespace Vpn.Perf.Load.Reference;
 /// its ETag. With <c>--redis CONN</c> each such answer first reads one Redis key with StackExchange.Redis (a plain
 /// GET per request, as the straightforward server would make it), whose value goes into the usage header: what any
 /// server pays that reads live usage per fetch. With <c>--durable FILE</c> each report batch is answered only once its body
-/// is appended to FILE and on disk (<see cref="DurableAppender"/>): what any server pays that acknowledges durably.
+/// is appended to FILE and on disk (<see cref="DurableAppender"/>): what any server pays that acknowledges durably; adding
+/// <c>--validate</c>, each body is first decoded and checked whole with Ingest's codec (<see cref="TrafficBatchParser"/>),
+/// from the one contiguous copy the append makes anyway: what any server pays that acknowledges only well-formed batches,
+/// durably.
 /// </summary>
 internal static class ReferenceServer
 {
@@ -36,6 +41,7 @@ internal static class ReferenceServer
     private static byte[] s_config = [];
     private static IDatabase? s_redis;
     private static DurableAppender? s_durable;
+    private static bool s_validate;
 
     // The bodies waiting for their fsync: 256 nodes' batches in flight, more than ArrayPool.Shared keeps per size.
     private static readonly ArrayPool<byte> Bodies = ArrayPool<byte>.Create(maxArrayLength: 1 << 24, maxArraysPerBucket: 1024);
@@ -50,6 +56,7 @@ internal static class ReferenceServer
             else if (args.Span[i] == "--config-body-bytes" && i + 1 < args.Length) s_config = ConfigBody(int.Parse(args.Span[++i], CultureInfo.InvariantCulture));
             else if (args.Span[i] == "--redis" && i + 1 < args.Length) redis = await RedisConnector.ConnectAsync(args.Span[++i], clientName: "vpnperf-load-reference");
             else if (args.Span[i] == "--durable" && i + 1 < args.Length) s_durable = new DurableAppender(args.Span[++i]);
+            else if (args.Span[i] == "--validate") s_validate = true;
         }
         s_redis = redis?.GetDatabase();
         var builder = WebApplication.CreateSlimBuilder();
@@ -105,6 +112,11 @@ internal static class ReferenceServer
         {
             read.Buffer.CopyTo(copy);
             body.AdvanceTo(read.Buffer.End);
+            if (s_validate && !IsWellFormed(copy, length))
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return;
+            }
             await s_durable!.AppendAsync(copy.AsMemory(0, length));
         }
         finally
@@ -112,6 +124,34 @@ internal static class ReferenceServer
             Bodies.Return(copy);
         }
         await AnswerAsync(context, length);
+    }
+
+    private static bool IsWellFormed(byte[] body, int length)
+    {
+        var handler = new CountingHandler();
+        try
+        {
+            TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body, 0, length), TrafficBatchLimits.Default, ref handler);
+            return true;
+        }
+        catch (WireFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The least a handler can do: the parser checks every field whatever the handler keeps.</summary>
+    private struct CountingHandler : ITrafficBatchHandler
+    {
+        public int Items;
+
+        public void OnHeader(in BatchHeader header) { }
+
+        public void OnReport(in TrafficReport report) => Items++;
+
+        public readonly void OnAccessCount(int count) { }
+
+        public void OnAccess(in AccessEvent accessEvent, ReadOnlySpan<byte> note, bool hasNote) => Items++;
     }
 
     private static async Task AnswerAsync(HttpContext context, long bodyBytes)

@@ -11,7 +11,7 @@ internal static class ReportWriter
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     public static string Markdown(IngestSettings s, string commandLine, double meanBodyBytes, RunResult ingest, RunResult? reference, VerifyResult? verify,
-        HincrbyCeilingResult? ceiling = null, RunResult? referenceDurable = null)
+        HincrbyCeilingResult? ceiling = null, RunResult? referenceDurable = null, RunResult? referenceValidating = null)
     {
         var sb = new StringBuilder();
         sb.Append(C, $"# Ingest load run, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC\n\n");
@@ -89,8 +89,17 @@ internal static class ReportWriter
             sb.Append(C, $"\nDurable reference (`--reference-durable`: the bare server answering each batch once its body is appended to a file and ");
             sb.Append(C, $"fdatasync'ed, group commit): {referenceDurable.RequestsPerSecond:0} batches/s, {ApiReportWriter.CpuPerRequest(referenceDurable) * 1e6:0} µs of CPU per batch ");
             sb.Append(C, $"(bare: {ApiReportWriter.CpuPerRequest(reference) * 1e6:0}; Ingest: {ApiReportWriter.CpuPerRequest(ingest) * 1e6:0}) = **{referenceDurable.RequestsPerSecond / reference.RequestsPerSecond:0.00}** ");
-            sb.Append(C, $"of bare, the ceiling of the HTTP path; Ingest = **{ingest.RequestsPerSecond / referenceDurable.RequestsPerSecond:0.00}** of it ");
+            sb.Append(C, $"of bare, the ceiling of durable acceptance; Ingest = **{ingest.RequestsPerSecond / referenceDurable.RequestsPerSecond:0.00}** of it ");
             sb.Append(C, $"({referenceDurable.Window.Failures} failed attempts at the durable reference).\n");
+        }
+
+        if (referenceValidating is not null && reference is not null)
+        {
+            sb.Append(C, $"\nValidating durable reference (`--reference-validating`: as the durable one, each body first decoded and checked whole with ");
+            sb.Append(C, $"Ingest's codec): {referenceValidating.RequestsPerSecond:0} batches/s, {ApiReportWriter.CpuPerRequest(referenceValidating) * 1e6:0} µs of CPU per batch ");
+            sb.Append(C, $"= **{referenceValidating.RequestsPerSecond / reference.RequestsPerSecond:0.00}** of bare, the ceiling of an HTTP path that acknowledges only ");
+            sb.Append(C, $"well-formed batches; Ingest = **{ingest.RequestsPerSecond / referenceValidating.RequestsPerSecond:0.00}** of it ");
+            sb.Append(C, $"({referenceValidating.Window.Failures} failed attempts).\n");
         }
 
         if (ingest.Window.FailuresByStatus.Count > 0 || reference?.Window.FailuresByStatus.Count > 0)

@@ -28,10 +28,12 @@ internal static class IngestScenario
 
         RunResult? reference = null;
         RunResult? referenceDurable = null;
+        RunResult? referenceValidating = null;
         if (s.Reference)
         {
-            reference = await RunReferenceAsync(s, fleet, control, outDir, durable: false);
-            if (s.ReferenceDurable) referenceDurable = await RunReferenceAsync(s, fleet, control, outDir, durable: true);
+            reference = await RunReferenceAsync(s, fleet, control, outDir, ReferenceKind.Bare);
+            if (s.ReferenceDurable) referenceDurable = await RunReferenceAsync(s, fleet, control, outDir, ReferenceKind.Durable);
+            if (s.ReferenceValidating) referenceValidating = await RunReferenceAsync(s, fleet, control, outDir, ReferenceKind.Validating);
             fleet.ResetAccounting(); // the reference's batches never reach Redis or ClickHouse
         }
 
@@ -77,12 +79,13 @@ internal static class IngestScenario
             await fleet.DeleteStatesAsync(redis.GetDatabase(), s.BucketCount);
         }
 
-        string md = ReportWriter.Markdown(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, ceiling, referenceDurable);
+        string md = ReportWriter.Markdown(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, ceiling, referenceDurable, referenceValidating);
         await File.WriteAllTextAsync(Path.Combine(outDir, "results.md"), md);
         await File.WriteAllBytesAsync(Path.Combine(outDir, "results.json"), ReportWriter.Json(s, commandLine, fleet.MeanBodyBytes, ingest, reference, verify, w =>
         {
             if (ceiling is not null) ReportWriter.WriteCeiling(w, ceiling);
             if (referenceDurable is not null) ReportWriter.WriteRun(w, "referenceDurable", referenceDurable);
+            if (referenceValidating is not null) ReportWriter.WriteRun(w, "referenceValidating", referenceValidating);
         }));
         Console.WriteLine();
         Console.WriteLine(md);
@@ -110,23 +113,44 @@ internal static class IngestScenario
         return await new LoadRun(sender, counters, latency, control).RunAsync(plan);
     }
 
-    /// <summary>The same load against the bare reference; with <paramref name="durable"/>, appending each body to a file there first.</summary>
-    private static async Task<RunResult> RunReferenceAsync(IngestSettings s, Fleet fleet, HttpClient control, string outDir, bool durable)
+    /// <summary>What the reference does with a batch before answering.</summary>
+    private enum ReferenceKind
     {
+        /// <summary>Drains the body.</summary>
+        Bare = 0,
+
+        /// <summary>Appends the body to a file and answers after its fdatasync.</summary>
+        Durable = 1,
+
+        /// <summary>Decodes and checks the body with Ingest's codec, then as <see cref="Durable"/>.</summary>
+        Validating = 2,
+    }
+
+    /// <summary>The same load against the reference, doing <paramref name="kind"/>'s work per batch.</summary>
+    private static async Task<RunResult> RunReferenceAsync(IngestSettings s, Fleet fleet, HttpClient control, string outDir, ReferenceKind kind)
+    {
+        bool durable = kind != ReferenceKind.Bare;
+        string label = kind switch
+        {
+            ReferenceKind.Durable => "reference+fsync",
+            ReferenceKind.Validating => "reference+decode+fsync",
+            _ => "reference",
+        };
         var target = new Uri($"http://127.0.0.1:{s.ReferencePort}");
         (string file, List<string> args) = SelfCommand();
         args.AddRange(["reference-server", "--port", s.ReferencePort.ToString(CultureInfo.InvariantCulture)]);
         // In the run's folder, beside Ingest's spool: the same file system.
         string appended = Path.Combine(outDir, "reference-durable.bin");
         if (durable) args.AddRange(["--durable", appended]);
+        if (kind == ReferenceKind.Validating) args.Add("--validate");
         // Same GC mode as Ingest (server GC, non-concurrent; see Ingest's csproj), so the comparison is of the work done.
         var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "0" };
         try
         {
             await using ChildProcess server = ChildProcess.Start(file, args, env, Environment.CurrentDirectory,
-                Path.Combine(outDir, durable ? "reference-durable.log" : "reference.log"));
+                Path.Combine(outDir, label + ".log"));
             await server.WaitReadyAsync(new Uri(target, "/healthz"), TimeSpan.FromSeconds(30), CancellationToken.None);
-            return await RunTargetAsync(durable ? "reference+fsync" : "reference", s, fleet, target, server.Pid, control, probe: null);
+            return await RunTargetAsync(label, s, fleet, target, server.Pid, control, probe: null);
         }
         finally
         {

@@ -33,6 +33,9 @@ internal sealed class IngestSettings
     /// <summary>After the bare reference, the same load against it once more appending each body durably (the ceiling of the HTTP path).</summary>
     public bool ReferenceDurable { get; private set; }
 
+    /// <summary>Then once more, the durable reference also decoding and checking each body (the ceiling of the validated HTTP path).</summary>
+    public bool ReferenceValidating { get; private set; }
+
     public bool Verify { get; private set; }
     public bool Limits { get; private set; }
 
@@ -102,6 +105,9 @@ internal sealed class IngestSettings
           --reference-durable       then the same load against the reference once more, which now answers each batch
                                     only once its body is appended to a file and fdatasync'ed (group commit): the
                                     ceiling of any server that acknowledges durably
+          --reference-validating    then once more, the durable reference also decoding and checking each body with
+                                    Ingest's codec before appending it: the ceiling of any server that acknowledges
+                                    only well-formed batches, durably
           --hincrby-ceiling         before the services: redis-benchmark -P 128 HINCRBY on the run's Redis (one server),
                                     reported beside reports/s and Redis CPU per report (the counter ceiling)
           --verify                  check Redis counters and ClickHouse rows against what was sent
@@ -145,6 +151,7 @@ internal sealed class IngestSettings
                 case "--access-only": s.AccessOnly = true; break;
                 case "--reference": s.Reference = true; break;
                 case "--reference-durable": s.ReferenceDurable = true; break;
+                case "--reference-validating": s.ReferenceValidating = true; break;
                 case "--reference-port": s.ReferencePort = PositiveInt(a, Next()); break;
                 case "--verify": s.Verify = true; break;
                 case "--start-ingest": s.StartIngest = true; break;
@@ -169,6 +176,7 @@ internal sealed class IngestSettings
         if (s.Duration <= TimeSpan.Zero || s.Duration > TimeSpan.FromHours(2)) throw new ArgumentException("--duration must be between 1s and 2h.");
         if (s.Warmup < TimeSpan.Zero || s.Warmup > TimeSpan.FromMinutes(10)) throw new ArgumentException("--warmup must be between 0 and 10m.");
         if (s.ReferenceDurable && !s.Reference) throw new ArgumentException("--reference-durable needs --reference (it runs after the bare reference).");
+        if (s.ReferenceValidating && !s.Reference) throw new ArgumentException("--reference-validating needs --reference (it runs after the bare reference).");
         // One batch in flight per node (a real exporter's behaviour) caps the useful concurrency at the node count.
         s.Concurrency = concurrencyGiven ? Math.Min(s.Concurrency, s.Nodes) : s.Nodes;
         if (s.OutDirectory.Length == 0)

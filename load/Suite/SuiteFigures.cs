@@ -13,5 +13,7 @@ internal static class SuiteFigures
     public const string RedisReadCeiling = "bare + one Redis GET per request: requests/s (reference: bare)";
     public const string BatchesVsDurableAppend = "batches/s (reference: bare + durable append)";
     public const string DurableAppendCeiling = "bare + durable append: batches/s (reference: bare)";
+    public const string BatchesVsValidatingAppend = "batches/s (reference: bare + decode + durable append)";
+    public const string ValidatingAppendCeiling = "bare + decode + durable append: batches/s (reference: bare)";
     public const string MixedIngestP99 = "ingest latency p99 ms";
 }

@@ -52,10 +52,11 @@ internal sealed record SuitePart(string Name, SuitePartKind Kind, string What, T
         new("ingest-http", SuitePartKind.Ingest,
             "Ingest HTTP path (auth, decode, durable spool append, answer; no Redis stage, ClickHouse unreachable during the run): " +
             "256 nodes x 1 batch of ~150 access events in flight; the spool is then discarded unsent (`--verify-all`: sent to ClickHouse and verified); " +
-            "the reference also once more appending each body to a file and answering after its fdatasync (the ceiling of durable acceptance)",
+            "the reference also once more appending each body to a file and answering after its fdatasync (the ceiling of durable acceptance), " +
+            "and once more decoding and checking each body with Ingest's codec before that (the ceiling of validated durable acceptance)",
             HttpPathWarmup,
             ["ingest", "--target", IngestTarget, "--reference-port", ReferencePort, "--nodes", "256", "--reports-per-batch", "250",
-             "--subscriptions", "20000", "--access-only", "--start-ingest", "--clickhouse-later", "--reference", "--reference-durable", DiscardSpool]),
+             "--subscriptions", "20000", "--access-only", "--start-ingest", "--clickhouse-later", "--reference", "--reference-durable", "--reference-validating", DiscardSpool]),
         new("config-200", SuitePartKind.Config,
             "Api config fetch, warm cache, no If-None-Match (200, full body): 64 clients, 32 in flight, 2 000 subscriptions x 6 inbounds; " +
             "the reference also once more reading one Redis key per request (the ceiling of a server that reads live usage per fetch)",

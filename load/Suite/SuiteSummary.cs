@@ -34,6 +34,11 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
                     Add(SuiteFigures.BatchesVsDurableAppend, measured, durable, static r => Number(r, "batchesPerSecond"), "0");
                     Add(SuiteFigures.DurableAppendCeiling, durable, reference, static r => Number(r, "batchesPerSecond"), "0");
                 }
+                if (root.TryGetProperty("referenceValidating", out JsonElement validating))
+                {
+                    Add(SuiteFigures.BatchesVsValidatingAppend, measured, validating, static r => Number(r, "batchesPerSecond"), "0");
+                    Add(SuiteFigures.ValidatingAppendCeiling, validating, reference, static r => Number(r, "batchesPerSecond"), "0");
+                }
                 if (Number(measured, "reportsPerSecond") > 0) Add(SuiteFigures.ReportsPerSecond, measured, reference, static r => Number(r, "reportsPerSecond"), "0");
                 Add("MB/s on the wire", measured, reference, static r => Number(r, "wireBytesPerSecond") / 1e6, "0.0");
                 Add("latency p50 ms", measured, reference, static r => Number(r, "latencyMs", "p50"), "0.0");
