@@ -17,6 +17,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Vpn.Perf.Ingest.ClickHouse;
 
@@ -91,14 +92,14 @@ internal ref struct RowBinaryWriter
     {
         Span<byte> destination = Reserve(16);
         // Guid's own byte form (always this layout): a as LE Int32, b and c as LE Int16, then bytes d..k. The RFC 9562
-        // value is hi = a:b:c and lo = d..k read big-endian; both halves are stored little-endian.
+        // value is hi = a:b:c and lo = d..k read big-endian; both halves are stored little-endian: one byte shuffle
+        // (pshufb, tbl) of that form, in place.
         value.TryWriteBytes(destination);
-        ulong first = BinaryPrimitives.ReadUInt64LittleEndian(destination); // a | b << 32 | c << 48
-        ulong hi = (first << 32) | ((first >> 16) & 0xFFFF_0000UL) | (first >> 48); // a << 32 | b << 16 | c
-        BinaryPrimitives.WriteUInt64LittleEndian(destination, hi);
-        ulong lo = BinaryPrimitives.ReadUInt64BigEndian(destination[8..]);
-        BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], lo);
+        Vector128.Shuffle(Vector128.Create<byte>(destination), UuidByteOrder).CopyTo(destination);
     }
+
+    // c, b and a (each little-endian) make hi's little-endian bytes; d..k reversed make lo's.
+    private static Vector128<byte> UuidByteOrder => Vector128.Create((byte)6, 7, 4, 5, 0, 1, 2, 3, 15, 14, 13, 12, 11, 10, 9, 8);
 
     /// <summary>String: LEB128 byte length, then the bytes as given (ClickHouse strings are arbitrary bytes).</summary>
     public void WriteString(ReadOnlySpan<byte> utf8)
