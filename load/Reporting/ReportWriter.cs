@@ -84,22 +84,18 @@ internal static class ReportWriter
             sb.Append(C, $"{cpuPerReport:0.000} µs of Redis CPU per report, HINCRBY/report = **{(cpuPerReport > 0 ? ceiling.RedisCpuMicrosPerOp / cpuPerReport : 0):0.00}**.\n");
         }
 
-        if (referenceDurable is not null && reference is not null)
+        if (reference is not null)
         {
-            sb.Append(C, $"\nDurable reference (`--reference-durable`: the bare server answering each batch once its body is appended to a file and ");
-            sb.Append(C, $"fdatasync'ed, group commit): {referenceDurable.RequestsPerSecond:0} batches/s, {ApiReportWriter.CpuPerRequest(referenceDurable) * 1e6:0} µs of CPU per batch ");
-            sb.Append(C, $"(bare: {ApiReportWriter.CpuPerRequest(reference) * 1e6:0}; Ingest: {ApiReportWriter.CpuPerRequest(ingest) * 1e6:0}) = **{referenceDurable.RequestsPerSecond / reference.RequestsPerSecond:0.00}** ");
-            sb.Append(C, $"of bare, the ceiling of durable acceptance; Ingest = **{ingest.RequestsPerSecond / referenceDurable.RequestsPerSecond:0.00}** of it ");
-            sb.Append(C, $"({referenceDurable.Window.Failures} failed attempts at the durable reference).\n");
-        }
-
-        if (referenceValidating is not null && reference is not null)
-        {
-            sb.Append(C, $"\nValidating durable reference (`--reference-validating`: as the durable one, each body first decoded and checked whole with ");
-            sb.Append(C, $"Ingest's codec): {referenceValidating.RequestsPerSecond:0} batches/s, {ApiReportWriter.CpuPerRequest(referenceValidating) * 1e6:0} µs of CPU per batch ");
-            sb.Append(C, $"= **{referenceValidating.RequestsPerSecond / reference.RequestsPerSecond:0.00}** of bare, the ceiling of an HTTP path that acknowledges only ");
-            sb.Append(C, $"well-formed batches; Ingest = **{ingest.RequestsPerSecond / referenceValidating.RequestsPerSecond:0.00}** of it ");
-            sb.Append(C, $"({referenceValidating.Window.Failures} failed attempts).\n");
+            if (referenceDurable is not null)
+            {
+                AppendCeilingRun(sb, "Durable reference (`--reference-durable`: the bare server answering each batch once its body is appended to a file and " +
+                    "fdatasync'ed, group commit)", "durable acceptance", referenceDurable, reference, ingest);
+            }
+            if (referenceValidating is not null)
+            {
+                AppendCeilingRun(sb, "Validating durable reference (`--reference-validating`: as the durable one, each body first decoded and checked whole " +
+                    "with Ingest's codec)", "an HTTP path that acknowledges only well-formed batches", referenceValidating, reference, ingest);
+            }
         }
 
         if (ingest.Window.FailuresByStatus.Count > 0 || reference?.Window.FailuresByStatus.Count > 0)
@@ -260,6 +256,15 @@ internal static class ReportWriter
         }
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    /// <summary>One reference run that does part of Ingest's work: its rate and CPU per batch, its ratio to bare, Ingest's to it.</summary>
+    private static void AppendCeilingRun(StringBuilder sb, string what, string ceilingOf, RunResult run, RunResult bare, RunResult ingest)
+    {
+        sb.Append(C, $"\n{what}: {run.RequestsPerSecond:0} batches/s, {ApiReportWriter.CpuPerRequest(run) * 1e6:0} µs of CPU per batch ");
+        sb.Append(C, $"(bare: {ApiReportWriter.CpuPerRequest(bare) * 1e6:0}; Ingest: {ApiReportWriter.CpuPerRequest(ingest) * 1e6:0}) = **{run.RequestsPerSecond / bare.RequestsPerSecond:0.00}** ");
+        sb.Append(C, $"of bare, the ceiling of {ceilingOf}; Ingest = **{ingest.RequestsPerSecond / run.RequestsPerSecond:0.00}** of it ");
+        sb.Append(C, $"({run.Window.Failures} failed attempts at it).\n");
     }
 
     private static string Statuses(RunResult r)
