@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Runtime.InteropServices;
+using System.Text;
 using StackExchange.Redis;
 using Vpn.Perf.Shared.Contracts;
 
@@ -165,25 +165,12 @@ internal sealed class UsageCall
                 portion++;
             }
 
-            RedisKey usagePrefix = _names.UsagePrefix(slice.Bucket);
             int limits = 3 + portions, deltas = limits + (2 * limited);
-            // The id part of a usage key: the subscription's 32 hex digits, ':' and the period start (up to 20 digits).
-            Span<byte> id = stackalloc byte[RedisKeys.IdChars + 1 + 20];
-            id[RedisKeys.IdChars] = (byte)':';
             for (int k = 0; k < count; k++)
             {
                 ref PendingReport r = ref slice.Report(slots[k].Entry);
                 int at = position[k];
-                if (r.UsageKey is { } named)
-                {
-                    keys[1 + portions + at] = named;
-                }
-                else
-                {
-                    RedisKeys.WriteId(r.SubscriptionId, id);
-                    Utf8Formatter.TryFormat(r.PeriodStart, id[(RedisKeys.IdChars + 1)..], out int digits);
-                    keys[1 + portions + at] = ((RedisKey)id[..(RedisKeys.IdChars + 1 + digits)].ToArray()).Prepend(usagePrefix);
-                }
+                keys[1 + portions + at] = r.UsageKey ?? Encoding.UTF8.GetBytes(RedisKeys.UsageInBucket(slice.Bucket, r.SubscriptionId, r.PeriodStart));
                 values[deltas + at] = slots[k].Delta;
                 if (at < limited)
                 {

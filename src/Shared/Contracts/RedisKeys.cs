@@ -48,7 +48,11 @@ public static class RedisKeys
 
     /// <summary>The usage counter of a subscription in the period that starts at <paramref name="periodStartMs"/> (0 = never resets).</summary>
     public static string Usage(Guid subscriptionId, long periodStartMs, int bucketCount)
-        => string.Create(CultureInfo.InvariantCulture, $"{UsagePrefix(Buckets.Of(subscriptionId, bucketCount))}{subscriptionId:N}:{periodStartMs}");
+        => UsageInBucket(Buckets.Of(subscriptionId, bucketCount), subscriptionId, periodStartMs);
+
+    /// <summary>As <see cref="Usage"/>, for a caller that knows the subscription's bucket.</summary>
+    public static string UsageInBucket(int bucket, Guid subscriptionId, long periodStartMs)
+        => string.Create(CultureInfo.InvariantCulture, $"{UsagePrefix(bucket)}{subscriptionId:N}:{periodStartMs}");
 
     /// <summary>What every usage key of a bucket starts with: <c>{bN}:u:</c>.</summary>
     public static string UsagePrefix(int bucket) => string.Create(CultureInfo.InvariantCulture, $"{{b{bucket}}}:u:");
