@@ -141,7 +141,7 @@ internal sealed class SuiteSummary(string commandLine, DateTime startedUtc, doub
         sb.Append("\n*Targets* (issues 14 and 15): a ratio is the services' figure over the reference in the same row of the table above ");
         sb.Append("(for Redis CPU, the HINCRBY ceiling's cost over the report's); a part whose verify or check failed meets none. ");
         sb.Append("*Ceiling*: the same ratio for the bare reference doing only the work the product cannot leave out (for a config fetch, ");
-        sb.Append("reading the subscription's live usage in Redis; for the HTTP path, having the body on disk before answering): a target above it ");
+        sb.Append("reading the subscription's live usage in Redis; for the HTTP path, having decoded and checked the body and put it on disk before answering): a target above it ");
         sb.Append("cannot be met on this machine by any implementation.\n");
 
         sb.Append("\n| part | verdict | other CPU, % of one core | wall | exit | report |\n|---|---|---:|---:|---:|---|\n");
