@@ -28,7 +28,6 @@ public class ScopeCheckBenchmarks
     private readonly IngestOptions _options = new();
     private readonly BatchContext[] _batches = new BatchContext[Batches];
     private readonly Guid[] _batchNodes = new Guid[Batches];
-    private readonly List<Guid> _cutoff = [];
     private BatchDecider _decider = null!;
     private long _nowMs;
     private SubscriptionStateCache _states = null!;
@@ -107,7 +106,7 @@ public class ScopeCheckBenchmarks
         for (int b = 0; b < Batches; b++)
         {
             _batches[b].ScopeVerdicts = default; // as a request's batch starts
-            ValueTask deciding = _decider.DecideAsync(_batches[b], _batchNodes[b], _nowMs, _cutoff, decideScope: true, CancellationToken.None);
+            ValueTask deciding = _decider.DecideAsync(_batches[b], _batchNodes[b], _nowMs, decideScope: true, CancellationToken.None);
             if (!deciding.IsCompletedSuccessfully) throw new InvalidOperationException("A state was not cached.");
         }
     }

@@ -30,7 +30,6 @@ public class UsageApplierBenchmarks
     private readonly IngestOptions _options = new();
     private readonly BatchContext[] _batches = new BatchContext[Nodes];
     private readonly Guid[] _nodes = new Guid[Nodes];
-    private readonly List<Guid>[] _cutoffs = new List<Guid>[Nodes];
     private readonly Task<UsageOutcome>[] _applying = new Task<UsageOutcome>[Nodes];
     private ConnectionMultiplexer _redis = null!;
     private UsageApplier _applier = null!;
@@ -52,10 +51,9 @@ public class UsageApplierBenchmarks
         {
             _batches[n] = new BatchContext();
             _nodes[n] = Guid.NewGuid();
-            _cutoffs[n] = [];
             var handler = new CollectingHandler(_batches[n], _options.BucketCount, ReportBounds.None);
             TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body.WrittenMemory), TrafficBatchLimits.Default, ref handler);
-            await decider.DecideAsync(_batches[n], _nodes[n], nowMs, _cutoffs[n], decideScope: false, CancellationToken.None);
+            await decider.DecideAsync(_batches[n], _nodes[n], nowMs, decideScope: false, CancellationToken.None);
         }
     }
 
@@ -74,8 +72,8 @@ public class UsageApplierBenchmarks
         BatchContext batch = _batches[n];
         // A fresh seq each time: every batch is new to the script and counted, none is a duplicate.
         batch.Header = batch.Header with { Seq = ++_seq };
-        _cutoffs[n].Clear();
-        return _applier.ApplyAsync(batch, _nodes[n], TrafficBatchPayload.IntervalStartSeconds * 1000, _cutoffs[n], CancellationToken.None);
+        batch.Cutoff.Clear();
+        return _applier.ApplyAsync(batch, _nodes[n], TrafficBatchPayload.IntervalStartSeconds * 1000, CancellationToken.None);
     }
 
     [GlobalCleanup]

@@ -73,7 +73,6 @@ internal static class UsageThroughput
                 var random = new Random(worker);
                 var node = Guid.CreateVersion7();
                 using var batch = new BatchContext();
-                var cutoff = new List<Guid>();
                 ulong seq = 0;
                 while (!stop.IsCancellationRequested)
                 {
@@ -85,11 +84,11 @@ internal static class UsageThroughput
                         Guid sid = ids[zipf ? ZipfRank(cdf, random.NextDouble()) : random.Next(ids.Length)];
                         batch.Reports[i] = new PendingReport { SubscriptionId = sid, Delta = random.Next(1, 1 << 20), Bucket = Buckets.Of(sid, ingestOptions.BucketCount) };
                     }
-                    cutoff.Clear();
+                    batch.Cutoff.Clear();
                     // The limits and periods come from the seeded states, as for a request (cached after the first reads).
                     long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                    await decider.DecideAsync(batch, node, now, cutoff, decideScope: false, CancellationToken.None);
-                    await applier.ApplyAsync(batch, node, now, cutoff, CancellationToken.None);
+                    await decider.DecideAsync(batch, node, now, decideScope: false, CancellationToken.None);
+                    await applier.ApplyAsync(batch, node, now, CancellationToken.None);
                     Interlocked.Add(ref applied, ReportsPerBatch);
                 }
             });

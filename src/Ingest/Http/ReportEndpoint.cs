@@ -179,7 +179,7 @@ internal sealed partial class ReportEndpoint(
     {
         try
         {
-            await decider.DecideAsync(batch, nodeId, nowMs, batch.Cutoff, decideScope: true, ct);
+            await decider.DecideAsync(batch, nodeId, nowMs, decideScope: true, ct);
             return null;
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
@@ -253,7 +253,7 @@ internal sealed partial class ReportEndpoint(
     {
         try
         {
-            return new UsageAttempt(true, await usage.ApplyAsync(batch, nodeId, nowMs, batch.Cutoff, ct), null);
+            return new UsageAttempt(true, await usage.ApplyAsync(batch, nodeId, nowMs, ct), null);
         }
         catch (Exception ex) when (RedisFailure.Is(ex))
         {

@@ -47,8 +47,8 @@ internal sealed partial class RecoveryReplay(
         {
             try
             {
-                await decider.DecideAsync(batch, record.NodeId, record.ReceivedAtMs, [], decideScope: false, ct);
-                await usage.ApplyAsync(batch, record.NodeId, record.ReceivedAtMs, [], ct);
+                await decider.DecideAsync(batch, record.NodeId, record.ReceivedAtMs, decideScope: false, ct);
+                await usage.ApplyAsync(batch, record.NodeId, record.ReceivedAtMs, ct);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -19,10 +19,10 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
     /// Completes <paramref name="batch"/> for <see cref="UsageApplier.ApplyAsync"/>. When <paramref name="decideScope"/>,
     /// each report and access event is out of scope unless its inbound belongs to <paramref name="nodeId"/> and its
     /// subscription is linked to that inbound; a replay passes false, its verdicts having been made at acceptance and
-    /// read back from the spool. Adds to <paramref name="cutoff"/> only subscriptions of accepted reports, so a node
+    /// read back from the spool. Adds to the batch's <see cref="BatchContext.Cutoff"/> only subscriptions of accepted reports, so a node
     /// learns nothing of subscriptions it does not serve. Throws StackExchange.Redis's exceptions when a load fails.
     /// </summary>
-    public ValueTask DecideAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope, CancellationToken ct)
+    public ValueTask DecideAsync(BatchContext batch, Guid nodeId, long nowMs, bool decideScope, CancellationToken ct)
     {
         PendingReport[] reports = batch.Reports;
         int[]? missing = null;
@@ -35,7 +35,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
             if (r.Verdict != ReportVerdict.Accepted) continue;
             if (states.TryGet(r.SubscriptionId, nowMs, out SubscriptionTable.Entry cached))
             {
-                Decide(batch, ref r, cached.State, nodeId, nowMs, cutoff, decideScope);
+                Decide(batch, ref r, cached.State, nodeId, nowMs, decideScope);
                 if (r.PeriodStart == cached.UsageKeyPeriodStart) r.UsageKey = cached.UsageKey;
             }
             else
@@ -63,10 +63,10 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
                 }
             }
         }
-        return missing is null ? ValueTask.CompletedTask : LoadMissingAsync(batch, nodeId, nowMs, cutoff, decideScope, missing, missingCount, ct);
+        return missing is null ? ValueTask.CompletedTask : LoadMissingAsync(batch, nodeId, nowMs, decideScope, missing, missingCount, ct);
     }
 
-    private async ValueTask LoadMissingAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope, int[] missing, int missingCount, CancellationToken ct)
+    private async ValueTask LoadMissingAsync(BatchContext batch, Guid nodeId, long nowMs, bool decideScope, int[] missing, int missingCount, CancellationToken ct)
     {
         try
         {
@@ -84,7 +84,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
                 int i = missing[m];
                 if (i < batch.ReportCount)
                 {
-                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, cutoff, decideScope);
+                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, decideScope);
                 }
                 else if (!batch.ScopeVerdicts.Allows(loaded[m].Scope, batch.Access[i - batch.ReportCount].InboundId, nodeId))
                 {
@@ -98,7 +98,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
         }
     }
 
-    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, List<Guid> cutoff, bool decideScope)
+    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, bool decideScope)
     {
         if (decideScope && !batch.ScopeVerdicts.Allows(state.Scope, report.InboundId, nodeId))
         {
@@ -110,7 +110,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
         report.Limit = state.MaxTraffic ?? -1;
         if (state.IsBlocked(nowMs))
         {
-            Cutoff.AddOnce(cutoff, report.SubscriptionId);
+            Cutoff.AddOnce(batch.Cutoff, report.SubscriptionId);
         }
     }
 }

@@ -4,7 +4,7 @@ using Vpn.Perf.Shared.Contracts;
 namespace Vpn.Perf.Ingest.Usage;
 
 /// <summary>One request's batch waiting for, then inside, a round of <see cref="UsageApplier"/>. Only the round writes to it.</summary>
-internal sealed class QueuedBatch(BatchContext batch, Guid node, long nowMs, List<Guid> cutoff)
+internal sealed class QueuedBatch(BatchContext batch, Guid node, long nowMs)
 {
     public BatchContext Batch { get; } = batch;
 
@@ -12,8 +12,6 @@ internal sealed class QueuedBatch(BatchContext batch, Guid node, long nowMs, Lis
     public RedisKey NodeId { get; } = HexId(node);
 
     public long NowMs { get; } = nowMs;
-
-    public List<Guid> Cutoff { get; } = cutoff;
 
     /// <summary>Bucket calls that carried a portion of this batch, and how many of them found it applied before.</summary>
     public int Portions { get; set; }

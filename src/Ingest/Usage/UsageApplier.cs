@@ -50,19 +50,19 @@ internal sealed class UsageApplier : IAsyncDisposable
     }
 
     /// <summary>
-    /// Applies the batch's accepted reports (decided by <see cref="BatchDecider"/>) and adds to <paramref name="cutoff"/>
+    /// Applies the batch's accepted reports (decided by <see cref="BatchDecider"/>) and adds to its <see cref="BatchContext.Cutoff"/>
     /// (each once) the subscriptions now over their limit. A report whose usage counter would pass int64 is rejected
     /// (<see cref="ReportVerdict.Overflow"/>) and the rest applied without it. Throws StackExchange.Redis's exceptions
     /// when Redis fails (<see cref="RedisFailure"/>). Once the batch is queued it is applied even if <paramref name="ct"/> fires, so a counted
     /// batch is never left half done by a client that hung up.
     /// </summary>
-    public async ValueTask<UsageOutcome> ApplyAsync(BatchContext batch, Guid nodeId, long nowMs, List<Guid> cutoff, CancellationToken ct)
+    public async ValueTask<UsageOutcome> ApplyAsync(BatchContext batch, Guid nodeId, long nowMs, CancellationToken ct)
     {
         if (batch.ReportCount == batch.RejectedReports)
         {
             return new UsageOutcome(false);
         }
-        var queued = new QueuedBatch(batch, nodeId, nowMs, cutoff);
+        var queued = new QueuedBatch(batch, nodeId, nowMs);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(queued), this);
         return await queued.Done.Task;
     }

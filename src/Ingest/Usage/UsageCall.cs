@@ -229,7 +229,7 @@ internal sealed class UsageCall
                 if ((excluded is null || !excluded[entry.Batch]) && _slice.KeyOf[e] >= 0 && isOver[_slice.KeyOf[e]])
                 {
                     QueuedBatch p = _slice.Round[entry.Batch];
-                    Cutoff.AddOnce(p.Cutoff, p.Batch.Reports[entry.Report].SubscriptionId);
+                    Cutoff.AddOnce(p.Batch.Cutoff, p.Batch.Reports[entry.Report].SubscriptionId);
                 }
             }
         }

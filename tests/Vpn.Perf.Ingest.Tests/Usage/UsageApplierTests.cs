@@ -409,8 +409,8 @@ public sealed class UsageApplierTests : IAsyncLifetime
         var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
         byte[] body = TestBatch.Build(3, [TestBatch.Report(sid, 60, 40), TestBatch.Report(full, 3, 3), TestBatch.Report(sid, 1, 0)]);
         TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), TrafficBatchLimits.Default, ref handler);
-        await _decider.DecideAsync(batch, node, Anchor, [], decideScope: false, CancellationToken.None);
-        UsageOutcome outcome = await _applier.ApplyAsync(batch, node, Anchor, [], CancellationToken.None);
+        await _decider.DecideAsync(batch, node, Anchor, decideScope: false, CancellationToken.None);
+        UsageOutcome outcome = await _applier.ApplyAsync(batch, node, Anchor, CancellationToken.None);
 
         Assert.False(outcome.Duplicate);
         Assert.Equal(1, batch.RejectedReports);
@@ -466,8 +466,10 @@ public sealed class UsageApplierTests : IAsyncLifetime
         var handler = new CollectingHandler(batch, Buckets, ReportBounds.None);
         TrafficBatchParser.Parse(new ReadOnlySequence<byte>(body), TrafficBatchLimits.Default, ref handler);
         // These tests are about counting: the scope is decided (and tested) at the endpoint, so this applies as a replay does.
-        await _decider.DecideAsync(batch, node, nowMs, cutoff, decideScope: false, CancellationToken.None);
-        return await applier.ApplyAsync(batch, node, nowMs, cutoff, CancellationToken.None);
+        await _decider.DecideAsync(batch, node, nowMs, decideScope: false, CancellationToken.None);
+        UsageOutcome outcome = await applier.ApplyAsync(batch, node, nowMs, CancellationToken.None);
+        cutoff.AddRange(batch.Cutoff);
+        return outcome;
     }
 
     public async Task DisposeAsync()
