@@ -28,17 +28,10 @@ public static class PosixSync
         try
         {
             handle.DangerousAddRef(ref added);
-            int fd = (int)handle.DangerousGetHandle();
-            int rc;
-            do
+            int errno = Uninterrupted(Fdatasync, (int)handle.DangerousGetHandle());
+            if (errno != 0)
             {
-                rc = Fdatasync(fd);
-            }
-            while (rc != 0 && Marshal.GetLastPInvokeError() == EIntr);
-
-            if (rc != 0)
-            {
-                throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException($"fdatasync failed (errno {errno}).");
             }
         }
         finally
@@ -94,22 +87,31 @@ public static class PosixSync
 
         try
         {
-            int rc;
-            do
+            int errno = Uninterrupted(Fsync, fd);
+            if (errno != 0)
             {
-                rc = Fsync(fd);
-            }
-            while (rc != 0 && Marshal.GetLastPInvokeError() == EIntr);
-
-            if (rc != 0)
-            {
-                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException($"fsync of directory '{directory}' failed (errno {errno}).");
             }
         }
         finally
         {
             _ = Close(fd);
         }
+    }
+
+    /// <summary>Calls <paramref name="sync"/> on <paramref name="fd"/> again while a signal interrupts it: 0, or the errno it failed with.</summary>
+    private static int Uninterrupted(Func<int, int> sync, int fd)
+    {
+        while (sync(fd) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != EIntr)
+            {
+                return errno;
+            }
+        }
+
+        return 0;
     }
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
