@@ -93,7 +93,7 @@ internal sealed partial class DurableSpool
             Interlocked.Add(ref _backlogBytes, recordLength);
 
             // Encode and CRC here, on the appender's thread, so the writer only does IO.
-            PendingAppend pending = RentPending();
+            PendingAppend pending = _pendingPool.Get();
             SpoolFormat.WriteRecord(pending.PrepareRecord(recordLength), nodeId, seq, receivedAtMs, payload, verdicts);
             short version = pending.Version;
             _queue.Enqueue(pending);

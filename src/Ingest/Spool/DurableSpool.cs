@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
+using Microsoft.Extensions.ObjectPool;
 using Microsoft.Win32.SafeHandles;
 
 namespace Vpn.Perf.Ingest.Spool;
@@ -27,6 +27,7 @@ internal sealed partial class DurableSpool : IAsyncDisposable
     private readonly ILogger<DurableSpool> _logger;
     private readonly TimeProvider _timeProvider;
     private readonly SafeFileHandle _lockHandle;
+    private readonly ObjectPool<PendingAppend> _pendingPool;
 
     // Segment table, durable ends and the checkpoint; shared by the writer, the reader and commits.
     private readonly Lock _stateLock = new();
@@ -61,6 +62,7 @@ internal sealed partial class DurableSpool : IAsyncDisposable
         _backlogBytes = state.BacklogBytes;
         _linger = options.MaxCommitDelay is { } delay && delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
         _writeHandle = state.WriteHandle;
+        _pendingPool = new DefaultObjectPool<PendingAppend>(new PendingAppendPolicy(this), PendingAppendPolicy.MaximumRetained);
         _writeSegment = _segments[^1];
         _writeOffset = _writeSegment.DurableLength;
         RecoveredEnd = new SpoolPosition(_writeSegment.Id, _writeOffset);
@@ -250,31 +252,18 @@ internal sealed partial class DurableSpool : IAsyncDisposable
         public required SafeFileHandle WriteHandle { get; init; }
     }
 
-    private readonly ConcurrentQueue<PendingAppend> _pendingPool = new();
-    private int _pendingPoolCount;
+    internal void ReturnPending(PendingAppend pending) => _pendingPool.Return(pending);
 
-    internal void ReturnPending(PendingAppend pending)
+    /// <summary>
+    /// The appends kept between uses with their record buffers: bounded so a burst does not pin memory for ever (each
+    /// keeps up to 64 KiB); 256 covers hundreds of concurrent requests.
+    /// </summary>
+    private sealed class PendingAppendPolicy(DurableSpool owner) : IPooledObjectPolicy<PendingAppend>
     {
-        // Bounded so a burst does not pin memory forever (each keeps a record buffer of up to 64 KiB); 256 covers
-        // hundreds of concurrent requests.
-        if (Interlocked.Increment(ref _pendingPoolCount) <= 256)
-        {
-            _pendingPool.Enqueue(pending);
-        }
-        else
-        {
-            Interlocked.Decrement(ref _pendingPoolCount);
-        }
-    }
+        public const int MaximumRetained = 256;
 
-    private PendingAppend RentPending()
-    {
-        if (_pendingPool.TryDequeue(out PendingAppend? pending))
-        {
-            Interlocked.Decrement(ref _pendingPoolCount);
-            return pending;
-        }
+        public PendingAppend Create() => new(owner);
 
-        return new PendingAppend(this);
+        public bool Return(PendingAppend pending) => true;
     }
 }
