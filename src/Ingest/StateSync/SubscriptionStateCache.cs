@@ -197,10 +197,13 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
         for (int i = 0; i < loads.Count; i++)
         {
             ids[i] = loads[i].Id;
-            // The usage counter's name is made here, once per load, rather than for every report that counts on it.
-            long period = states[i].PeriodStart(nowMs);
-            byte[] usageKey = Encoding.UTF8.GetBytes(RedisKeys.Usage(loads[i].Id, period, options.BucketCount));
-            stored[i] = new SubscriptionTable.Entry(states[i], states[i].Scope, nowMs, usageKey, period);
+            // The usage counter's name and its period are made here, once per load, rather than for every report that
+            // counts on it (a calendar period's bounds take several AddMonths).
+            SubscriptionState state = states[i];
+            long start = state.PeriodStart(nowMs);
+            long end = state.Period is { } p ? p.PeriodEnd(state.ResetAnchorMs, nowMs) : long.MaxValue;
+            byte[] usageKey = Encoding.UTF8.GetBytes(RedisKeys.Usage(loads[i].Id, start, options.BucketCount));
+            stored[i] = new SubscriptionTable.Entry(state, state.Scope, nowMs, usageKey, start, end);
         }
         _entries.SetAll(ids, stored);
         if (Volatile.Read(ref _generation) != generation)

@@ -31,10 +31,16 @@ internal sealed class SubscriptionTable
 
     /// <summary>
     /// What a lookup finds: the state, its scope beside it (an access event needs no more), when it was read, and the name
-    /// of the subscription's usage counter (UTF-8) for the period that started at <paramref name="UsageKeyPeriodStart"/>,
-    /// the one current when it was read (null: not made), so a report of that period takes the name from here.
+    /// of the subscription's usage counter (UTF-8) for the period [<paramref name="UsageKeyPeriodStart"/>,
+    /// <paramref name="UsageKeyPeriodEnd"/>), the one current when it was read (null and empty: not made), so a report of
+    /// that period takes the name, and the period's start, from here.
     /// </summary>
-    public readonly record struct Entry(SubscriptionState State, SubscriptionScope Scope, long FetchedAtMs, byte[]? UsageKey = null, long UsageKeyPeriodStart = 0);
+    public readonly record struct Entry(
+        SubscriptionState State, SubscriptionScope Scope, long FetchedAtMs, byte[]? UsageKey = null, long UsageKeyPeriodStart = 0, long UsageKeyPeriodEnd = 0)
+    {
+        /// <summary>Whether <paramref name="nowMs"/> lies in the period the usage key was made for.</summary>
+        public bool InUsageKeyPeriod(long nowMs) => nowMs >= UsageKeyPeriodStart && nowMs < UsageKeyPeriodEnd;
+    }
 
     public int Count => Volatile.Read(ref _count);
 
@@ -194,10 +200,11 @@ internal sealed class SubscriptionTable
         slot.FetchedAtMs = entry.FetchedAtMs;
         slot.UsageKey = entry.UsageKey;
         slot.UsageKeyPeriodStart = entry.UsageKeyPeriodStart;
+        slot.UsageKeyPeriodEnd = entry.UsageKeyPeriodEnd;
         Volatile.Write(ref slot.Version, version + 1);
     }
 
-    private static Entry EntryOf(ref Slot slot) => new(slot.State!, slot.Scope!, slot.FetchedAtMs, slot.UsageKey, slot.UsageKeyPeriodStart);
+    private static Entry EntryOf(ref Slot slot) => new(slot.State!, slot.Scope!, slot.FetchedAtMs, slot.UsageKey, slot.UsageKeyPeriodStart, slot.UsageKeyPeriodEnd);
 
     private struct Slot
     {
@@ -209,5 +216,6 @@ internal sealed class SubscriptionTable
         public long FetchedAtMs;
         public byte[]? UsageKey;
         public long UsageKeyPeriodStart;
+        public long UsageKeyPeriodEnd;
     }
 }

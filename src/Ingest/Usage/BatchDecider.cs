@@ -35,8 +35,16 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
             if (r.Verdict != ReportVerdict.Accepted) continue;
             if (states.TryGet(r.SubscriptionId, nowMs, out SubscriptionTable.Entry cached))
             {
-                Decide(batch, ref r, cached.State, nodeId, nowMs, decideScope);
-                if (r.PeriodStart == cached.UsageKeyPeriodStart) r.UsageKey = cached.UsageKey;
+                // Usually the period the entry was loaded in still holds: its start and key name come from the entry.
+                if (cached.InUsageKeyPeriod(nowMs))
+                {
+                    Decide(batch, ref r, cached.State, nodeId, nowMs, decideScope, cached.UsageKeyPeriodStart);
+                    r.UsageKey = cached.UsageKey;
+                }
+                else
+                {
+                    Decide(batch, ref r, cached.State, nodeId, nowMs, decideScope, cached.State.PeriodStart(nowMs));
+                }
             }
             else
             {
@@ -84,7 +92,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
                 int i = missing[m];
                 if (i < batch.ReportCount)
                 {
-                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, decideScope);
+                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, decideScope, loaded[m].PeriodStart(nowMs));
                 }
                 else if (!batch.ScopeVerdicts.Allows(loaded[m].Scope, batch.Access[i - batch.ReportCount].InboundId, nodeId))
                 {
@@ -98,14 +106,14 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
         }
     }
 
-    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, bool decideScope)
+    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, bool decideScope, long periodStart)
     {
         if (decideScope && !batch.ScopeVerdicts.Allows(state.Scope, report.InboundId, nodeId))
         {
             batch.Reject(ref report, ReportVerdict.OutOfScope);
             return;
         }
-        report.PeriodStart = state.PeriodStart(nowMs);
+        report.PeriodStart = periodStart;
         report.UsageKey = null;
         report.Limit = state.MaxTraffic ?? -1;
         if (state.IsBlocked(nowMs))
