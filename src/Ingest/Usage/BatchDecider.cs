@@ -36,15 +36,9 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
             if (states.TryGet(r.SubscriptionId, nowMs, out SubscriptionTable.Entry cached))
             {
                 // Usually the period the entry was loaded in still holds: its start and key name come from the entry.
-                if (cached.InUsageKeyPeriod(nowMs))
-                {
-                    Decide(batch, ref r, cached.State, nodeId, nowMs, decideScope, cached.UsageKeyPeriodStart);
-                    r.UsageKey = cached.UsageKey;
-                }
-                else
-                {
-                    Decide(batch, ref r, cached.State, nodeId, nowMs, decideScope, cached.State.PeriodStart(nowMs));
-                }
+                bool samePeriod = cached.InUsageKeyPeriod(nowMs);
+                Decide(batch, ref r, cached.State, nodeId, nowMs, decideScope,
+                    samePeriod ? cached.UsageKeyPeriodStart : cached.State.PeriodStart(nowMs), samePeriod ? cached.UsageKey : null);
             }
             else
             {
@@ -92,7 +86,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
                 int i = missing[m];
                 if (i < batch.ReportCount)
                 {
-                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, decideScope, loaded[m].PeriodStart(nowMs));
+                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, decideScope, loaded[m].PeriodStart(nowMs), usageKey: null);
                 }
                 else if (!batch.ScopeVerdicts.Allows(loaded[m].Scope, batch.Access[i - batch.ReportCount].InboundId, nodeId))
                 {
@@ -106,7 +100,12 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
         }
     }
 
-    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, bool decideScope, long periodStart)
+    /// <summary>
+    /// One report's verdict and what the usage call needs of it: the start of its period, and the name of that period's
+    /// counter when the state's entry holds it (null: the call makes it).
+    /// </summary>
+    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, bool decideScope,
+        long periodStart, byte[]? usageKey)
     {
         if (decideScope && !batch.ScopeVerdicts.Allows(state.Scope, report.InboundId, nodeId))
         {
@@ -114,7 +113,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
             return;
         }
         report.PeriodStart = periodStart;
-        report.UsageKey = null;
+        report.UsageKey = usageKey;
         report.Limit = state.MaxTraffic ?? -1;
         if (state.IsBlocked(nowMs))
         {
