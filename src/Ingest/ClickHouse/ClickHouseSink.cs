@@ -338,25 +338,26 @@ internal sealed partial class ClickHouseSink(
         if (shard.Traffic.WrittenCount > 0)
         {
             int rows = await InsertAsync(shard, clickHouse.Tables.Traffic, TrafficTables.TrafficColumnList, shard.Traffic, landed.Traffic, heldElsewhere,
-                static b => (b.TrafficStart, b.TrafficEnd, b.TrafficRows), ct);
+                static b => (b.TrafficStart, b.TrafficEnd, b.TrafficRows), shard.TrafficOrder, ct);
             metrics.ClickHouseInserted(rows);
         }
         if (shard.Access.WrittenCount > 0)
         {
             int rows = await InsertAsync(shard, clickHouse.Tables.AccessLog, TrafficTables.AccessLogColumnList, shard.Access, landed.Access, heldElsewhere,
-                static b => (b.AccessStart, b.AccessEnd, b.AccessRows), ct);
+                static b => (b.AccessStart, b.AccessEnd, b.AccessRows), order: null, ct);
             metrics.ClickHouseInserted(rows);
         }
     }
 
     /// <summary>
     /// Sends the batches of one shard's buffer that this instance holds and <paramref name="landed"/> (that shard's
-    /// ledger) lacks, as one insert. In the common case that is every batch and the buffer goes as it is; otherwise the
-    /// batches to send are copied into a fresh buffer first. Returns the rows sent.
+    /// ledger) lacks, as one insert. With an <paramref name="order"/> (traffic's fixed-size rows) they go in the table's
+    /// key order; otherwise, in the common case of every batch, the buffer goes as it is, and a part of it is copied into
+    /// a fresh buffer first. Returns the rows sent.
     /// </summary>
     private async Task<int> InsertAsync(ShardBuffers shard, string table, string columns, PooledBufferWriter buffer, HashSet<(Guid Node, ulong Seq)> landed,
         Dictionary<(Guid Node, ulong Seq), string> heldElsewhere, Func<ShardBatch, (int Start, int End, int Rows)> range,
-        CancellationToken ct)
+        TrafficRowOrder? order, CancellationToken ct)
     {
         int withRows = 0, skippedLanded = 0, left = 0, rows = 0;
         for (int i = 0; i < _batches.Count; i++)
@@ -385,6 +386,17 @@ internal sealed partial class ClickHouseSink(
             LogSkippedLanded(logger, skippedLanded, table, shard.Client.Options.Endpoint);
         }
         if (left == withRows) return 0;
+        if (order is not null)
+        {
+            order.Clear();
+            for (int i = 0; i < _batches.Count; i++)
+            {
+                (int start, int end, _) = range(shard.Batches[i]);
+                if (Sends(i, start, end)) order.Add(buffer.WrittenSpan, start, end);
+            }
+            await shard.Client.InsertRowBinaryAsync(table, columns, buffer.WrittenMemory, TrafficTables.TrafficRowBytes, order.Sort(), ct);
+            return rows;
+        }
         if (left == 0)
         {
             await shard.Client.InsertRowBinaryAsync(table, columns, buffer.WrittenMemory, ct);
@@ -393,14 +405,19 @@ internal sealed partial class ClickHouseSink(
         using var kept = new PooledBufferWriter(Math.Max(buffer.WrittenCount, 1024));
         for (int i = 0; i < _batches.Count; i++)
         {
-            (Guid Node, ulong Seq) key = _batches[i];
             (int start, int end, _) = range(shard.Batches[i]);
-            if (start == end || _stored.Contains(key) || heldElsewhere.ContainsKey(key) || landed.Contains(key)) continue;
+            if (!Sends(i, start, end)) continue;
             buffer.WrittenSpan[start..end].CopyTo(kept.GetSpan(end - start));
             kept.Advance(end - start);
         }
         await shard.Client.InsertRowBinaryAsync(table, columns, kept.WrittenMemory, ct);
         return rows;
+
+        bool Sends(int i, int start, int end)
+        {
+            (Guid Node, ulong Seq) key = _batches[i];
+            return start != end && !_stored.Contains(key) && !heldElsewhere.ContainsKey(key) && !landed.Contains(key);
+        }
     }
 
     /// <summary>Releases the claims of stored batches. Best effort: a claim left behind lapses with its lease and holds nobody up, since its batch is in the ledgers.</summary>

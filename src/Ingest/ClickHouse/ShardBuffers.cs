@@ -19,6 +19,9 @@ internal sealed class ShardBuffers(ClickHouseClient client) : IDisposable
 
     public PooledBufferWriter Access { get; } = new(64 << 10);
 
+    /// <summary>The key order of <see cref="Traffic"/>'s rows for an insert (one per shard: shards insert at once).</summary>
+    public TrafficRowOrder TrafficOrder { get; } = new();
+
     public List<ShardBatch> Batches { get; } = [];
 
     /// <summary>Rows written into <see cref="Traffic"/> since the last <see cref="Reset"/> (the encoder counts them).</summary>

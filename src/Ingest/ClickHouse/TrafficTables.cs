@@ -27,6 +27,12 @@ internal static class TrafficTables
         RowBinarySizes.Date + RowBinarySizes.DateTime + RowBinarySizes.UInt32 + (3 * RowBinarySizes.Uuid)
         + (3 * RowBinarySizes.UInt64) + RowBinarySizes.DateTime;
 
+    /// <summary>Where a traffic row's sorting key, (subscription_id, interval_start), sits in its encoded bytes.</summary>
+    public const int TrafficIntervalStartOffset = RowBinarySizes.Date;
+
+    /// <inheritdoc cref="TrafficIntervalStartOffset"/>
+    public const int TrafficSubscriptionOffset = RowBinarySizes.Date + RowBinarySizes.DateTime + RowBinarySizes.UInt32;
+
     /// <summary>
     /// Bytes of one access_log row before its note: Date 2 + DateTime 4 + UInt16 2 + 4 UUIDs 64 + 3 UInt64 24 = 96;
     /// the note adds <see cref="RowBinarySizes.String"/>(its byte length).

@@ -100,19 +100,36 @@ public sealed class ClickHouseClient : IDisposable
     /// </summary>
     public async Task InsertRowBinaryAsync(string table, string columnList, ReadOnlySequence<byte> rows, CancellationToken ct)
     {
+        using var content = new ReadOnlySequenceContent(rows, OctetStream);
+        await InsertAsync(table, columnList, content, ct).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc cref="InsertRowBinaryAsync(string, string, ReadOnlySequence{byte}, CancellationToken)"/>
+    public Task InsertRowBinaryAsync(string table, string columnList, ReadOnlyMemory<byte> rows, CancellationToken ct) =>
+        InsertRowBinaryAsync(table, columnList, new ReadOnlySequence<byte>(rows), ct);
+
+    /// <summary>
+    /// Posts the fixed-size rows of <paramref name="rows"/> that start at <paramref name="rowOffsets"/>, in that order
+    /// (each <paramref name="rowBytes"/> long), as one insert like
+    /// <see cref="InsertRowBinaryAsync(string, string, ReadOnlySequence{byte}, CancellationToken)"/>: a chosen order
+    /// of rows without rearranging their buffer.
+    /// </summary>
+    public async Task InsertRowBinaryAsync(string table, string columnList, ReadOnlyMemory<byte> rows, int rowBytes, ReadOnlyMemory<int> rowOffsets, CancellationToken ct)
+    {
+        using var content = new OrderedRowsContent(rows, rowBytes, rowOffsets, OctetStream);
+        await InsertAsync(table, columnList, content, ct).ConfigureAwait(false);
+    }
+
+    private async Task InsertAsync(string table, string columnList, HttpContent rows, CancellationToken ct)
+    {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(columnList);
         if (!ClickHouseIdentifiers.IsValidTable(table)) ThrowHelper.ThrowArgument($"'{ClickHouseIdentifiers.Shorten(table)}' is not a plain table name.", nameof(table));
         if (!ClickHouseIdentifiers.IsValidColumnList(columnList)) ThrowHelper.ThrowArgument("The column list must be plain identifiers separated by commas.", nameof(columnList));
 
         string url = string.Concat(_baseUrl, "&query=", Uri.EscapeDataString($"INSERT INTO {table} ({columnList}) FORMAT RowBinary"));
-        using var content = new ReadOnlySequenceContent(rows, OctetStream);
-        await SendAsync(url, content, ResponseMode.Discard, isInsert: true, ct).ConfigureAwait(false);
+        await SendAsync(url, rows, ResponseMode.Discard, isInsert: true, ct).ConfigureAwait(false);
     }
-
-    /// <inheritdoc cref="InsertRowBinaryAsync(string, string, ReadOnlySequence{byte}, CancellationToken)"/>
-    public Task InsertRowBinaryAsync(string table, string columnList, ReadOnlyMemory<byte> rows, CancellationToken ct) =>
-        InsertRowBinaryAsync(table, columnList, new ReadOnlySequence<byte>(rows), ct);
 
     public void Dispose() => _http.Dispose();
 
