@@ -351,9 +351,9 @@ internal sealed partial class ClickHouseSink(
 
     /// <summary>
     /// Sends the batches of one shard's buffer that this instance holds and <paramref name="landed"/> (that shard's
-    /// ledger) lacks, as one insert. With an <paramref name="order"/> (traffic's fixed-size rows) they go in the table's
-    /// key order; otherwise, in the common case of every batch, the buffer goes as it is, and a part of it is copied into
-    /// a fresh buffer first. Returns the rows sent.
+    /// ledger) lacks, as one insert. With an <paramref name="order"/> (traffic's fixed-size rows) they go as one Native
+    /// block in the table's key order; otherwise as RowBinary: in the common case of every batch the buffer as it is, a
+    /// part of it copied into a fresh buffer first. Returns the rows sent.
     /// </summary>
     private async Task<int> InsertAsync(ShardBuffers shard, string table, string columns, PooledBufferWriter buffer, HashSet<(Guid Node, ulong Seq)> landed,
         Dictionary<(Guid Node, ulong Seq), string> heldElsewhere, Func<ShardBatch, (int Start, int End, int Rows)> range,
@@ -394,7 +394,7 @@ internal sealed partial class ClickHouseSink(
                 (int start, int end, _) = range(shard.Batches[i]);
                 if (Sends(i, start, end)) order.Add(buffer.WrittenSpan, start, end);
             }
-            await shard.Client.InsertRowBinaryAsync(table, columns, buffer.WrittenMemory, TrafficTables.TrafficRowBytes, order.Sort(), ct);
+            await shard.Client.InsertNativeAsync(table, TrafficTables.TrafficColumns, buffer.WrittenMemory, order.Sort(), ct);
             return rows;
         }
         if (left == 0)

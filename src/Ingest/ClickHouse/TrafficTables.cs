@@ -92,10 +92,10 @@ internal static class TrafficTables
     ];
 
     /// <summary><see cref="TrafficColumns"/> as the column list of an INSERT.</summary>
-    public static string TrafficColumnList { get; } = JoinNames(TrafficColumns);
+    public static string TrafficColumnList { get; } = ClickHouseColumn.JoinNames(TrafficColumns);
 
     /// <summary><see cref="AccessLogColumns"/> as the column list of an INSERT.</summary>
-    public static string AccessLogColumnList { get; } = JoinNames(AccessLogColumns);
+    public static string AccessLogColumnList { get; } = ClickHouseColumn.JoinNames(AccessLogColumns);
 
     /// <summary>Writes one traffic row (<see cref="TrafficRowBytes"/> bytes, one Advance).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A time is outside ClickHouse DateTime (1970 to 2106).</exception>
@@ -198,12 +198,5 @@ internal static class TrafficTables
         if ((ulong)unixSeconds > uint.MaxValue)
             ThrowHelper.ThrowArgumentOutOfRange(what, $"{what} must be unix seconds from 0 to 4294967295 (ClickHouse DateTime).");
         return (uint)unixSeconds;
-    }
-
-    private static string JoinNames(IReadOnlyList<ClickHouseColumn> columns)
-    {
-        var names = new string[columns.Count];
-        for (int i = 0; i < names.Length; i++) names[i] = columns[i].Name;
-        return string.Join(", ", names);
     }
 }

@@ -101,7 +101,7 @@ public sealed class ClickHouseClient : IDisposable
     public async Task InsertRowBinaryAsync(string table, string columnList, ReadOnlySequence<byte> rows, CancellationToken ct)
     {
         using var content = new ReadOnlySequenceContent(rows, OctetStream);
-        await InsertAsync(table, columnList, content, ct).ConfigureAwait(false);
+        await InsertAsync(table, columnList, "RowBinary", content, ct).ConfigureAwait(false);
     }
 
     /// <inheritdoc cref="InsertRowBinaryAsync(string, string, ReadOnlySequence{byte}, CancellationToken)"/>
@@ -109,25 +109,27 @@ public sealed class ClickHouseClient : IDisposable
         InsertRowBinaryAsync(table, columnList, new ReadOnlySequence<byte>(rows), ct);
 
     /// <summary>
-    /// Posts the fixed-size rows of <paramref name="rows"/> that start at <paramref name="rowOffsets"/>, in that order
-    /// (each <paramref name="rowBytes"/> long), as one insert like
-    /// <see cref="InsertRowBinaryAsync(string, string, ReadOnlySequence{byte}, CancellationToken)"/>: a chosen order
-    /// of rows without rearranging their buffer.
+    /// Inserts the fixed-size rows of <paramref name="rows"/> (RowBinary, <paramref name="columns"/> in order) that start
+    /// at <paramref name="rowOffsets"/>, in that order, as one block in the Native format, which the server reads column
+    /// by column rather than value by value (about a third less of its CPU per row for the insert). Otherwise as
+    /// <see cref="InsertRowBinaryAsync(string, string, ReadOnlySequence{byte}, CancellationToken)"/>.
     /// </summary>
-    public async Task InsertRowBinaryAsync(string table, string columnList, ReadOnlyMemory<byte> rows, int rowBytes, ReadOnlyMemory<int> rowOffsets, CancellationToken ct)
+    /// <exception cref="NotSupportedException">A column's type is not of a fixed size (<see cref="ClickHouseColumn.FixedBytes"/>).</exception>
+    public async Task InsertNativeAsync(string table, IReadOnlyList<ClickHouseColumn> columns, ReadOnlyMemory<byte> rows, ReadOnlyMemory<int> rowOffsets, CancellationToken ct)
     {
-        using var content = new OrderedRowsContent(rows, rowBytes, rowOffsets, OctetStream);
-        await InsertAsync(table, columnList, content, ct).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(columns);
+        using var content = new NativeBlockContent(columns, rows, rowOffsets, OctetStream);
+        await InsertAsync(table, ClickHouseColumn.JoinNames(columns), "Native", content, ct).ConfigureAwait(false);
     }
 
-    private async Task InsertAsync(string table, string columnList, HttpContent rows, CancellationToken ct)
+    private async Task InsertAsync(string table, string columnList, string format, HttpContent rows, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(columnList);
         if (!ClickHouseIdentifiers.IsValidTable(table)) ThrowHelper.ThrowArgument($"'{ClickHouseIdentifiers.Shorten(table)}' is not a plain table name.", nameof(table));
         if (!ClickHouseIdentifiers.IsValidColumnList(columnList)) ThrowHelper.ThrowArgument("The column list must be plain identifiers separated by commas.", nameof(columnList));
 
-        string url = string.Concat(_baseUrl, "&query=", Uri.EscapeDataString($"INSERT INTO {table} ({columnList}) FORMAT RowBinary"));
+        string url = string.Concat(_baseUrl, "&query=", Uri.EscapeDataString($"INSERT INTO {table} ({columnList}) FORMAT {format}"));
         await SendAsync(url, rows, ResponseMode.Discard, isInsert: true, ct).ConfigureAwait(false);
     }
 

@@ -38,7 +38,7 @@ public sealed class TrafficRowOrderTests
         order.Add(buffer.WrittenSpan, 0, middle);
         order.Add(buffer.WrittenSpan, middle, buffer.WrittenCount);
         ReadOnlyMemory<int> offsets = order.Sort();
-        await db.Client.InsertRowBinaryAsync(db.Tables.Traffic, TrafficTables.TrafficColumnList, buffer.WrittenMemory, TrafficTables.TrafficRowBytes, offsets, CancellationToken.None);
+        await db.Client.InsertNativeAsync(db.Tables.Traffic, TrafficTables.TrafficColumns, buffer.WrittenMemory, offsets, CancellationToken.None);
 
         var ours = new StringBuilder();
         foreach (int offset in offsets.Span)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Vpn.Perf.Ingest.ClickHouse;
 using Vpn.Perf.Ingest.Tests.Harness;
 using Vpn.Perf.Shared.Buffers;
@@ -86,5 +87,36 @@ public sealed class TrafficTablesTests
             "date, interval_start, interval_seconds, subscription_id, inbound_id, node_id, seq, bytes_up, bytes_down, received_at",
             TrafficTables.TrafficColumnList);
         Assert.Equal("date, ts, ms, event_id, subscription_id, inbound_id, node_id, seq, bytes_up, bytes_down, note", TrafficTables.AccessLogColumnList);
+    }
+
+    [Fact]
+    public async Task InsertNativeAsync_RowsByOffsets_StoresEveryValueAsRowBinaryDoes()
+    {
+        await using var viaRowBinary = await TestClickHouse.CreateAsync("tables_native_rowbinary");
+        await using var viaNative = await TestClickHouse.CreateAsync("tables_native");
+        // 5 000 rows: a UUID column (80 000 bytes) spans more than one of the content's 64 KiB chunks.
+        var random = new Random(7);
+        var rows = new List<TrafficRow>();
+        for (int i = 0; i < 5000; i++)
+        {
+            rows.Add(new TrafficRow(
+                random.Next(0, 2) == 0 ? uint.MaxValue - 86_400 : random.Next(), (uint)random.Next(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(),
+                (ulong)random.NextInt64(), i % 7 == 0 ? ulong.MaxValue : (ulong)random.NextInt64(), (ulong)i, random.Next()));
+        }
+        using var buffer = new PooledBufferWriter();
+        var writer = new RowBinaryWriter(buffer);
+        foreach (TrafficRow row in rows) TrafficTables.WriteTraffic(ref writer, row);
+        // Every row but the first, last first: the offsets, not the buffer, decide what goes and in which order.
+        int[] offsets = new int[rows.Count - 1];
+        for (int i = 0; i < offsets.Length; i++) offsets[i] = (rows.Count - 1 - i) * TrafficTables.TrafficRowBytes;
+
+        await viaNative.Client.InsertNativeAsync(viaNative.Tables.Traffic, TrafficTables.TrafficColumns, buffer.WrittenMemory, offsets, None);
+        await viaRowBinary.Client.InsertRowBinaryAsync(viaRowBinary.Tables.Traffic, TrafficTables.TrafficColumnList,
+            buffer.WrittenMemory[TrafficTables.TrafficRowBytes..], None);
+
+        const string All = "SELECT * FROM {0} ORDER BY bytes_down";
+        string expected = await viaRowBinary.TextAsync(string.Format(CultureInfo.InvariantCulture, All, viaRowBinary.Tables.Traffic));
+        Assert.Equal(4999, expected.Split('\n').Length);
+        Assert.Equal(expected, await viaNative.TextAsync(string.Format(CultureInfo.InvariantCulture, All, viaNative.Tables.Traffic)));
     }
 }
