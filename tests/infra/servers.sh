@@ -81,7 +81,20 @@ ensure_traversable() {
   done
 }
 
+# Keeps the kernel from giving a port of ours to an outgoing connection as its local end: all of them lie inside
+# Linux's ephemeral range (32768-60999 by default), so on a busy machine a client socket can hold one just as a server
+# is to listen there ("Address already in use", a ClickHouse shard's TCP port on 2026-12-07). Adds the ports to
+# net.ipv4.ip_local_reserved_ports beside what is there (servers may still listen on them); without the right to
+# write it (a container), nothing changes.
+reserve_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current
+  [ -w "$file" ] || return 0
+  current=$(cat "$file")
+  (IFS=,; printf '%s\n' "${current:+$current,}$*" >"$file") 2>/dev/null || true
+}
+
 start_postgres() {
+  reserve_ports "$PG_PORT"
   local pgdata="$DATA_DIR/pg"
   mkdir -p "$DATA_DIR"
   if [ ! -f "$pgdata/PG_VERSION" ]; then
@@ -117,6 +130,7 @@ EOF
 }
 
 start_redis() {
+  reserve_ports "$REDIS_PORT"
   local dir="$DATA_DIR/redis"
   mkdir -p "$dir"
   if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
@@ -143,6 +157,7 @@ start_redis() {
 # configuration string naming the three nodes (any one is enough to find the rest).
 start_redis_cluster() {
   local ports=("$REDIS_CLUSTER_PORT" $((REDIS_CLUSTER_PORT + 1)) $((REDIS_CLUSTER_PORT + 2)))
+  reserve_ports "${ports[@]}" $((REDIS_CLUSTER_PORT - 10000)) $((REDIS_CLUSTER_PORT - 9999)) $((REDIS_CLUSTER_PORT - 9998))
   local p dir endpoints=()
   for p in "${ports[@]}"; do
     dir="$DATA_DIR/redis-cluster/$p"
@@ -256,6 +271,7 @@ EOF
 }
 
 start_clickhouse() {
+  reserve_ports "$CH_HTTP_PORT" "$CH_TCP_PORT"
   local dir="$DATA_DIR/clickhouse"
   mkdir -p "$dir/log" "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
   write_clickhouse_config "$dir"
@@ -287,6 +303,7 @@ launch_clickhouse() {
 # VPNPERF_CLICKHOUSE_SHARDS set to such a ';'-separated list (with the cluster configured there) is used as it is:
 # nothing is started, only the schema applied.
 start_clickhouse_shards() {
+  reserve_ports "$CH_SHARD_HTTP_PORT" $((CH_SHARD_HTTP_PORT + 1)) "$CH_SHARD_TCP_PORT" $((CH_SHARD_TCP_PORT + 1))
   local urls=() i
   if [ -n "${VPNPERF_CLICKHOUSE_SHARDS:-}" ]; then
     IFS=';' read -r -a urls <<<"$VPNPERF_CLICKHOUSE_SHARDS"
@@ -350,6 +367,7 @@ apply_clickhouse_schema() {
 # The capturing SMTP server of tests/infra/smtp_capture.py (aiosmtpd): every message it accepts lands in the maildir
 # .data/mail (new/ holds one file per message). Exports VPNPERF_SMTP (host:port) and VPNPERF_SMTP_MAILDIR.
 start_smtp() {
+  reserve_ports "$SMTP_PORT"
   local dir="$DATA_DIR/mail"
   mkdir -p "$dir"
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
