@@ -94,14 +94,17 @@ public sealed class TrafficTablesTests
     {
         await using var viaRowBinary = await TestClickHouse.CreateAsync("tables_native_rowbinary");
         await using var viaNative = await TestClickHouse.CreateAsync("tables_native");
-        // 5 000 rows: a UUID column (80 000 bytes) spans more than one of the content's 64 KiB chunks.
+        // 5 000 rows: more than one block of the content's chunk. Times in two months only (a partition each, in every
+        // table the views fill), one of them the last DateTime can hold.
         var random = new Random(7);
+        long march = TestRows.Unix("2026-03-01T00:00:00"), last = uint.MaxValue - (2 * 86_400);
         var rows = new List<TrafficRow>();
         for (int i = 0; i < 5000; i++)
         {
+            long start = (i % 5 == 0 ? last : march) + random.Next(0, 86_400);
             rows.Add(new TrafficRow(
-                random.Next(0, 2) == 0 ? uint.MaxValue - 86_400 : random.Next(), (uint)random.Next(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(),
-                (ulong)random.NextInt64(), i % 7 == 0 ? ulong.MaxValue : (ulong)random.NextInt64(), (ulong)i, random.Next()));
+                start, (uint)random.Next(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(),
+                (ulong)random.NextInt64(), i % 7 == 0 ? ulong.MaxValue : (ulong)random.NextInt64(), (ulong)i, start + random.Next(0, 600)));
         }
         using var buffer = new PooledBufferWriter();
         var writer = new RowBinaryWriter(buffer);
