@@ -351,8 +351,8 @@ internal sealed partial class ClickHouseSink(
 
     /// <summary>
     /// Sends the batches of one shard's buffer that this instance holds and <paramref name="landed"/> (that shard's
-    /// ledger) lacks, as one insert. With an <paramref name="order"/> (traffic's fixed-size rows) they go as one Native
-    /// block in the table's key order; otherwise as RowBinary: in the common case of every batch the buffer as it is, a
+    /// ledger) lacks, as one insert. With an <paramref name="order"/> (traffic's fixed-size rows) they go in the Native
+    /// format in the table's key order; otherwise as RowBinary: in the common case of every batch the buffer as it is, a
     /// part of it copied into a fresh buffer first. Returns the rows sent.
     /// </summary>
     private async Task<int> InsertAsync(ShardBuffers shard, string table, string columns, PooledBufferWriter buffer, HashSet<(Guid Node, ulong Seq)> landed,

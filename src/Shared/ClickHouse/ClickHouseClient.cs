@@ -110,8 +110,8 @@ public sealed class ClickHouseClient : IDisposable
 
     /// <summary>
     /// Inserts the fixed-size rows of <paramref name="rows"/> (RowBinary, <paramref name="columns"/> in order) that start
-    /// at <paramref name="rowOffsets"/>, in that order, as one block in the Native format, which the server reads column
-    /// by column rather than value by value (about a third less of its CPU per row for the insert). Otherwise as
+    /// at <paramref name="rowOffsets"/>, in that order, in the Native format (blocks the server joins into one), which it
+    /// reads column by column rather than value by value (about a third less of its CPU per row for the insert). Otherwise as
     /// <see cref="InsertRowBinaryAsync(string, string, ReadOnlySequence{byte}, CancellationToken)"/>.
     /// </summary>
     /// <exception cref="NotSupportedException">A column's type is not of a fixed size (<see cref="ClickHouseColumn.FixedBytes"/>).</exception>
