@@ -16,12 +16,15 @@ internal sealed record HincrbyCeilingResult(double OpsPerSecond, double RedisCpu
 /// <summary>
 /// Runs <c>redis-benchmark -P 128</c> with <c>HINCRBY</c> on 20 000 hashes of the run's Redis, between the reference and
 /// the services, when nothing else uses it: the counter ceiling the end-to-end figure is compared with (issue 15: a
-/// report is worth at least 0.8 of an increment). Its keys are its own prefix and are deleted afterwards.
+/// report is worth at least 0.8 of an increment). It runs twice and the faster run counts: a ceiling is what Redis can do,
+/// and on this shared host one run cost Redis 1.2 to 2.25 µs per HINCRBY from one suite to the next (docs/perf.md,
+/// 2026-12-07 11:45–13:05). Its keys are its own prefix and are deleted after each run.
 /// </summary>
 internal static partial class HincrbyCeiling
 {
     private const string KeyPrefix = "vpnperf-load:hincrby:";
     private const int Requests = 4_000_000;
+    private const int Runs = 2;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
 
     /// <summary>Null (with the reason printed) when Redis is a cluster or <c>redis-benchmark</c> is missing: no single server to compare with.</summary>
@@ -54,11 +57,24 @@ internal static partial class HincrbyCeiling
         args.AddRange(["hincrby", KeyPrefix + "__rand_int__", "up", "1"]);
         string command = "redis-benchmark " + string.Join(' ', args.Select((a, i) => i > 0 && args[i - 1] == "-a" ? "***" : a));
 
+        HincrbyCeilingResult? fastest = null;
+        for (int run = 1; run <= Runs; run++)
+        {
+            HincrbyCeilingResult? result = await RunAsync(redis, server, benchmark, args, command, Path.Combine(outDir, $"redis-benchmark-{run}.log"));
+            if (result is null) return null;
+            if (fastest is null || result.OpsPerSecond > fastest.OpsPerSecond) fastest = result;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"HINCRBY ceiling (the faster of {Runs} runs): {fastest!.OpsPerSecond:0} ops/s, Redis CPU {fastest.RedisCpuMicrosPerOp:0.000} µs per HINCRBY"));
+        return fastest;
+    }
+
+    private static async Task<HincrbyCeilingResult?> RunAsync(ConnectionMultiplexer redis, IServer server, string benchmark, List<string> args, string command, string log)
+    {
         // The suite's own Redis probe (INFO commandstats and cpu) read around the benchmark, as around a load window.
         Func<Task<Dictionary<string, double>>> probe = RedisProbe.For(redis);
         Dictionary<string, double> before = await probe();
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        string log = Path.Combine(outDir, "redis-benchmark.log");
         int exit;
         try
         {
@@ -86,7 +102,7 @@ internal static partial class HincrbyCeiling
         double rps = m.Success ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : calls / seconds;
         var result = new HincrbyCeilingResult(rps, cpu / calls, calls, seconds, command);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"HINCRBY ceiling: {rps:0} ops/s, Redis CPU {result.RedisCpuMicrosPerOp:0.000} µs per HINCRBY ({calls} calls in {seconds:0.0} s)"));
+            $"HINCRBY ceiling run: {rps:0} ops/s, Redis CPU {result.RedisCpuMicrosPerOp:0.000} µs per HINCRBY ({calls} calls in {seconds:0.0} s)"));
         return result;
     }
 
