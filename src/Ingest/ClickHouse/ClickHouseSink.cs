@@ -337,13 +337,13 @@ internal sealed partial class ClickHouseSink(
     {
         if (shard.Traffic.WrittenCount > 0)
         {
-            int rows = await InsertAsync(shard, clickHouse.Tables.Traffic, TrafficTables.TrafficColumnList, shard.Traffic, landed.Traffic, heldElsewhere,
+            int rows = await InsertAsync(shard, clickHouse.Tables.Traffic, TrafficTables.TrafficColumns, shard.Traffic, landed.Traffic, heldElsewhere,
                 static b => (b.TrafficStart, b.TrafficEnd, b.TrafficRows), shard.TrafficOrder, ct);
             metrics.ClickHouseInserted(rows);
         }
         if (shard.Access.WrittenCount > 0)
         {
-            int rows = await InsertAsync(shard, clickHouse.Tables.AccessLog, TrafficTables.AccessLogColumnList, shard.Access, landed.Access, heldElsewhere,
+            int rows = await InsertAsync(shard, clickHouse.Tables.AccessLog, TrafficTables.AccessLogColumns, shard.Access, landed.Access, heldElsewhere,
                 static b => (b.AccessStart, b.AccessEnd, b.AccessRows), order: null, ct);
             metrics.ClickHouseInserted(rows);
         }
@@ -355,7 +355,7 @@ internal sealed partial class ClickHouseSink(
     /// format in the table's key order; otherwise as RowBinary: in the common case of every batch the buffer as it is, a
     /// part of it copied into a fresh buffer first. Returns the rows sent.
     /// </summary>
-    private async Task<int> InsertAsync(ShardBuffers shard, string table, string columns, PooledBufferWriter buffer, HashSet<(Guid Node, ulong Seq)> landed,
+    private async Task<int> InsertAsync(ShardBuffers shard, string table, IReadOnlyList<ClickHouseColumn> columns, PooledBufferWriter buffer, HashSet<(Guid Node, ulong Seq)> landed,
         Dictionary<(Guid Node, ulong Seq), string> heldElsewhere, Func<ShardBatch, (int Start, int End, int Rows)> range,
         TrafficRowOrder? order, CancellationToken ct)
     {
@@ -394,12 +394,12 @@ internal sealed partial class ClickHouseSink(
                 (int start, int end, _) = range(shard.Batches[i]);
                 if (Sends(i, start, end)) order.Add(buffer.WrittenSpan, start, end);
             }
-            await shard.Client.InsertNativeAsync(table, TrafficTables.TrafficColumns, buffer.WrittenMemory, order.Sort(), ct);
+            await shard.Client.InsertNativeAsync(table, columns, buffer.WrittenMemory, order.Sort(), ct);
             return rows;
         }
         if (left == 0)
         {
-            await shard.Client.InsertRowBinaryAsync(table, columns, buffer.WrittenMemory, ct);
+            await shard.Client.InsertRowBinaryAsync(table, ClickHouseColumn.JoinNames(columns), buffer.WrittenMemory, ct);
             return rows;
         }
         using var kept = new PooledBufferWriter(Math.Max(buffer.WrittenCount, 1024));
@@ -410,7 +410,7 @@ internal sealed partial class ClickHouseSink(
             buffer.WrittenSpan[start..end].CopyTo(kept.GetSpan(end - start));
             kept.Advance(end - start);
         }
-        await shard.Client.InsertRowBinaryAsync(table, columns, kept.WrittenMemory, ct);
+        await shard.Client.InsertRowBinaryAsync(table, ClickHouseColumn.JoinNames(columns), kept.WrittenMemory, ct);
         return rows;
 
         bool Sends(int i, int start, int end)
