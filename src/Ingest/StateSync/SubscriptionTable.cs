@@ -1,5 +1,4 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
+using Vpn.Perf.Shared.Buffers;
 using Vpn.Perf.Shared.Contracts;
 
 namespace Vpn.Perf.Ingest.StateSync;
@@ -45,12 +44,10 @@ internal sealed class SubscriptionTable
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Starts loading the slot where <paramref name="id"/>'s probe begins into the CPU's cache; a hint, nothing more.</summary>
-    public unsafe void Prefetch(Guid id)
+    public void Prefetch(Guid id)
     {
-        if (!Sse.IsSupported) return;
         Slot[] slots = Volatile.Read(ref _slots);
-        // The array may move before the hint is taken: a prefetch of any address is harmless.
-        Sse.Prefetch0(Unsafe.AsPointer(ref slots[Home(id, slots.Length)]));
+        CacheHint.Prefetch(in slots[Home(id, slots.Length)]);
     }
 
     public bool TryGet(Guid id, out Entry entry)
