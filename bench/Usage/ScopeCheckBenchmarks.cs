@@ -14,6 +14,7 @@ namespace Vpn.Perf.Benchmarks.Usage;
 /// linked as the load's fleet links them (one inbound on each of 256 nodes, 4 inbounds per node, so 4 distinct scopes of
 /// 256 links), every state cached at setup, events drawn uniformly from <see cref="Subscriptions"/> subscriptions.
 /// 256 distinct batches are decided in turn, so the events do not find the same entries hot in the CPU's cache.
+/// <see cref="DecideReports"/> does the same for batches of 250 reports, as the end-to-end parts send them.
 /// Run: <c>cd bench &amp;&amp; dotnet run -c Release -- --filter '*ScopeCheck*'</c> (the live Redis, database 9, flushed).
 /// </summary>
 /// <remarks>Not sealed: BenchmarkDotNet generates a subclass of each benchmark class.</remarks>
@@ -24,9 +25,11 @@ public class ScopeCheckBenchmarks
     private const int InboundsPerNode = 4;
     private const int EventsPerBatch = 150;
     private const int Batches = 256;
+    private const int ReportsPerBatch = 250;
 
     private readonly IngestOptions _options = new();
     private readonly BatchContext[] _batches = new BatchContext[Batches];
+    private readonly BatchContext[] _reportBatches = new BatchContext[Batches];
     private readonly Guid[] _batchNodes = new Guid[Batches];
     private BatchDecider _decider = null!;
     private long _nowMs;
@@ -95,6 +98,17 @@ public class ScopeCheckBenchmarks
                 int s = random.Next(ids.Length);
                 batch.Access[e] = new PendingAccess { SubscriptionId = ids[s], InboundId = inbounds[node, s % InboundsPerNode] };
             }
+            var reports = _reportBatches[b] = new BatchContext();
+            reports.EnsureCapacity(ReportsPerBatch);
+            reports.ReportCount = ReportsPerBatch;
+            for (int r = 0; r < ReportsPerBatch; r++)
+            {
+                int s = random.Next(ids.Length);
+                reports.Reports[r] = new PendingReport
+                {
+                    SubscriptionId = ids[s], InboundId = inbounds[node, s % InboundsPerNode], Verdict = ReportVerdict.Accepted,
+                };
+            }
         }
         await BenchRedis.Server(redis).FlushDatabaseAsync(BenchRedis.Database);
     }
@@ -107,6 +121,18 @@ public class ScopeCheckBenchmarks
         {
             _batches[b].ScopeVerdicts = default; // as a request's batch starts
             ValueTask deciding = _decider.DecideAsync(_batches[b], _batchNodes[b], _nowMs, decideScope: true, CancellationToken.None);
+            if (!deciding.IsCompletedSuccessfully) throw new InvalidOperationException("A state was not cached.");
+        }
+    }
+
+    /// <summary>One report's decision: its state's scope, limit and block from the cache (per report, 250 per batch).</summary>
+    [Benchmark(OperationsPerInvoke = Batches * ReportsPerBatch)]
+    public void DecideReports()
+    {
+        for (int b = 0; b < Batches; b++)
+        {
+            _reportBatches[b].ScopeVerdicts = default;
+            ValueTask deciding = _decider.DecideAsync(_reportBatches[b], _batchNodes[b], _nowMs, decideScope: true, CancellationToken.None);
             if (!deciding.IsCompletedSuccessfully) throw new InvalidOperationException("A state was not cached.");
         }
     }

@@ -203,7 +203,7 @@ internal sealed class SubscriptionStateCache(IDatabase redis, IngestOptions opti
             long start = state.PeriodStart(nowMs);
             long end = state.Period is { } p ? p.PeriodEnd(state.ResetAnchorMs, nowMs) : long.MaxValue;
             byte[] usageKey = Encoding.UTF8.GetBytes(RedisKeys.Usage(loads[i].Id, start, options.BucketCount));
-            stored[i] = new SubscriptionTable.Entry(state, state.Scope, nowMs, usageKey, start, end);
+            stored[i] = SubscriptionTable.Entry.Of(state, nowMs, usageKey, start, end);
         }
         _entries.SetAll(ids, stored);
         if (Volatile.Read(ref _generation) != generation)

@@ -37,7 +37,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
             {
                 // Usually the period the entry was loaded in still holds: its start and key name come from the entry.
                 bool samePeriod = cached.InUsageKeyPeriod(nowMs);
-                Decide(batch, ref r, cached.State, nodeId, nowMs, decideScope,
+                Decide(batch, ref r, new StateFacts(cached.Scope, cached.Limit, cached.BlockedFromMs <= nowMs), nodeId, decideScope,
                     samePeriod ? cached.UsageKeyPeriodStart : cached.State.PeriodStart(nowMs), samePeriod ? cached.UsageKey : null);
             }
             else
@@ -86,7 +86,9 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
                 int i = missing[m];
                 if (i < batch.ReportCount)
                 {
-                    Decide(batch, ref batch.Reports[i], loaded[m], nodeId, nowMs, decideScope, loaded[m].PeriodStart(nowMs), usageKey: null);
+                    SubscriptionState state = loaded[m];
+                    Decide(batch, ref batch.Reports[i], new StateFacts(state.Scope, state.MaxTraffic ?? -1, state.IsBlocked(nowMs)), nodeId, decideScope,
+                        state.PeriodStart(nowMs), usageKey: null);
                 }
                 else if (!batch.ScopeVerdicts.Allows(loaded[m].Scope, batch.Access[i - batch.ReportCount].InboundId, nodeId))
                 {
@@ -104,7 +106,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
     /// One report's verdict and what the usage call needs of it: the start of its period, and the name of that period's
     /// counter when the state's entry holds it (null: the call makes it).
     /// </summary>
-    private static void Decide(BatchContext batch, ref PendingReport report, SubscriptionState state, Guid nodeId, long nowMs, bool decideScope,
+    private static void Decide(BatchContext batch, ref PendingReport report, in StateFacts state, Guid nodeId, bool decideScope,
         long periodStart, byte[]? usageKey)
     {
         if (decideScope && !batch.ScopeVerdicts.Allows(state.Scope, report.InboundId, nodeId))
@@ -114,10 +116,13 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
         }
         report.PeriodStart = periodStart;
         report.UsageKey = usageKey;
-        report.Limit = state.MaxTraffic ?? -1;
-        if (state.IsBlocked(nowMs))
+        report.Limit = state.Limit;
+        if (state.Blocked)
         {
             Cutoff.AddOnce(batch.Cutoff, report.SubscriptionId);
         }
     }
+
+    /// <summary>What a report's verdict needs of its subscription's state: its scope, its limit (negative: none), whether it is blocked now.</summary>
+    private readonly record struct StateFacts(SubscriptionScope Scope, long Limit, bool Blocked);
 }

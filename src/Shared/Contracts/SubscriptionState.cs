@@ -37,5 +37,9 @@ public sealed record SubscriptionState(long? MaxTraffic, long? ExpiresAtMs, bool
     public long PeriodStart(long nowMs) => Period is { } p ? p.PeriodStart(ResetAnchorMs, nowMs) : 0;
 
     /// <summary>True when the node must stop serving it regardless of usage.</summary>
-    public bool IsBlocked(long nowMs) => Suspended || (ExpiresAtMs is { } e && e <= nowMs);
+    public bool IsBlocked(long nowMs) => BlockedFromMs <= nowMs;
+
+    /// <summary>From when (unix ms) the node must stop serving it regardless of usage: <see cref="long.MinValue"/> while
+    /// suspended, <see cref="long.MaxValue"/> when nothing will block it.</summary>
+    public long BlockedFromMs => Suspended ? long.MinValue : ExpiresAtMs ?? long.MaxValue;
 }

@@ -83,6 +83,11 @@ public sealed class ReportEndpointUsageTests(UsageFixture fixture, ITestOutputHe
         Assert.Equal(new HashSet<Guid> { expired, suspended }, r.Cutoff.ToHashSet());
         Assert.Equal(2, r.Cutoff.Count); // each once
         Assert.Equal(2, await fixture.Redis.UsedAsync(expired)); // still counted: the traffic happened
+
+        // The second batch finds the states in the cache, where what blocks them is kept beside each state.
+        ReportResponse again = await Ingest.PostAcceptedAsync(
+            TestBatch.Build(2, [TestBatch.Report(expired, 1, 1), TestBatch.Report(suspended, 1, 1), TestBatch.Report(fine, 1, 1)]), token);
+        Assert.Equal(new HashSet<Guid> { expired, suspended }, again.Cutoff.ToHashSet());
     }
 
     [Fact]

@@ -141,7 +141,7 @@ public sealed class SubscriptionTableTests
             random.NextBytes(bytes);
             ids[i] = new Guid(bytes);
             var state = new SubscriptionState(random.NextInt64(1, long.MaxValue), null, false, null, 0);
-            entries[i] = new SubscriptionTable.Entry(state, state.Scope, i);
+            entries[i] = SubscriptionTable.Entry.Of(state, i);
         }
         return (ids, entries);
     }
