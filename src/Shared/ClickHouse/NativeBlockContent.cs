@@ -14,8 +14,9 @@ namespace Vpn.Perf.Shared.ClickHouse;
 /// fixed-size types a value's Native bytes are its RowBinary bytes (the server's in-memory form in both), so a column
 /// is a gather of one slice of every row. The rows go as blocks of as many as fit one pooled chunk: each block's rows are
 /// read from memory once, into a second chunk, for all its columns (one block of every row would read each row once per
-/// column, from all over the buffer), and the server joins the blocks of an insert into one before writing it. The server parses each column
-/// at once instead of value by value. The caller keeps rows and offsets alive and unchanged until the request completes.
+/// column, from all over the buffer), and the server joins the blocks of an insert into one before writing it. The
+/// server parses each column at once instead of value by value. The caller keeps rows and offsets alive and unchanged
+/// until the request completes.
 /// </summary>
 internal sealed class NativeBlockContent : HttpContent
 {
