@@ -78,7 +78,7 @@ internal static class ReportWriter
         if (ceiling is not null)
         {
             double cpuPerReport = RedisCpuMicrosPerReport(ingest);
-            sb.Append(C, $"\nHINCRBY ceiling (`{ceiling.Command}`, on this Redis between the reference and Ingest, the faster of two runs): ");
+            sb.Append(C, $"\nHINCRBY ceiling (`{ceiling.Command}`, on this Redis between the reference and Ingest, the faster of {HincrbyCeiling.Runs} runs): ");
             sb.Append(C, $"{ceiling.OpsPerSecond:0} increments/s, {ceiling.RedisCpuMicrosPerOp:0.000} µs of Redis CPU each. ");
             sb.Append(C, $"Ingest: {ingest.ReportsPerSecond:0} reports/s = **{ingest.ReportsPerSecond / ceiling.OpsPerSecond:0.00}** of it; ");
             sb.Append(C, $"{cpuPerReport:0.000} µs of Redis CPU per report, HINCRBY/report = **{(cpuPerReport > 0 ? ceiling.RedisCpuMicrosPerOp / cpuPerReport : 0):0.00}**.\n");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Vpn.Perf.Load.Scenarios;
 
 namespace Vpn.Perf.Load.Suite;
 
@@ -39,7 +40,7 @@ internal sealed record SuitePart(string Name, SuitePartKind Kind, string What, T
     [
         new("ingest-closed", SuitePartKind.Ingest,
             "Ingest end to end, closed model: 32 nodes x 1 batch of 250 reports in flight, 20 000 subscriptions (Zipf); verified byte for byte; " +
-            "redis-benchmark HINCRBY -P 128 on the same Redis between the reference and Ingest, the faster of two runs (the counter ceiling)",
+            $"redis-benchmark HINCRBY -P 128 on the same Redis between the reference and Ingest, the faster of {HincrbyCeiling.Runs} runs (the counter ceiling)",
             IngestWarmup,
             ["ingest", "--target", IngestTarget, "--reference-port", ReferencePort, "--nodes", "32", "--concurrency", "32", "--reports-per-batch", "250",
              "--subscriptions", "20000", "--start-ingest", "--reference", "--hincrby-ceiling", "--verify"]),
