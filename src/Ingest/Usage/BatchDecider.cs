@@ -37,7 +37,7 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
             {
                 // Usually the period the entry was loaded in still holds: its start and key name come from the entry.
                 bool samePeriod = cached.InUsageKeyPeriod(nowMs);
-                Decide(batch, ref r, new StateFacts(cached.Scope, cached.Limit, cached.BlockedFromMs <= nowMs), nodeId, decideScope,
+                Decide(batch, ref r, StateFacts.Of(cached, nowMs), nodeId, decideScope,
                     samePeriod ? cached.UsageKeyPeriodStart : cached.State.PeriodStart(nowMs), samePeriod ? cached.UsageKey : null);
             }
             else
@@ -86,9 +86,8 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
                 int i = missing[m];
                 if (i < batch.ReportCount)
                 {
-                    SubscriptionState state = loaded[m];
-                    Decide(batch, ref batch.Reports[i], new StateFacts(state.Scope, state.MaxTraffic ?? -1, state.IsBlocked(nowMs)), nodeId, decideScope,
-                        state.PeriodStart(nowMs), usageKey: null);
+                    Decide(batch, ref batch.Reports[i], StateFacts.Of(SubscriptionTable.Entry.Of(loaded[m], nowMs), nowMs), nodeId, decideScope,
+                        loaded[m].PeriodStart(nowMs), usageKey: null);
                 }
                 else if (!batch.ScopeVerdicts.Allows(loaded[m].Scope, batch.Access[i - batch.ReportCount].InboundId, nodeId))
                 {
@@ -124,5 +123,8 @@ internal sealed class BatchDecider(SubscriptionStateCache states)
     }
 
     /// <summary>What a report's verdict needs of its subscription's state: its scope, its limit (negative: none), whether it is blocked now.</summary>
-    private readonly record struct StateFacts(SubscriptionScope Scope, long Limit, bool Blocked);
+    private readonly record struct StateFacts(SubscriptionScope Scope, long Limit, bool Blocked)
+    {
+        public static StateFacts Of(in SubscriptionTable.Entry entry, long nowMs) => new(entry.Scope, entry.Limit, entry.BlockedFromMs <= nowMs);
+    }
 }

@@ -36,9 +36,6 @@ public sealed record SubscriptionState(long? MaxTraffic, long? ExpiresAtMs, bool
     /// <summary>The start of the usage period containing <paramref name="nowMs"/>; 0 when usage never resets.</summary>
     public long PeriodStart(long nowMs) => Period is { } p ? p.PeriodStart(ResetAnchorMs, nowMs) : 0;
 
-    /// <summary>True when the node must stop serving it regardless of usage.</summary>
-    public bool IsBlocked(long nowMs) => BlockedFromMs <= nowMs;
-
     /// <summary>From when (unix ms) the node must stop serving it regardless of usage: <see cref="long.MinValue"/> while
     /// suspended, <see cref="long.MaxValue"/> when nothing will block it.</summary>
     public long BlockedFromMs => Suspended ? long.MinValue : ExpiresAtMs ?? long.MaxValue;
