@@ -23,6 +23,8 @@ internal static class BenchmarkMain
                 return await ShardInsertThroughput.RunAsync(args);
             case ["usage-throughput", ..]:
                 return await UsageThroughput.RunAsync(args);
+            case ["increment-designs", ..]:
+                return await IncrementDesigns.RunAsync(args);
             case ["redis-throughput", ..]:
                 await RespThroughput.RunAsync(args[1..]);
                 return 0;
