@@ -25,7 +25,7 @@ namespace Vpn.Perf.Benchmarks.Redis;
 /// </summary>
 internal static class IncrementDesigns
 {
-    private const int Buckets = 64;
+    private const int BucketCount = 64;
     private const int InFlight = 32;
     private const int ReferenceOps = 2_000_000;
     private const int Rounds = 3;
@@ -60,18 +60,21 @@ internal static class IncrementDesigns
         byte[] guardSha = (byte[])(await server.ScriptLoadAsync(GuardSource));
 
         // The usage keys as Ingest names them, grouped by bucket; a call's keys all come from one bucket.
-        var byBucket = new List<RedisKey>[Buckets];
-        for (int b = 0; b < Buckets; b++) byBucket[b] = [];
+        var byBucket = new List<RedisKey>[BucketCount];
+        for (int b = 0; b < BucketCount; b++) byBucket[b] = [];
         long periodStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (int i = 0; i < subscriptions; i++)
         {
             Guid sid = Guid.NewGuid();
-            int bucket = Vpn.Perf.Shared.Contracts.Buckets.Of(sid, Buckets);
+            int bucket = Buckets.Of(sid, BucketCount);
             byBucket[bucket].Add(Encoding.UTF8.GetBytes(RedisKeys.UsageInBucket(bucket, sid, periodStart)));
         }
-        if (keysPerCall > subscriptions / Buckets)
+        // A call draws its keys from one bucket without repeats, so the smallest bucket bounds a call.
+        int smallest = int.MaxValue;
+        foreach (List<RedisKey> names in byBucket) smallest = Math.Min(smallest, names.Count);
+        if (keysPerCall > smallest)
         {
-            Console.Error.WriteLine($"{keysPerCall} keys per call is more than a bucket of {subscriptions} subscriptions holds.");
+            Console.Error.WriteLine($"{keysPerCall} keys per call is more than the smallest bucket of {subscriptions} subscriptions holds ({smallest}).");
             return 2;
         }
 
@@ -106,7 +109,7 @@ internal static class IncrementDesigns
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{keysPerCall} distinct usage keys per call, {calls} calls per run, {InFlight} calls in flight, {subscriptions} subscriptions in {Buckets} buckets"));
+            $"{keysPerCall} distinct usage keys per call, {calls} calls per run, {InFlight} calls in flight, {subscriptions} subscriptions in {BucketCount} buckets"));
         Console.WriteLine("| design | Redis CPU µs per increment | client CPU µs per increment | client bytes per increment |");
         Console.WriteLine("|---|---:|---:|---:|");
         foreach (string row in rows) Console.WriteLine(row);
@@ -118,8 +121,8 @@ internal static class IncrementDesigns
     {
         var random = new Random(seed);
         var pending = new Queue<Task>(InFlight);
-        var seqKeys = new RedisKey[Buckets];
-        for (int b = 0; b < Buckets; b++) seqKeys[b] = Encoding.UTF8.GetBytes($"{{b{b}}}:seq:bench");
+        var seqKeys = new RedisKey[BucketCount];
+        for (int b = 0; b < BucketCount; b++) seqKeys[b] = Encoding.UTF8.GetBytes(RedisKeys.SeqPrefix(b) + "bench");
         // The script's arrays, reused once their call is answered (Ingest rents them from a pool): call c takes the
         // arrays of call c - InFlight, which the window has awaited.
         var keyArrays = new RedisKey[InFlight][];
@@ -133,7 +136,7 @@ internal static class IncrementDesigns
         var undo = new byte[keysPerCall * 80];
         for (int c = 0; c < calls; c++)
         {
-            int bucket = random.Next(Buckets);
+            int bucket = random.Next(BucketCount);
             List<RedisKey> names = byBucket[bucket];
             RedisKey seqKey = seqKeys[bucket];
             RedisValue seq = c + 1;

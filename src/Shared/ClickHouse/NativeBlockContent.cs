@@ -88,7 +88,7 @@ internal sealed class NativeBlockContent : HttpContent
     /// One block of the <paramref name="count"/> rows from offset number <paramref name="first"/> on. The rows lie all
     /// over the buffer in key order, so reading them is what costs: each is copied once into <paramref name="inOrder"/>,
     /// its cache lines asked for <see cref="RowsAhead"/> rows before (BDN: 73 → 33 ns per row), and the columns are
-    /// inOrder from that copy, which the CPU's cache holds.
+    /// gathered from that copy, which the CPU's cache holds.
     /// </summary>
     private int WriteBlock(Span<byte> destination, Span<byte> inOrder, int first, int count)
     {
