@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Data;
@@ -108,16 +109,18 @@ public sealed class OutboxDispatcherTests
     {
         await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
         await using var api = await ApiFactory.StartAsync(nameof(Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns), Settings(DispatcherKeys, proxy.Port));
+        var log = new LogCapture();
+        using WebApplicationFactory<Program> host = WithLog(api, log);
         await using NpgsqlDataSource db = api.OpenDataSource();
         await using SyncRedis connection = await ConnectAsync(DispatcherKeys);
         IDatabase redis = connection.GetDatabase();
         proxy.Block();
-        _ = api.Services;
+        _ = host.Services;
         Guid owner = await InsertUserAsync(db);
         Guid[] subs = [await InsertSubscriptionAsync(db, owner, 1), await InsertSubscriptionAsync(db, owner, 2), await InsertSubscriptionAsync(db, owner, 3)];
 
-        // Several poll intervals and retries pass while Redis is unreachable; nothing may be lost meanwhile.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Retries fail while Redis is unreachable; nothing may be lost meanwhile.
+        await UntilDispatchFailedAsync(log, attempts: 3);
         Assert.Equal(3, await OutboxCountAsync(db));
         foreach (Guid sub in subs) Assert.Empty(await HashAsync(redis, sub));
 

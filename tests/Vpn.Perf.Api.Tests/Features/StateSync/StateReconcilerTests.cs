@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Data;
@@ -72,10 +73,12 @@ public sealed class StateReconcilerTests
         await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
         Dictionary<string, string?> settings = Settings(ReconcilerKeys, proxy.Port); // next periodic pass: in an hour
         await using var api = await ApiFactory.StartAsync(nameof(Reconcile_RedisBackAfterOutageWithoutItsData_RepairsWithoutWaitingForTheInterval), settings);
+        var log = new LogCapture();
+        using WebApplicationFactory<Program> host = WithLog(api, log);
         await using NpgsqlDataSource db = api.OpenDataSource();
         await using SyncRedis connection = await ConnectAsync(ReconcilerKeys);
         IDatabase redis = connection.GetDatabase();
-        _ = api.Services;
+        _ = host.Services;
         Guid owner = await InsertUserAsync(db);
         Guid sub = await InsertSubscriptionAsync(db, owner, 7);
         await UntilAsync(async () => (await HashAsync(redis, sub)).Count > 0, "the first publish");
@@ -85,7 +88,7 @@ public sealed class StateReconcilerTests
         proxy.Block();
         await redis.KeyDeleteAsync(RedisKeys.SubscriptionState(sub, Buckets.DefaultCount));
         Guid queued = await InsertSubscriptionAsync(db, owner, 8);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await UntilDispatchFailedAsync(log, attempts: 1);
         proxy.Unblock();
 
         await UntilAsync(async () => (await HashAsync(redis, queued)).Count > 0, "the queued change to be published");

@@ -1,6 +1,10 @@
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Data;
+using Vpn.Perf.Api.Features.StateSync;
 using Vpn.Perf.Api.Tests.Hosting;
 using Vpn.Perf.Shared.Contracts;
 using Vpn.Perf.Testing;
@@ -49,6 +53,19 @@ internal static class SyncTest
             await Task.Delay(50);
         }
     }
+
+    /// <summary><paramref name="api"/>'s host with its warnings also in <paramref name="log"/>; its Services start it.</summary>
+    public static WebApplicationFactory<Program> WithLog(ApiFactory api, LogCapture log)
+        => api.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(log)));
+
+    /// <summary>
+    /// Waits until the dispatcher has logged <paramref name="attempts"/> failed attempts: what a test of an outage
+    /// waits for, rather than a time in which the attempts would probably have been made.
+    /// </summary>
+    public static Task UntilDispatchFailedAsync(LogCapture log, int attempts) => UntilAsync(
+        () => Task.FromResult(log.Entries.Count(e => e.Category == typeof(OutboxDispatcher).FullName
+            && e.Message.StartsWith("Outbox dispatch failed", StringComparison.Ordinal)) >= attempts),
+        $"{attempts} failed dispatch attempt(s)");
 
     public static Task ExecAsync(NpgsqlDataSource db, string sql, params object[] args) => TestSql.ExecAsync(db, sql, args);
 
