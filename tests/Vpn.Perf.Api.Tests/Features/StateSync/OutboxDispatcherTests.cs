@@ -85,17 +85,26 @@ public sealed class OutboxDispatcherTests
 
         // Redis answers nothing until Resume: the dispatcher claims the next change and waits in its publish.
         proxy.Pause();
-        await ExecAsync(db, "update subscriptions set max_traffic = 200 where id = $1", sub);
-        await UntilAsync(async () => await ScalarAsync<long>(db,
-            "select count(*) from state_outbox o where not exists (select 1 from state_outbox x where x.subscription_id = o.subscription_id for update skip locked)") == 1,
-            "the dispatcher to hold the claimed row");
+        Task racing;
+        try
+        {
+            await ExecAsync(db, "update subscriptions set max_traffic = 200 where id = $1", sub);
+            await UntilAsync(async () => await ScalarAsync<long>(db,
+                "select count(*) from state_outbox o where not exists (select 1 from state_outbox x where x.subscription_id = o.subscription_id for update skip locked)") == 1,
+                "the dispatcher to hold the claimed row");
 
-        // The racing change commits while that publish is in flight; its enqueue waits for the claim.
-        Task racing = ExecAsync(db, "update subscriptions set max_traffic = 300 where id = $1", sub);
-        await UntilAsync(async () => await ScalarAsync<long>(db,
-            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update subscriptions%'") == 1,
-            "the racing update to wait for the claimed row");
-        proxy.Resume();
+            // The racing change commits while that publish is in flight; its enqueue waits for the claim.
+            racing = ExecAsync(db, "update subscriptions set max_traffic = 300 where id = $1", sub);
+            await UntilAsync(async () => await ScalarAsync<long>(db,
+                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update subscriptions%'") == 1,
+                "the racing update to wait for the claimed row");
+        }
+        finally
+        {
+            // Also when a wait above fails: the Api's Redis connection, closing, waits for a stalled command until its
+            // timeout (the five minutes above).
+            proxy.Resume();
+        }
         await racing;
 
         await UntilAsync(async () => (await HashAsync(redis, sub)).GetValueOrDefault(SubscriptionState.Fields.MaxTraffic) == "300",
