@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Vpn.Perf.Api.Auth;
@@ -59,4 +60,8 @@ internal sealed class ApiFactory(string postgres, IReadOnlyDictionary<string, st
     }
 
     public NpgsqlDataSource OpenDataSource() => NpgsqlDataSource.Create(postgres);
+
+    /// <summary>This host with its warnings and errors also in <paramref name="log"/>; its Services start it.</summary>
+    public WebApplicationFactory<Program> WithLog(LogCapture log)
+        => WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(log)));
 }

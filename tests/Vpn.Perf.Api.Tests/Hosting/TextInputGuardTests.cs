@@ -5,7 +5,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Vpn.Perf.Api.Auth;
 using Vpn.Perf.Api.Features.Billing.Webhooks;
@@ -21,7 +20,7 @@ public sealed class TextInputGuardTests
     {
         var log = new LogCapture();
         await using var api = await ApiFactory.StartAsync(nameof(Issue10_NulInQueryRouteOrBody_IsValidationProblemNamingTheField));
-        using WebApplicationFactory<Program> host = api.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(log)));
+        using WebApplicationFactory<Program> host = api.WithLog(log);
         HttpClient staff = host.CreateClient();
         staff.DefaultRequestHeaders.Authorization = new("Bearer", api.Tokens.Issue(Guid.NewGuid(), Roles.Superuser, Guid.NewGuid()));
 
@@ -51,7 +50,7 @@ public sealed class TextInputGuardTests
         // options: the event id reaches a text column, Postgres refuses it (22021), and the backstop answers.
         await using BillingKit kit = await BillingKit.StartAsync(nameof(Issue10_NulReachingPostgres_IsValidationProblemWithoutStackTrace));
         var log = new LogCapture();
-        using WebApplicationFactory<Program> host = kit.Api.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(log)));
+        using WebApplicationFactory<Program> host = kit.Api.WithLog(log);
         (Guid payment, _, _) = await kit.PendingAsync(await kit.PlanAsync());
         byte[] body = Encoding.UTF8.GetBytes(BillingKit.Event("payment.succeeded", payment, id: "evt_a\0b"));
         long t = kit.Time.GetUtcNow().ToUnixTimeSeconds();

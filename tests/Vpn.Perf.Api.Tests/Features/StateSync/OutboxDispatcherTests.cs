@@ -119,7 +119,7 @@ public sealed class OutboxDispatcherTests
         await using var proxy = new TcpFaultProxy(TestServers.RedisEndPoint.Host, TestServers.RedisEndPoint.Port);
         await using var api = await ApiFactory.StartAsync(nameof(Dispatch_RedisDown_RowsStayAndArePublishedWhenItReturns), Settings(DispatcherKeys, proxy.Port));
         var log = new LogCapture();
-        using WebApplicationFactory<Program> host = WithLog(api, log);
+        using WebApplicationFactory<Program> host = api.WithLog(log);
         await using NpgsqlDataSource db = api.OpenDataSource();
         await using SyncRedis connection = await ConnectAsync(DispatcherKeys);
         IDatabase redis = connection.GetDatabase();

@@ -74,7 +74,7 @@ public sealed class StateReconcilerTests
         Dictionary<string, string?> settings = Settings(ReconcilerKeys, proxy.Port); // next periodic pass: in an hour
         await using var api = await ApiFactory.StartAsync(nameof(Reconcile_RedisBackAfterOutageWithoutItsData_RepairsWithoutWaitingForTheInterval), settings);
         var log = new LogCapture();
-        using WebApplicationFactory<Program> host = WithLog(api, log);
+        using WebApplicationFactory<Program> host = api.WithLog(log);
         await using NpgsqlDataSource db = api.OpenDataSource();
         await using SyncRedis connection = await ConnectAsync(ReconcilerKeys);
         IDatabase redis = connection.GetDatabase();

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using StackExchange.Redis;
 using Vpn.Perf.Api.Data;
@@ -53,10 +50,6 @@ internal static class SyncTest
             await Task.Delay(50);
         }
     }
-
-    /// <summary><paramref name="api"/>'s host with its warnings also in <paramref name="log"/>; its Services start it.</summary>
-    public static WebApplicationFactory<Program> WithLog(ApiFactory api, LogCapture log)
-        => api.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(log)));
 
     /// <summary>
     /// Waits until the dispatcher has logged <paramref name="attempts"/> failed attempts: what a test of an outage
